@@ -1,0 +1,255 @@
+"""Bundling: one contract and every file it ``$ref``s, as one self-contained document.
+
+External schema files are imported whole, once each, under the document's schema section
+(``components/schemas`` for OpenAPI and AsyncAPI, ``$defs`` for a JSON Schema), so a pointer
+into a file's ``$defs`` stays a pointer into the imported copy and two files can never clash
+on a name. Other external targets (a shared parameter, a message) go to the component section
+their position calls for. ``$ref``s inside the contract itself are left as written. Every
+``$ref`` is checked on the way (URL, escape, loop, dead end), and the bundle remembers where
+each imported part came from so findings on the bundle point back into the original files.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerpact.registry import pointer as jp
+from ledgerpact.registry.refs import Target, follow, fragment, parse_ref
+from ledgerpact.registry.workspace import Workspace
+
+# Keys whose values are data, not contract structure: never look for $refs inside them.
+_LITERAL_KEYS = frozenset({"example", "const", "default", "enum"})
+# Keys whose values map user-chosen names to objects: their keys are never keywords.
+_NAME_MAPS = frozenset({
+    "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
+    "paths", "responses", "headers", "content", "encoding", "links", "callbacks",
+    "requestBodies", "securitySchemes", "channels", "messages", "operations", "servers",
+    "parameters", "variables", "messageTraits", "operationTraits", "correlationIds",
+    "serverVariables", "replies", "replyAddresses", "externalDocs", "tags", "mapping",
+    "webhooks", "pathItems", "serverBindings", "channelBindings", "operationBindings",
+    "messageBindings", "scopes", "availableScopes",
+})
+_SCHEMA_SLOTS = frozenset({
+    "schema", "items", "not", "additionalProperties", "payload", "contains", "propertyNames",
+    "if", "then", "else", "unevaluatedProperties", "unevaluatedItems", "additionalItems",
+    "contentSchema",
+})
+_SCHEMA_PARENTS = frozenset({
+    "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
+    "allOf", "anyOf", "oneOf", "prefixItems",
+})
+_SECTION_BY_PARENT = {
+    "parameters": "parameters", "responses": "responses", "examples": "examples",
+    "requestBodies": "requestBodies", "links": "links", "callbacks": "callbacks",
+    "securitySchemes": "securitySchemes", "channels": "channels", "messages": "messages",
+    "operations": "operations", "servers": "servers", "correlationIds": "correlationIds",
+    "messageTraits": "messageTraits", "operationTraits": "operationTraits",
+    "replies": "replies", "pathItems": "pathItems", "paths": "pathItems",
+}
+
+
+def document_kind(data: Any) -> str:
+    if isinstance(data, dict):
+        if "openapi" in data or "swagger" in data:
+            return "openapi"
+        if "asyncapi" in data:
+            return "asyncapi"
+        if "$schema" in data or "$defs" in data or "type" in data or "properties" in data:
+            return "json-schema"
+    return "unknown"
+
+
+def _is_schema_file(path: str, data: Any) -> bool:
+    return path.endswith(".schema.json") or (isinstance(data, dict) and "$schema" in data
+                                             and "openapi" not in data)
+
+
+def _component_name(seed: str, taken: set[str]) -> str:
+    words = re.split(r"[^A-Za-z0-9]+", seed)
+    name = "".join(w[:1].upper() + w[1:] for w in words if w) or "Component"
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name}{n}", n + 1
+    taken.add(candidate)
+    return candidate
+
+
+@dataclass
+class Bundle:
+    """A self-contained document plus where each imported part came from."""
+
+    root: str
+    document: Any
+    kind: str
+    origins: dict[str, tuple[str, str]] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)  # root first, then every file it uses
+
+    def locate(self, pointer: str) -> tuple[str, str]:
+        """(file, pointer) in the original files for a pointer into the bundle."""
+        best = ""
+        for prefix in self.origins:
+            if (pointer == prefix or pointer.startswith(prefix + "/")) and len(prefix) > len(best):
+                best = prefix
+        if not best:
+            return self.root, pointer
+        file, base = self.origins[best]
+        return file, base + pointer[len(best):]
+
+
+class _Bundler:
+    def __init__(self, ws: Workspace, root: str) -> None:
+        self.ws = ws
+        self.root = root
+        self.root_data = ws.document(root).data
+        self.kind = document_kind(self.root_data)
+        self.schema_section = "/$defs" if self.kind == "json-schema" else "/components/schemas"
+        self.imported: dict[tuple[str, str], str] = {}
+        self.components: dict[str, dict[str, Any]] = {}
+        self.names: dict[str, set[str]] = {}
+        self.origins: dict[str, tuple[str, str]] = {}
+        self.queue: deque[tuple[str, str, str, Any, bool]] = deque()
+        self.checked: set[Target] = set()
+        self.files: set[str] = {root}
+
+    def run(self) -> Bundle:
+        if isinstance(self.root_data, dict):
+            for section, entries in self._existing_sections().items():
+                self.names[section] = set(entries)
+        document = self._copy(self.root_data, self.root, "", "", "")
+        while self.queue:
+            section, name, file, value, whole_schema = self.queue.popleft()
+            pointer = self.origins[f"{section}/{jp.escape(name)}"][1]
+            copied = self._copy(value, file, pointer, "", "")
+            if whole_schema and isinstance(copied, dict):
+                copied.pop("$id", None)
+                copied.pop("$schema", None)
+            self.components.setdefault(section, {})[name] = copied
+        if self.components:
+            document = self._attach(document)
+        files = [self.root, *sorted(self.files - {self.root})]
+        return Bundle(self.root, document, self.kind, self.origins, files)
+
+    def _existing_sections(self) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        if self.kind == "json-schema":
+            if isinstance(self.root_data.get("$defs"), dict):
+                found["/$defs"] = self.root_data["$defs"]
+            return found
+        components = self.root_data.get("components")
+        if isinstance(components, dict):
+            for key, value in components.items():
+                if isinstance(value, dict):
+                    found[f"/components/{jp.escape(key)}"] = value
+        return found
+
+    def _attach(self, document: dict[str, Any]) -> dict[str, Any]:
+        for section, entries in self.components.items():
+            parts = jp.split(section)
+            node = document
+            for part in parts:
+                node = node.setdefault(part, {})
+            for name in sorted(entries):
+                node[name] = entries[name]
+        return document
+
+    def _copy(self, node: Any, file: str, ptr: str, key: str, parent: str) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            names_only = key in _NAME_MAPS
+            out: dict[str, Any] = {}
+            for k, v in node.items():
+                if k == "$ref" and isinstance(ref, str) and not names_only:
+                    out[k] = self._rewrite(ref, file, ptr, key, parent)
+                elif not names_only and (k in _LITERAL_KEYS or k.startswith("x-")):
+                    out[k] = v
+                elif k == "examples" and not names_only:
+                    out[k] = self._copy_examples(v, file, f"{ptr}/examples")
+                elif isinstance(v, dict | list):
+                    out[k] = self._copy(v, file, f"{ptr}/{jp.escape(k)}", k, key)
+                else:
+                    out[k] = v
+            return out
+        if isinstance(node, list):
+            return [
+                self._copy(v, file, f"{ptr}/{i}", str(i), key) if isinstance(v, dict | list)
+                else v
+                for i, v in enumerate(node)
+            ]
+        return node
+
+    def _copy_examples(self, node: Any, file: str, ptr: str) -> Any:
+        """Schema/message ``examples`` are data; an OpenAPI ``examples`` map may hold refs."""
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        for name, entry in node.items():
+            if isinstance(entry, dict) and isinstance(entry.get("$ref"), str):
+                entry = dict(entry)
+                entry["$ref"] = self._rewrite(entry["$ref"], file,
+                                              f"{ptr}/{jp.escape(name)}", name, "examples")
+            out[name] = entry
+        return out
+
+    def _rewrite(self, ref: str, file: str, ptr: str, key: str, parent: str) -> str:
+        at = f"{ptr}/$ref"
+        target = parse_ref(ref, file, at, self.ws)
+        if target not in self.checked:
+            follow(target, file, at, self.ws, self.files)
+            self.checked.add(target)
+        if target.file == self.root:
+            return ref if file == self.root else fragment(target.pointer)
+        data = self.ws.document(target.file).data
+        if _is_schema_file(target.file, data):
+            return fragment(self._import_file(target.file, data) + target.pointer)
+        return fragment(self._import_value(target, self._section(key, parent)))
+
+    def _import_file(self, file: str, data: Any) -> str:
+        key = (file, "")
+        if key not in self.imported:
+            title = data.get("title") if isinstance(data, dict) else None
+            seed = title if isinstance(title, str) and title else file.rsplit("/", 1)[-1]
+            seed = seed.removesuffix(".json").removesuffix(".schema")
+            self.imported[key] = self._enqueue(self.schema_section, seed, file, "", data, True)
+        return self.imported[key]
+
+    def _import_value(self, target: Target, section: str) -> str:
+        key = (target.file, target.pointer)
+        if key not in self.imported:
+            value = jp.resolve(self.ws.document(target.file).data, target.pointer)
+            tokens = jp.split(target.pointer) if target.pointer else []
+            seed = tokens[-1] if tokens else target.file.rsplit("/", 1)[-1].split(".")[0]
+            self.imported[key] = self._enqueue(section, seed, target.file, target.pointer,
+                                               value, False)
+        return self.imported[key]
+
+    def _enqueue(self, section: str, seed: str, file: str, pointer: str, value: Any,
+                 whole_schema: bool) -> str:
+        name = _component_name(seed, self.names.setdefault(section, set()))
+        local = f"{section}/{jp.escape(name)}"
+        self.origins[local] = (file, pointer)
+        self.queue.append((section, name, file, value, whole_schema))
+        return local
+
+    def _section(self, key: str, parent: str) -> str:
+        if self.kind == "json-schema":
+            return "/$defs"
+        if key in _SCHEMA_SLOTS or parent in _SCHEMA_PARENTS:
+            return self.schema_section
+        if key == "requestBody":
+            return "/components/requestBodies"
+        if key == "channel":
+            return "/components/channels"
+        if key == "headers" and self.kind == "asyncapi":
+            return self.schema_section
+        if parent == "headers":
+            return "/components/headers"
+        section = _SECTION_BY_PARENT.get(parent)
+        return f"/components/{section}" if section else self.schema_section
+
+
+def bundle(ws: Workspace, root: str) -> Bundle:
+    """Bundle the contract whose main file is ``root`` (a path inside ``ws``'s source)."""
+    return _Bundler(ws, root).run()

@@ -1,0 +1,373 @@
+"""``ledgerpact``: the one command-line front door, and its ``registry`` commands.
+
+Commands are thin: parse options, call the pure functions of the registry, print. Exit codes
+are the contract with CI: 0 clean, 1 findings, 2 usage or input error (one line, no
+traceback).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+import git
+
+from ledgerpact.registry import history
+from ledgerpact.registry.bundle import bundle as make_bundle
+from ledgerpact.registry.catalog import Catalog, Entry
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.findings import Finding
+from ledgerpact.registry.output import table, to_json, to_yaml, write_atomic, write_tree_atomic
+from ledgerpact.registry.repository import Registry
+from ledgerpact.registry.source import DirectorySource
+from ledgerpact.registry.validate import validate_entry, validate_file
+from ledgerpact.registry.workspace import Workspace
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_FINDINGS = 1
+EXIT_INPUT = 2
+
+
+def fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(EXIT_INPUT)
+
+
+def input_errors_exit_2(func: Callable[P, R]) -> Callable[P, R]:
+    """Bad input is the user's to fix: one line on stderr, exit 2, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            fail(str(exc))
+        except git.GitCommandError as exc:
+            fail(f"git: {' '.join(str(exc.stderr or exc).split())}")
+        except (BrokenPipeError, KeyboardInterrupt):
+            sys.exit(EXIT_INPUT)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def registry_option(func: Callable[P, R]) -> Callable[P, R]:
+    return click.option(
+        "--registry", "registry_path", type=click.Path(path_type=Path, file_okay=False),
+        default=None, help="Registry root (default: the Git repository you stand in).",
+    )(func)
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[Callable[P, R]],
+                                                                       Callable[P, R]]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True, help="Output format.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ledgerpact", prog_name="ledgerpact")
+def main() -> None:
+    """Ledgerpact: governance and contract testing for finance APIs and events.
+
+    \b
+    Example:
+      ledgerpact registry list
+      ledgerpact registry validate
+    """
+
+
+@main.group()
+def registry() -> None:
+    """The Git-backed registry of canonical finance contracts.
+
+    \b
+    Example:
+      ledgerpact registry list --format json
+      ledgerpact registry get erp-finance@1.0.0
+    """
+
+
+def _open(registry_path: Path | None) -> Registry:
+    return Registry.open(registry_path)
+
+
+@registry.command("list")
+@registry_option
+@format_option("text", "json")
+@click.option("--kind", type=click.Choice(["openapi", "asyncapi", "json-schema"]),
+              help="Only contracts of this kind.")
+@input_errors_exit_2
+def list_cmd(registry_path: Path | None, fmt: str, kind: str | None) -> None:
+    """List every contract and canonical schema in the registry.
+
+    \b
+    Example:
+      ledgerpact registry list --kind openapi
+      ledgerpact registry list --format json | jq '.[].id'
+    """
+    ws = _open(registry_path).workspace()
+    entries = [e for e in Catalog(ws) if kind is None or e.meta.kind.value == kind]
+    summaries = [e.summary(ws) for e in entries]
+    if fmt == "json":
+        click.echo(to_json(summaries), nl=False)
+        return
+    rows = [[s["id"], s["kind"], s["version"], s["lifecycle"], s["compatibility"],
+             ", ".join(s["owners"])] for s in summaries]
+    click.echo(table(["id", "kind", "version", "lifecycle", "compatibility", "owners"], rows),
+               nl=False)
+
+
+@registry.command("show")
+@click.argument("contract_id", metavar="ID")
+@registry_option
+@format_option("text", "json")
+@input_errors_exit_2
+def show_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None:
+    """Show one contract's metadata, current version and releases.
+
+    \b
+    Example:
+      ledgerpact registry show erp-finance
+    """
+    reg = _open(registry_path)
+    ws = reg.workspace()
+    entry = Catalog(ws).get(contract_id)
+    summary = entry.summary(ws)
+    summary["releases"] = ([str(r.version) for r in history.releases(reg.repo, entry.id)]
+                           if reg.repo else [])
+    if fmt == "json":
+        click.echo(to_json(summary), nl=False)
+        return
+    for key, value in summary.items():
+        shown = ", ".join(value) if isinstance(value, list) else str(value)
+        click.echo(f"{key + ':':<15}{shown or '-'}")
+
+
+@registry.command("versions")
+@click.argument("contract_id", metavar="ID")
+@registry_option
+@format_option("text", "json")
+@input_errors_exit_2
+def versions_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None:
+    """List the released versions of a contract (Git tags ID/vX.Y.Z), oldest first.
+
+    \b
+    Example:
+      ledgerpact registry versions erp-finance --format json
+    """
+    reg = _open(registry_path)
+    repo = reg.require_repo()
+    Catalog(reg.workspace()).get(contract_id)
+    found = history.releases(repo, contract_id)
+    if fmt == "json":
+        click.echo(to_json([r.as_dict() for r in found]), nl=False)
+        return
+    if not found:
+        click.echo(f"{contract_id}: no releases yet (ledgerpact registry release {contract_id})")
+        return
+    rows = [[str(r.version), r.tag, r.commit[:10], r.date.date().isoformat()] for r in found]
+    click.echo(table(["version", "tag", "commit", "date"], rows), nl=False)
+
+
+def _at(reg: Registry, spec: str) -> tuple[Workspace, Entry, str | None, str]:
+    """Workspace and entry for ``ID`` or ``ID@VERSION|GITREF``."""
+    contract_id, ref = history.split_spec(spec)
+    if ref is None:
+        ws = reg.workspace()
+        return ws, Catalog(ws).get(contract_id), None, "working tree"
+    rev, label = history.revision_for(reg.require_repo(), contract_id, ref)
+    ws = reg.workspace(rev, label)
+    return ws, Catalog(ws).get(contract_id), rev, label
+
+
+@registry.command("get")
+@click.argument("spec", metavar="ID@VERSION|ID@GITREF")
+@registry_option
+@format_option("text", "json")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False),
+              help="Write the files (as laid out in the registry) into this new directory.")
+@input_errors_exit_2
+def get_cmd(spec: str, registry_path: Path | None, fmt: str, out_dir: Path | None) -> None:
+    """The contract as it was at a release, tag, branch or commit, with every file it
+    $refs read at that same revision.
+
+    \b
+    Example:
+      ledgerpact registry get erp-finance@1.0.0
+      ledgerpact registry get invoice@main --format json
+      ledgerpact registry get erp-finance@v1.0.0 --out /tmp/erp-finance-1.0.0
+    """
+    reg = _open(registry_path)
+    ws, entry, rev, label = _at(reg, spec)
+    b = make_bundle(ws, entry.document_path)
+    paths = [entry.metadata_path, *b.files]
+    contents = {p: ws.source.read(p) for p in paths}
+    commit = getattr(ws.source, "commit", None)
+    if out_dir is not None:
+        try:
+            write_tree_atomic(out_dir, contents)
+        except FileExistsError:
+            raise InputError("output directory exists and is not empty",
+                             file=str(out_dir)) from None
+        click.echo(f"wrote {len(contents)} files of {entry.id} ({label}) to {out_dir}")
+        return
+    if fmt == "json":
+        click.echo(to_json({
+            "id": entry.id, "ref": rev, "label": label,
+            "commit": commit.hexsha if commit is not None else None,
+            "version": entry.version(ws), "document": entry.document_path,
+            "files": [{"path": p, "content": c.decode("utf-8")} for p, c in contents.items()],
+        }), nl=False)
+        return
+    for path, content in contents.items():
+        click.echo(f"# ==> {path} @ {label} <==")
+        click.echo(content.decode("utf-8"), nl=not content.endswith(b"\n"))
+
+
+def _looks_like_path(arg: str) -> bool:
+    return arg.endswith((".json", ".yaml", ".yml")) and Path(arg).is_file()
+
+
+@registry.command("bundle")
+@click.argument("spec", metavar="ID[@REF]|PATH")
+@registry_option
+@format_option("yaml", "json", default="yaml")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write to this file (atomically) instead of standard output.")
+@input_errors_exit_2
+def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | None) -> None:
+    """One self-contained document: every external $ref pulled in, once, under
+    components/schemas (or $defs for a JSON Schema).
+
+    \b
+    Example:
+      ledgerpact registry bundle erp-finance > erp-finance.bundle.yaml
+      ledgerpact registry bundle erp-finance@1.0.0 --format json -o erp-finance.json
+      ledgerpact registry bundle ./some/openapi.yaml
+    """
+    if _looks_like_path(spec) and "@" not in spec:
+        path = Path(spec).resolve()
+        ws = Workspace(DirectorySource(path.parent))
+        b = make_bundle(ws, path.name)
+    else:
+        ws, entry, _, _ = _at(_open(registry_path), spec)
+        b = make_bundle(ws, entry.document_path)
+    text = to_json(b.document) if fmt == "json" else to_yaml(b.document)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+
+
+def _print_findings(findings: list[Finding], fmt: str, checked: list[str],
+                    errors: list[str]) -> None:
+    if fmt == "json":
+        click.echo(to_json({"checked": checked, "findings": [f.as_dict() for f in findings],
+                            "errors": errors}), nl=False)
+        return
+    for finding in findings:
+        click.echo(finding.text())
+    word = "contract" if len(checked) == 1 else "contracts"
+    click.echo(f"{len(checked)} {word} checked, {len(findings)} findings, "
+               f"{len(errors)} unreadable", err=True)
+
+
+@registry.command("validate")
+@click.argument("targets", nargs=-1, metavar="[ID|PATH]...")
+@registry_option
+@format_option("text", "json")
+@click.option("--no-examples", is_flag=True, help="Check structure only, not examples.")
+def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
+                 no_examples: bool) -> None:
+    """Check that contracts are structurally valid (OpenAPI 3.0/3.1 with
+    openapi-spec-validator, AsyncAPI 2.6/3.0/3.1, JSON Schema 2020-12), that every $ref is
+    safe and resolves, and that every example matches its schema. No argument: the whole
+    registry. Exit 0 valid, 1 findings, 2 unreadable input.
+
+    \b
+    Example:
+      ledgerpact registry validate
+      ledgerpact registry validate erp-finance finance-events --format json
+      ledgerpact registry validate ../shared/corpora/xero/xero_accounting-3.0.2.yaml
+    """
+    findings: list[Finding] = []
+    errors: list[str] = []
+    checked: list[str] = []
+    try:
+        ws: Workspace | None = None
+        catalog: Catalog | None = None
+        if not targets or any(not _looks_like_path(t) for t in targets):
+            ws = _open(registry_path).workspace()
+            catalog = Catalog(ws)
+        if not targets:
+            assert catalog is not None
+            targets = tuple(e.id for e in catalog)
+    except InputError as exc:
+        fail(str(exc))
+    for target in targets:
+        try:
+            if _looks_like_path(target):
+                path = Path(target).resolve()
+                file_ws = Workspace(DirectorySource(path.parent))
+                found = validate_file(file_ws, path.name, examples=not no_examples)
+                findings += [Finding(str(Path(target).parent / f.file), *(
+                    f.line, f.pointer, f.rule, f.message, f.severity, f.contract))
+                    for f in found]
+            else:
+                assert ws is not None and catalog is not None
+                findings += validate_entry(ws, catalog.get(target), examples=not no_examples)
+            checked.append(target)
+        except InputError as exc:
+            errors.append(str(exc))
+            click.echo(f"error: {exc}", err=True)
+    _print_findings(findings, fmt, checked, errors)
+    if errors:
+        sys.exit(EXIT_INPUT)
+    if findings:
+        sys.exit(EXIT_FINDINGS)
+
+
+@registry.command("release")
+@click.argument("contract_id", metavar="ID")
+@registry_option
+@format_option("text", "json")
+@click.option("--dry-run", is_flag=True, help="Check everything, create no tag.")
+@input_errors_exit_2
+def release_cmd(contract_id: str, registry_path: Path | None, fmt: str, dry_run: bool) -> None:
+    """Validate a contract as committed at HEAD and tag it ID/v<version>.
+
+    The version is the document's info.version (the metadata's version for a JSON Schema).
+    Refuses a version already released or lower than the latest release, uncommitted changes
+    to any file the contract uses, and an invalid contract. This is the only command that
+    writes to the repository.
+
+    \b
+    Example:
+      ledgerpact registry release erp-finance
+      ledgerpact registry release money --dry-run
+    """
+    from ledgerpact.registry.release import release
+
+    reg = _open(registry_path)
+    result = release(reg, contract_id, dry_run=dry_run)
+    if result.findings:
+        _print_findings(result.findings, fmt, [contract_id], [])
+        click.echo(f"error: {contract_id} is not valid at HEAD; nothing was tagged", err=True)
+        sys.exit(EXIT_FINDINGS)
+    payload: dict[str, Any] = {"id": contract_id, "version": result.version, "tag": result.tag,
+                               "commit": result.commit, "created": not dry_run}
+    if fmt == "json":
+        click.echo(to_json(payload), nl=False)
+    else:
+        verb = "would tag" if dry_run else "tagged"
+        click.echo(f"{verb} {result.tag} at {result.commit[:10]}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

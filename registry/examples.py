@@ -1,0 +1,196 @@
+"""Every example in a contract, paired with the schema it must satisfy.
+
+Examples are what consumers copy, mocks serve and generated models round-trip, so an example
+that contradicts its schema is a contract bug. This walks a bundled document (no external
+``$ref``s left) and validates each example against its schema with JSON Schema 2020-12,
+resolving ``$ref``s inside the same bundle only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import DRAFT202012
+
+from ledgerpact.registry import pointer as jp
+from ledgerpact.registry.bundle import Bundle
+
+_BUNDLE_URI = "urn:ledgerpact:bundle"
+_HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+
+@dataclass(frozen=True)
+class Example:
+    pointer: str  # where the example value is, in the bundle
+    schema_pointer: str  # where its schema is, in the bundle
+    value: Any
+
+
+@dataclass(frozen=True)
+class ExampleError:
+    example: Example
+    pointer: str  # inside the example value
+    message: str
+
+
+def _no_retrieve(uri: str) -> Resource[Any]:
+    raise Unresolvable(ref=uri)
+
+
+def _deref(doc: Any, node: Any) -> Any:
+    """Follow bundle-internal ``$ref``s of non-schema objects (examples, media types)."""
+    for _ in range(32):
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str) \
+                and node["$ref"].startswith("#"):
+            try:
+                node = jp.resolve(doc, node["$ref"][1:])
+            except KeyError:
+                return None
+        else:
+            return node
+    return None
+
+
+def _media_examples(doc: Any, media: Any, ptr: str) -> Iterator[Example]:
+    media = _deref(doc, media)
+    if not isinstance(media, dict) or "schema" not in media:
+        return
+    schema_ptr = f"{ptr}/schema"
+    if "example" in media:
+        yield Example(f"{ptr}/example", schema_ptr, media["example"])
+    examples = media.get("examples")
+    if isinstance(examples, dict):
+        for name, example in examples.items():
+            resolved = _deref(doc, example)
+            if isinstance(resolved, dict) and "value" in resolved:
+                yield Example(f"{ptr}/examples/{jp.escape(name)}/value", schema_ptr,
+                              resolved["value"])
+
+
+def _openapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
+    def operations() -> Iterator[tuple[str, dict[str, Any]]]:
+        for section in ("paths", "webhooks"):
+            for path, item in (doc.get(section) or {}).items():
+                item = _deref(doc, item)
+                if not isinstance(item, dict):
+                    continue
+                base = f"/{section}/{jp.escape(path)}"
+                for index, param in enumerate(item.get("parameters") or []):
+                    yield f"{base}/parameters/{index}", {"parameter": param}
+                for method in _HTTP_METHODS:
+                    if isinstance(item.get(method), dict):
+                        yield f"{base}/{method}", item[method]
+
+    def holders(op_ptr: str, op: dict[str, Any]) -> Iterator[tuple[str, Any]]:
+        if "parameter" in op:
+            yield op_ptr, op["parameter"]
+            return
+        for index, param in enumerate(op.get("parameters") or []):
+            yield f"{op_ptr}/parameters/{index}", param
+        body = _deref(doc, op.get("requestBody"))
+        if isinstance(body, dict):
+            for media_type, media in (body.get("content") or {}).items():
+                yield f"{op_ptr}/requestBody/content/{jp.escape(media_type)}", media
+        for status, response in (op.get("responses") or {}).items():
+            response = _deref(doc, response)
+            if not isinstance(response, dict):
+                continue
+            rptr = f"{op_ptr}/responses/{jp.escape(str(status))}"
+            for media_type, media in (response.get("content") or {}).items():
+                yield f"{rptr}/content/{jp.escape(media_type)}", media
+            for name, header in (response.get("headers") or {}).items():
+                yield f"{rptr}/headers/{jp.escape(name)}", header
+
+    for op_ptr, op in operations():
+        for ptr, holder in holders(op_ptr, op):
+            holder = _deref(doc, holder)
+            if isinstance(holder, dict):
+                yield from _media_examples(doc, holder, ptr)
+    for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+        yield from _schema_examples(schema, f"/components/schemas/{jp.escape(name)}")
+
+
+def _schema_examples(schema: Any, ptr: str) -> Iterator[Example]:
+    if isinstance(schema, dict) and isinstance(schema.get("examples"), list):
+        for index, value in enumerate(schema["examples"]):
+            yield Example(f"{ptr}/examples/{index}", ptr, value)
+
+
+def _asyncapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
+    seen: set[int] = set()
+
+    def messages() -> Iterator[tuple[str, Any]]:
+        for name, message in ((doc.get("components") or {}).get("messages") or {}).items():
+            yield f"/components/messages/{jp.escape(name)}", message
+        for cname, channel in (doc.get("channels") or {}).items():
+            channel = _deref(doc, channel)
+            if not isinstance(channel, dict):
+                continue
+            for name, message in (channel.get("messages") or {}).items():
+                yield f"/channels/{jp.escape(cname)}/messages/{jp.escape(name)}", message
+
+    for ptr, message in messages():
+        if isinstance(message, dict) and isinstance(message.get("$ref"), str):
+            continue  # validated where it is defined
+        if not isinstance(message, dict) or id(message) in seen:
+            continue
+        seen.add(id(message))
+        payload_ptr = f"{ptr}/payload"
+        payload = message.get("payload")
+        if isinstance(payload, dict) and "schemaFormat" in payload and "schema" in payload:
+            payload_ptr += "/schema"
+        for index, example in enumerate(message.get("examples") or []):
+            if not isinstance(example, dict):
+                continue
+            if "payload" in example and "payload" in message:
+                yield Example(f"{ptr}/examples/{index}/payload", payload_ptr, example["payload"])
+            if "headers" in example and "headers" in message:
+                yield Example(f"{ptr}/examples/{index}/headers", f"{ptr}/headers",
+                              example["headers"])
+    for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
+        yield from _schema_examples(schema, f"/components/schemas/{jp.escape(name)}")
+
+
+def collect(bundle: Bundle) -> list[Example]:
+    doc = bundle.document
+    if not isinstance(doc, dict):
+        return []
+    if bundle.kind == "openapi":
+        return list(_openapi_examples(doc))
+    if bundle.kind == "asyncapi":
+        return list(_asyncapi_examples(doc))
+    if bundle.kind == "json-schema":
+        found = list(_schema_examples(doc, ""))
+        for name, sub in (doc.get("$defs") or {}).items():
+            found.extend(_schema_examples(sub, f"/$defs/{jp.escape(name)}"))
+        return found
+    return []
+
+
+def validate_examples(bundle: Bundle) -> list[ExampleError]:
+    """Every example that does not satisfy its schema, one error per violation."""
+    examples = collect(bundle)
+    if not examples:
+        return []
+    resource = Resource.from_contents(bundle.document, default_specification=DRAFT202012)
+    registry: Registry[Any] = Registry(retrieve=_no_retrieve).with_resource(  # type: ignore[call-arg]
+        _BUNDLE_URI, resource)
+    errors: list[ExampleError] = []
+    for example in examples:
+        validator = Draft202012Validator(
+            {"$ref": f"{_BUNDLE_URI}#{example.schema_pointer}"},
+            registry=registry,
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+        try:
+            for error in validator.iter_errors(example.value):
+                errors.append(ExampleError(example, jp.join(error.absolute_path),
+                                           error.message))
+        except Unresolvable as exc:
+            errors.append(ExampleError(example, "", f"schema reference unresolvable: {exc}"))
+    return errors

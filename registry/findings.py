@@ -1,0 +1,29 @@
+"""A finding: something wrong inside a contract, located in the original files.
+
+Findings are results (exit 1 when any reaches the failing severity); InputError is for input
+the tool cannot read at all (exit 2). Keeping them apart is what lets CI tell "your contract
+breaks a rule" from "your file is broken".
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, order=True)
+class Finding:
+    file: str
+    line: int | None
+    pointer: str
+    rule: str
+    message: str
+    severity: str = "error"
+    contract: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def text(self) -> str:
+        where = self.file + (f":{self.line}" if self.line else "")
+        return f"{where}: {self.severity} [{self.rule}] at {self.pointer or '/'}: {self.message}"

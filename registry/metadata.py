@@ -1,0 +1,97 @@
+"""The small metadata file (``contract.yaml``) beside every contract in the registry.
+
+It carries what the contract document itself cannot: who owns it, where it is in its
+lifecycle, which compatibility mode governs its changes and who consumes it. The version is
+deliberately NOT here for OpenAPI and AsyncAPI (``info.version`` is the one source of truth);
+a JSON Schema has no ``info``, so its version lives here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from ledgerpact.registry import pointer as jp
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.loader import Document
+from ledgerpact.registry.semver import is_semver
+
+METADATA_NAME = "contract.yaml"
+
+
+class Kind(StrEnum):
+    OPENAPI = "openapi"
+    ASYNCAPI = "asyncapi"
+    JSON_SCHEMA = "json-schema"
+
+
+class Lifecycle(StrEnum):
+    DRAFT = "draft"
+    ACTIVE = "active"
+    DEPRECATED = "deprecated"
+    RETIRED = "retired"
+
+
+class Compatibility(StrEnum):
+    BACKWARD = "BACKWARD"
+    BACKWARD_TRANSITIVE = "BACKWARD_TRANSITIVE"
+    FORWARD = "FORWARD"
+    FORWARD_TRANSITIVE = "FORWARD_TRANSITIVE"
+    FULL = "FULL"
+    FULL_TRANSITIVE = "FULL_TRANSITIVE"
+    NONE = "NONE"
+
+
+class Metadata(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", max_length=64)
+    title: str = Field(min_length=1)
+    kind: Kind
+    document: str = Field(min_length=1)
+    version: str | None = None
+    description: str = ""
+    owners: list[str] = Field(min_length=1)
+    lifecycle: Lifecycle
+    compatibility: Compatibility
+    consumers: list[str] = Field(default_factory=list)
+
+    @field_validator("version")
+    @classmethod
+    def _semver(cls, value: str | None) -> str | None:
+        if value is not None and not is_semver(value):
+            raise ValueError(f"{value!r} is not a semantic version (expected MAJOR.MINOR.PATCH)")
+        return value
+
+
+def parse_metadata(doc: Document) -> Metadata:
+    """Validate a ``contract.yaml``; the first problem becomes a located one-line error."""
+    data: Any = doc.data
+    if not isinstance(data, dict):
+        raise InputError("contract metadata must be a mapping (id, title, kind, ...)",
+                         file=doc.path, line=1)
+    try:
+        meta = Metadata.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        pointer = jp.join(str(p) for p in first["loc"])
+        what = first["msg"]
+        if first["type"] == "missing":
+            what = f"missing required field {first['loc'][-1]!r}"
+        elif first["type"] == "extra_forbidden":
+            what = (f"unknown field {first['loc'][-1]!r} (expected one of: "
+                    f"{', '.join(Metadata.model_fields)})")
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise InputError(f"{what}{more}", file=doc.path, pointer=pointer,
+                         line=doc.line_of(pointer)) from None
+    if meta.kind is Kind.JSON_SCHEMA and meta.version is None:
+        raise InputError("a json-schema contract needs a 'version' (it has no info.version)",
+                         file=doc.path, pointer="", line=1)
+    if meta.kind is not Kind.JSON_SCHEMA and meta.version is not None:
+        raise InputError(
+            f"'version' is not allowed for {meta.kind.value} contracts: info.version in the "
+            "document is the one source of truth", file=doc.path, pointer="/version",
+            line=doc.line_of("/version"))
+    return meta

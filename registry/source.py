@@ -1,0 +1,99 @@
+"""Where contract files are read from: the working tree, or one Git revision.
+
+Both expose the same three calls over POSIX paths relative to the registry root, so the
+loader, resolver and bundler never know whether they read today's files or a release's: a
+multi-file contract read at a tag gets every ``$ref``'d file at that same tag.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import git
+
+from ledgerpact.registry.errors import InputError
+
+
+class Source(Protocol):
+    """A read-only view of a registry's files."""
+
+    label: str  # shown in messages: "working tree" or "erp-finance/v1.0.0 (3f2a9c1)"
+
+    def read(self, rel: str) -> bytes: ...
+
+    def exists(self, rel: str) -> bool: ...
+
+    def glob(self, prefix: str, name: str) -> list[str]: ...
+
+
+class DirectorySource:
+    """Files on disk under ``root``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.label = "working tree"
+
+    def _path(self, rel: str) -> Path:
+        return self.root / rel
+
+    def read(self, rel: str) -> bytes:
+        path = self._path(rel)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise InputError("file not found", file=rel) from None
+        except IsADirectoryError:
+            raise InputError("is a directory, not a contract file", file=rel) from None
+        except PermissionError:
+            raise InputError("permission denied", file=rel) from None
+
+    def exists(self, rel: str) -> bool:
+        return self._path(rel).is_file()
+
+    def glob(self, prefix: str, name: str) -> list[str]:
+        base = self._path(prefix)
+        if not base.is_dir():
+            return []
+        return sorted(p.relative_to(self.root).as_posix() for p in base.rglob(name))
+
+
+class GitSource:
+    """Files as they are in one commit of a Git repository (never the working tree)."""
+
+    def __init__(self, repo: git.Repo, rev: str, label: str | None = None) -> None:
+        try:
+            self.commit = repo.commit(rev)
+        except (git.BadName, ValueError, git.GitCommandError):
+            raise InputError(f"unknown Git revision {rev!r}", file=str(repo.working_dir)) \
+                from None
+        self.repo = repo
+        self.label = label or f"{rev} ({self.commit.hexsha[:10]})"
+
+    def _blob(self, rel: str) -> git.Blob | None:
+        try:
+            obj = self.commit.tree / rel
+        except KeyError:
+            return None
+        return obj if isinstance(obj, git.Blob) else None
+
+    def read(self, rel: str) -> bytes:
+        blob = self._blob(rel)
+        if blob is None:
+            raise InputError(f"file not found at {self.label}", file=rel)
+        data: bytes = blob.data_stream.read()
+        return data
+
+    def exists(self, rel: str) -> bool:
+        return self._blob(rel) is not None
+
+    def glob(self, prefix: str, name: str) -> list[str]:
+        try:
+            tree = self.commit.tree / prefix if prefix else self.commit.tree
+        except KeyError:
+            return []
+        return sorted(
+            item.path
+            for item in tree.traverse()
+            if isinstance(item, git.Blob) and Path(item.path).match(name)
+        )

@@ -1,0 +1,122 @@
+"""Structural validity of a contract, as findings located in the original files.
+
+Validation runs on the bundle, never on the raw files: the bundler has already refused unsafe
+``$ref``s, and a bundle has no external references left, so no validator can be tempted to
+fetch one. Findings are mapped back from the bundle to the file and line they came from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+
+from ledgerpact.registry import pointer as jp
+from ledgerpact.registry.bundle import Bundle, bundle
+from ledgerpact.registry.catalog import Entry
+from ledgerpact.registry.examples import validate_examples
+from ledgerpact.registry.findings import Finding
+from ledgerpact.registry.metadata import Kind
+from ledgerpact.registry.workspace import Workspace
+
+MAX_FINDINGS_PER_CONTRACT = 200
+
+
+def _structure(b: Bundle) -> Iterable[tuple[str, str]]:
+    """(pointer in the bundle, message) for each structural problem."""
+    doc: Any = b.document
+    if b.kind == "openapi":
+        version = str(doc.get("openapi", ""))
+        if version.startswith("3.1"):
+            validator: Any = OpenAPIV31SpecValidator(doc)
+        elif version.startswith("3.0"):
+            validator = OpenAPIV30SpecValidator(doc)
+        else:
+            yield "/openapi", f"unsupported OpenAPI version {version!r} (supported: 3.0.x, 3.1.x)"
+            return
+        where: dict[int, str] | None = None
+        for error in validator.iter_errors():
+            pointer = jp.join(error.absolute_path)
+            if not pointer and isinstance(error.schema, dict):
+                # Errors in a schema's own default/example come without a path; find the
+                # schema by identity (the validator walks our objects, not copies).
+                where = where if where is not None else _pointers_by_identity(doc)
+                base = where.get(id(error.schema))
+                if base is not None:
+                    for keyword in ("default", "example"):
+                        if keyword in error.schema and error.schema[keyword] == error.instance:
+                            yield f"{base}/{keyword}", f"{keyword} value: {error.message}"
+                            break
+                    else:
+                        yield base, error.message
+                    continue
+            yield pointer, error.message
+    elif b.kind == "asyncapi":
+        from ledgerpact.registry.asyncapi_structure import check_asyncapi
+
+        for violation in check_asyncapi(doc):
+            yield violation.pointer, violation.message
+    elif b.kind == "json-schema":
+        meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+        for error in meta.iter_errors(doc):
+            yield jp.join(error.absolute_path), error.message
+    else:
+        yield "", "not an OpenAPI, AsyncAPI or JSON Schema document"
+
+
+def _pointers_by_identity(doc: Any) -> dict[int, str]:
+    found: dict[int, str] = {}
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, ptr = stack.pop()
+        if isinstance(node, dict):
+            found.setdefault(id(node), ptr)
+            stack.extend((v, f"{ptr}/{jp.escape(k)}") for k, v in node.items()
+                         if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            found.setdefault(id(node), ptr)
+            stack.extend((v, f"{ptr}/{i}") for i, v in enumerate(node)
+                         if isinstance(v, dict | list))
+    return found
+
+
+def _finding(ws: Workspace, b: Bundle, pointer: str, rule: str, message: str,
+             contract: str) -> Finding:
+    file, original = b.locate(pointer)
+    line = ws.document(file).line_of(original) if file in ws.files else None
+    return Finding(file=file, line=line, pointer=original, rule=rule, message=message,
+                   contract=contract)
+
+
+def validate_bundle(ws: Workspace, b: Bundle, contract: str = "",
+                    examples: bool = True) -> list[Finding]:
+    findings = [_finding(ws, b, ptr, "structure", msg, contract) for ptr, msg in _structure(b)]
+    if examples and not findings:
+        for error in validate_examples(b):
+            where = f" at {error.pointer}" if error.pointer else ""
+            findings.append(_finding(ws, b, error.example.pointer + error.pointer, "example",
+                                     f"example does not match its schema{where}: "
+                                     f"{error.message}", contract))
+    findings.sort()
+    return findings[:MAX_FINDINGS_PER_CONTRACT]
+
+
+def validate_file(ws: Workspace, path: str, examples: bool = True) -> list[Finding]:
+    return validate_bundle(ws, bundle(ws, path), examples=examples)
+
+
+def validate_entry(ws: Workspace, entry: Entry, examples: bool = True) -> list[Finding]:
+    """Validate one registry contract; its metadata kind must match what the document is."""
+    b = bundle(ws, entry.document_path)
+    if b.kind != entry.meta.kind.value and not (
+        entry.meta.kind is Kind.JSON_SCHEMA and b.kind in ("json-schema", "unknown")
+    ):
+        return [Finding(entry.metadata_path, ws.document(entry.metadata_path).line_of("/kind"),
+                        "/kind", "metadata",
+                        f"metadata says kind {entry.meta.kind.value!r} but the document is "
+                        f"{b.kind!r}", contract=entry.id)]
+    findings = validate_bundle(ws, b, entry.id, examples)
+    entry.version(ws)  # an OpenAPI/AsyncAPI contract without info.version is not releasable
+    return findings
