@@ -181,7 +181,13 @@ def _at(reg: Registry, spec: str) -> tuple[Workspace, Entry, str | None, str]:
     if ref is None:
         ws = reg.workspace()
         return ws, Catalog(ws).get(contract_id), None, "working tree"
-    rev, label = history.revision_for(reg.require_repo(), contract_id, ref)
+    try:
+        rev, label = history.revision_for(reg.require_repo(), contract_id, ref)
+    except InputError:
+        current = Catalog(reg.workspace())
+        if contract_id not in current.entries:
+            current.get(contract_id)  # raises, with "did you mean"
+        raise
     ws = reg.workspace(rev, label)
     return ws, Catalog(ws).get(contract_id), rev, label
 

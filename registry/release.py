@@ -45,7 +45,7 @@ def release(reg: Registry, contract_id: str, *, dry_run: bool = False) -> Releas
     used = [entry.metadata_path, *b.files]
     dirty = repo.git.status("--porcelain", "--", *used).strip()
     if dirty:
-        first = dirty.splitlines()[0][3:]
+        first = dirty.splitlines()[0].split(maxsplit=1)[-1]
         raise InputError(f"uncommitted changes to {first}: commit them first (a release tags "
                          "a commit)", file=first)
     if tag in repo.tags:
