@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
-import git
 
 from ledgerpact.registry import history
 from ledgerpact.registry.bundle import bundle as make_bundle
@@ -24,7 +23,6 @@ from ledgerpact.registry.findings import Finding
 from ledgerpact.registry.output import table, to_json, to_yaml, write_atomic, write_tree_atomic
 from ledgerpact.registry.repository import Registry
 from ledgerpact.registry.source import DirectorySource
-from ledgerpact.registry.validate import validate_entry, validate_file
 from ledgerpact.registry.workspace import Workspace
 
 P = ParamSpec("P")
@@ -48,8 +46,10 @@ def input_errors_exit_2(func: Callable[P, R]) -> Callable[P, R]:
             return func(*args, **kwargs)
         except InputError as exc:
             fail(str(exc))
-        except git.GitCommandError as exc:
-            fail(f"git: {' '.join(str(exc.stderr or exc).split())}")
+        except Exception as exc:
+            if type(exc).__name__ != "GitCommandError":  # git is imported only when used
+                raise
+            fail(f"git: {' '.join(str(getattr(exc, 'stderr', '') or exc).split())}")
         except (BrokenPipeError, KeyboardInterrupt):
             sys.exit(EXIT_INPUT)
         raise AssertionError("unreachable")
@@ -302,6 +302,8 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
       ledgerpact registry validate erp-finance finance-events --format json
       ledgerpact registry validate ../shared/corpora/xero/xero_accounting-3.0.2.yaml
     """
+    from ledgerpact.registry.validate import validate_entry, validate_file
+
     findings: list[Finding] = []
     errors: list[str] = []
     checked: list[str] = []

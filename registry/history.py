@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
-import git
+from typing import TYPE_CHECKING
 
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.semver import Version, is_semver
+
+if TYPE_CHECKING:
+    import git
 
 
 def tag_name(contract_id: str, version: str) -> str:
@@ -52,6 +54,8 @@ def releases(repo: git.Repo, contract_id: str) -> list[Release]:
 def revision_for(repo: git.Repo, contract_id: str, spec: str) -> tuple[str, str]:
     """Resolve the part after ``@``: a released version (``1.2.0`` or ``v1.2.0``) first,
     then any Git tag, branch or commit. Returns (revision, label for messages)."""
+    import git
+
     bare = spec[1:] if spec.startswith("v") and is_semver(spec[1:]) else spec
     if is_semver(bare):
         tag = tag_name(contract_id, bare)

@@ -29,6 +29,31 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 256
 MAX_EXPANDED_NODES = 5_000_000
 
+
+
+class _JsonCompatibleLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """YAML as JSON sees it: mapping keys are strings (``200:`` is the status "200") and
+    dates stay strings (``2026-01-31`` is what an example means, not a ``datetime.date``),
+    so a YAML contract and its JSON twin load to the same data."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[str, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        if all(isinstance(key, str) for key in mapping):
+            return mapping  # type: ignore[no-any-return]
+        return {_key_text(key): value for key, value in mapping.items()}
+
+
+def _key_text(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return "null" if key is None else str(key)
+
+
+_JsonCompatibleLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in _SafeLoader.yaml_implicit_resolvers.items()
+}
+
 _ANCHOR = re.compile(r"(?:^|[\s\[{,:-])&[^\s\[\]{},]+")
 
 
@@ -76,7 +101,7 @@ def parse(text: str, path: str) -> Any:
                              file=path, line=_nesting_line(text)) from None
     else:
         try:
-            data = yaml.load(text, Loader=_SafeLoader)
+            data = yaml.load(text, Loader=_JsonCompatibleLoader)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             problem = exc.problem or exc.context or "cannot parse"

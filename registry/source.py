@@ -8,11 +8,12 @@ multi-file contract read at a tag gets every ``$ref``'d file at that same tag.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol
-
-import git
+from typing import TYPE_CHECKING, Protocol
 
 from ledgerpact.registry.errors import InputError
+
+if TYPE_CHECKING:
+    import git
 
 
 class Source(Protocol):
@@ -62,6 +63,8 @@ class GitSource:
     """Files as they are in one commit of a Git repository (never the working tree)."""
 
     def __init__(self, repo: git.Repo, rev: str, label: str | None = None) -> None:
+        import git
+
         try:
             self.commit = repo.commit(rev)
         except (git.BadName, ValueError, git.GitCommandError):
@@ -71,6 +74,8 @@ class GitSource:
         self.label = label or f"{rev} ({self.commit.hexsha[:10]})"
 
     def _blob(self, rel: str) -> git.Blob | None:
+        import git
+
         try:
             obj = self.commit.tree / rel
         except KeyError:
@@ -88,6 +93,8 @@ class GitSource:
         return self._blob(rel) is not None
 
     def glob(self, prefix: str, name: str) -> list[str]:
+        import git
+
         try:
             tree = self.commit.tree / prefix if prefix else self.commit.tree
         except KeyError:
