@@ -118,6 +118,7 @@ class _Bundler:
         if isinstance(self.root_data, dict):
             for section, entries in self._existing_sections().items():
                 self.names[section] = set(entries)
+            self._adopt_wrappers()
         document = self._copy(self.root_data, self.root, "", "", "")
         while self.queue:
             section, name, file, value, whole_schema = self.queue.popleft()
@@ -131,6 +132,30 @@ class _Bundler:
             document = self._attach(document)
         files = [self.root, *sorted(self.files - {self.root})]
         return Bundle(self.root, document, self.kind, self.origins, files)
+
+    def _adopt_wrappers(self) -> None:
+        """A component that only points at a whole schema file (``Money: {$ref:
+        ../schemas/money/money.schema.json}``) becomes that file's home in the bundle, so the
+        bundle says ``Money`` rather than ``Money`` plus a ``Money2`` copy."""
+        entries = self._existing_sections().get(self.schema_section, {})
+        base = jp.split(self.schema_section)
+        for name, value in entries.items():
+            if not (isinstance(value, dict) and set(value) <= {"$ref", "description"}
+                    and isinstance(value.get("$ref"), str) and "#" not in value["$ref"]):
+                continue
+            at = jp.join([*base, name, "$ref"])
+            target = parse_ref(value["$ref"], self.root, at, self.ws)
+            if target.file == self.root or (target.file, "") in self.imported:
+                continue
+            follow(target, self.root, at, self.ws, self.files)
+            self.checked.add(target)
+            data = self.ws.document(target.file).data
+            if not _is_schema_file(target.file, data):
+                continue
+            local = jp.join([*base, name])
+            self.imported[(target.file, "")] = local
+            self.origins[local] = (target.file, "")
+            self.queue.append((self.schema_section, name, target.file, data, True))
 
     def _existing_sections(self) -> dict[str, Any]:
         found: dict[str, Any] = {}

@@ -377,5 +377,14 @@ def release_cmd(contract_id: str, registry_path: Path | None, fmt: str, dry_run:
         click.echo(f"{verb} {result.tag} at {result.commit[:10]}")
 
 
+def _attach_groups() -> None:
+    """Other areas contribute their command groups to the one front door."""
+    from ledgerpact.adapters.cli import ubl
+
+    main.add_command(ubl)
+
+
+_attach_groups()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
@@ -19,6 +20,7 @@ from referencing.jsonschema import DRAFT202012
 
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import Bundle
+from ledgerpact.registry.findings import shorten
 
 _BUNDLE_URI = "urn:ledgerpact:bundle"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -42,22 +44,24 @@ def _no_retrieve(uri: str) -> Resource[Any]:
     raise Unresolvable(ref=uri)
 
 
-def _deref(doc: Any, node: Any) -> Any:
-    """Follow bundle-internal ``$ref``s of non-schema objects (examples, media types)."""
+def _deref(doc: Any, node: Any, ptr: str) -> tuple[Any, str]:
+    """Follow bundle-internal ``$ref``s of non-schema objects (responses, headers,
+    examples); returns the object and where it really is, for pointers into it."""
     for _ in range(32):
         if isinstance(node, dict) and isinstance(node.get("$ref"), str) \
                 and node["$ref"].startswith("#"):
+            ptr = unquote(node["$ref"][1:])
             try:
-                node = jp.resolve(doc, node["$ref"][1:])
+                node = jp.resolve(doc, ptr)
             except KeyError:
-                return None
+                return None, ptr
         else:
-            return node
-    return None
+            return node, ptr
+    return None, ptr
 
 
 def _media_examples(doc: Any, media: Any, ptr: str) -> Iterator[Example]:
-    media = _deref(doc, media)
+    media, ptr = _deref(doc, media, ptr)
     if not isinstance(media, dict) or "schema" not in media:
         return
     schema_ptr = f"{ptr}/schema"
@@ -66,7 +70,7 @@ def _media_examples(doc: Any, media: Any, ptr: str) -> Iterator[Example]:
     examples = media.get("examples")
     if isinstance(examples, dict):
         for name, example in examples.items():
-            resolved = _deref(doc, example)
+            resolved, _ = _deref(doc, example, "")
             if isinstance(resolved, dict) and "value" in resolved:
                 yield Example(f"{ptr}/examples/{jp.escape(name)}/value", schema_ptr,
                               resolved["value"])
@@ -76,10 +80,9 @@ def _openapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
     def operations() -> Iterator[tuple[str, dict[str, Any]]]:
         for section in ("paths", "webhooks"):
             for path, item in (doc.get(section) or {}).items():
-                item = _deref(doc, item)
+                item, base = _deref(doc, item, f"/{section}/{jp.escape(path)}")
                 if not isinstance(item, dict):
                     continue
-                base = f"/{section}/{jp.escape(path)}"
                 for index, param in enumerate(item.get("parameters") or []):
                     yield f"{base}/parameters/{index}", {"parameter": param}
                 for method in _HTTP_METHODS:
@@ -92,25 +95,26 @@ def _openapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
             return
         for index, param in enumerate(op.get("parameters") or []):
             yield f"{op_ptr}/parameters/{index}", param
-        body = _deref(doc, op.get("requestBody"))
+        body, bptr = _deref(doc, op.get("requestBody"), f"{op_ptr}/requestBody")
         if isinstance(body, dict):
             for media_type, media in (body.get("content") or {}).items():
-                yield f"{op_ptr}/requestBody/content/{jp.escape(media_type)}", media
+                yield f"{bptr}/content/{jp.escape(media_type)}", media
         for status, response in (op.get("responses") or {}).items():
-            response = _deref(doc, response)
+            response, rptr = _deref(doc, response, f"{op_ptr}/responses/{jp.escape(status)}")
             if not isinstance(response, dict):
                 continue
-            rptr = f"{op_ptr}/responses/{jp.escape(str(status))}"
             for media_type, media in (response.get("content") or {}).items():
                 yield f"{rptr}/content/{jp.escape(media_type)}", media
             for name, header in (response.get("headers") or {}).items():
                 yield f"{rptr}/headers/{jp.escape(name)}", header
 
+    seen: set[str] = set()  # a shared response or header is checked once, where it lives
     for op_ptr, op in operations():
         for ptr, holder in holders(op_ptr, op):
-            holder = _deref(doc, holder)
-            if isinstance(holder, dict):
-                yield from _media_examples(doc, holder, ptr)
+            holder, where = _deref(doc, holder, ptr)
+            if isinstance(holder, dict) and where not in seen:
+                seen.add(where)
+                yield from _media_examples(doc, holder, where)
     for name, schema in ((doc.get("components") or {}).get("schemas") or {}).items():
         yield from _schema_examples(schema, f"/components/schemas/{jp.escape(name)}")
 
@@ -128,7 +132,7 @@ def _asyncapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
         for name, message in ((doc.get("components") or {}).get("messages") or {}).items():
             yield f"/components/messages/{jp.escape(name)}", message
         for cname, channel in (doc.get("channels") or {}).items():
-            channel = _deref(doc, channel)
+            channel, _ = _deref(doc, channel, "")
             if not isinstance(channel, dict):
                 continue
             for name, message in (channel.get("messages") or {}).items():
@@ -190,7 +194,8 @@ def validate_examples(bundle: Bundle) -> list[ExampleError]:
         try:
             for error in validator.iter_errors(example.value):
                 errors.append(ExampleError(example, jp.join(error.absolute_path),
-                                           error.message))
+                                           shorten(error.message)))
         except Unresolvable as exc:
-            errors.append(ExampleError(example, "", f"schema reference unresolvable: {exc}"))
+            ref = getattr(exc, "ref", "")
+            errors.append(ExampleError(example, "", f"schema reference {ref!r} unresolvable"))
     return errors

@@ -27,3 +27,9 @@ class Finding:
     def text(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         return f"{where}: {self.severity} [{self.rule}] at {self.pointer or '/'}: {self.message}"
+
+
+def shorten(message: str, limit: int = 300) -> str:
+    """jsonschema quotes whole instances in messages; a finding must stay one short line."""
+    message = " ".join(message.split())
+    return message if len(message) <= limit else message[: limit - 14] + " ... (trimmed)"

@@ -17,7 +17,7 @@ from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import Bundle, bundle
 from ledgerpact.registry.catalog import Entry
 from ledgerpact.registry.examples import validate_examples
-from ledgerpact.registry.findings import Finding
+from ledgerpact.registry.findings import Finding, shorten
 from ledgerpact.registry.metadata import Kind
 from ledgerpact.registry.workspace import Workspace
 
@@ -86,7 +86,7 @@ def _finding(ws: Workspace, b: Bundle, pointer: str, rule: str, message: str,
              contract: str) -> Finding:
     file, original = b.locate(pointer)
     line = ws.document(file).line_of(original) if file in ws.files else None
-    return Finding(file=file, line=line, pointer=original, rule=rule, message=message,
+    return Finding(file=file, line=line, pointer=original, rule=rule, message=shorten(message),
                    contract=contract)
 
 
