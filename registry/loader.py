@@ -208,22 +208,27 @@ def decode(raw: bytes, path: str) -> str:
         raise InputError(f"not UTF-8 text (byte {exc.start})", file=path) from None
 
 
-def load_file(path: Path, display: str | None = None) -> Document:
-    """Read and parse a file from disk; ``display`` is the name errors should use."""
-    name = display or str(path)
+def read_bytes(path: Path, name: str) -> bytes:
+    """A file's bytes, with the size limit checked before reading and OS errors as
+    one-line input errors."""
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InputError(f"file is {size:,} bytes, over the {MAX_BYTES:,}-byte limit",
                              file=name)
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", file=name) from None
     except IsADirectoryError:
         raise InputError("is a directory, not a contract file", file=name) from None
     except PermissionError:
         raise InputError("permission denied", file=name) from None
-    text = decode(raw, name)
+
+
+def load_file(path: Path, display: str | None = None) -> Document:
+    """Read and parse a file from disk; ``display`` is the name errors should use."""
+    name = display or str(path)
+    text = decode(read_bytes(path, name), name)
     return Document(path=name, data=parse(text, name), text=text)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.loader import read_bytes
 
 if TYPE_CHECKING:
     import git
@@ -39,15 +40,7 @@ class DirectorySource:
         return self.root / rel
 
     def read(self, rel: str) -> bytes:
-        path = self._path(rel)
-        try:
-            return path.read_bytes()
-        except FileNotFoundError:
-            raise InputError("file not found", file=rel) from None
-        except IsADirectoryError:
-            raise InputError("is a directory, not a contract file", file=rel) from None
-        except PermissionError:
-            raise InputError("permission denied", file=rel) from None
+        return read_bytes(self._path(rel), rel)
 
     def exists(self, rel: str) -> bool:
         return self._path(rel).is_file()
