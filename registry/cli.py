@@ -271,11 +271,21 @@ def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | N
         write_atomic(output, text)
 
 
+def _gh_escape(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
 def _print_findings(findings: list[Finding], fmt: str, checked: list[str],
                     errors: list[str]) -> None:
     if fmt == "json":
         click.echo(to_json({"checked": checked, "findings": [f.as_dict() for f in findings],
                             "errors": errors}), nl=False)
+        return
+    if fmt == "github":
+        for finding in findings:
+            click.echo(finding.github())
+        for error in errors:
+            click.echo(f"::error title=unreadable input::{_gh_escape(error)}")
         return
     for finding in findings:
         click.echo(finding.text())
@@ -287,7 +297,7 @@ def _print_findings(findings: list[Finding], fmt: str, checked: list[str],
 @registry.command("validate")
 @click.argument("targets", nargs=-1, metavar="[ID|PATH]...")
 @registry_option
-@format_option("text", "json")
+@format_option("text", "json", "github")
 @click.option("--no-examples", is_flag=True, help="Check structure only, not examples.")
 def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
                  no_examples: bool) -> None:
@@ -301,6 +311,7 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
       ledgerpact registry validate
       ledgerpact registry validate erp-finance finance-events --format json
       ledgerpact registry validate ../shared/corpora/xero/xero_accounting-3.0.2.yaml
+      ledgerpact registry validate --format github   # annotations in a GitHub workflow
     """
     from ledgerpact.registry.validate import validate_entry, validate_file
 

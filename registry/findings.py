@@ -24,6 +24,19 @@ class Finding:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def github(self) -> str:
+        """A GitHub Actions workflow command: an annotation on the file and line."""
+        def esc(text: str, extra: str = "") -> str:
+            text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+            for char in extra:
+                text = text.replace(char, {":": "%3A", ",": "%2C"}[char])
+            return text
+
+        level = {"error": "error", "warn": "warning"}.get(self.severity, "notice")
+        where = f"file={esc(self.file, ':,')}" + (f",line={self.line}" if self.line else "")
+        return (f"::{level} {where},title={esc(self.rule, ':,')}::"
+                f"{esc(self.pointer or '/')}: {esc(self.message)}")
+
     def text(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
         return f"{where}: {self.severity} [{self.rule}] at {self.pointer or '/'}: {self.message}"

@@ -97,3 +97,12 @@ def test_bundle_of_a_registry_contract_is_self_contained(tmp_path: Path) -> None
     # the bundle is itself a valid contract
     check = run("registry", "validate", out)
     assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_validate_github_annotations(corpora: Path) -> None:
+    spec = corpora / "xero" / "xero_accounting-3.0.2.yaml"
+    result = run("registry", "validate", spec, "--no-examples", "--format", "github")
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert lines and all(line.startswith("::error file=") for line in lines)
+    assert ",line=" in lines[0] and ",title=structure::" in lines[0]
