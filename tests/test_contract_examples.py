@@ -67,11 +67,11 @@ def test_every_operation_body_has_an_example(contract_id: str) -> None:
             bodies = []
             request = op.get("requestBody")
             if request:
-                request = _deref(b.document, request)
-                bodies += [f"{base}/requestBody/content/{jp.escape(m)}" for m in request["content"]]
+                request, where = _deref(b.document, request, f"{base}/requestBody")
+                bodies += [f"{where}/content/{jp.escape(m)}" for m in request["content"]]
             for status, response in op["responses"].items():
-                response = _deref(b.document, response)
-                bodies += [f"{base}/responses/{status}/content/{jp.escape(m)}"
+                response, where = _deref(b.document, response, f"{base}/responses/{status}")
+                bodies += [f"{where}/content/{jp.escape(m)}"
                            for m in (response.get("content") or {})]
             for body in bodies:
                 if not any(p.startswith(body + "/") for p in have):
@@ -79,10 +79,12 @@ def test_every_operation_body_has_an_example(contract_id: str) -> None:
     assert not missing, "bodies without an example:\n" + "\n".join(missing)
 
 
-def _deref(doc: dict, node: dict) -> dict:
+def _deref(doc: dict, node: dict, where: str) -> tuple[dict, str]:
+    """The object and where it really lives: a shared response has its examples there."""
     while "$ref" in node:
-        node = jp.resolve(doc, node["$ref"][1:])
-    return node
+        where = node["$ref"][1:]
+        node = jp.resolve(doc, where)
+    return node, where
 
 
 def test_every_message_has_an_example() -> None:
