@@ -37,13 +37,21 @@ class DirectorySource:
         self.label = "working tree"
 
     def _path(self, rel: str) -> Path:
-        return self.root / rel
+        path = self.root / rel
+        # A symlink inside the registry must not become a way out of it.
+        if path.is_symlink() or any(p.is_symlink() for p in path.parents
+                                    if p.is_relative_to(self.root)):
+            real = path.resolve()
+            if not real.is_relative_to(self.root):
+                raise InputError(f"{rel} is a symlink that leaves the registry root "
+                                 f"(to {real}); refusing to read it", file=rel)
+        return path
 
     def read(self, rel: str) -> bytes:
         return read_bytes(self._path(rel), rel)
 
     def exists(self, rel: str) -> bool:
-        return self._path(rel).is_file()
+        return (self.root / rel).is_file()
 
     def glob(self, prefix: str, name: str) -> list[str]:
         base = self._path(prefix)

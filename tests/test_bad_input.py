@@ -135,3 +135,20 @@ def test_legal_recursive_schema_works(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert '"$ref": "#/components/schemas/Node"' in result.stdout
     assert "tree.schema.json" not in result.stdout
+
+
+def test_symlink_out_of_the_registry_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "outside.schema.json"
+    secret.write_text('{"type": "string", "description": "outside the registry"}')
+    root = init_repo(tmp_path / "registry")
+    folder = root / "contracts" / "leak"
+    folder.mkdir(parents=True)
+    (folder / "openapi.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: Leak, version: 1.0.0}\npaths: {}\n"
+        "components:\n  schemas:\n    Leak: {$ref: 'inside.schema.json'}\n")
+    (folder / "inside.schema.json").symlink_to(secret)
+    write_metadata(folder, "leak", "openapi", "openapi.yaml")
+    result = run("registry", "bundle", "leak", "--registry", root)
+    assert result.returncode == 2
+    assert "symlink that leaves the registry root" in result.stderr
+    assert "outside the registry" not in result.stdout
