@@ -64,20 +64,25 @@ class Document:
     path: str
     data: Any
     text: str
-    _lines: dict[str, int] | None = field(default=None, repr=False)
+    _positions: dict[str, tuple[int, int]] | None = field(default=None, repr=False)
 
-    def line_of(self, pointer: str) -> int | None:
-        """1-based line of the value at ``pointer`` (or of its nearest existing parent)."""
-        if self._lines is None:
-            self._lines = _line_index(self.text, self.path)
+    def position(self, pointer: str) -> tuple[int, int] | None:
+        """1-based (line, column) of the value at ``pointer``, or of its nearest existing
+        parent; for an object member, where its key starts."""
+        if self._positions is None:
+            self._positions = _position_index(self.text)
         parts = jp.split(pointer) if pointer else []
         while True:
             key = jp.join(parts)
-            if key in self._lines:
-                return self._lines[key]
+            if key in self._positions:
+                return self._positions[key]
             if not parts:
                 return None
             parts = parts[:-1]
+
+    def line_of(self, pointer: str) -> int | None:
+        found = self.position(pointer)
+        return found[0] if found else None
 
 
 def is_json_path(path: str) -> bool:
@@ -117,7 +122,7 @@ def parse(text: str, path: str) -> Any:
             _ANCHOR.search(text)))
     except InputError as exc:
         if exc.pointer is not None and exc.line is None:
-            exc.line = Document(path, data, text).line_of(exc.pointer)
+            exc.line = Document(path, data, text).line_of(exc.pointer)  # rare: errors only
         raise
     return data
 
@@ -232,9 +237,10 @@ def load_file(path: Path, display: str | None = None) -> Document:
     return Document(path=name, data=parse(text, name), text=text)
 
 
-def _line_index(text: str, path: str) -> dict[str, int]:
-    """Map JSON pointers to 1-based lines by composing YAML nodes (JSON is YAML here)."""
-    lines: dict[str, int] = {}
+def _position_index(text: str) -> dict[str, tuple[int, int]]:
+    """Map JSON pointers to 1-based (line, column) by composing YAML nodes (JSON is YAML
+    here)."""
+    lines: dict[str, tuple[int, int]] = {}
     try:
         root = yaml.compose(text, Loader=_SafeLoader)
     except (yaml.YAMLError, RecursionError):
@@ -246,14 +252,15 @@ def _line_index(text: str, path: str) -> dict[str, int]:
     while stack:
         node, ptr, depth = stack.pop()
         if ptr not in lines:
-            lines[ptr] = node.start_mark.line + 1
+            lines[ptr] = (node.start_mark.line + 1, node.start_mark.column + 1)
         if depth > MAX_DEPTH or id(node) in seen:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = jp.escape(str(key_node.value))
-                lines.setdefault(f"{ptr}/{key}", key_node.start_mark.line + 1)
+                lines.setdefault(f"{ptr}/{key}", (key_node.start_mark.line + 1,
+                                                  key_node.start_mark.column + 1))
                 stack.append((value_node, f"{ptr}/{key}", depth + 1))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
