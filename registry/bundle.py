@@ -28,7 +28,7 @@ _NAME_MAPS = frozenset({
     "paths", "responses", "headers", "content", "encoding", "links", "callbacks",
     "requestBodies", "securitySchemes", "channels", "messages", "operations", "servers",
     "parameters", "variables", "messageTraits", "operationTraits", "correlationIds",
-    "serverVariables", "replies", "replyAddresses", "externalDocs", "tags", "mapping",
+    "serverVariables", "replies", "replyAddresses", "tags", "mapping",
     "webhooks", "pathItems", "serverBindings", "channelBindings", "operationBindings",
     "messageBindings", "scopes", "availableScopes",
 })
@@ -41,6 +41,8 @@ _SCHEMA_PARENTS = frozenset({
     "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
     "allOf", "anyOf", "oneOf", "prefixItems",
 })
+_LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+_OBJECT, _NAMES, _SCHEMA_NAMES = "object", "names", "schema-names"
 _SECTION_BY_PARENT = {
     "parameters": "parameters", "responses": "responses", "examples": "examples",
     "requestBodies": "requestBodies", "links": "links", "callbacks": "callbacks",
@@ -113,6 +115,7 @@ class _Bundler:
         self.queue: deque[tuple[str, str, str, Any, bool]] = deque()
         self.checked: set[Target] = set()
         self.files: set[str] = {root}
+        self.overrides: dict[str, dict[str, Any]] = {}
 
     def run(self) -> Bundle:
         if isinstance(self.root_data, dict):
@@ -127,6 +130,7 @@ class _Bundler:
             if whole_schema and isinstance(copied, dict):
                 copied.pop("$id", None)
                 copied.pop("$schema", None)
+                copied.update(self.overrides.get(f"{section}/{jp.escape(name)}", {}))
             self.components.setdefault(section, {})[name] = copied
         if self.components:
             document = self._attach(document)
@@ -156,6 +160,8 @@ class _Bundler:
             self.imported[(target.file, "")] = local
             self.origins[local] = (target.file, "")
             self.queue.append((self.schema_section, name, target.file, data, True))
+            if "description" in value:  # the contract's own words win over the file's
+                self.overrides[local] = {"description": value["description"]}
 
     def _existing_sections(self) -> dict[str, Any]:
         found: dict[str, Any] = {}
@@ -180,30 +186,55 @@ class _Bundler:
                 node[name] = entries[name]
         return document
 
-    def _copy(self, node: Any, file: str, ptr: str, key: str, parent: str) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            names_only = key in _NAME_MAPS
-            out: dict[str, Any] = {}
-            for k, v in node.items():
-                if k == "$ref" and isinstance(ref, str) and not names_only:
-                    out[k] = self._rewrite(ref, file, ptr, key, parent)
-                elif not names_only and (k in _LITERAL_KEYS or k.startswith("x-")):
-                    out[k] = v
-                elif k == "examples" and not names_only:
-                    out[k] = self._copy_examples(v, file, f"{ptr}/examples")
-                elif isinstance(v, dict | list):
-                    out[k] = self._copy(v, file, f"{ptr}/{jp.escape(k)}", k, key)
-                else:
-                    out[k] = v
-            return out
+    def _copy(self, node: Any, file: str, ptr: str, key: str, parent: str,
+              mode: str = _OBJECT) -> Any:
+        """Copy ``node`` rewriting every ``$ref`` in a reference position.
+
+        ``mode`` says what the keys of ``node`` are: keywords of a spec or schema object
+        (the only place a ``$ref``, a literal like ``example`` or an ``x-`` extension is what
+        it looks like), names in a spec map (``paths``, ``responses``: ``x-`` keys are
+        extensions there), or names in a schema map (``properties``: every key is a name,
+        so a property may be called ``content``, ``example`` or ``x-id``).
+        """
         if isinstance(node, list):
             return [
                 self._copy(v, file, f"{ptr}/{i}", str(i), key) if isinstance(v, dict | list)
                 else v
                 for i, v in enumerate(node)
             ]
-        return node
+        if not isinstance(node, dict):
+            return node
+        out: dict[str, Any] = {}
+        keywords = mode == _OBJECT
+        for k, v in node.items():
+            if keywords and k == "$ref" and isinstance(v, str):
+                out[k] = self._rewrite(v, file, ptr, key, parent)
+            elif (mode != _SCHEMA_NAMES and k.startswith("x-")) or (
+                    keywords and k in _LITERAL_KEYS):
+                out[k] = v
+            elif keywords and k == "examples":
+                out[k] = self._copy_examples(v, file, f"{ptr}/examples")
+            elif keywords and k == "mapping" and key == "discriminator" and isinstance(v, dict):
+                out[k] = {name: self._mapping_value(value, file, f"{ptr}/mapping", name)
+                          for name, value in v.items()}
+            elif isinstance(v, dict | list):
+                child = _OBJECT
+                if keywords:
+                    child = (_SCHEMA_NAMES if k in _SCHEMA_PARENTS and k not in _LIST_KEYWORDS
+                             else _NAMES if k in _NAME_MAPS else _OBJECT)
+                out[k] = self._copy(v, file, f"{ptr}/{jp.escape(k)}", k, key, child)
+            else:
+                out[k] = v
+        return out
+
+    def _mapping_value(self, value: Any, file: str, ptr: str, name: str) -> Any:
+        """A discriminator mapping value is a schema name or a reference; rewrite the
+        references so the bundle does not point at files it no longer needs."""
+        if isinstance(value, str) and ("#" in value or "/" in value
+                                       or value.endswith((".json", ".yaml", ".yml"))):
+            return self._rewrite(value, file, f"{ptr}/{jp.escape(name)}", "mapping",
+                                 "discriminator", at_suffix="")
+        return value
 
     def _copy_examples(self, node: Any, file: str, ptr: str) -> Any:
         """Schema/message ``examples`` are data; an OpenAPI ``examples`` map may hold refs."""
@@ -218,8 +249,9 @@ class _Bundler:
             out[name] = entry
         return out
 
-    def _rewrite(self, ref: str, file: str, ptr: str, key: str, parent: str) -> str:
-        at = f"{ptr}/$ref"
+    def _rewrite(self, ref: str, file: str, ptr: str, key: str, parent: str,
+                 at_suffix: str = "/$ref") -> str:
+        at = ptr + at_suffix
         target = parse_ref(ref, file, at, self.ws)
         if target not in self.checked:
             follow(target, file, at, self.ws, self.files)

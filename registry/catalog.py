@@ -32,13 +32,17 @@ class Entry:
 
     def version(self, ws: Workspace) -> str:
         """The contract's version: ``info.version`` of its document (metadata for schemas)."""
-        if self.meta.kind is Kind.JSON_SCHEMA:
-            return self.meta.version or ""
+        if self.meta.kind is Kind.JSON_SCHEMA and self.meta.version is not None:
+            return self.meta.version
         data = ws.document(self.document_path).data
         info = data.get("info") if isinstance(data, dict) else None
         version = info.get("version") if isinstance(info, dict) else None
-        if not isinstance(version, str) or not version:
+        if version is None or version == "":
             raise ws.error("the document has no info.version", self.document_path, "/info")
+        if not isinstance(version, str):
+            raise ws.error(f"info.version must be a string (quote it: '{version}'); YAML "
+                           "reads an unquoted 1.10 as the number 1.1", self.document_path,
+                           "/info/version")
         return version
 
     def summary(self, ws: Workspace) -> dict[str, Any]:
@@ -59,33 +63,53 @@ class Entry:
 
 
 class Catalog:
+    """Every contract with readable metadata; a broken ``contract.yaml`` is kept in
+    ``errors`` and never stops the others from being listed, validated or bundled."""
+
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
         self.entries: dict[str, Entry] = {}
+        self.errors: dict[str, InputError] = {}  # by the folder's name
+        if not ws.source.is_dir(CONTRACTS_DIR):
+            raise InputError(f"no {CONTRACTS_DIR}/ folder in the registry at "
+                             f"{ws.source.label} (is --registry the registry's root?)",
+                             file=CONTRACTS_DIR)
         for meta_path in ws.source.glob(CONTRACTS_DIR, METADATA_NAME):
-            meta = parse_metadata(ws.document(meta_path))
             folder = posixpath.dirname(meta_path)
-            expected = posixpath.basename(folder)
-            if meta.id != expected:
-                raise ws.error(f"id {meta.id!r} must equal its folder's name {expected!r}",
-                               meta_path, "/id")
-            doc_path = posixpath.normpath(posixpath.join(folder, meta.document))
-            if not doc_path.startswith(folder + "/"):
-                raise ws.error(f"document {meta.document!r} must be inside {folder}/",
-                               meta_path, "/document")
-            if not ws.source.exists(doc_path):
-                raise ws.error(f"document {meta.document!r} not found ({doc_path})",
-                               meta_path, "/document")
-            if meta.id in self.entries:
-                other = self.entries[meta.id].metadata_path
-                raise ws.error(f"duplicate contract id {meta.id!r} (also in {other})",
-                               meta_path, "/id")
-            self.entries[meta.id] = Entry(meta, meta_path, doc_path)
+            try:
+                entry = self._entry(meta_path, folder)
+            except InputError as exc:
+                self.errors[posixpath.basename(folder)] = exc
+                continue
+            if entry.id in self.entries:
+                other = self.entries[entry.id].metadata_path
+                self.errors[entry.id] = ws.error(
+                    f"duplicate contract id {entry.id!r} (also in {other})", meta_path, "/id")
+                continue
+            self.entries[entry.id] = entry
+
+    def _entry(self, meta_path: str, folder: str) -> Entry:
+        ws = self.ws
+        meta = parse_metadata(ws.document(meta_path))
+        expected = posixpath.basename(folder)
+        if meta.id != expected:
+            raise ws.error(f"id {meta.id!r} must equal its folder's name {expected!r}",
+                           meta_path, "/id")
+        doc_path = posixpath.normpath(posixpath.join(folder, meta.document))
+        if not doc_path.startswith(folder + "/"):
+            raise ws.error(f"document {meta.document!r} must be inside {folder}/",
+                           meta_path, "/document")
+        if not ws.source.exists(doc_path):
+            raise ws.error(f"document {meta.document!r} not found ({doc_path})",
+                           meta_path, "/document")
+        return Entry(meta, meta_path, doc_path)
 
     def get(self, contract_id: str) -> Entry:
         entry = self.entries.get(contract_id)
+        if entry is None and contract_id in self.errors:
+            raise self.errors[contract_id]
         if entry is None:
-            near = difflib.get_close_matches(contract_id, self.entries, n=3)
+            near = difflib.get_close_matches(contract_id, list(self.entries), n=3)
             hint = f"; did you mean {', '.join(near)}?" if near else ""
             where = self.ws.source.label
             raise InputError(f"no contract {contract_id!r} in the registry at {where}{hint}",

@@ -8,8 +8,10 @@ traceback).
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -47,12 +49,11 @@ def input_errors_exit_2(func: Callable[P, R]) -> Callable[P, R]:
         except InputError as exc:
             fail(str(exc))
         except Exception as exc:
-            if type(exc).__name__ != "GitCommandError":  # git is imported only when used
+            # GitPython is imported only by commands that use it; match its errors by module.
+            if type(exc).__module__.split(".")[0] != "git":
                 raise
             fail(f"git: {' '.join(str(getattr(exc, 'stderr', '') or exc).split())}")
-        except (BrokenPipeError, KeyboardInterrupt):
-            sys.exit(EXIT_INPUT)
-        raise AssertionError("unreachable")
+        raise SystemExit(EXIT_INPUT)  # fail() exits; this line only satisfies the type checker
 
     return wrapper
 
@@ -75,11 +76,15 @@ def format_option(*choices: str, default: str = "text") -> Callable[[Callable[P,
 def main() -> None:
     """Ledgerpact: governance and contract testing for finance APIs and events.
 
+    Exit codes: 0 clean, 1 findings, 2 usage or input error.
+
     \b
     Example:
       ledgerpact registry list
       ledgerpact registry validate
     """
+    _restore_sigpipe()
+
 
 
 @main.group()
@@ -112,15 +117,26 @@ def list_cmd(registry_path: Path | None, fmt: str, kind: str | None) -> None:
       ledgerpact registry list --format json | jq '.[].id'
     """
     ws = _open(registry_path).workspace()
-    entries = [e for e in Catalog(ws) if kind is None or e.meta.kind.value == kind]
-    summaries = [e.summary(ws) for e in entries]
+    catalog = Catalog(ws)
+    errors = [str(e) for e in catalog.errors.values()]
+    summaries = []
+    for entry in catalog:
+        if kind is None or entry.meta.kind.value == kind:
+            try:
+                summaries.append(entry.summary(ws))
+            except InputError as exc:
+                errors.append(str(exc))
     if fmt == "json":
         click.echo(to_json(summaries), nl=False)
-        return
-    rows = [[s["id"], s["kind"], s["version"], s["lifecycle"], s["compatibility"],
-             ", ".join(s["owners"])] for s in summaries]
-    click.echo(table(["id", "kind", "version", "lifecycle", "compatibility", "owners"], rows),
-               nl=False)
+    else:
+        rows = [[s["id"], s["kind"], s["version"], s["lifecycle"], s["compatibility"],
+                 ", ".join(s["owners"])] for s in summaries]
+        click.echo(table(["id", "kind", "version", "lifecycle", "compatibility", "owners"],
+                         rows), nl=False)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if errors:
+        sys.exit(EXIT_INPUT)
 
 
 @registry.command("show")
@@ -137,7 +153,15 @@ def show_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None:
     """
     reg = _open(registry_path)
     ws = reg.workspace()
-    entry = Catalog(ws).get(contract_id)
+    catalog = Catalog(ws)
+    if contract_id not in catalog.entries and contract_id not in catalog.errors and reg.repo:
+        released = history.releases(reg.repo, contract_id)
+        if released:
+            raise InputError(
+                f"{contract_id} is not in the working tree (removed?) but has releases "
+                f"{', '.join(str(r.version) for r in released)}; see ledgerpact registry get "
+                f"{contract_id}@{released[-1].version}", file="contracts")
+    entry = catalog.get(contract_id)
     summary = entry.summary(ws)
     summary["releases"] = ([str(r.version) for r in history.releases(reg.repo, entry.id)]
                            if reg.repo else [])
@@ -163,8 +187,9 @@ def versions_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None
     """
     reg = _open(registry_path)
     repo = reg.require_repo()
-    Catalog(reg.workspace()).get(contract_id)
     found = history.releases(repo, contract_id)
+    if not found:  # a removed contract keeps its releases; only an unknown id is an error
+        Catalog(reg.workspace()).get(contract_id)
     if fmt == "json":
         click.echo(to_json([r.as_dict() for r in found]), nl=False)
         return
@@ -240,6 +265,18 @@ def _looks_like_path(arg: str) -> bool:
     return arg.endswith((".json", ".yaml", ".yml")) and Path(arg).is_file()
 
 
+def _file_workspace(arg: str) -> tuple[Workspace, str, str]:
+    """Workspace, path inside it, and display prefix for a contract given as a file path:
+    a file inside a registry is read from that registry's root (its ``$ref``s may reach the
+    canonical schemas); any other file from its own folder."""
+    path = Path(arg).resolve()
+    reg = Registry.containing(path)
+    if reg is not None:
+        return reg.workspace(), path.relative_to(reg.root).as_posix(), ""
+    prefix = str(Path(arg).parent)
+    return Workspace(DirectorySource(path.parent)), path.name, "" if prefix == "." else prefix
+
+
 @registry.command("bundle")
 @click.argument("spec", metavar="ID[@REF]|PATH")
 @registry_option
@@ -258,9 +295,13 @@ def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | N
       ledgerpact registry bundle ./some/openapi.yaml
     """
     if _looks_like_path(spec) and "@" not in spec:
-        path = Path(spec).resolve()
-        ws = Workspace(DirectorySource(path.parent))
-        b = make_bundle(ws, path.name)
+        ws, rel, prefix = _file_workspace(spec)
+        try:
+            b = make_bundle(ws, rel)
+        except InputError as exc:
+            if prefix and exc.file:
+                exc.file = f"{prefix}/{exc.file}"
+            raise
     else:
         ws, entry, _, _ = _at(_open(registry_path), spec)
         b = make_bundle(ws, entry.document_path)
@@ -289,9 +330,9 @@ def _print_findings(findings: list[Finding], fmt: str, checked: list[str],
         return
     for finding in findings:
         click.echo(finding.text())
-    word = "contract" if len(checked) == 1 else "contracts"
-    click.echo(f"{len(checked)} {word} checked, {len(findings)} findings, "
-               f"{len(errors)} unreadable", err=True)
+    if not errors:  # on bad input the error lines say all there is to say
+        word = "contract" if len(checked) == 1 else "contracts"
+        click.echo(f"{len(checked)} {word} checked, {len(findings)} findings", err=True)
 
 
 @registry.command("validate")
@@ -299,6 +340,7 @@ def _print_findings(findings: list[Finding], fmt: str, checked: list[str],
 @registry_option
 @format_option("text", "json", "github")
 @click.option("--no-examples", is_flag=True, help="Check structure only, not examples.")
+@input_errors_exit_2
 def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
                  no_examples: bool) -> None:
     """Check that contracts are structurally valid (OpenAPI 3.0/3.1 with
@@ -318,33 +360,37 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
     findings: list[Finding] = []
     errors: list[str] = []
     checked: list[str] = []
-    try:
-        ws: Workspace | None = None
-        catalog: Catalog | None = None
-        if not targets or any(not _looks_like_path(t) for t in targets):
-            ws = _open(registry_path).workspace()
-            catalog = Catalog(ws)
-        if not targets:
-            assert catalog is not None
-            targets = tuple(e.id for e in catalog)
-    except InputError as exc:
-        fail(str(exc))
+    catalog: Catalog | None = None
+    if not targets or any(not _looks_like_path(t) for t in targets):
+        catalog = Catalog(_open(registry_path).workspace())
+        errors += [str(e) for e in catalog.errors.values()]
+    if not targets:
+        assert catalog is not None
+        targets = tuple(e.id for e in catalog)
+        if not targets and not errors:
+            raise InputError("no contracts to validate: each contract needs a folder under "
+                             "contracts/ with a contract.yaml", file="contracts")
     for target in targets:
         try:
             if _looks_like_path(target):
-                path = Path(target).resolve()
-                file_ws = Workspace(DirectorySource(path.parent))
-                found = validate_file(file_ws, path.name, examples=not no_examples)
-                findings += [Finding(str(Path(target).parent / f.file), *(
-                    f.line, f.pointer, f.rule, f.message, f.severity, f.contract))
-                    for f in found]
+                ws, rel, prefix = _file_workspace(target)
+                try:
+                    found = validate_file(ws, rel, examples=not no_examples)
+                except InputError as exc:
+                    if prefix and exc.file:
+                        exc.file = f"{prefix}/{exc.file}"
+                    raise
+                findings += [replace(f, file=f"{prefix}/{f.file}" if prefix else f.file)
+                             for f in found]
             else:
-                assert ws is not None and catalog is not None
-                findings += validate_entry(ws, catalog.get(target), examples=not no_examples)
+                assert catalog is not None
+                findings += validate_entry(catalog.ws, catalog.get(target),
+                                           examples=not no_examples)
             checked.append(target)
         except InputError as exc:
             errors.append(str(exc))
-            click.echo(f"error: {exc}", err=True)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
     _print_findings(findings, fmt, checked, errors)
     if errors:
         sys.exit(EXIT_INPUT)
@@ -386,6 +432,14 @@ def release_cmd(contract_id: str, registry_path: Path | None, fmt: str, dry_run:
     else:
         verb = "would tag" if dry_run else "tagged"
         click.echo(f"{verb} {result.tag} at {result.commit[:10]}")
+
+
+def _restore_sigpipe() -> None:
+    """``ledgerpact ... | head`` should end quietly like any Unix tool, not print a broken
+    pipe traceback or exit with a code that means findings."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
 
 
 def _attach_groups() -> None:

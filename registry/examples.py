@@ -65,6 +65,7 @@ def _media_examples(doc: Any, media: Any, ptr: str) -> Iterator[Example]:
     if not isinstance(media, dict) or "schema" not in media:
         return
     schema_ptr = f"{ptr}/schema"
+    yield from _schema_examples(media["schema"], schema_ptr)  # inline schemas' own examples
     if "example" in media:
         yield Example(f"{ptr}/example", schema_ptr, media["example"])
     examples = media.get("examples")
@@ -119,10 +120,32 @@ def _openapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
         yield from _schema_examples(schema, f"/components/schemas/{jp.escape(name)}")
 
 
+_ONE = ("items", "not", "additionalProperties", "contains", "propertyNames", "if", "then",
+        "else", "unevaluatedProperties", "unevaluatedItems", "contentSchema")
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+
 def _schema_examples(schema: Any, ptr: str) -> Iterator[Example]:
-    if isinstance(schema, dict) and isinstance(schema.get("examples"), list):
-        for index, value in enumerate(schema["examples"]):
-            yield Example(f"{ptr}/examples/{index}", ptr, value)
+    """``examples`` and ``example`` of a schema and of every schema nested in it."""
+    work = [(schema, ptr)]
+    while work:
+        node, where = work.pop()
+        if not isinstance(node, dict):
+            continue
+        if isinstance(node.get("examples"), list):
+            for index, value in enumerate(node["examples"]):
+                yield Example(f"{where}/examples/{index}", where, value)
+        if "example" in node:
+            yield Example(f"{where}/example", where, node["example"])
+        work.extend((node[k], f"{where}/{k}") for k in _ONE if isinstance(node.get(k), dict))
+        for key in _LIST:
+            if isinstance(node.get(key), list):
+                work.extend((sub, f"{where}/{key}/{i}") for i, sub in enumerate(node[key]))
+        for key in _MAP:
+            if isinstance(node.get(key), dict):
+                work.extend((sub, f"{where}/{key}/{jp.escape(n)}")
+                            for n, sub in node[key].items())
 
 
 def _asyncapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
@@ -137,6 +160,15 @@ def _asyncapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
                 continue
             for name, message in (channel.get("messages") or {}).items():
                 yield f"/channels/{jp.escape(cname)}/messages/{jp.escape(name)}", message
+            for action in ("publish", "subscribe"):  # AsyncAPI 2.x
+                op = channel.get(action)
+                message = op.get("message") if isinstance(op, dict) else None
+                base = f"/channels/{jp.escape(cname)}/{action}/message"
+                if isinstance(message, dict) and isinstance(message.get("oneOf"), list):
+                    for i, sub in enumerate(message["oneOf"]):
+                        yield f"{base}/oneOf/{i}", sub
+                elif isinstance(message, dict):
+                    yield base, message
 
     for ptr, message in messages():
         if isinstance(message, dict) and isinstance(message.get("$ref"), str):
@@ -148,6 +180,8 @@ def _asyncapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
         payload = message.get("payload")
         if isinstance(payload, dict) and "schemaFormat" in payload and "schema" in payload:
             payload_ptr += "/schema"
+            payload = payload["schema"]
+        yield from _schema_examples(payload, payload_ptr)
         for index, example in enumerate(message.get("examples") or []):
             if not isinstance(example, dict):
                 continue
@@ -169,10 +203,7 @@ def collect(bundle: Bundle) -> list[Example]:
     if bundle.kind == "asyncapi":
         return list(_asyncapi_examples(doc))
     if bundle.kind == "json-schema":
-        found = list(_schema_examples(doc, ""))
-        for name, sub in (doc.get("$defs") or {}).items():
-            found.extend(_schema_examples(sub, f"/$defs/{jp.escape(name)}"))
-        return found
+        return list(_schema_examples(doc, ""))
     return []
 
 

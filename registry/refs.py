@@ -35,6 +35,9 @@ class Target:
 
 def parse_ref(ref: str, from_file: str, at: str, ws: Workspace) -> Target:
     """Turn ``ref`` (found at ``from_file`` / ``at``) into a Target, refusing what is unsafe."""
+    if re.match(r"^[A-Za-z]:[\\/]", ref):
+        raise ws.error(f"$ref {ref!r} is an absolute Windows path; expected a path relative "
+                       "to this file", from_file, at)
     if _SCHEME.match(ref) or ref.startswith("//"):
         raise ws.error(
             f"$ref to a URL is refused ({ref!r}); references must be relative paths inside "
@@ -53,6 +56,9 @@ def parse_ref(ref: str, from_file: str, at: str, ws: Workspace) -> Target:
             f"$ref {ref!r} is an absolute path; expected a path relative to this file",
             from_file, at)
     joined = posixpath.normpath(posixpath.join(posixpath.dirname(from_file), path_part))
+    if ".git" in joined.split("/"):
+        raise ws.error(f"$ref {ref!r} points inside .git; references must name contract files",
+                       from_file, at)
     if joined == ".." or joined.startswith("../"):
         raise ws.error(
             f"$ref {ref!r} escapes the registry root; references must stay inside it",
@@ -72,9 +78,12 @@ def follow(target: Target, from_file: str, at: str, ws: Workspace,
     site_file, site_at = from_file, at
     current = target
     while True:
-        if current in chain or len(chain) >= MAX_CHAIN:
+        if current in chain:
             loop = " -> ".join(str(t) for t in [*chain, current])
             raise ws.error(f"$ref loop that never reaches a schema or value: {loop}",
+                           from_file, at)
+        if len(chain) >= MAX_CHAIN:
+            raise ws.error(f"$ref chain longer than {MAX_CHAIN} hops (from {target})",
                            from_file, at)
         chain.append(current)
         if current.file != site_file and not ws.source.exists(current.file):

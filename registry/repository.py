@@ -1,7 +1,9 @@
 """Opening a registry: its root folder, its Git repository, and views of it at any revision.
 
-Git is opened lazily: listing, validating or bundling the working tree never needs it, and
-importing GitPython costs more than parsing most contracts.
+The registry root is the folder holding ``contracts/``; its Git repository may be the same
+folder or one above it (a registry kept in a monorepo). Git is opened lazily: listing,
+validating or bundling the working tree never needs it, and importing GitPython costs more
+than parsing most contracts.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ledgerpact.registry.catalog import CONTRACTS_DIR
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.source import DirectorySource, GitSource
 from ledgerpact.registry.workspace import Workspace
@@ -18,9 +21,9 @@ if TYPE_CHECKING:
     import git
 
 
-def _git_top(start: Path, search_parents: bool) -> Path | None:
-    for folder in [start, *start.parents] if search_parents else [start]:
-        if (folder / ".git").exists():
+def _nearest(start: Path, marker: str) -> Path | None:
+    for folder in [start, *start.parents]:
+        if (folder / marker).exists():
             return folder
     return None
 
@@ -33,12 +36,26 @@ class Registry:
 
     @classmethod
     def open(cls, path: Path | None = None) -> Registry:
-        """The registry at ``path``, or the Git repository the current directory is in."""
-        start = (path or Path.cwd()).resolve()
-        if not start.is_dir():
-            raise InputError("registry path is not a directory", file=str(start))
-        top = _git_top(start, search_parents=path is None)
-        return cls(top or start, top)
+        """The registry at ``path``; without one, the nearest folder above the current
+        directory that holds ``contracts/`` (else the Git repository you stand in)."""
+        if path is not None:
+            root = path.resolve()
+            if not root.is_dir():
+                raise InputError("registry path is not a directory", file=str(path))
+        else:
+            cwd = Path.cwd().resolve()
+            root = _nearest(cwd, CONTRACTS_DIR) or _nearest(cwd, ".git") or cwd
+        return cls(root, _nearest(root, ".git"))
+
+    @classmethod
+    def containing(cls, file: Path) -> Registry | None:
+        """The registry a contract file lies in, if any (so its ``$ref``s may reach the
+        registry's canonical schemas)."""
+        real = file.resolve()
+        for folder in real.parents:
+            if (folder / CONTRACTS_DIR).is_dir() and real.is_relative_to(folder / CONTRACTS_DIR):
+                return cls(folder, _nearest(folder, ".git"))
+        return None
 
     @property
     def repo(self) -> git.Repo | None:
@@ -62,4 +79,7 @@ class Registry:
         """The working tree (``rev`` None) or the registry exactly as committed at ``rev``."""
         if rev is None:
             return Workspace(DirectorySource(self.root))
-        return Workspace(GitSource(self.require_repo(), rev, label))
+        repo = self.require_repo()
+        assert self.git_root is not None
+        prefix = self.root.relative_to(self.git_root).as_posix()
+        return Workspace(GitSource(repo, rev, label, "" if prefix == "." else prefix))

@@ -28,6 +28,8 @@ class Source(Protocol):
 
     def glob(self, prefix: str, name: str) -> list[str]: ...
 
+    def is_dir(self, rel: str) -> bool: ...
+
 
 class DirectorySource:
     """Files on disk under ``root``."""
@@ -37,6 +39,9 @@ class DirectorySource:
         self.label = "working tree"
 
     def _path(self, rel: str) -> Path:
+        if ".git" in rel.split("/"):
+            raise InputError("refusing to read inside .git: contracts live in the working tree",
+                             file=rel)
         path = self.root / rel
         # A symlink inside the registry must not become a way out of it.
         if path.is_symlink() or any(p.is_symlink() for p in path.parents
@@ -53,6 +58,9 @@ class DirectorySource:
     def exists(self, rel: str) -> bool:
         return (self.root / rel).is_file()
 
+    def is_dir(self, rel: str) -> bool:
+        return (self.root / rel).is_dir()
+
     def glob(self, prefix: str, name: str) -> list[str]:
         base = self._path(prefix)
         if not base.is_dir():
@@ -63,7 +71,8 @@ class DirectorySource:
 class GitSource:
     """Files as they are in one commit of a Git repository (never the working tree)."""
 
-    def __init__(self, repo: git.Repo, rev: str, label: str | None = None) -> None:
+    def __init__(self, repo: git.Repo, rev: str, label: str | None = None,
+                 prefix: str = "") -> None:
         import git
 
         try:
@@ -71,14 +80,17 @@ class GitSource:
         except (git.BadName, ValueError, git.GitCommandError):
             raise InputError(f"unknown Git revision {rev!r}", file=str(repo.working_dir)) \
                 from None
+        if self.commit.type != "commit":
+            raise InputError(f"{rev!r} does not name a commit", file=str(repo.working_dir))
         self.repo = repo
+        self.prefix = prefix.strip("/")  # the registry's folder inside the repository
         self.label = label or f"{rev} ({self.commit.hexsha[:10]})"
 
     def _blob(self, rel: str) -> git.Blob | None:
         import git
 
         try:
-            obj = self.commit.tree / rel
+            obj = self.commit.tree / self._full(rel)
         except KeyError:
             return None
         return obj if isinstance(obj, git.Blob) else None
@@ -93,15 +105,30 @@ class GitSource:
     def exists(self, rel: str) -> bool:
         return self._blob(rel) is not None
 
-    def glob(self, prefix: str, name: str) -> list[str]:
+    def _full(self, rel: str) -> str:
+        return f"{self.prefix}/{rel}" if self.prefix else rel
+
+    def _tree(self, rel: str) -> git.Tree | None:
         import git
 
         try:
-            tree = self.commit.tree / prefix if prefix else self.commit.tree
+            tree = self.commit.tree / self._full(rel) if rel or self.prefix else self.commit.tree
         except KeyError:
+            return None
+        return tree if isinstance(tree, git.Tree) else None
+
+    def is_dir(self, rel: str) -> bool:
+        return self._tree(rel) is not None
+
+    def glob(self, prefix: str, name: str) -> list[str]:
+        import git
+
+        tree = self._tree(prefix)
+        if tree is None:
             return []
+        cut = len(self.prefix) + 1 if self.prefix else 0
         return sorted(
-            item.path
+            item.path[cut:]
             for item in tree.traverse()
             if isinstance(item, git.Blob) and Path(item.path).match(name)
         )

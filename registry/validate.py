@@ -1,17 +1,20 @@
 """Structural validity of a contract, as findings located in the original files.
 
 Validation runs on the bundle, never on the raw files: the bundler has already refused unsafe
-``$ref``s, and a bundle has no external references left, so no validator can be tempted to
-fetch one. Findings are mapped back from the bundle to the file and line they came from.
+``$ref``s in reference positions, and the spec validator is given no way to retrieve anything,
+so a ``$ref`` hidden in a data value (which some validators follow) is refused, not fetched.
+Findings are mapped back from the bundle to the file and line they came from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from jsonschema import Draft202012Validator
+from jsonschema_path import SchemaPath
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from referencing.exceptions import Unresolvable
 
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import Bundle, bundle
@@ -24,20 +27,23 @@ from ledgerpact.registry.workspace import Workspace
 MAX_FINDINGS_PER_CONTRACT = 200
 
 
-def _structure(b: Bundle) -> Iterable[tuple[str, str]]:
+def _structure(b: Bundle, ws: Workspace) -> Iterable[tuple[str, str]]:
     """(pointer in the bundle, message) for each structural problem."""
     doc: Any = b.document
     if b.kind == "openapi":
         version = str(doc.get("openapi", ""))
+        # openapi-spec-validator follows $refs wherever it meets them, even inside a
+        # `default` value the bundler rightly treats as data; give it no way to fetch.
+        spec = SchemaPath.from_dict(doc, base_uri=_BUNDLE_URI, handlers=_REFUSE_ALL)
         if version.startswith("3.1"):
-            validator: Any = OpenAPIV31SpecValidator(doc)
+            validator: Any = OpenAPIV31SpecValidator(spec)
         elif version.startswith("3.0"):
-            validator = OpenAPIV30SpecValidator(doc)
+            validator = OpenAPIV30SpecValidator(spec)
         else:
             yield "/openapi", f"unsupported OpenAPI version {version!r} (supported: 3.0.x, 3.1.x)"
             return
         where: dict[int, str] | None = None
-        for error in validator.iter_errors():
+        for error in _refusing(validator.iter_errors(), b, ws):
             pointer = jp.join(error.absolute_path)
             if not pointer and isinstance(error.schema, dict):
                 # Errors in a schema's own default/example come without a path; find the
@@ -66,6 +72,50 @@ def _structure(b: Bundle) -> Iterable[tuple[str, str]]:
         yield "", "not an OpenAPI, AsyncAPI or JSON Schema document"
 
 
+_BUNDLE_URI = "urn:ledgerpact:bundle"
+
+
+class _Refused(Exception):
+    pass
+
+
+def _refuse(uri: str) -> Any:
+    raise _Refused(uri)
+
+
+_REFUSE_ALL = {scheme: _refuse for scheme in ("file", "http", "https", "urn", "ftp", "")}
+
+
+def _refusing(errors: Iterator[Any], b: Bundle, ws: Workspace) -> Iterator[Any]:
+    """Turn a reference the validator could not (and must not) resolve into bad input,
+    located where that ``$ref`` is."""
+    try:
+        yield from errors
+    except (Unresolvable, _Refused) as exc:
+        ref = str(getattr(exc, "ref", "") or exc)
+        pointer = _find_ref(b.document, ref)
+        file, original = b.locate(pointer or "")
+        raise ws.error(f"$ref {ref!r} inside a data value (default, example, extension) "
+                       "cannot be resolved in the bundle, and nothing is ever fetched",
+                       file, original) from None
+
+
+def _find_ref(doc: Any, ref: str) -> str | None:
+    stack: list[tuple[Any, str]] = [(doc, "")]
+    while stack:
+        node, ptr = stack.pop()
+        if isinstance(node, dict):
+            if node.get("$ref") == ref or (isinstance(node.get("$ref"), str)
+                                           and ref.endswith(node["$ref"])):
+                return ptr + "/$ref"
+            stack.extend((v, f"{ptr}/{jp.escape(k)}") for k, v in node.items()
+                         if isinstance(v, dict | list))
+        elif isinstance(node, list):
+            stack.extend((v, f"{ptr}/{i}") for i, v in enumerate(node)
+                         if isinstance(v, dict | list))
+    return None
+
+
 def _pointers_by_identity(doc: Any) -> dict[int, str]:
     found: dict[int, str] = {}
     stack: list[tuple[Any, str]] = [(doc, "")]
@@ -92,7 +142,7 @@ def _finding(ws: Workspace, b: Bundle, pointer: str, rule: str, message: str,
 
 def validate_bundle(ws: Workspace, b: Bundle, contract: str = "",
                     examples: bool = True) -> list[Finding]:
-    findings = [_finding(ws, b, ptr, "structure", msg, contract) for ptr, msg in _structure(b)]
+    findings = [_finding(ws, b, ptr, "structure", msg, contract) for ptr, msg in _structure(b, ws)]
     if examples and not findings:
         for error in validate_examples(b):
             where = f" at {error.pointer}" if error.pointer else ""

@@ -51,7 +51,7 @@ def test_list_json_has_the_contracts_and_canonical_schemas() -> None:
 def test_validate_the_whole_registry_is_clean() -> None:
     result = run("registry", "validate", cwd=REPO)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "0 findings, 0 unreadable" in result.stderr
+    assert "0 findings" in result.stderr
 
 
 def test_validate_finds_real_problems_in_xero(corpora: Path) -> None:
