@@ -59,7 +59,7 @@ def document_kind(data: Any) -> str:
             return "openapi"
         if "asyncapi" in data:
             return "asyncapi"
-        if "$schema" in data or "$defs" in data or "type" in data or "properties" in data:
+        if "$schema" in data or "$defs" in data or "$id" in data:
             return "json-schema"
     return "unknown"
 

@@ -21,7 +21,7 @@ from ledgerpact.registry import history
 from ledgerpact.registry.bundle import bundle as make_bundle
 from ledgerpact.registry.catalog import Catalog, Entry
 from ledgerpact.registry.errors import InputError
-from ledgerpact.registry.findings import Finding
+from ledgerpact.registry.findings import Finding, github_escape
 from ledgerpact.registry.output import table, to_json, to_yaml, write_atomic, write_tree_atomic
 from ledgerpact.registry.repository import Registry
 from ledgerpact.registry.source import DirectorySource
@@ -312,10 +312,6 @@ def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | N
         write_atomic(output, text)
 
 
-def _gh_escape(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
 def _print_findings(findings: list[Finding], fmt: str, checked: list[str],
                     errors: list[str]) -> None:
     if fmt == "json":
@@ -326,7 +322,7 @@ def _print_findings(findings: list[Finding], fmt: str, checked: list[str],
         for finding in findings:
             click.echo(finding.github())
         for error in errors:
-            click.echo(f"::error title=unreadable input::{_gh_escape(error)}")
+            click.echo(f"::error title=unreadable input::{github_escape(error)}")
         return
     for finding in findings:
         click.echo(finding.text())

@@ -14,13 +14,14 @@ from typing import Any
 from urllib.parse import unquote
 
 from jsonschema import Draft202012Validator
-from referencing import Registry, Resource
+from referencing import Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import Bundle
 from ledgerpact.registry.findings import shorten
+from ledgerpact.registry.schema_store import offline_registry
 
 _BUNDLE_URI = "urn:ledgerpact:bundle"
 _HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -38,10 +39,6 @@ class ExampleError:
     example: Example
     pointer: str  # inside the example value
     message: str
-
-
-def _no_retrieve(uri: str) -> Resource[Any]:
-    raise Unresolvable(ref=uri)
 
 
 def _deref(doc: Any, node: Any, ptr: str) -> tuple[Any, str]:
@@ -213,8 +210,7 @@ def validate_examples(bundle: Bundle) -> list[ExampleError]:
     if not examples:
         return []
     resource = Resource.from_contents(bundle.document, default_specification=DRAFT202012)
-    registry: Registry[Any] = Registry(retrieve=_no_retrieve).with_resource(  # type: ignore[call-arg]
-        _BUNDLE_URI, resource)
+    registry = offline_registry([(_BUNDLE_URI, resource)])
     errors: list[ExampleError] = []
     for example in examples:
         validator = Draft202012Validator(

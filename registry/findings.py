@@ -26,16 +26,11 @@ class Finding:
 
     def github(self) -> str:
         """A GitHub Actions workflow command: an annotation on the file and line."""
-        def esc(text: str, extra: str = "") -> str:
-            text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-            for char in extra:
-                text = text.replace(char, {":": "%3A", ",": "%2C"}[char])
-            return text
-
         level = {"error": "error", "warn": "warning"}.get(self.severity, "notice")
-        where = f"file={esc(self.file, ':,')}" + (f",line={self.line}" if self.line else "")
-        return (f"::{level} {where},title={esc(self.rule, ':,')}::"
-                f"{esc(self.pointer or '/')}: {esc(self.message)}")
+        where = f"file={github_escape(self.file, True)}" + (
+            f",line={self.line}" if self.line else "")
+        return (f"::{level} {where},title={github_escape(self.rule, True)}::"
+                f"{github_escape(self.pointer or '/')}: {github_escape(self.message)}")
 
     def text(self) -> str:
         where = self.file + (f":{self.line}" if self.line else "")
@@ -46,3 +41,11 @@ def shorten(message: str, limit: int = 300) -> str:
     """jsonschema quotes whole instances in messages; a finding must stay one short line."""
     message = " ".join(message.split())
     return message if len(message) <= limit else message[: limit - 14] + " ... (trimmed)"
+
+
+def github_escape(text: str, property_value: bool = False) -> str:
+    """Escape for a GitHub Actions workflow command (message, or a property value)."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if property_value:
+        text = text.replace(":", "%3A").replace(",", "%2C")
+    return text

@@ -19,7 +19,7 @@ def join(parts: Iterable[str | int]) -> str:
 
 
 def split(pointer: str) -> list[str]:
-    if pointer in ("", "/") and pointer == "":
+    if not pointer:
         return []
     if not pointer.startswith("/"):
         raise ValueError(f"JSON pointer must start with '/': {pointer!r}")

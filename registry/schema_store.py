@@ -19,7 +19,8 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from ledgerpact.registry.errors import InputError
-from ledgerpact.registry.loader import load_file
+from ledgerpact.registry.source import DirectorySource
+from ledgerpact.registry.workspace import Workspace
 
 ID_BASE = "https://ledgerpact.dev/contracts/"
 
@@ -29,15 +30,28 @@ def _no_retrieve(uri: str) -> Resource[Any]:
     raise Unresolvable(ref=uri)
 
 
+def offline_registry(resources: list[tuple[str, Resource[Any]]]) -> Registry[Any]:
+    """A `referencing` registry that knows exactly these resources and fetches nothing."""
+    return Registry(retrieve=_no_retrieve).with_resources(resources)  # type: ignore[call-arg]
+
+
 class SchemaStore:
     """All ``*.schema.json`` files below a contracts directory, ready to validate against."""
 
     def __init__(self, contracts_dir: Path) -> None:
         self.contracts_dir = contracts_dir.resolve()
         self.schemas: dict[str, dict[str, Any]] = {}
-        for path in sorted(self.contracts_dir.rglob("*.schema.json")):
-            rel = path.relative_to(self.contracts_dir).as_posix()
-            self.schemas[rel] = load_file(path).data
+        ws = Workspace(DirectorySource(self.contracts_dir.parent))
+        top = self.contracts_dir.name
+        for path in ws.source.glob(top, "*.schema.json"):
+            rel = path[len(top) + 1:]
+            schema = ws.document(path).data
+            expected = ID_BASE + rel
+            if isinstance(schema, dict) and schema.get("$id", expected) != expected:
+                # relative $refs resolve against $id: a mismatch would resolve elsewhere
+                raise ws.error(f"$id must be {expected!r} (it mirrors the file's path)",
+                               path, "/$id")
+            self.schemas[rel] = schema
 
     @cached_property
     def registry(self) -> Registry[Any]:
@@ -45,7 +59,7 @@ class SchemaStore:
             (ID_BASE + rel, Resource.from_contents(schema, default_specification=DRAFT202012))
             for rel, schema in self.schemas.items()
         ]
-        return Registry(retrieve=_no_retrieve).with_resources(resources)  # type: ignore[call-arg]
+        return offline_registry(resources)
 
     def validator(self, rel_path: str, pointer: str = "") -> Draft202012Validator:
         """A validator for the schema at ``rel_path`` (relative to ``contracts/``), or a
