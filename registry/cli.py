@@ -441,8 +441,11 @@ def _restore_sigpipe() -> None:
 def _attach_groups() -> None:
     """Other areas contribute their command groups to the one front door."""
     from ledgerpact.adapters.cli import ubl
+    from ledgerpact.governance.cli import lint_cmd, rules_cmd
 
     main.add_command(ubl)
+    main.add_command(lint_cmd)
+    main.add_command(rules_cmd)
 
 
 _attach_groups()

@@ -46,12 +46,13 @@ def test_every_fixture_is_a_case() -> None:
     assert sorted(p.name for p in FIXTURES.iterdir()) == sorted(CASES)
 
 
-@pytest.mark.parametrize("command", ["validate", "bundle"])
+@pytest.mark.parametrize("command", ["validate", "bundle", "lint"])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_bad_input_gives_one_line_and_exit_2(case: str, command: str, tmp_path: Path) -> None:
     root, document = _registry_with(case, tmp_path)
     out = tmp_path / "bundle.json"
-    args = ["registry", command, "bad", "--registry", root]
+    args = (["lint"] if command == "lint" else ["registry", command]) + [
+        "bad", "--registry", root]
     if command == "bundle":
         args += ["-o", out, "--format", "json"]
     started = time.monotonic()
@@ -131,6 +132,8 @@ def test_legal_recursive_schema_works(tmp_path: Path) -> None:
     commit_all(root, "tree")
 
     assert run("registry", "validate", "tree", "--registry", root).returncode == 0
+    linted = run("lint", "tree", "--registry", root, "--format", "json")
+    assert linted.returncode == 0, linted.stdout + linted.stderr
     result = run("registry", "bundle", "tree", "--registry", root, "--format", "json")
     assert result.returncode == 0, result.stderr
     assert '"$ref": "#/components/schemas/Node"' in result.stdout

@@ -1,0 +1,227 @@
+"""``ledgerpact lint`` and ``ledgerpact rules``: the lint engine at the command line."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ledgerpact.registry.cli import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    input_errors_exit_2,
+    registry_option,
+)
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.output import to_json, write_atomic
+
+REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
+SEVERITIES = ("error", "warn", "info", "hint")
+WAIVERS_FILE = Path("governance") / "waivers.yaml"
+CONFIG_NAMES = (".spectral.yaml", ".spectral.yml", ".spectral.json")
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("ledgerpact")
+
+
+@click.command("lint")
+@click.argument("targets", nargs=-1, metavar="[ID|PATH]...")
+@registry_option
+@click.option("--ruleset", type=click.Choice(["recommended", "strict"]),
+              default="recommended", show_default=True, help="Built-in ruleset.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="A Spectral-style ruleset (.spectral.yaml). Default: .spectral.yaml in "
+                   "the registry root, if there is one.")
+@click.option("--no-config", is_flag=True, help="Ignore any .spectral.yaml.")
+@click.option("--waivers", "waivers_path", type=click.Path(path_type=Path, dir_okay=False),
+              help=f"Waiver file. Default: {WAIVERS_FILE} in the registry, if present.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--fail-severity", type=click.Choice(SEVERITIES), default="error",
+              show_default=True, help="Exit 1 when a finding is at or above this severity.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file (atomically) instead of standard output.")
+@input_errors_exit_2
+def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
+             config_path: Path | None, no_config: bool, waivers_path: Path | None, fmt: str,
+             fail_severity: str, output: Path | None) -> None:
+    """Lint contracts: structure, the OpenAPI/AsyncAPI rules, the finance pack and your
+    own Spectral-style rules. No argument: every OpenAPI and AsyncAPI contract in the
+    registry. Exit 0 clean, 1 findings at or above --fail-severity, 2 unreadable input.
+
+    \b
+    Example:
+      ledgerpact lint
+      ledgerpact lint erp-finance --ruleset strict --format sarif -o lint.sarif
+      ledgerpact lint ../shared/corpora/xero/xero_accounting-3.0.2.yaml --format json
+      ledgerpact lint --config .spectral.yaml --fail-severity warn
+    """
+    from ledgerpact.governance.lint.engine import LintOptions, lint
+    from ledgerpact.governance.lint.model import LintFinding, Severity
+    from ledgerpact.registry.catalog import Catalog
+    from ledgerpact.registry.cli import _file_workspace, _looks_like_path, _open
+
+    reg = _open(registry_path)
+    options = LintOptions(ruleset=ruleset)
+    config = config_path
+    if config is None and not no_config:
+        config = next((reg.root / n for n in CONFIG_NAMES if (reg.root / n).is_file()), None)
+    if config is not None:
+        _apply_config(options, config)
+
+    findings: list[LintFinding] = []
+    errors: list[str] = []
+    checked: list[str] = []
+    catalog: Catalog | None = None
+    if not targets or any(not _looks_like_path(t) for t in targets):
+        catalog = Catalog(reg.workspace())
+        errors += [str(e) for e in catalog.errors.values()]
+    if not targets:
+        assert catalog is not None
+        targets = tuple(e.id for e in catalog if e.meta.kind.value != "json-schema")
+        if not targets and not errors:
+            raise InputError("no contracts to lint under contracts/", file="contracts")
+    for target in targets:
+        try:
+            if _looks_like_path(target):
+                ws, rel, prefix = _file_workspace(target)
+                try:
+                    found = lint(ws, rel, options, contract=target)
+                except InputError as exc:
+                    if prefix and exc.file:
+                        exc.file = f"{prefix}/{exc.file}"
+                    raise
+                findings += [replace(f, file=f"{prefix}/{f.file}") if prefix else f
+                             for f in found]
+            else:
+                assert catalog is not None
+                entry = catalog.get(target)
+                metadata = entry.meta.model_dump(mode="json")
+                findings += lint(catalog.ws, entry.document_path, options, metadata=metadata,
+                                 contract=entry.id)
+            checked.append(target)
+        except InputError as exc:
+            errors.append(str(exc))
+
+    waiver_file = waivers_path or (reg.root / WAIVERS_FILE)
+    if waivers_path is not None or waiver_file.is_file():
+        findings = _apply_waivers(findings, waiver_file, reg.root)
+
+    threshold = Severity.parse(fail_severity)
+    text = _render(fmt, findings, options, checked, threshold)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if errors:
+        sys.exit(EXIT_INPUT)
+    if any(f.severity >= threshold and not f.waived_by for f in findings):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _apply_config(options: Any, path: Path) -> None:
+    from ledgerpact.governance.lint.spectral import load_ruleset
+
+    custom = load_ruleset(path)
+    options.extra_rules = list(custom.rules)
+    options.policy = custom.applies
+    if custom.extends_builtin:
+        options.ruleset = "strict" if "all" in custom.extends_builtin else "recommended"
+    else:
+        options.only = frozenset(r.id for r in custom.rules)
+
+
+def _apply_waivers(findings: list[Any], path: Path, root: Path) -> list[Any]:
+    from ledgerpact.governance.lint.waivers import apply_waivers, load_waivers
+
+    result = apply_waivers(findings, load_waivers(path), date.today())
+    return list(result.findings)
+
+
+def _render(fmt: str, findings: list[Any], options: Any, checked: list[str],
+            threshold: Any) -> str:
+    try:
+        from ledgerpact.governance.report import render
+    except ImportError:  # pragma: no cover - only while the report package is written
+        if fmt == "json":
+            return to_json({"checked": checked, "findings": [f.as_dict() for f in findings]})
+        return "".join(f"{f.file}:{f.line}:{f.column}: {f.severity.label} [{f.rule}] "
+                       f"{f.pointer or '/'}: {f.message}\n" for f in findings)
+    return render(fmt, findings, rules=options.rules(), checked=checked,
+                  fail_severity=threshold, tool_version=_version())
+
+
+@click.command("rules")
+@click.option("--kind", type=click.Choice(["lint"]), default="lint", show_default=True,
+              help="Which rules: lint (diff rules come with breaking-change detection).")
+@click.option("--ruleset", type=click.Choice(["all", "recommended", "strict"]),
+              default="all", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+@click.argument("rule_id", required=False, metavar="[RULE]")
+@input_errors_exit_2
+def rules_cmd(kind: str, ruleset: str, fmt: str, rule_id: str | None) -> None:
+    """The rule catalogue, generated from each rule's metadata: id, severity, formats,
+    rulesets, and a doc with a bad and a good example. Give a RULE id for one rule.
+
+    \b
+    Example:
+      ledgerpact rules
+      ledgerpact rules finance-money-decimal-string
+      ledgerpact rules --format markdown > docs/rules.md
+    """
+    from ledgerpact.governance.lint.catalog import all_rules
+
+    rules = [r for r in all_rules() if ruleset == "all" or ruleset in r.rulesets]
+    if rule_id is not None:
+        rules = [r for r in rules if r.id == rule_id]
+        if not rules:
+            raise InputError(f"no rule {rule_id!r} (see ledgerpact rules)", file="rules")
+    if fmt == "json":
+        click.echo(to_json([r.as_dict() for r in rules]), nl=False)
+    elif fmt == "markdown":
+        click.echo(_markdown(rules), nl=False)
+    elif rule_id is not None:
+        click.echo(_one_rule_text(rules[0]), nl=False)
+    else:
+        width = max(len(r.id) for r in rules)
+        for r in rules:
+            sets = "strict" if r.rulesets == {"strict"} else "recommended"
+            click.echo(f"{r.id:<{width}}  {r.severity.label:<5}  {sets:<11}  {r.doc.summary}")
+
+
+def _one_rule_text(r: Any) -> str:
+    return (f"{r.id} ({r.severity.label}; {', '.join(sorted(r.formats))}; rulesets: "
+            f"{', '.join(sorted(r.rulesets))})\n\n{r.doc.summary}\n\n{r.doc.why}\n\n"
+            f"Bad:\n{_indent(r.doc.bad)}\nGood:\n{_indent(r.doc.good)}")
+
+
+def _indent(text: str) -> str:
+    return "".join(f"    {line}\n" for line in text.rstrip("\n").splitlines())
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _markdown(rules: list[Any]) -> str:
+    out = ["# Lint rules\n", "Generated by `ledgerpact rules --format markdown` from each "
+           "rule's metadata.\n", "| id | severity | rulesets | formats | summary |",
+           "|---|---|---|---|---|"]
+    out += [f"| [`{r.id}`](#{r.id.lower()}) | {r.severity.label} | "
+            f"{', '.join(sorted(r.rulesets))} | {', '.join(sorted(r.formats))} | "
+            f"{_cell(r.doc.summary)} |" for r in rules]
+    for r in rules:
+        out += [f"\n## {r.id}\n", f"{r.doc.summary}\n", f"{r.doc.why}\n",
+                "Bad:\n", f"```yaml\n{r.doc.bad.rstrip()}\n```\n", "Good:\n",
+                f"```yaml\n{r.doc.good.rstrip()}\n```"]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,1 @@
+"""The lint engine: built-in rulesets, Spectral-compatible custom rules, waivers."""

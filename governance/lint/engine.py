@@ -1,0 +1,83 @@
+"""Running rules over a contract and turning their violations into located findings.
+
+Data flows one way: the registry loads and resolves, ``build_index`` walks once, every rule
+reads the index, and only then are the few violations located (line and column) and given
+the severity in force. Rules never see files, options or output formats.
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerpact.governance.lint.catalog import all_rules, ruleset
+from ledgerpact.governance.lint.index import Index, build_index
+from ledgerpact.governance.lint.model import RECOMMENDED, LintFinding, Loc, Rule
+from ledgerpact.registry.workspace import Workspace
+
+# (rule id, file, pointer) -> severity in force; None = off; ... = no opinion
+SeverityPolicy = Callable[[str, str, str], Any]
+
+
+@dataclass
+class LintOptions:
+    ruleset: str = RECOMMENDED
+    extra_rules: list[Rule] = field(default_factory=list)  # custom rules (family "custom")
+    policy: SeverityPolicy | None = None
+    only: frozenset[str] | None = None  # run just these rule ids (fixture tests)
+
+    def rules(self) -> list[Rule]:
+        chosen = ruleset(self.ruleset) + self.extra_rules
+        if self.only is not None:
+            chosen = [r for r in all_rules() + self.extra_rules if r.id in self.only]
+        return chosen
+
+
+def run_rules(index: Index, rules: Iterable[Rule]) -> list[tuple[Rule, Loc, str]]:
+    """Every violation of every applicable rule. A rule that crashes is reported as a
+    finding of its own, so a bug in one rule neither hides the others nor passes silently."""
+    found: list[tuple[Rule, Loc, str]] = []
+    for rule in rules:
+        if index.format not in rule.formats:
+            continue
+        try:
+            found.extend((rule, v.loc, v.message) for v in rule.check(index))
+        except Exception as exc:
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            found.append((rule, index.root_loc,
+                          f"internal error in rule {rule.id}: {type(exc).__name__}: {exc} "
+                          f"({where.filename.rsplit('/', 1)[-1]}:{where.lineno})"))
+    return found
+
+
+def locate(ws: Workspace, violations: list[tuple[Rule, Loc, str]], contract: str,
+           policy: SeverityPolicy | None) -> list[LintFinding]:
+    """Line and column for each violation (one batched lookup per file), and the severity
+    in force after the policy (custom ruleset severities and overrides)."""
+    by_file: dict[str, list[str]] = defaultdict(list)
+    for _, loc, _ in violations:
+        by_file[loc.file].append(loc.pointer)
+    positions = {file: ws.document(file).positions(pointers)
+                 for file, pointers in by_file.items()}
+    findings = []
+    for rule, loc, message in violations:
+        severity: Any = rule.severity
+        if policy is not None:
+            decided = policy(rule.id, loc.file, loc.pointer)
+            if decided is not ...:
+                severity = decided
+        if severity is None:
+            continue
+        line, column = positions[loc.file].get(loc.pointer, (1, 1))
+        findings.append(LintFinding(loc.file, line, column, loc.pointer, rule.id, severity,
+                                    message, contract))
+    return sorted(set(findings))
+
+
+def lint(ws: Workspace, root: str, options: LintOptions, *,
+         metadata: dict[str, Any] | None = None, contract: str = "") -> list[LintFinding]:
+    index = build_index(ws, root, metadata)
+    return locate(ws, run_rules(index, options.rules()), contract, options.policy)

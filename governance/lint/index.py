@@ -1,0 +1,438 @@
+"""One walk over a contract that every lint rule reads from.
+
+Spectral resolves and walks the whole document again for each rule; on a multi-megabyte spec
+that costs seconds and hundreds of megabytes. Here the document is walked once: operations,
+parameters, responses, media types, messages, channels and every schema object are collected
+with their location, and each schema learns the directions it is used in (request, response,
+publish, subscribe). Rules are then plain loops over these lists.
+
+The walk reads the original files through the registry's Workspace and follows ``$ref``s
+with the registry's guards (no URL, no escape, no loop), so a finding inside a canonical
+schema points at that schema's file and line, and each shared schema is indexed once however
+many operations use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerpact.governance.lint.model import ASYNCAPI2, ASYNCAPI3, OAS30, OAS31, Loc
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.refs import Target, follow, is_ref, parse_ref
+from ledgerpact.registry.workspace import Workspace
+
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+
+# Keywords whose value is one subschema / a list of subschemas / a map of subschemas.
+_ONE = ("items", "not", "additionalProperties", "contains", "propertyNames", "if", "then",
+        "else", "unevaluatedProperties", "unevaluatedItems", "additionalItems",
+        "contentSchema")
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+
+REQUEST, RESPONSE, PUBLISH, SUBSCRIBE = "request", "response", "publish", "subscribe"
+
+
+def detect_format(doc: Any) -> str | None:
+    if not isinstance(doc, dict):
+        return None
+    version = str(doc.get("openapi", ""))
+    if version.startswith("3.0"):
+        return OAS30
+    if version.startswith("3.1"):
+        return OAS31
+    version = str(doc.get("asyncapi", ""))
+    if version.startswith("2."):
+        return ASYNCAPI2
+    if version.startswith("3."):
+        return ASYNCAPI3
+    return None
+
+
+@dataclass(eq=False)
+class SchemaNode:
+    """One schema object, indexed once, wherever and however often it is used."""
+
+    loc: Loc
+    schema: dict[str, Any]
+    parent: SchemaNode | None
+    keyword: str  # how the parent reaches it: "properties", "items", "allOf", "" for a root
+    name: str | None  # the property / $defs / component name, when it has one
+    directions: set[str] = field(default_factory=set)
+    contexts: set[str] = field(default_factory=set)  # component, media, parameter, header...
+
+    @property
+    def property_name(self) -> str | None:
+        return self.name if self.keyword == "properties" else None
+
+
+@dataclass(frozen=True)
+class Operation:
+    path: str
+    method: str
+    loc: Loc
+    op: dict[str, Any]
+    path_item: dict[str, Any]
+    path_item_loc: Loc
+
+    @property
+    def label(self) -> str:
+        return f"{self.method.upper()} {self.path}"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    loc: Loc  # where the parameter object is defined (after $ref)
+    use: Loc  # where it is used (the operation's or path item's parameters entry)
+    param: dict[str, Any]
+    operation: Operation | None  # None for a path-level parameter
+    path: str
+
+
+@dataclass(frozen=True)
+class MediaType:
+    loc: Loc
+    media_type: str
+    media: dict[str, Any]
+    direction: str
+    operation: Operation | None
+    status: str | None  # response status, None for a request body
+
+
+@dataclass(frozen=True)
+class Response:
+    loc: Loc
+    status: str
+    response: dict[str, Any]
+    operation: Operation
+
+
+@dataclass(frozen=True)
+class RefUse:
+    loc: Loc  # the object holding "$ref"
+    ref: str
+    target: Loc | None  # None when the target is outside what the walk could read
+
+
+@dataclass(frozen=True)
+class Message:
+    loc: Loc
+    name: str
+    message: dict[str, Any]
+    direction: str | None  # publish (sent by the application) / subscribe / None unknown
+
+
+@dataclass(frozen=True)
+class Channel:
+    loc: Loc
+    name: str
+    channel: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AsyncOperation:
+    loc: Loc
+    name: str
+    op: dict[str, Any]
+    action: str  # send | receive (3.x) / publish | subscribe (2.x)
+
+
+@dataclass
+class Index:
+    ws: Workspace
+    root: str
+    doc: dict[str, Any]
+    format: str
+    metadata: dict[str, Any] | None = None  # the registry's contract.yaml, when linted by id
+    operations: list[Operation] = field(default_factory=list)
+    parameters: list[Parameter] = field(default_factory=list)
+    responses: list[Response] = field(default_factory=list)
+    media_types: list[MediaType] = field(default_factory=list)
+    schemas: list[SchemaNode] = field(default_factory=list)
+    refs: list[RefUse] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    channels: list[Channel] = field(default_factory=list)
+    async_operations: list[AsyncOperation] = field(default_factory=list)
+    _schema_at: dict[Loc, SchemaNode] = field(default_factory=dict, repr=False)
+    _resolved: dict[Target, tuple[Loc, Any]] = field(default_factory=dict, repr=False)
+
+    @property
+    def root_loc(self) -> Loc:
+        return Loc(self.root, "")
+
+    @property
+    def is_openapi(self) -> bool:
+        return self.format in (OAS30, OAS31)
+
+    @property
+    def is_asyncapi(self) -> bool:
+        return self.format in (ASYNCAPI2, ASYNCAPI3)
+
+    # -- references ------------------------------------------------------------------------
+
+    def resolve(self, node: Any, loc: Loc) -> tuple[Any, Loc]:
+        """``node`` itself, or what its ``$ref`` chain ends at, and where that is."""
+        if not is_ref(node):
+            return node, loc
+        target = parse_ref(node["$ref"], loc.file, loc.pointer + "/$ref", self.ws)
+        cached = self._resolved.get(target)
+        if cached is None:
+            final, value = follow(target, loc.file, loc.pointer + "/$ref", self.ws)
+            cached = (Loc(final.file, final.pointer), value)
+            self._resolved[target] = cached
+        return cached[1], cached[0]
+
+    def _ref(self, node: dict[str, Any], loc: Loc) -> tuple[Any, Loc]:
+        value, target = self.resolve(node, loc)
+        self.refs.append(RefUse(loc, node["$ref"], target))
+        return value, target
+
+    def schema_at(self, loc: Loc) -> SchemaNode | None:
+        return self._schema_at.get(loc)
+
+    def schema_nodes(self, *, direction: str | None = None) -> Iterator[SchemaNode]:
+        for node in self.schemas:
+            if direction is None or direction in node.directions:
+                yield node
+
+    # -- schemas ---------------------------------------------------------------------------
+
+    def walk_schema(self, schema: Any, loc: Loc, *, direction: str | None, context: str,
+                    parent: SchemaNode | None = None, keyword: str = "",
+                    name: str | None = None) -> None:
+        """Index ``schema`` and everything below it (iteratively; depth is bounded by the
+        loader). A node seen before is only revisited to spread a new direction."""
+        work: list[tuple[Any, Loc, SchemaNode | None, str, str | None]] = [
+            (schema, loc, parent, keyword, name)]
+        while work:
+            value, where, up, kw, nm = work.pop()
+            if is_ref(value):
+                value, where = self._ref(value, where)
+                if not isinstance(value, dict) or is_ref(value):
+                    continue
+            if not isinstance(value, dict):
+                continue  # boolean schemas and malformed ones (structure reports them)
+            node = self._schema_at.get(where)
+            if node is None:
+                node = SchemaNode(where, value, up, kw, nm)
+                self._schema_at[where] = node
+                self.schemas.append(node)
+            elif (direction is None or direction in node.directions) and \
+                    context in node.contexts:
+                continue
+            node.contexts.add(context)
+            if direction is not None:
+                node.directions.add(direction)
+            for key in _ONE:
+                if key in value and isinstance(value[key], dict):
+                    work.append((value[key], where.child(key), node, key, None))
+            for key in _LIST:
+                if isinstance(value.get(key), list):
+                    work.extend((sub, where.child(key, i), node, key, None)
+                                for i, sub in enumerate(value[key]))
+            for key in _MAP:
+                if isinstance(value.get(key), dict):
+                    work.extend((sub, where.child(key, n), node, key, n)
+                                for n, sub in value[key].items())
+            if isinstance(value.get("items"), list):  # OpenAPI 3.0 / draft-04 tuple form
+                work.extend((sub, where.child("items", i), node, "items", None)
+                            for i, sub in enumerate(value["items"]))
+
+
+def build_index(ws: Workspace, root: str, metadata: dict[str, Any] | None = None) -> Index:
+    """Parse (through ``ws``) and index the contract whose main file is ``root``."""
+    doc = ws.document(root).data
+    fmt = detect_format(doc)
+    if fmt is None:
+        raise InputError("not an OpenAPI 3.0/3.1 or AsyncAPI 2.x/3.x document (no 'openapi' "
+                         "or 'asyncapi' version field)", file=root, pointer="")
+    index = Index(ws, root, doc, fmt, metadata)
+    if index.is_openapi:
+        _index_openapi(index)
+    else:
+        _index_asyncapi(index)
+    return index
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _index_openapi(ix: Index) -> None:
+    doc, root = ix.doc, ix.root_loc
+    components = _dict(doc.get("components"))
+    for name, schema in _dict(components.get("schemas")).items():
+        ix.walk_schema(schema, root.child("components", "schemas", name), direction=None,
+                       context="component", name=name)
+    for section in ("paths", "webhooks"):
+        for path, item in _dict(doc.get(section)).items():
+            item_loc = root.child(section, path)
+            if is_ref(item):
+                item, item_loc = ix._ref(item, item_loc)
+            if not isinstance(item, dict):
+                continue
+            path_params = item.get("parameters") if isinstance(item.get("parameters"),
+                                                               list) else []
+            for i, param in enumerate(path_params):
+                _parameter(ix, param, item_loc.child("parameters", i), None, path)
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if not isinstance(op, dict):
+                    continue
+                operation = Operation(path, method, item_loc.child(method), op, item, item_loc)
+                ix.operations.append(operation)
+                _operation(ix, operation)
+    for name, param in _dict(components.get("parameters")).items():
+        _parameter(ix, param, root.child("components", "parameters", name), None, "",
+                   record=False)
+    for name, body in _dict(components.get("requestBodies")).items():
+        _content(ix, body, root.child("components", "requestBodies", name), REQUEST, None,
+                 None, record=False)
+    for name, response in _dict(components.get("responses")).items():
+        _content(ix, response, root.child("components", "responses", name), RESPONSE, None,
+                 None, record=False)
+    for name, header in _dict(components.get("headers")).items():
+        _schema_holder(ix, header, root.child("components", "headers", name), RESPONSE,
+                       "header")
+
+
+def _operation(ix: Index, operation: Operation) -> None:
+    op, loc = operation.op, operation.loc
+    for i, param in enumerate(op.get("parameters") if isinstance(op.get("parameters"), list)
+                              else []):
+        _parameter(ix, param, loc.child("parameters", i), operation, operation.path)
+    if "requestBody" in op:
+        _content(ix, op["requestBody"], loc.child("requestBody"), REQUEST, operation, None)
+    for status, response in _dict(op.get("responses")).items():
+        rloc = loc.child("responses", status)
+        resolved, where = ix._ref(response, rloc) if is_ref(response) else (response, rloc)
+        if isinstance(resolved, dict):
+            ix.responses.append(Response(where, str(status), resolved, operation))
+        _content(ix, response, rloc, RESPONSE, operation, str(status))
+
+
+def _parameter(ix: Index, param: Any, use: Loc, operation: Operation | None, path: str,
+               record: bool = True) -> None:
+    value, loc = ix._ref(param, use) if is_ref(param) else (param, use)
+    if not isinstance(value, dict):
+        return
+    if record:
+        ix.parameters.append(Parameter(loc, use, value, operation, path))
+    _schema_holder(ix, value, loc, REQUEST, "parameter")
+
+
+def _schema_holder(ix: Index, holder: Any, loc: Loc, direction: str, context: str) -> None:
+    """A parameter or header: its ``schema``, or the schemas of its ``content``."""
+    if is_ref(holder):
+        holder, loc = ix._ref(holder, loc)
+    if not isinstance(holder, dict):
+        return
+    if "schema" in holder:
+        ix.walk_schema(holder["schema"], loc.child("schema"), direction=direction,
+                       context=context)
+    for media_type, media in _dict(holder.get("content")).items():
+        if isinstance(media, dict) and "schema" in media:
+            ix.walk_schema(media["schema"], loc.child("content", media_type, "schema"),
+                           direction=direction, context=context)
+
+
+def _content(ix: Index, holder: Any, loc: Loc, direction: str, operation: Operation | None,
+             status: str | None, record: bool = True) -> None:
+    """A request body or response: its media types (and a response's headers)."""
+    if is_ref(holder):
+        holder, loc = ix._ref(holder, loc)
+    if not isinstance(holder, dict):
+        return
+    for media_type, media in _dict(holder.get("content")).items():
+        if not isinstance(media, dict):
+            continue
+        mloc = loc.child("content", media_type)
+        if record:
+            ix.media_types.append(MediaType(mloc, media_type, media, direction, operation,
+                                            status))
+        if "schema" in media:
+            ix.walk_schema(media["schema"], mloc.child("schema"), direction=direction,
+                           context="media")
+    for name, header in _dict(holder.get("headers")).items():
+        _schema_holder(ix, header, loc.child("headers", name), direction, "header")
+
+
+def _index_asyncapi(ix: Index) -> None:
+    doc, root = ix.doc, ix.root_loc
+    components = _dict(doc.get("components"))
+    for name, schema in _dict(components.get("schemas")).items():
+        ix.walk_schema(schema, root.child("components", "schemas", name), direction=None,
+                       context="component", name=name)
+    directions: dict[Loc, str] = {}
+    if ix.format == ASYNCAPI3:
+        for name, op in _dict(doc.get("operations")).items():
+            oloc = root.child("operations", name)
+            if is_ref(op):
+                op, oloc = ix._ref(op, oloc)
+            if not isinstance(op, dict):
+                continue
+            action = str(op.get("action", ""))
+            ix.async_operations.append(AsyncOperation(oloc, name, op, action))
+            direction = PUBLISH if action == "send" else SUBSCRIBE
+            for i, message in enumerate(op.get("messages") or []):
+                if is_ref(message):
+                    _, target = ix.resolve(message, oloc.child("messages", i))
+                    directions[target] = direction
+        for name, channel in _dict(doc.get("channels")).items():
+            cloc = root.child("channels", name)
+            if is_ref(channel):
+                channel, cloc = ix._ref(channel, cloc)
+            if not isinstance(channel, dict):
+                continue
+            ix.channels.append(Channel(cloc, name, channel))
+            for mname, message in _dict(channel.get("messages")).items():
+                _message(ix, message, cloc.child("messages", mname), mname, directions)
+    else:
+        for name, channel in _dict(doc.get("channels")).items():
+            cloc = root.child("channels", name)
+            if not isinstance(channel, dict):
+                continue
+            ix.channels.append(Channel(cloc, name, channel))
+            for action in ("publish", "subscribe"):
+                op = channel.get(action)
+                if not isinstance(op, dict):
+                    continue
+                oloc = cloc.child(action)
+                ix.async_operations.append(AsyncOperation(oloc, str(op.get("operationId",
+                                                                           action)), op, action))
+                # 2.x: "publish" means other applications send to this one; the document's
+                # application receives it.
+                direction = SUBSCRIBE if action == "publish" else PUBLISH
+                message = op.get("message")
+                if isinstance(message, dict) and isinstance(message.get("oneOf"), list):
+                    for i, sub in enumerate(message["oneOf"]):
+                        _message(ix, sub, oloc.child("message", "oneOf", i), None, {},
+                                 direction)
+                elif message is not None:
+                    _message(ix, message, oloc.child("message"), None, {}, direction)
+    for name, message in _dict(components.get("messages")).items():
+        _message(ix, message, root.child("components", "messages", name), name, directions)
+
+
+def _message(ix: Index, message: Any, use: Loc, name: str | None,
+             directions: dict[Loc, str], direction: str | None = None) -> None:
+    loc = use
+    if is_ref(message):
+        message, loc = ix._ref(message, use)
+    if not isinstance(message, dict):
+        return
+    direction = direction or directions.get(loc) or directions.get(use)
+    if any(m.loc == loc for m in ix.messages):
+        return
+    ix.messages.append(Message(loc, name or str(message.get("name", "")), message, direction))
+    payload = message.get("payload")
+    ploc = loc.child("payload")
+    if isinstance(payload, dict) and "schemaFormat" in payload and "schema" in payload:
+        payload, ploc = payload["schema"], ploc.child("schema")
+    if payload is not None:
+        ix.walk_schema(payload, ploc, direction=direction, context="payload")
+    if "headers" in message:
+        ix.walk_schema(message["headers"], loc.child("headers"), direction=direction,
+                       context="header")

@@ -1,0 +1,128 @@
+"""What a lint rule is, and what it finds.
+
+A rule is metadata plus one function, as in ruff: a stable id, a default severity, the
+formats it applies to, the rulesets that enable it, and a doc with a bad and a good example.
+The catalogue (``ledgerpact rules``) and the docs are generated from this metadata, never
+kept by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ledgerpact.governance.lint.index import Index  # pragma: no cover
+
+
+class Severity(IntEnum):
+    """Ordered so ``finding.severity >= fail_severity`` decides the exit code."""
+
+    HINT = 0
+    INFO = 1
+    WARN = 2
+    ERROR = 3
+
+    @classmethod
+    def parse(cls, text: str | int) -> Severity:
+        if isinstance(text, int):  # Spectral's numeric severities: 0 error ... 3 hint
+            return {0: cls.ERROR, 1: cls.WARN, 2: cls.INFO, 3: cls.HINT}[text]
+        names = {"error": cls.ERROR, "warn": cls.WARN, "warning": cls.WARN,
+                 "info": cls.INFO, "information": cls.INFO, "hint": cls.HINT}
+        try:
+            return names[text.lower()]
+        except KeyError:
+            raise ValueError(f"unknown severity {text!r} (expected error, warn, info, hint, "
+                             "or off)") from None
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+
+# Document formats a rule may apply to.
+OAS30 = "oas3.0"
+OAS31 = "oas3.1"
+ASYNCAPI2 = "asyncapi2"
+ASYNCAPI3 = "asyncapi3"
+OAS3 = frozenset({OAS30, OAS31})
+ASYNCAPI = frozenset({ASYNCAPI2, ASYNCAPI3})
+ALL_FORMATS = OAS3 | ASYNCAPI
+
+RECOMMENDED = "recommended"
+STRICT = "strict"
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A place in the original files: registry-relative (or given) path + JSON pointer."""
+
+    file: str
+    pointer: str
+
+    def child(self, *tokens: str | int) -> Loc:
+        from ledgerpact.registry.pointer import escape
+
+        return Loc(self.file, self.pointer + "".join("/" + escape(t) for t in tokens))
+
+
+@dataclass(frozen=True)
+class Violation:
+    """What a rule function yields: where, and what is wrong (and what was expected)."""
+
+    loc: Loc
+    message: str
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    summary: str  # one line: what it checks
+    why: str  # one paragraph: why it matters
+    bad: str  # a small document fragment (YAML) that violates the rule
+    good: str  # the same fragment, fixed
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity
+    formats: frozenset[str]
+    doc: RuleDoc
+    check: Callable[[Index], Iterator[Violation]] = field(compare=False, repr=False)
+    family: str = "general"  # structure | oas | asyncapi | finance | custom
+    rulesets: frozenset[str] = frozenset({RECOMMENDED, STRICT})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "severity": self.severity.label, "family": self.family,
+                "formats": sorted(self.formats), "rulesets": sorted(self.rulesets),
+                "summary": self.doc.summary, "why": self.doc.why, "bad": self.doc.bad,
+                "good": self.doc.good}
+
+
+@dataclass(frozen=True, order=True)
+class LintFinding:
+    """A violation located in the source, with the severity in force after rulesets,
+    overrides and waivers."""
+
+    file: str
+    line: int
+    column: int
+    pointer: str
+    rule: str
+    severity: Severity
+    message: str
+    contract: str = ""
+    waived_by: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"file": self.file, "line": self.line, "column": self.column,
+                "pointer": self.pointer, "rule": self.rule, "severity": self.severity.label,
+                "message": self.message, "contract": self.contract,
+                **({"waivedBy": self.waived_by} if self.waived_by else {})}
+
+
+def iter_none() -> Iterator[Violation]:
+    """For rules that find nothing in a given document shape."""
+    return iter(())

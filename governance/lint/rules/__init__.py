@@ -1,0 +1,1 @@
+"""Built-in lint rules, one module per family (structure, oas, asyncapi, finance)."""

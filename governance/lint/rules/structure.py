@@ -1,0 +1,69 @@
+"""Structural validity as lint findings: the document is what its version says it is.
+
+OpenAPI is checked against the official OpenAPI JSON Schemas that openapi-spec-validator
+ships, compiled with jsonschema-rs: the same verdict on the document's shape in a few
+milliseconds on Stripe's 4 MB spec, where the pure-Python validator takes seconds. (The
+semantic checks openapi-spec-validator adds, such as defaults matching their schemas or path
+parameters being declared, are lint rules of their own here.) AsyncAPI goes through the
+registry's own structural check.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from ledgerpact.governance.lint.catalog import rule
+from ledgerpact.governance.lint.index import Index
+from ledgerpact.governance.lint.model import ASYNCAPI, OAS3, OAS30, Loc, Violation
+from ledgerpact.registry import pointer as jp
+from ledgerpact.registry.findings import shorten
+
+
+def _refuse(uri: str) -> Any:
+    raise ValueError(f"refusing to fetch {uri}: nothing is ever fetched")
+
+
+@cache
+def _oas_validator(fmt: str) -> Any:
+    import jsonschema_rs
+
+    folder = "v3.0" if fmt == OAS30 else "v3.1"
+    text = (resources.files("openapi_spec_validator") / "resources" / "schemas" / folder
+            / "schema.json").read_text(encoding="utf-8")
+    return jsonschema_rs.validator_for(json.loads(text), retriever=_refuse)
+
+
+@rule(
+    "structure",
+    severity="error",
+    family="structure",
+    formats=OAS3 | ASYNCAPI,
+    summary="The document is structurally valid for its OpenAPI or AsyncAPI version.",
+    why="""A document that breaks its own specification's schema cannot be trusted by any
+    tool downstream: generators, mocks and diff all assume the structure is right. This is
+    the same check as `ledgerpact registry validate`, reported as findings.""",
+    bad="""openapi: 3.1.0
+info: {title: Payments}
+paths: {}
+""",
+    good="""openapi: 3.1.0
+info: {title: Payments, version: 1.0.0}
+paths: {}
+""",
+)
+def structure(index: Index) -> Iterator[Violation]:
+    root = index.root_loc
+    if index.is_openapi:
+        for error in _oas_validator(index.format).iter_errors(index.doc):
+            pointer = jp.join(str(p) for p in error.instance_path)
+            yield Violation(root.child(*(str(p) for p in error.instance_path)) if pointer
+                            else root, shorten(error.message))
+        return
+    from ledgerpact.registry.asyncapi_structure import check_asyncapi
+
+    for violation in check_asyncapi(index.doc):
+        yield Violation(Loc(root.file, violation.pointer), violation.message)
