@@ -6,7 +6,7 @@ import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,9 @@ from ledgerpact.registry.cli import (
     registry_option,
 )
 from ledgerpact.registry.errors import InputError
+
+if TYPE_CHECKING:
+    from ledgerpact.registry.catalog import Catalog
 from ledgerpact.registry.output import to_json, write_atomic
 
 REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
@@ -65,8 +68,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     """
     from ledgerpact.governance.lint.engine import LintOptions, lint
     from ledgerpact.governance.lint.model import LintFinding, Severity
-    from ledgerpact.registry.catalog import Catalog
-    from ledgerpact.registry.cli import _file_workspace, _looks_like_path, _open
+    from ledgerpact.registry.cli import _catalog, _file_workspace, _looks_like_path, _open
 
     reg = _open(registry_path)
     options = LintOptions(ruleset=ruleset)
@@ -81,7 +83,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     checked: list[str] = []
     catalog: Catalog | None = None
     if not targets or any(not _looks_like_path(t) for t in targets):
-        catalog = Catalog(reg.workspace())
+        catalog = _catalog(reg.workspace())
         errors += [str(e) for e in catalog.errors.values()]
     if not targets:
         assert catalog is not None

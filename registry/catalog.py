@@ -15,9 +15,8 @@ from typing import Any
 
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.metadata import METADATA_NAME, Kind, Metadata, parse_metadata
+from ledgerpact.registry.repository import CONTRACTS_DIR
 from ledgerpact.registry.workspace import Workspace
-
-CONTRACTS_DIR = "contracts"
 
 
 @dataclass(frozen=True)

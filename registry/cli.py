@@ -13,19 +13,21 @@ import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
 from ledgerpact.registry import history
 from ledgerpact.registry.bundle import bundle as make_bundle
-from ledgerpact.registry.catalog import Catalog, Entry
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.findings import Finding, github_escape
 from ledgerpact.registry.output import table, to_json, to_yaml, write_atomic, write_tree_atomic
 from ledgerpact.registry.repository import Registry
 from ledgerpact.registry.source import DirectorySource
 from ledgerpact.registry.workspace import Workspace
+
+if TYPE_CHECKING:
+    from ledgerpact.registry.catalog import Catalog, Entry
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -98,6 +100,14 @@ def registry() -> None:
     """
 
 
+def _catalog(ws: Workspace) -> Catalog:
+    """The catalog, imported on use: its metadata models pull in pydantic, which commands
+    on a single file (lint, bundle, validate by path) never need."""
+    from ledgerpact.registry.catalog import Catalog
+
+    return Catalog(ws)
+
+
 def _open(registry_path: Path | None) -> Registry:
     return Registry.open(registry_path)
 
@@ -117,7 +127,7 @@ def list_cmd(registry_path: Path | None, fmt: str, kind: str | None) -> None:
       ledgerpact registry list --format json | jq '.[].id'
     """
     ws = _open(registry_path).workspace()
-    catalog = Catalog(ws)
+    catalog = _catalog(ws)
     errors = [str(e) for e in catalog.errors.values()]
     summaries = []
     for entry in catalog:
@@ -153,7 +163,7 @@ def show_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None:
     """
     reg = _open(registry_path)
     ws = reg.workspace()
-    catalog = Catalog(ws)
+    catalog = _catalog(ws)
     if contract_id not in catalog.entries and contract_id not in catalog.errors and reg.repo:
         released = history.releases(reg.repo, contract_id)
         if released:
@@ -189,7 +199,7 @@ def versions_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None
     repo = reg.require_repo()
     found = history.releases(repo, contract_id)
     if not found:  # a removed contract keeps its releases; only an unknown id is an error
-        Catalog(reg.workspace()).get(contract_id)
+        _catalog(reg.workspace()).get(contract_id)
     if fmt == "json":
         click.echo(to_json([r.as_dict() for r in found]), nl=False)
         return
@@ -205,16 +215,16 @@ def _at(reg: Registry, spec: str) -> tuple[Workspace, Entry, str | None, str]:
     contract_id, ref = history.split_spec(spec)
     if ref is None:
         ws = reg.workspace()
-        return ws, Catalog(ws).get(contract_id), None, "working tree"
+        return ws, _catalog(ws).get(contract_id), None, "working tree"
     try:
         rev, label = history.revision_for(reg.require_repo(), contract_id, ref)
     except InputError:
-        current = Catalog(reg.workspace())
+        current = _catalog(reg.workspace())
         if contract_id not in current.entries:
             current.get(contract_id)  # raises, with "did you mean"
         raise
     ws = reg.workspace(rev, label)
-    return ws, Catalog(ws).get(contract_id), rev, label
+    return ws, _catalog(ws).get(contract_id), rev, label
 
 
 @registry.command("get")
@@ -358,7 +368,7 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
     checked: list[str] = []
     catalog: Catalog | None = None
     if not targets or any(not _looks_like_path(t) for t in targets):
-        catalog = Catalog(_open(registry_path).workspace())
+        catalog = _catalog(_open(registry_path).workspace())
         errors += [str(e) for e in catalog.errors.values()]
     if not targets:
         assert catalog is not None

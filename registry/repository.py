@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ledgerpact.registry.catalog import CONTRACTS_DIR
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.source import DirectorySource, GitSource
 from ledgerpact.registry.workspace import Workspace
 
 if TYPE_CHECKING:
     import git
+
+CONTRACTS_DIR = "contracts"
 
 
 def _nearest(start: Path, marker: str) -> Path | None:
