@@ -10,10 +10,11 @@ registry's own structural check.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from ledgerpact.governance.lint.catalog import rule
@@ -32,8 +33,13 @@ def _oas_validator(fmt: str) -> Any:
     import jsonschema_rs
 
     folder = "v3.0" if fmt == OAS30 else "v3.1"
-    text = (resources.files("openapi_spec_validator") / "resources" / "schemas" / folder
-            / "schema.json").read_text(encoding="utf-8")
+    # Locate the package's data without importing it: importing openapi-spec-validator
+    # costs more than validating Stripe's whole spec with jsonschema-rs.
+    spec = importlib.util.find_spec("openapi_spec_validator")
+    assert spec is not None and spec.submodule_search_locations
+    path = Path(next(iter(spec.submodule_search_locations)), "resources", "schemas", folder,
+                "schema.json")
+    text = path.read_text(encoding="utf-8")
     return jsonschema_rs.validator_for(json.loads(text), retriever=_refuse)
 
 
