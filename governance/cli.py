@@ -145,7 +145,10 @@ def _apply_config(options: Any, path: Path) -> None:
 def _apply_waivers(findings: list[Any], path: Path, root: Path) -> list[Any]:
     from ledgerpact.governance.lint.waivers import apply_waivers, load_waivers
 
-    result = apply_waivers(findings, load_waivers(path), date.today())
+    resolved = path.resolve()
+    display = (resolved.relative_to(root).as_posix() if resolved.is_relative_to(root)
+               else str(path))
+    result = apply_waivers(findings, load_waivers(path, display=display), date.today())
     return list(result.findings)
 
 
@@ -182,8 +185,10 @@ def rules_cmd(kind: str, ruleset: str, fmt: str, rule_id: str | None) -> None:
       ledgerpact rules --format markdown > docs/rules.md
     """
     from ledgerpact.governance.lint.catalog import all_rules
+    from ledgerpact.governance.lint.waivers import WAIVER_RULES
 
-    rules = [r for r in all_rules() if ruleset == "all" or ruleset in r.rulesets]
+    rules = [r for r in [*all_rules(), *WAIVER_RULES]
+             if ruleset == "all" or ruleset in r.rulesets]
     if rule_id is not None:
         rules = [r for r in rules if r.id == rule_id]
         if not rules:

@@ -1,0 +1,333 @@
+"""Waivers: accepted exceptions to lint rules, each with a reason, an approver and an expiry.
+
+A linter that can only be silenced forever (``# noqa``, Spectral's ``overrides`` turning a
+rule off) turns every exception into permanent debt nobody reviews again. A waiver here is a
+reviewed decision with an end date: while it is valid the finding it covers is reported as
+waived (it no longer fails the build); once the date has passed the waiver stops applying,
+the finding counts again, and the expired waiver is itself an error so somebody must either
+fix the contract or renew the approval. A waiver that matches nothing is reported as stale,
+so the waiver file shrinks when problems are fixed instead of hiding future ones.
+
+The waiver file (for example ``governance/waivers.yaml`` in the registry) is YAML or JSON::
+
+    waivers:
+      - rule: finance-amount-decimal-string
+        contract: invoice-api            # a registry id, or a file path
+        pointer: /components/schemas/LegacyTotal/**   # exact pointer, or a subtree
+        reason: v1 consumers read totals as numbers until they move to v2
+        approver: "@ledgerpact/finance-architecture"
+        expires: 2026-06-30              # valid through this day
+
+(a bare list of waivers is accepted too). Matching is pure: ``apply_waivers`` takes ``today``
+as a parameter so the same inputs always give the same report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import posixpath
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledgerpact.governance.lint.model import (
+    ALL_FORMATS,
+    LintFinding,
+    Rule,
+    RuleDoc,
+    Severity,
+    Violation,
+)
+from ledgerpact.registry import pointer as jp
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.loader import Document, load_file
+
+EXPIRED_RULE_ID = "waiver-expired"
+STALE_RULE_ID = "waiver-stale"
+
+FIELDS = ("rule", "contract", "pointer", "reason", "approver", "expires")
+SUBTREE = "/**"
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_BAD_ESCAPE = re.compile(r"~(?![01])")
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One approved exception, and where it is written (so reports can point at it)."""
+
+    rule: str
+    contract: str
+    pointer: str  # an exact JSON pointer, or a prefix ending in "/**" for a subtree
+    reason: str
+    approver: str
+    expires: dt.date  # the last day the waiver applies
+    file: str = ""  # the waiver file, as named to load_waivers
+    at: str = ""  # JSON pointer of this waiver inside the waiver file
+    line: int = 0  # 1-based position of the waiver in the waiver file (0: unknown)
+    column: int = 0
+    expires_line: int = 0  # position of its "expires" field
+    expires_column: int = 0
+
+    @property
+    def label(self) -> str:
+        """How messages name the waiver: the place in the waiver file a reader opens."""
+        return f"{self.file}:{self.line}" if self.line else (self.file or "waiver")
+
+    def covers(self, finding: LintFinding) -> bool:
+        """True when the finding is this waiver's rule, contract and location (expiry is
+        not considered here: an expired waiver still "would have matched")."""
+        return (finding.rule == self.rule
+                and _same_contract(self.contract, finding)
+                and _pointer_matches(self.pointer, finding.pointer))
+
+    def is_expired(self, today: dt.date) -> bool:
+        return today > self.expires
+
+    def justification(self) -> str:
+        """What a report says about a finding this waiver covers (SARIF's suppression
+        justification, the text report's note): the reason, who approved it, until when."""
+        return (f"{self.reason} (approved by {self.approver}, until {self.expires.isoformat()}; "
+                f"{self.label})")
+
+
+@dataclass(frozen=True)
+class WaiverResult:
+    """The findings after waivers: originals (``waived_by`` set on waived ones) followed by
+    the waiver findings (expired and stale waivers)."""
+
+    findings: list[LintFinding]
+    expired: list[Waiver]  # expired waivers that still matched a finding
+    stale: list[Waiver]  # waivers that matched nothing (including expired ones)
+
+    @property
+    def waived(self) -> list[LintFinding]:
+        return [f for f in self.findings if f.waived_by]
+
+
+# -- loading -------------------------------------------------------------------------------
+
+
+def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
+    """Read and check a waiver file; any problem is a one-line ``InputError`` naming the
+    file, the line and the JSON pointer of the offending entry or field."""
+    doc = load_file(path, display)
+    data = doc.data
+    if data is None:
+        return []  # an empty waiver file waives nothing
+    if isinstance(data, dict):
+        unknown = sorted(set(data) - {"waivers"})
+        if unknown:
+            raise _error(doc, "/" + jp.escape(unknown[0]),
+                         f"unknown top-level key {unknown[0]!r} (expected 'waivers')")
+        entries = data.get("waivers")
+        base = "/waivers"
+        if entries is None:
+            return []
+    else:
+        entries, base = data, ""
+    if not isinstance(entries, list):
+        raise _error(doc, base, f"waivers must be a list of waivers, not {_kind(entries)}")
+    return [_waiver(doc, entry, f"{base}/{index}") for index, entry in enumerate(entries)]
+
+
+def _waiver(doc: Document, entry: Any, at: str) -> Waiver:
+    if not isinstance(entry, dict):
+        raise _error(doc, at, f"a waiver must be a mapping with {', '.join(FIELDS)}; "
+                              f"found {_kind(entry)}")
+    for key in entry:
+        if key not in FIELDS:
+            raise _error(doc, f"{at}/{jp.escape(key)}",
+                         f"unknown waiver key {key!r} (expected {', '.join(FIELDS)})")
+    for key in FIELDS:
+        if key not in entry:
+            raise _error(doc, at, f"waiver is missing {key!r} (every waiver names "
+                                  f"{', '.join(FIELDS)})")
+    values: dict[str, str] = {}
+    for key in FIELDS:
+        value = entry[key]
+        if not isinstance(value, str) or (key != "pointer" and not value.strip()):
+            raise _error(doc, f"{at}/{key}",
+                         f"{key} must be a non-empty string, not {_kind(value)}")
+        values[key] = value.strip() if key != "pointer" else value
+    _check_pointer(doc, f"{at}/pointer", values["pointer"])
+    expires = _parse_date(doc, f"{at}/expires", values["expires"])
+    line, column = doc.position(at) or (0, 0)
+    expires_line, expires_column = doc.position(f"{at}/expires") or (line, column)
+    return Waiver(rule=values["rule"], contract=values["contract"], pointer=values["pointer"],
+                  reason=values["reason"], approver=values["approver"], expires=expires,
+                  file=doc.path, at=at, line=line, column=column, expires_line=expires_line,
+                  expires_column=expires_column)
+
+
+def _check_pointer(doc: Document, at: str, pointer: str) -> None:
+    exact = pointer[: -len(SUBTREE)] if pointer.endswith(SUBTREE) else pointer
+    if (exact and not exact.startswith("/")) or "*" in exact or _BAD_ESCAPE.search(exact):
+        raise _error(doc, at, f"pointer {pointer!r} is not a JSON pointer: expected '' (the "
+                              "whole document), '/a/b' (RFC 6901, '~1' for '/'), or a "
+                              "subtree '/a/**'")
+
+
+def _parse_date(doc: Document, at: str, text: str) -> dt.date:
+    if _DATE.fullmatch(text):
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise _error(doc, at, f"expires {text!r} is not a date: expected YYYY-MM-DD")
+
+
+def _error(doc: Document, pointer: str, message: str) -> InputError:
+    return InputError(message, file=doc.path, pointer=pointer, line=doc.line_of(pointer))
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
+            int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+# -- matching ------------------------------------------------------------------------------
+
+
+def _norm_path(text: str) -> str:
+    text = text.replace("\\", "/")
+    return posixpath.normpath(text) if text else text
+
+
+def _same_contract(contract: str, finding: LintFinding) -> bool:
+    """A waiver's contract is a registry id (matches ``finding.contract``) or a file path
+    (matches the file the finding is in, or the contract's own file)."""
+    if contract in (finding.contract, finding.file):
+        return True
+    wanted = _norm_path(contract)
+    return wanted in (_norm_path(finding.file), _norm_path(finding.contract))
+
+
+def _pointer_matches(pattern: str, pointer: str) -> bool:
+    if pattern.endswith(SUBTREE):
+        prefix = pattern[: -len(SUBTREE)]
+        return pointer == prefix or pointer.startswith(prefix + "/")
+    return pointer == pattern
+
+
+def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
+                  today: dt.date) -> WaiverResult:
+    """Mark the findings valid waivers cover, and report expired and stale waivers.
+
+    - A finding covered by a valid waiver (``today <= expires``) gets ``waived_by`` set to
+      that waiver's justification (the first valid one in file order).
+    - An expired waiver no longer applies; if it still covers a finding that no valid waiver
+      covers, it is reported as ``waiver-expired`` (error) at its ``expires`` field, so the
+      build fails until someone renews the approval or fixes the contract.
+    - A waiver that covers no finding is ``waiver-stale`` (warn): the problem was fixed or
+      moved, and the waiver would otherwise silently hide a future one. An expired waiver
+      whose findings are all covered by another, valid waiver is stale too.
+    """
+    findings = list(findings)
+    out: list[LintFinding] = []
+    matched: set[int] = set()  # indexes of waivers that covered at least one finding
+    expired_hits: dict[int, int] = {}  # expired waiver -> findings it would have waived
+    for finding in findings:
+        valid: Waiver | None = None
+        expired: list[int] = []
+        for number, waiver in enumerate(waivers):
+            if not waiver.covers(finding):
+                continue
+            matched.add(number)
+            if waiver.is_expired(today):
+                expired.append(number)
+            elif valid is None:
+                valid = waiver
+        if valid is not None:
+            out.append(dataclasses.replace(finding, waived_by=valid.justification()))
+            continue
+        for number in expired:
+            expired_hits[number] = expired_hits.get(number, 0) + 1
+        out.append(finding)
+
+    stale = [n for n, w in enumerate(waivers) if n not in matched or (
+        w.is_expired(today) and n not in expired_hits)]
+    for number in sorted(expired_hits):
+        out.append(_expired_finding(waivers[number], expired_hits[number]))
+    for number in stale:
+        out.append(_stale_finding(waivers[number], today, superseded=number in matched))
+    return WaiverResult(findings=out, expired=[waivers[n] for n in sorted(expired_hits)],
+                        stale=[waivers[n] for n in stale])
+
+
+def _where(waiver: Waiver) -> str:
+    return f"{waiver.rule} on {waiver.contract} at {waiver.pointer or '/'}"
+
+
+def _expired_finding(waiver: Waiver, hits: int) -> LintFinding:
+    plural = "finding counts" if hits == 1 else "findings count"
+    return LintFinding(
+        file=waiver.file, line=waiver.expires_line, column=waiver.expires_column,
+        pointer=f"{waiver.at}/expires", rule=EXPIRED_RULE_ID, severity=Severity.ERROR,
+        message=(f"waiver for {_where(waiver)} (approved by {waiver.approver}) expired on "
+                 f"{waiver.expires.isoformat()}; the {hits} {plural} again: fix the "
+                 "contract, or renew the waiver with a new approval and date"),
+        contract=waiver.contract)
+
+
+def _stale_finding(waiver: Waiver, today: dt.date, *, superseded: bool) -> LintFinding:
+    if superseded:
+        state = (f"expired on {waiver.expires.isoformat()} and every finding it covers is "
+                 "waived by another, valid waiver")
+    else:
+        state = "matches no finding" + (f" (and it expired on {waiver.expires.isoformat()})"
+                                        if waiver.is_expired(today) else "")
+    return LintFinding(
+        file=waiver.file, line=waiver.line, column=waiver.column, pointer=waiver.at,
+        rule=STALE_RULE_ID, severity=Severity.WARN,
+        message=(f"waiver for {_where(waiver)} {state}: remove it (a waiver left behind "
+                 "would hide the next problem at that place)"),
+        contract=waiver.contract)
+
+
+# -- the waiver findings as rules (for the catalogue and SARIF's rule list) -----------------
+
+
+def _never(_index: Any) -> Iterator[Violation]:
+    """Waiver rules are not checks over a contract: apply_waivers produces their findings."""
+    return iter(())
+
+
+WAIVER_EXPIRED = Rule(
+    id=EXPIRED_RULE_ID, severity=Severity.ERROR, formats=ALL_FORMATS, family="waiver",
+    check=_never,
+    doc=RuleDoc(
+        summary="A waiver has passed its expiry date while the finding it covered remains.",
+        why=("Waivers are approved for a time, not forever: when the date passes the "
+             "finding counts again and the build fails, so the exception is either fixed or "
+             "consciously renewed by an approver."),
+        bad=("waivers:\n  - rule: finance-amount-decimal-string\n    contract: invoice-api\n"
+             "    pointer: /components/schemas/LegacyTotal/**\n"
+             "    reason: v1 consumers read totals as numbers\n"
+             "    approver: \"@ledgerpact/finance-architecture\"\n    expires: 2024-12-31\n"),
+        good=("waivers:\n  - rule: finance-amount-decimal-string\n    contract: invoice-api\n"
+              "    pointer: /components/schemas/LegacyTotal/**\n"
+              "    reason: v1 consumers read totals as numbers until the v2 cut-over\n"
+              "    approver: \"@ledgerpact/finance-architecture\"\n    expires: 2026-06-30\n"),
+    ))
+
+WAIVER_STALE = Rule(
+    id=STALE_RULE_ID, severity=Severity.WARN, formats=ALL_FORMATS, family="waiver",
+    check=_never,
+    doc=RuleDoc(
+        summary="A waiver matches no finding.",
+        why=("A waiver left behind after its problem was fixed (or after the location "
+             "moved) would silently hide the next problem at that place; removing it keeps "
+             "the waiver file an accurate list of accepted exceptions."),
+        bad=("waivers:\n  - rule: oas-operation-id-present\n    contract: invoice-api\n"
+             "    pointer: /paths/~1invoices/get\n    reason: generated client needs it\n"
+             "    approver: \"@ledgerpact/api-guild\"\n    expires: 2026-06-30\n"
+             "# ...but GET /invoices now has an operationId\n"),
+        good="waivers: []\n",
+    ))
+
+WAIVER_RULES: tuple[Rule, ...] = (WAIVER_EXPIRED, WAIVER_STALE)

@@ -1,0 +1,38 @@
+"""Reports: the same findings as text, JSON, SARIF, JUnit, markdown or GitHub annotations.
+
+Lint today, diff and compatibility checks later: every command that produces
+``LintFinding``s renders them through ``render`` so ``--format`` means the same thing
+everywhere and every format agrees on counts, waivers and the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ledgerpact.governance.lint.model import LintFinding, Rule, Severity
+from ledgerpact.governance.report import github, json_report, junit, markdown, sarif, text
+from ledgerpact.registry.errors import InputError
+
+Renderer = Callable[..., str]
+
+FORMATS: dict[str, Renderer] = {
+    "text": text.render,
+    "json": json_report.render,
+    "sarif": sarif.render,
+    "junit": junit.render,
+    "markdown": markdown.render,
+    "github": github.render,
+}
+
+
+def render(fmt: str, findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
+           fail_severity: Severity, tool_version: str) -> str:
+    """The report in ``fmt``; ``rules`` are the rules that ran, ``checked`` the contracts
+    (registry ids or files) that were linted, ``fail_severity`` decides pass or fail."""
+    try:
+        renderer = FORMATS[fmt]
+    except KeyError:
+        raise InputError(f"unknown report format {fmt!r} (expected "
+                         f"{', '.join(FORMATS)})") from None
+    return renderer(list(findings), rules=list(rules), checked=list(checked),
+                    fail_severity=fail_severity, tool_version=tool_version)

@@ -1,0 +1,24 @@
+"""JSON for scripts and dashboards: everything, including waived findings, in one object.
+
+Unlike the text report, waived findings are included (with ``waivedBy``): a dashboard that
+tracks accepted exceptions needs them, and a script can filter them out.
+"""
+
+from __future__ import annotations
+
+from ledgerpact.governance.lint.model import LintFinding, Rule, Severity
+from ledgerpact.governance.report.summary import by_location, count, groups
+from ledgerpact.registry.output import to_json
+
+
+def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
+           fail_severity: Severity, tool_version: str) -> str:
+    counts = count(findings, fail_severity)
+    per_contract = {name: count(items, fail_severity).as_dict()
+                    for name, items in groups(findings, checked).items()}
+    summary = {**counts.as_dict(), "total": len(findings), "failSeverity": fail_severity.label,
+               "failed": counts.failing > 0, "rulesRun": len(rules), "contracts": per_contract,
+               "tool": {"name": "ledgerpact", "version": tool_version}}
+    return to_json({"checked": list(checked),
+                    "findings": [f.as_dict() for f in by_location(findings)],
+                    "summary": summary})

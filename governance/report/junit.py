@@ -1,0 +1,81 @@
+"""JUnit XML, the one test-report format every CI server can display.
+
+Each checked contract is a test suite and each rule that ran is a test case in it, so a CI
+dashboard shows which rules pass for which contract, not only the failures. A finding at or
+above the failing severity is a ``<failure>`` of its rule's test case (one per finding);
+findings below it, and waived ones, go to the test case's ``<system-out>`` so they are
+visible without failing the build.
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+
+from ledgerpact.governance.lint.model import LintFinding, Rule, Severity
+from ledgerpact.governance.report.summary import (
+    by_location,
+    display_pointer,
+    fails,
+    groups,
+    location,
+    rule_list,
+)
+
+# Characters XML 1.0 cannot contain at all, even escaped (a message quoting binary junk
+# would otherwise make the whole report unparseable).
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _describe(finding: LintFinding) -> str:
+    waived = f" (waived: {finding.waived_by})" if finding.waived_by else ""
+    return _clean(f"{location(finding)}: {finding.severity.label} [{finding.rule}] "
+                  f"{display_pointer(finding.pointer)}: {finding.message}{waived}")
+
+
+def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
+           fail_severity: Severity, tool_version: str) -> str:
+    described = rule_list(rules, findings)
+    root = ET.Element("testsuites", name="ledgerpact lint")
+    total_tests = total_failures = 0
+    for contract, items in groups(by_location(findings), checked).items():
+        per_rule: dict[str, list[LintFinding]] = {}
+        for finding in items:
+            per_rule.setdefault(finding.rule, []).append(finding)
+        ran = [r.id for r in rules]
+        suite_rules = ran + [r.id for r in described if r.id in per_rule and r.id not in ran]
+        suite = ET.SubElement(root, "testsuite", name=_clean(contract))
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="fail-severity", value=fail_severity.label)
+        ET.SubElement(props, "property", name="tool", value=f"ledgerpact {tool_version}")
+        failed = tests = 0
+        for rule_id in dict.fromkeys(suite_rules):
+            tests += 1
+            case = ET.SubElement(suite, "testcase", classname=_clean(contract), name=rule_id,
+                                 time="0")
+            hits = per_rule.get(rule_id, [])
+            failing = [f for f in hits if fails(f, fail_severity)]
+            for finding in failing:
+                failure = ET.SubElement(case, "failure", type=rule_id,
+                                        message=_clean(" ".join(finding.message.split())))
+                failure.text = _describe(finding)
+            others = [f for f in hits if not fails(f, fail_severity)]
+            if others:
+                ET.SubElement(case, "system-out").text = "\n".join(map(_describe, others))
+            failed += bool(failing)
+        for name, value in (("tests", tests), ("failures", failed), ("errors", 0),
+                            ("skipped", 0), ("time", 0)):
+            suite.set(name, str(value))
+        total_tests += tests
+        total_failures += failed
+    root.set("tests", str(total_tests))
+    root.set("failures", str(total_failures))
+    root.set("errors", "0")
+    root.set("time", "0")
+    ET.indent(root)
+    body = ET.tostring(root, encoding="unicode")
+    return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

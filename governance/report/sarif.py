@@ -1,0 +1,132 @@
+"""SARIF 2.1.0, the format code-scanning services (GitHub, Azure DevOps, IDE viewers) read.
+
+Each rule is described once in ``tool.driver.rules`` (with its bad and good example as help)
+and every result points at it by id and index, at the file and line/column, and at the JSON
+pointer as a logical location (a line moves when a file is reformatted; the pointer does
+not). Waived findings stay in the log as externally suppressed results with the waiver's
+justification, which is how SARIF viewers show accepted exceptions instead of losing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import PurePosixPath, PureWindowsPath
+from typing import Any
+from urllib.parse import quote
+
+from ledgerpact.governance.lint.model import LintFinding, Rule, Severity
+from ledgerpact.governance.report.summary import by_location, rule_list
+from ledgerpact.registry.output import to_json
+
+SCHEMA_URI = ("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
+              "sarif-schema-2.1.0.json")
+INFORMATION_URI = "https://ledgerpact.dev"
+LEVELS = {Severity.ERROR: "error", Severity.WARN: "warning", Severity.INFO: "note",
+          Severity.HINT: "note"}
+_BACKTICKS = re.compile(r"`+")
+
+
+def artifact_uri(path: str) -> tuple[str, bool]:
+    """A file name as a URI reference, and whether it is relative to the source root.
+
+    Registry files are relative paths (``contracts/x/openapi.yaml``), which code scanning
+    resolves against the checkout; an absolute path (a file linted from elsewhere) becomes
+    a ``file://`` URI. Characters a URI cannot hold (spaces, ``#``...) are percent-encoded.
+    """
+    if PureWindowsPath(path).drive:
+        return PureWindowsPath(path).as_uri(), False
+    posix = path.replace("\\", "/")
+    if PurePosixPath(posix).is_absolute():
+        return PurePosixPath(posix).as_uri(), False
+    return quote(posix, safe="/"), True
+
+
+def _fence(text: str) -> str:
+    longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def help_markdown(rule: Rule) -> str:
+    """The rule's doc as markdown: why it matters, then a bad and a good example."""
+    parts = [f"**{rule.doc.summary}**"]
+    if rule.doc.why:
+        parts.append(rule.doc.why)
+    for label, example in (("Bad", rule.doc.bad), ("Good", rule.doc.good)):
+        if example.strip():
+            fence = _fence(example)
+            parts.append(f"{label}:\n\n{fence}yaml\n{example.rstrip()}\n{fence}")
+    return "\n\n".join(parts)
+
+
+def help_text(rule: Rule) -> str:
+    parts = [rule.doc.summary]
+    if rule.doc.why:
+        parts.append(rule.doc.why)
+    for label, example in (("Bad", rule.doc.bad), ("Good", rule.doc.good)):
+        if example.strip():
+            parts.append(f"{label}:\n{example.rstrip()}")
+    return "\n\n".join(parts)
+
+
+def descriptor(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "shortDescription": {"text": rule.doc.summary or rule.id},
+        "fullDescription": {"text": rule.doc.why or rule.doc.summary or rule.id},
+        "help": {"text": help_text(rule), "markdown": help_markdown(rule)},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {"tags": [rule.family], "formats": sorted(rule.formats),
+                       "rulesets": sorted(rule.rulesets)},
+    }
+
+
+def fingerprint(finding: LintFinding) -> str:
+    """Stable across reformatting (no line numbers), so code scanning can track a result
+    from one run to the next."""
+    key = "\0".join((finding.rule, finding.file, finding.pointer, finding.message))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def result(finding: LintFinding, index: int) -> dict[str, Any]:
+    uri, relative = artifact_uri(finding.file)
+    artifact: dict[str, Any] = {"uri": uri}
+    if relative:
+        artifact["uriBaseId"] = "%SRCROOT%"
+    physical: dict[str, Any] = {"artifactLocation": artifact}
+    if finding.line > 0:
+        physical["region"] = {"startLine": finding.line,
+                              "startColumn": max(finding.column, 1)}
+    where: dict[str, Any] = {"physicalLocation": physical}
+    if finding.pointer:
+        where["logicalLocations"] = [{"fullyQualifiedName": finding.pointer}]
+    out: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": finding.message},
+        "locations": [where],
+        "partialFingerprints": {"ledgerpact/v1": fingerprint(finding)},
+        "properties": {"severity": finding.severity.label,
+                       **({"contract": finding.contract} if finding.contract else {})},
+    }
+    if finding.waived_by:
+        out["suppressions"] = [{"kind": "external", "status": "accepted",
+                                "justification": finding.waived_by}]
+    return out
+
+
+def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
+           fail_severity: Severity, tool_version: str) -> str:
+    described = rule_list(rules, findings)
+    index = {rule.id: n for n, rule in enumerate(described)}
+    run = {
+        "tool": {"driver": {"name": "ledgerpact", "version": tool_version,
+                            "informationUri": INFORMATION_URI,
+                            "rules": [descriptor(rule) for rule in described]}},
+        "invocations": [{"executionSuccessful": True}],
+        "columnKind": "unicodeCodePoints",
+        "results": [result(f, index[f.rule]) for f in by_location(findings)],
+        "properties": {"checked": list(checked), "failSeverity": fail_severity.label},
+    }
+    return to_json({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})
