@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,6 +17,9 @@ from ledgerpact.registry.cli import EXIT_FINDINGS, input_errors_exit_2, registry
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.output import to_json, write_atomic
 from ledgerpact.registry.repository import Registry
+
+if TYPE_CHECKING:
+    from ledgerpact.registry.schema_store import SchemaStore
 
 SCHEMAS = {"Invoice": "schemas/invoice/invoice.schema.json",
            "CreditNote": "schemas/credit-note/credit-note.schema.json"}
@@ -57,9 +61,12 @@ def read_cmd(file: Path, registry_path: Path | None, output: Path | None) -> Non
     except OSError as exc:
         raise InputError(exc.strerror or "cannot read file", file=str(file)) from None
     document = read_ubl(raw, source=str(file))
-    store = SchemaStore(Registry.open(registry_path).root / "contracts")
-    credit_codes = store.schemas[SCHEMAS["Invoice"]]["$defs"]["CreditNoteTypeCode"]["enum"]
+    contracts = Registry.open(registry_path).root / "contracts"
+    store = SchemaStore(contracts)
+    credit_codes = _credit_note_codes(store, contracts)
     kind = "CreditNote" if document.get("typeCode") in credit_codes else "Invoice"
+    if SCHEMAS[kind] not in store.schemas:
+        raise _missing(contracts, SCHEMAS[kind])
     problems = [f"{kind} schema at /{'/'.join(map(str, e.absolute_path))}: {e.message}"
                 for e in store.iter_errors(SCHEMAS[kind], document)]
     problems += [f"totals: {p}" for p in reconcile(document)]
@@ -72,3 +79,24 @@ def read_cmd(file: Path, registry_path: Path | None, output: Path | None) -> Non
         click.echo(f"{file}: {problem}", err=True)
     if problems:
         sys.exit(EXIT_FINDINGS)
+
+
+def _missing(contracts: Path, rel: str, what: str = "") -> InputError:
+    """The registry given lacks what the canonical mapping needs: say which file (and
+    which part of it) instead of failing with a KeyError."""
+    return InputError(f"the registry has no canonical schema {rel}{what} (ledgerpact ubl read "
+                      "needs a registry with the canonical schemas; see --registry)",
+                      file=str(contracts / rel))
+
+
+def _credit_note_codes(store: SchemaStore, contracts: Path) -> list[str]:
+    """UNTDID 1001 codes that make a UBL document a credit note, from the Invoice schema."""
+    rel = SCHEMAS["Invoice"]
+    schema = store.schemas.get(rel)
+    if schema is None:
+        raise _missing(contracts, rel)
+    codes = schema.get("$defs", {}).get("CreditNoteTypeCode", {}).get("enum") \
+        if isinstance(schema, dict) else None
+    if not isinstance(codes, list):
+        raise _missing(contracts, rel, " with $defs/CreditNoteTypeCode/enum")
+    return [str(code) for code in codes]

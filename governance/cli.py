@@ -43,6 +43,8 @@ def _version() -> str:
               help="A Spectral-style ruleset (.spectral.yaml). Default: .spectral.yaml in "
                    "the registry root, if there is one.")
 @click.option("--no-config", is_flag=True, help="Ignore any .spectral.yaml.")
+@click.option("--select", "selected", multiple=True, metavar="RULE",
+              help="Run only this rule (repeatable), whatever the ruleset.")
 @click.option("--waivers", "waivers_path", type=click.Path(path_type=Path, dir_okay=False),
               help=f"Waiver file. Default: {WAIVERS_FILE} in the registry, if present.")
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
@@ -53,8 +55,9 @@ def _version() -> str:
               help="Write the report to this file (atomically) instead of standard output.")
 @input_errors_exit_2
 def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
-             config_path: Path | None, no_config: bool, waivers_path: Path | None, fmt: str,
-             fail_severity: str, output: Path | None) -> None:
+             config_path: Path | None, no_config: bool, selected: tuple[str, ...],
+             waivers_path: Path | None, fmt: str, fail_severity: str,
+             output: Path | None) -> None:
     """Lint contracts: structure, the OpenAPI/AsyncAPI rules, the finance pack and your
     own Spectral-style rules. No argument: every OpenAPI and AsyncAPI contract in the
     registry. Exit 0 clean, 1 findings at or above --fail-severity, 2 unreadable input.
@@ -65,6 +68,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
       ledgerpact lint erp-finance --ruleset strict --format sarif -o lint.sarif
       ledgerpact lint ../shared/corpora/xero/xero_accounting-3.0.2.yaml --format json
       ledgerpact lint --config .spectral.yaml --fail-severity warn
+      ledgerpact lint payables --select finance-money-decimal-string
     """
     from ledgerpact.governance.lint.engine import LintOptions, lint
     from ledgerpact.governance.lint.model import LintFinding, Severity
@@ -77,6 +81,15 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
         config = next((reg.root / n for n in CONFIG_NAMES if (reg.root / n).is_file()), None)
     if config is not None:
         _apply_config(options, config)
+    if selected:
+        from ledgerpact.governance.lint.catalog import all_rules
+
+        known = {r.id for r in [*all_rules(), *options.extra_rules]}
+        unknown = sorted(set(selected) - known)
+        if unknown:
+            raise InputError(f"unknown rule {', '.join(unknown)} (see ledgerpact rules)",
+                             file="--select")
+        options.only = frozenset(selected)
 
     findings: list[LintFinding] = []
     errors: list[str] = []
@@ -131,15 +144,22 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
 
 
 def _apply_config(options: Any, path: Path) -> None:
+    """Fold a Spectral-style ruleset into the options: which built-in rules it extends
+    (``oas:recommended``, ``oas:all``, ``oas:off``...), its own rules, the built-in rules it
+    redefines, and its severities and overrides."""
     from ledgerpact.governance.lint.spectral import load_ruleset
 
     custom = load_ruleset(path)
     options.extra_rules = list(custom.rules)
     options.policy = custom.applies
-    if custom.extends_builtin:
-        options.ruleset = "strict" if "all" in custom.extends_builtin else "recommended"
-    else:
-        options.only = frozenset(r.id for r in custom.rules)
+    options.replaced = frozenset(custom.replaced)
+    modes = {item.rsplit(":", 1)[-1] for item in custom.extends_builtin}
+    if "all" in modes:
+        options.ruleset = "strict"
+    elif "recommended" in modes:
+        options.ruleset = "recommended"
+    else:  # nothing built in, or extended with "off": only what the ruleset turns on
+        options.only = frozenset({r.id for r in custom.rules} | set(custom.enabled))
 
 
 def _apply_waivers(findings: list[Any], path: Path, root: Path) -> list[Any]:

@@ -39,9 +39,9 @@ class Entry:
         if version is None or version == "":
             raise ws.error("the document has no info.version", self.document_path, "/info")
         if not isinstance(version, str):
-            raise ws.error(f"info.version must be a string (quote it: '{version}'); YAML "
-                           "reads an unquoted 1.10 as the number 1.1", self.document_path,
-                           "/info/version")
+            raw = ws.document(self.document_path).source_text("/info/version") or str(version)
+            raise ws.error(f"info.version must be a string (quote it: '{raw}')",
+                           self.document_path, "/info/version")
         return version
 
     def summary(self, ws: Workspace) -> dict[str, Any]:

@@ -251,11 +251,7 @@ def get_cmd(spec: str, registry_path: Path | None, fmt: str, out_dir: Path | Non
     contents = {p: ws.source.read(p) for p in paths}
     commit = getattr(ws.source, "commit", None)
     if out_dir is not None:
-        try:
-            write_tree_atomic(out_dir, contents)
-        except FileExistsError:
-            raise InputError("output directory exists and is not empty",
-                             file=str(out_dir)) from None
+        write_tree_atomic(out_dir, contents)
         click.echo(f"wrote {len(contents)} files of {entry.id} ({label}) to {out_dir}")
         return
     if fmt == "json":
@@ -414,7 +410,8 @@ def release_cmd(contract_id: str, registry_path: Path | None, fmt: str, dry_run:
     """Validate a contract as committed at HEAD and tag it ID/v<version>.
 
     The version is the document's info.version (the metadata's version for a JSON Schema).
-    Refuses a version already released or lower than the latest release, uncommitted changes
+    Refuses a version already released or not newer than the latest release of its
+    major version, uncommitted changes
     to any file the contract uses, and an invalid contract. This is the only command that
     writes to the repository.
 

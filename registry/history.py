@@ -35,8 +35,11 @@ class Release:
 
 
 def releases(repo: git.Repo, contract_id: str) -> list[Release]:
-    """Every release of ``contract_id``, oldest version first (tags that are not semver are
-    not releases and are ignored)."""
+    """Every release of ``contract_id``, oldest version first.
+
+    Tags whose name is not ``<id>/v<semver>`` are not releases, nor are tags that do not
+    lead to a commit (``git tag money/v3.0.0 <blob>`` is possible by hand, and a release
+    is a snapshot of the registry); annotated tags of a commit are releases."""
     prefix = f"{contract_id}/v"
     found = []
     for tag in repo.tags:
@@ -45,30 +48,51 @@ def releases(repo: git.Repo, contract_id: str) -> list[Release]:
         text = tag.name[len(prefix):]
         if not is_semver(text):
             continue
-        commit = tag.commit
+        try:
+            commit = tag.commit
+        except ValueError:  # points to a tree or a blob
+            continue
         found.append(Release(contract_id, Version.parse(text), tag.name, commit.hexsha,
                              datetime.fromtimestamp(commit.committed_date, tz=UTC)))
     return sorted(found, key=lambda r: r.version)
 
 
-def revision_for(repo: git.Repo, contract_id: str, spec: str) -> tuple[str, str]:
-    """Resolve the part after ``@``: a released version (``1.2.0`` or ``v1.2.0``) first,
-    then any Git tag, branch or commit. Returns (revision, label for messages)."""
+def _is_commit(repo: git.Repo, ref: str) -> bool:
     import git
 
+    try:
+        repo.commit(ref)
+    except (git.BadName, ValueError, git.GitCommandError):
+        return False
+    return True
+
+
+def revision_for(repo: git.Repo, contract_id: str, spec: str) -> tuple[str, str]:
+    """Resolve the part after ``@``: a released version (``1.2.0`` or ``v1.2.0``) first,
+    then any Git tag, branch or commit (for a version, the repository-wide tags ``v1.2.0``
+    and ``1.2.0``). Returns (revision, label for messages)."""
     bare = spec[1:] if spec.startswith("v") and is_semver(spec[1:]) else spec
     if is_semver(bare):
-        tag = tag_name(contract_id, bare)
-        if tag in repo.tags:
-            return tag, tag
-        known = ", ".join(str(r.version) for r in releases(repo, contract_id)) or "none"
-        raise InputError(f"{contract_id} has no release {bare} (released: {known})",
+        wanted = Version.parse(bare)
+        known = releases(repo, contract_id)
+        exact = [r for r in known if str(r.version) == bare]
+        same = exact or [r for r in known if r.version == wanted]  # build metadata aside
+        if len(same) == 1:
+            return same[0].tag, same[0].tag
+        if len(same) > 1:
+            tags = ", ".join(r.tag for r in same)
+            raise InputError(f"{bare} matches several releases of {contract_id} ({tags}); "
+                             "name one with its build metadata", file=f"{contract_id}@{spec}")
+        for ref in (f"v{bare}", bare):
+            if _is_commit(repo, ref):
+                return ref, ref
+        listed = ", ".join(str(r.version) for r in known) or "none"
+        raise InputError(f"{contract_id} has no release {bare} (released: {listed}) and no "
+                         f"Git tag or branch is named v{bare} or {bare}",
                          file=f"{contract_id}@{spec}")
-    try:
-        repo.commit(spec)
-    except (git.BadName, ValueError, git.GitCommandError):
+    if not _is_commit(repo, spec):
         raise InputError(f"{spec!r} is neither a release of {contract_id} nor a Git tag, "
-                         "branch or commit", file=f"{contract_id}@{spec}") from None
+                         "branch or commit", file=f"{contract_id}@{spec}")
     return spec, spec
 
 

@@ -9,9 +9,16 @@ a JSON Schema has no ``info``, so its version lives here.
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.errors import InputError
@@ -44,19 +51,29 @@ class Compatibility(StrEnum):
     NONE = "NONE"
 
 
+def _not_blank(text: str) -> str:
+    # An owner of "" or a title of "   " passes "is present" and means nothing.
+    if not text.strip():
+        raise ValueError("must not be blank")
+    return text
+
+
+NonBlank = Annotated[str, AfterValidator(_not_blank)]
+
+
 class Metadata(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*[a-z0-9]$", max_length=64)
-    title: str = Field(min_length=1)
+    title: NonBlank
     kind: Kind
-    document: str = Field(min_length=1)
+    document: NonBlank
     version: str | None = None
     description: str = ""
-    owners: list[str] = Field(min_length=1)
+    owners: list[NonBlank] = Field(min_length=1)
     lifecycle: Lifecycle
     compatibility: Compatibility
-    consumers: list[str] = Field(default_factory=list)
+    consumers: list[NonBlank] = Field(default_factory=list)
 
     @field_validator("version")
     @classmethod
@@ -80,6 +97,8 @@ def parse_metadata(doc: Document) -> Metadata:
         what = first["msg"]
         if first["type"] == "missing":
             what = f"missing required field {first['loc'][-1]!r}"
+        elif first["type"] == "value_error":  # our own validators: just their words
+            what = str(first.get("ctx", {}).get("error", what))
         elif first["type"] == "extra_forbidden":
             what = (f"unknown field {first['loc'][-1]!r} (expected one of: "
                     f"{', '.join(Metadata.model_fields)})")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import tempfile
 from collections.abc import Sequence
 from decimal import Decimal
@@ -11,6 +13,8 @@ from typing import Any
 
 import orjson
 import yaml
+
+from ledgerpact.registry.errors import InputError
 
 try:
     from yaml import CSafeDumper as _Dumper
@@ -35,8 +39,15 @@ def _json_default(value: Any) -> Any:
 def to_json(data: Any) -> str:
     """Indented JSON; orjson because the stdlib's indenting encoder is pure Python and costs
     five times the parse on a multi-megabyte bundle."""
-    raw = orjson.dumps(data, default=_json_default,
-                       option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    try:
+        raw = orjson.dumps(data, default=_json_default,
+                           option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+    except orjson.JSONEncodeError as exc:
+        if "64-bit" not in str(exc):
+            raise
+        # JSON and YAML allow integers of any size; orjson stops at 64 bits, the standard
+        # library does not (and writes the same layout).
+        return json.dumps(data, default=_json_default, indent=2, ensure_ascii=False) + "\n"
     return raw.decode("utf-8") + "\n"
 
 
@@ -56,25 +67,48 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _cannot_write(path: Path, exc: OSError) -> InputError:
+    """An OS error while writing output, as the one-line input error it is (a path the user
+    chose), saying why in words: "x is a file, not a directory" beats "File exists"."""
+    reason = exc.strerror or str(exc)
+    for parent in path.parents:
+        if parent.exists() or parent.is_symlink():
+            if not parent.is_dir():
+                reason = f"{parent} is a file, not a directory"
+            break
+    return InputError(f"cannot write the output here: {reason}", file=str(path))
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write all or nothing: a crash or error never leaves a truncated file behind."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    except OSError as exc:
+        raise _cannot_write(path, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(path, exc) from None
         raise
 
 
 def write_tree_atomic(target: Path, files: dict[str, bytes]) -> None:
-    """Write a set of files under ``target`` (which must not exist yet) all at once."""
-    if target.exists() and any(target.iterdir()):
-        raise FileExistsError(str(target))
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    """Write a set of files under ``target`` (which must not exist yet, or be an empty
+    directory) all at once."""
+    try:
+        if target.is_dir() and any(target.iterdir()):
+            raise InputError("output directory exists and is not empty", file=str(target))
+        if target.exists() and not target.is_dir():
+            raise InputError("output path exists and is not a directory", file=str(target))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    except OSError as exc:
+        raise _cannot_write(target, exc) from None
     try:
         for rel, data in files.items():
             out = staging / rel
@@ -83,8 +117,8 @@ def write_tree_atomic(target: Path, files: dict[str, bytes]) -> None:
         if target.exists():
             target.rmdir()
         os.replace(staging, target)
-    except BaseException:
-        import shutil
-
+    except BaseException as exc:
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise _cannot_write(target, exc) from None
         raise

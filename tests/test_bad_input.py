@@ -7,14 +7,17 @@ registry in a temp dir and run through the installed ``ledgerpact`` command.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli_helpers import commit_all, git, init_repo, run, write_metadata
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bad-input"
+REPO = Path(__file__).resolve().parents[1]
 
 # case -> words the one-line message must contain (what is wrong)
 CASES = {
@@ -29,6 +32,15 @@ CASES = {
     "invalid-json": "invalid JSON",
     "deep-json": "nested",
     "deep-yaml": "nested",
+    # libyaml's composer recurses in C: these crashed the interpreter (exit 139)
+    "deep-yaml-dashes": "nested deeper than 256 levels",
+    "deep-yaml-flow": "nested deeper than 256 levels",
+    # 453 bytes that expanded to 3.3 million nodes (a 124 MB bundle)
+    "alias-fanout": "alias bomb",
+    "empty-document": "empty document",
+    "json-nan": "not finite",
+    "json-overflow": "not finite",
+    "duplicate-key": "duplicate key 'Amount'",
 }
 
 
@@ -155,3 +167,70 @@ def test_symlink_out_of_the_registry_is_refused(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "symlink that leaves the registry root" in result.stderr
     assert "outside the registry" not in result.stdout
+
+
+def _money_registry(tmp_path: Path, **meta: object) -> Path:
+    """A one-contract registry (the repository's own Money schema), metadata overridable."""
+    root = init_repo(tmp_path / "registry")
+    folder = root / "contracts" / "schemas" / "money"
+    folder.mkdir(parents=True)
+    shutil.copy(REPO / "contracts" / "schemas" / "money" / "money.schema.json", folder)
+    write_metadata(folder, "money", "json-schema", "money.schema.json", version="1.0.0")
+    data = yaml.safe_load((folder / "contract.yaml").read_text())
+    data.update(meta)
+    (folder / "contract.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    commit_all(root, "money")
+    return root
+
+
+def _one_error_line(result: subprocess.CompletedProcess[str]) -> str:
+    stderr = result.stderr
+    assert result.returncode == 2, stderr
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1, stderr
+    return errors[0]
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc")
+def test_bundle_to_an_unwritable_place_is_one_line(tmp_path: Path) -> None:
+    root = _money_registry(tmp_path)
+    a_file = tmp_path / "afile"
+    a_file.write_text("not a directory")
+    for target, reason in [(Path("/proc/x.json"), "No such file or directory"),
+                           (a_file / "x.json", f"{a_file} is a file, not a directory"),
+                           (a_file / "deeper" / "x.json", f"{a_file} is a file, not a directory")]:
+        message = _one_error_line(run("registry", "bundle", "money", "--registry", root,
+                                      "-o", target))
+        assert str(target) in message and reason in message, message
+    assert a_file.read_text() == "not a directory"
+
+
+def test_get_out_below_a_file_is_one_line(tmp_path: Path) -> None:
+    root = _money_registry(tmp_path)
+    git(root, "tag", "money/v1.0.0")
+    a_file = tmp_path / "afile"
+    a_file.write_text("x")
+    message = _one_error_line(run("registry", "get", "money@1.0.0", "--registry", root,
+                                  "--out", a_file / "snapshot"))
+    assert f"{a_file} is a file, not a directory" in message, message
+
+
+def test_ubl_read_without_the_invoice_schema_names_it(corpora: Path, tmp_path: Path) -> None:
+    root = _money_registry(tmp_path)  # canonical Money only: no Invoice schema
+    message = _one_error_line(run("ubl", "read", corpora / "en16931-ubl" /
+                                  "ubl-tc434-example1.xml", "--registry", root))
+    assert "schemas/invoice/invoice.schema.json" in message, message
+
+
+@pytest.mark.parametrize(("field", "value", "pointer"), [
+    ("owners", [""], "/owners/0"),
+    ("owners", ["@team/finance", "  "], "/owners/1"),
+    ("title", "   ", "/title"),
+    ("consumers", ["erp-finance", ""], "/consumers/1"),
+])
+def test_blank_metadata_is_refused(field: str, value: object, pointer: str,
+                                   tmp_path: Path) -> None:
+    root = _money_registry(tmp_path, **{field: value})
+    message = _one_error_line(run("registry", "list", "--registry", root))
+    assert "contract.yaml" in message and f"at {pointer}: must not be blank" in message, message

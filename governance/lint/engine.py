@@ -27,12 +27,15 @@ class LintOptions:
     ruleset: str = RECOMMENDED
     extra_rules: list[Rule] = field(default_factory=list)  # custom rules (family "custom")
     policy: SeverityPolicy | None = None
-    only: frozenset[str] | None = None  # run just these rule ids (fixture tests)
+    only: frozenset[str] | None = None  # run just these rule ids (fixture tests, --select)
+    replaced: frozenset[str] = frozenset()  # built-in ids a custom rule redefines
 
     def rules(self) -> list[Rule]:
-        chosen = ruleset(self.ruleset) + self.extra_rules
+        builtin = [r for r in (all_rules() if self.only is not None else ruleset(self.ruleset))
+                   if r.id not in self.replaced]
+        chosen = builtin + self.extra_rules
         if self.only is not None:
-            chosen = [r for r in all_rules() + self.extra_rules if r.id in self.only]
+            chosen = [r for r in chosen if r.id in self.only]
         return chosen
 
 

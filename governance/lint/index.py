@@ -155,6 +155,11 @@ class Index:
     messages: list[Message] = field(default_factory=list)
     channels: list[Channel] = field(default_factory=list)
     async_operations: list[AsyncOperation] = field(default_factory=list)
+    # AsyncAPI only: every "$ref" written anywhere in the root document (servers, channels,
+    # traits, bindings... not only the parts walked above), its target parsed but not
+    # followed (None when it cannot be: a URL). The "unused component" rules read it instead
+    # of walking the document again.
+    document_refs: list[RefUse] = field(default_factory=list)
     _schema_at: dict[Loc, SchemaNode] = field(default_factory=dict, repr=False)
     _resolved: dict[Target, tuple[Loc, Any]] = field(default_factory=dict, repr=False)
 
@@ -376,7 +381,8 @@ def _index_asyncapi(ix: Index) -> None:
             action = str(op.get("action", ""))
             ix.async_operations.append(AsyncOperation(oloc, name, op, action))
             direction = PUBLISH if action == "send" else SUBSCRIBE
-            for i, message in enumerate(op.get("messages") or []):
+            for i, message in enumerate(op["messages"] if isinstance(op.get("messages"), list)
+                                        else []):
                 if is_ref(message):
                     _, target = ix.resolve(message, oloc.child("messages", i))
                     directions[target] = direction
@@ -414,6 +420,28 @@ def _index_asyncapi(ix: Index) -> None:
                     _message(ix, message, oloc.child("message"), None, {}, direction)
     for name, message in _dict(components.get("messages")).items():
         _message(ix, message, root.child("components", "messages", name), name, directions)
+    _document_refs(ix)
+
+
+def _document_refs(ix: Index) -> None:
+    """Collect every ``$ref`` of the root document (iteratively; AsyncAPI documents are
+    small, and this is the one pass the unused-component rules need)."""
+    work: list[tuple[Any, Loc]] = [(ix.doc, ix.root_loc)]
+    while work:
+        value, loc = work.pop()
+        if isinstance(value, dict):
+            if isinstance(value.get("$ref"), str):
+                try:
+                    target = parse_ref(value["$ref"], loc.file, loc.pointer + "/$ref", ix.ws)
+                    where: Loc | None = Loc(target.file, target.pointer)
+                except InputError:
+                    where = None
+                ix.document_refs.append(RefUse(loc, value["$ref"], where))
+            work.extend((sub, loc.child(key)) for key, sub in value.items()
+                        if isinstance(sub, (dict, list)))
+        elif isinstance(value, list):
+            work.extend((sub, loc.child(i)) for i, sub in enumerate(value)
+                        if isinstance(sub, (dict, list)))
 
 
 def _message(ix: Index, message: Any, use: Loc, name: str | None,

@@ -1,0 +1,579 @@
+"""Spectral-compatible custom rulesets (issue 3, item 4).
+
+A team brings its ``.spectral.yaml``; the fixture one uses every supported core function,
+``extends`` (Spectral's OpenAPI rules and a shared file), ``then`` lists, ``field`` with
+``@key`` and with a JSONPath, ``..`` and filters, ``resolved: false``, numeric and named
+severities and ``overrides`` by glob and JSON pointer. Each finding below is what Spectral's
+documentation (and its functions' documented messages) says the rule produces on
+``tests/fixtures/spectral/openapi.yaml``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ledgerpact.governance.lint.catalog import all_rules
+from ledgerpact.governance.lint.index import build_index
+from ledgerpact.governance.lint.model import ALL_FORMATS, OAS3, Severity
+from ledgerpact.governance.lint.spectral import load_ruleset
+from ledgerpact.governance.lint.spectral.functions import FUNCTIONS, FnResult
+from ledgerpact.governance.lint.spectral.jsonpath import PathSyntaxError, Query, translate
+from ledgerpact.governance.lint.spectral.values import UNDEFINED
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.pointer import join as join_pointer
+from ledgerpact.registry.source import DirectorySource
+from ledgerpact.registry.workspace import Workspace
+
+FIXTURES = Path(__file__).parent / "fixtures" / "spectral"
+RULESET = FIXTURES / ".spectral.yaml"
+
+WARN, ERROR, INFO, HINT = Severity.WARN, Severity.ERROR, Severity.INFO, Severity.HINT
+OPS = "/paths/~1invoices"
+ONE = "/paths/~1invoices~1{invoiceId}~1"
+
+# (rule, file, pointer, severity after the ruleset's overrides, message)
+EXPECTED = [
+    # casing: camel; the shorthand "operation-id-camel: error" re-rates the extended rule,
+    # the file override makes it warn, the pointer override (more specific) info
+    ("operation-id-camel", "openapi.yaml", f"{OPS}/get/operationId", INFO, "must be camel case"),
+    # then as a list; a missing field is reported at its nearest existing parent, named by
+    # its path from there
+    ("contact-complete", "openapi.yaml", "/info/contact", WARN,
+     '"contact.email" property must be defined'),
+    # truthy on an empty string; severity 0 is error
+    ("info-description", "openapi.yaml", "/info/description", ERROR,
+     '"description" property must be truthy'),
+    # falsy on deprecated: true; without a message the description is the message; the
+    # pointer override switches it off under this path
+    ("no-deprecated-operations", "openapi.yaml", f"{ONE}/get/deprecated", None,
+     "Remove deprecated operations rather than keeping them around."),
+    # undefined
+    ("no-internal-operations", "openapi.yaml", f"{ONE}/get/x-internal", WARN,
+     '"x-internal" property must be undefined'),
+    # pattern notMatch over property names ($.paths[*]~)
+    ("path-no-trailing-slash", "openapi.yaml", ONE, ERROR,
+     '"/invoices/{invoiceId}/" must not match the pattern ".+\\\\/$"'),
+    # pattern match with /regex/flags: HTTPS:// passes thanks to i, http:// does not; the
+    # file override rates it hint
+    ("server-https", "openapi.yaml", "/servers/2/url", HINT,
+     '"http://legacy.example.com/v1" must match the pattern "/^https:/i"'),
+    # casing pascal with a "-" separator, given by a filter under ".."; the $ref'd
+    # X-Tenant-Id header and X-Request-Id pass
+    ("header-pascal-case", "openapi.yaml", f"{OPS}/get/parameters/1/name", WARN,
+     "Header x-correlation-id: must be pascal case"),
+    # casing snake over keys (@key) with disallowDigits
+    ("property-snake-case", "openapi.yaml", "/components/schemas/Invoice/properties/dueDate",
+     WARN, "dueDate: must be snake case"),
+    ("property-snake-case", "openapi.yaml", "/components/schemas/Invoice/properties/tax2", WARN,
+     "tax2: must be snake case"),
+    # enumeration
+    ("allowed-tags", "openapi.yaml", f"{OPS}/post/tags/1", WARN,
+     '"billing" must be equal to one of the allowed values: "invoices", "payments"'),
+    ("allowed-tags", "openapi.yaml", f"{OPS}/post/tags/3", WARN,
+     '"extra" must be equal to one of the allowed values: "invoices", "payments"'),
+    # length: too many tags, and an empty list
+    ("operation-tag-count", "openapi.yaml", f"{OPS}/post/tags", WARN,
+     '"tags" property must be shorter than 3'),
+    ("operation-tag-count", "openapi.yaml", f"{ONE}/get/tags", WARN,
+     '"tags" property must be longer than 1'),
+    # schema (draft 2020-12, allErrors) on a field: the error is located at the item
+    ("servers-described", "openapi.yaml", "/servers/2", WARN,
+     '"2" property must have required property "description"'),
+    # schema through an external $ref: reported in the file where the value lives
+    ("money-amount-decimal-string", "components/money.yaml", "/Money/properties/amount/type",
+     WARN, '"type" property must be equal to one of the allowed values: "string"'),
+    # alphabetical keyedBy, and plain (with a @property filter)
+    ("tags-alphabetical", "openapi.yaml", "/tags", WARN,
+     "properties must follow the alphabetical order"),
+    ("operation-tags-sorted", "openapi.yaml", f"{OPS}/post/tags/0", WARN,
+     '"invoices" must be placed after "billing"'),
+    # xor over ..examples[*]
+    ("example-value-xor", "openapi.yaml",
+     f"{OPS}/get/responses/200/content/application~1json/examples/first-page", WARN,
+     '"value" and "externalValue" must not be both defined or both undefined'),
+    # resolved: false sees the raw $ref; {{value}} and {{path}} in the message
+    ("no-external-refs", "openapi.yaml", "/components/schemas/Invoice/properties/amount/$ref",
+     WARN, "./components/money.yaml#/Money is an external reference "
+        "(at #/components/schemas/Invoice/properties/amount/$ref)"),
+]
+
+
+@pytest.fixture(scope="module")
+def ruleset():
+    return load_ruleset(RULESET)
+
+
+@pytest.fixture(scope="module")
+def workspace():
+    return Workspace(DirectorySource(FIXTURES))
+
+
+@pytest.fixture(scope="module")
+def index(workspace):
+    return build_index(workspace, "openapi.yaml")
+
+
+@pytest.fixture(scope="module")
+def findings(ruleset, index):
+    found = []
+    for rule in ruleset.rules:
+        assert rule.family == "custom"
+        for violation in rule.check(index):
+            override = ruleset.applies(rule.id, violation.loc.file, violation.loc.pointer)
+            severity = rule.severity if override is ... else override
+            found.append((rule.id, violation.loc.file, violation.loc.pointer, severity,
+                          violation.message))
+    return found
+
+
+def test_fixture_ruleset_uses_every_core_function():
+    def functions(data):
+        for rule in (data.get("rules") or {}).values():
+            if isinstance(rule, dict):
+                thens = rule["then"] if isinstance(rule["then"], list) else [rule["then"]]
+                yield from (then["function"] for then in thens)
+
+    used = set(functions(yaml.safe_load(RULESET.read_text())))
+    used |= set(functions(yaml.safe_load((FIXTURES / "base.spectral.yaml").read_text())))
+    assert used == set(FUNCTIONS)
+    assert len(FUNCTIONS) == 11
+
+
+def test_findings_are_the_ones_spectral_documents(findings):
+    def key(item):
+        return item[:4]
+
+    assert sorted(map(key, findings), key=str) == sorted(map(key, EXPECTED), key=str)
+    messages = {key(f): f[4] for f in findings}
+    for expected in EXPECTED:
+        assert messages[key(expected)] == expected[4], expected[0]
+
+
+def test_findings_point_at_real_lines(findings, workspace):
+    for rule, file, pointer, _severity, _message in findings:
+        position = workspace.document(file).position(pointer)
+        assert position is not None, (rule, pointer)
+    # inside the external Money schema, on its "type: number" line
+    money = next(f for f in findings if f[0] == "money-amount-decimal-string")
+    document = workspace.document(money[1])
+    lines = document.text.splitlines()
+    assert lines[document.line_of(money[2]) - 1].strip() == "type: number"
+
+
+def test_rules_carry_ruleset_metadata(ruleset):
+    rules = {rule.id: rule for rule in ruleset.rules}
+    # recommended: false (not extended with "all") and severity off are not run
+    assert "info-license" not in rules
+    assert "unused-rule" not in rules
+    assert rules["operation-id-camel"].severity is Severity.ERROR  # shorthand in the root
+    assert rules["info-description"].severity is Severity.ERROR  # severity: 0
+    assert rules["no-deprecated-operations"].severity is Severity.INFO
+    assert rules["allowed-tags"].severity is Severity.WARN  # Spectral's default
+    # formats: the shared file says [oas3]; oas2-only rules never apply; others apply to all
+    assert rules["contact-complete"].formats == OAS3
+    assert rules["swagger-host"].formats == frozenset()
+    assert rules["allowed-tags"].formats == ALL_FORMATS
+    assert rules["operation-id-camel"].doc.summary.startswith("Operation ids are camelCase")
+
+
+def test_builtin_rulesets_and_shorthands_are_recorded(ruleset):
+    # Spectral's names for spectral:oas rules are mapped to Ledgerpact's built-in ids
+    assert {"oas-operation-tags", "oas-info-contact"} <= {r.id for r in all_rules()}
+    assert ruleset.extends_builtin == {"oas:recommended"}
+    # the fixture's own info-description redefines spectral:oas's rule of that name
+    assert ruleset.replaced == {"oas-info-description": "info-description"}
+    assert ruleset.disabled == {"oas-operation-tags", "oas-info-description"}
+    assert ruleset.severity_overrides == {"oas-operation-tags": None,
+                                          "oas-info-contact": Severity.HINT,
+                                          "oas-info-description": None}
+
+
+def test_redefining_a_builtin_rule_replaces_it(tmp_path):
+    redefined = _ruleset(tmp_path, """
+extends: spectral:oas
+rules:
+  operation-tags:
+    given: "$.paths[*][*]"
+    then: {field: tags, function: truthy}
+  asyncapi-tags: false
+""")
+    assert [r.id for r in redefined.rules] == ["operation-tags"]
+    assert redefined.replaced == {"oas-operation-tags": "operation-tags"}
+    assert redefined.disabled == {"oas-operation-tags", "asyncapi-tags"}
+    assert redefined.applies("oas-operation-tags", "openapi.yaml", "/paths") is None
+    assert redefined.applies("operation-tags", "openapi.yaml", "/paths") is ...
+
+
+def test_overrides_by_glob_and_pointer(ruleset):
+    applies = ruleset.applies
+    # most specific pointer wins over the file-wide override
+    assert applies("operation-id-camel", "openapi.yaml", f"{OPS}/get/operationId") is INFO
+    assert applies("operation-id-camel", "openapi.yaml", f"{OPS}/post/operationId") is WARN
+    # a pointer covers its subtree only (and "/paths/~1invoices" is not "/paths/~1invoices~1")
+    assert applies("no-deprecated-operations", "openapi.yaml", f"{ONE}/get/deprecated") is None
+    assert applies("no-deprecated-operations", "openapi.yaml", f"{OPS}/get/deprecated") is ...
+    # "**/*.yaml" matches in subfolders; "openapi.yaml" (no slash) matches the name anywhere
+    assert applies("no-deprecated-operations", "apis/ledger.yaml", f"{ONE}/get") is None
+    assert applies("server-https", "apis/openapi.yaml", "/servers/0/url") is HINT
+    assert applies("server-https", "apis/ledger.yaml", "/servers/0/url") is ...
+    # absolute paths are taken relative to the ruleset's folder
+    assert applies("server-https", str(FIXTURES.resolve() / "openapi.yaml"), "/servers") is HINT
+    assert applies("info-description", "openapi.yaml", "/info/description") is ...
+    # severities the rules section gives built-in rules are part of the same policy
+    assert applies("oas-info-contact", "openapi.yaml", "/info") is HINT
+    assert applies("oas-operation-tags", "openapi.yaml", f"{OPS}/get") is None
+
+
+BAD = [
+    ("unknown-function.yaml", 6, "/rules/operation-success/then/function",
+     "unknown function 'oasOpSuccessResponse'"),
+    ("bad-jsonpath.yaml", 3, "/rules/schema-parent/given", "@parent is not supported"),
+    ("unbalanced-jsonpath.yaml", 3, "/rules/tag-names/given", "unbalanced '['"),
+    ("bad-severity.yaml", 4, "/rules/info-title/severity", "unknown severity 'warning'"),
+    ("missing-given.yaml", 2, "/rules/info-title", "missing 'given'"),
+    ("url-extends.yaml", 2, "/extends/0", "URLs are refused, nothing is fetched"),
+    ("escape-extends.yaml", 1, "/extends", "leaves the ruleset's directory"),
+    ("bad-options.yaml", 8, "/rules/operation-id-case/then/functionOptions/type",
+     '"casing" function and its "type" option accept the following values'),
+    ("bad-regex.yaml", 7, "/rules/server-url/then/functionOptions/match",
+     "is not a valid regular expression"),
+    ("custom-functions.yaml", 1, "/functionsDir", "custom JavaScript functions cannot run"),
+    ("unknown-rule-severity.yaml", 2, "/rules/operation-tags", "is not defined here"),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "pointer", "text"), BAD, ids=[b[0] for b in BAD])
+def test_bad_rulesets_are_one_line_input_errors(name, line, pointer, text):
+    path = FIXTURES / "bad" / name
+    with pytest.raises(InputError) as caught:
+        load_ruleset(path)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith(f"{path}:{line}: at {pointer}:")
+    assert text in message
+    rule = pointer.split("/")[2] if pointer.startswith("/rules/") else None
+    if rule and pointer.count("/") > 2:
+        assert f"rule {rule!r}" in message
+
+
+# -- extends modes, resolution, recursion ----------------------------------------------------
+
+def _ruleset(tmp_path: Path, text: str, base: str | None = None):
+    if base is not None:
+        (tmp_path / "base.yaml").write_text(base)
+    (tmp_path / ".spectral.yaml").write_text(text)
+    return load_ruleset(tmp_path / ".spectral.yaml")
+
+
+BASE = """
+rules:
+  info-title:
+    given: $.info
+    then: {field: title, function: truthy}
+  info-terms:
+    recommended: false
+    given: $.info
+    then: {field: termsOfService, function: truthy}
+"""
+
+
+def test_extends_modes(tmp_path):
+    assert [r.id for r in _ruleset(tmp_path, "extends: ./base.yaml\n", BASE).rules] == \
+        ["info-title"]
+    assert [r.id for r in _ruleset(tmp_path, "extends: [[./base.yaml, all]]\n").rules] == \
+        ["info-title", "info-terms"]
+    # a bare off is YAML 1.1's false; Spectral (YAML 1.2) reads it as "off": both work
+    off = _ruleset(tmp_path, "extends: [[./base.yaml, off]]\nrules:\n  info-terms: true\n")
+    assert [r.id for r in off.rules] == ["info-terms"]
+    builtin = _ruleset(tmp_path, "extends: [[spectral:oas, 'off'], spectral:asyncapi]\n"
+                       "rules:\n  operation-tags: true\n")
+    assert builtin.extends_builtin == {"oas:off", "asyncapi:recommended"}
+    assert builtin.enabled == {"oas-operation-tags"}
+
+
+def test_object_shorthand_merges_into_an_extended_rule(tmp_path):
+    merged = _ruleset(tmp_path, "extends: ./base.yaml\nrules:\n  info-title:\n"
+                      "    severity: hint\n    message: 'Title: {{error}}'\n", BASE)
+    (rule,) = merged.rules
+    assert rule.severity is Severity.HINT
+    switched_off = _ruleset(tmp_path, "extends: ./base.yaml\nrules:\n  info-title:\n"
+                            "    severity: off\n")
+    assert switched_off.rules == []
+    shutil.copy(FIXTURES / "openapi.yaml", tmp_path / "openapi.yaml")
+    (tmp_path / "components").mkdir()
+    shutil.copy(FIXTURES / "components" / "money.yaml", tmp_path / "components" / "money.yaml")
+    index = build_index(Workspace(DirectorySource(tmp_path)), "openapi.yaml")
+    assert list(rule.check(index)) == []  # the title is there
+
+
+def test_resolved_and_raw_documents_differ(tmp_path, index):
+    rule_text = """
+rules:
+  refs:
+    message: "{{{{value}}}} / #{{{{print('value')}}}} / {{{{property}}}}"
+    resolved: {resolved}
+    given: "$.components.schemas.Invoice.properties.amount"
+    then: {{field: "['$ref']", function: truthy}}
+"""
+    raw = _ruleset(tmp_path, rule_text.format(resolved="false")).rules[0]
+    resolved = _ruleset(tmp_path, rule_text.format(resolved="true")).rules[0]
+    assert list(raw.check(index)) == []  # the raw $ref is there and truthy
+    (missing,) = list(resolved.check(index))  # resolved, it is Money, which has no $ref
+    assert missing.loc.file == "components/money.yaml"
+    assert missing.loc.pointer == "/Money"
+    # {{value}} is String(value), print('value') Spectral's printValue; the absent property
+    # is named from its nearest existing parent
+    assert missing.message == "[object Object] / Object{} / Money.$ref"
+
+
+def test_recursive_schemas_are_walked_once(tmp_path, index):
+    rule = _ruleset(tmp_path, """
+rules:
+  typed:
+    message: "{{property}}"
+    given: "$.components.schemas.Category..properties[*]"
+    then: {field: description, function: truthy}
+""").rules[0]
+    found = [v.loc.pointer for v in rule.check(index)]
+    assert found == ["/components/schemas/Category/properties/name",
+                     "/components/schemas/Category/properties/children"]
+
+
+def test_aliases_and_given_lists(tmp_path, index):
+    rule = _ruleset(tmp_path, """
+aliases:
+  Info: $.info
+  Both: [$.info, "$.tags[0]"]
+rules:
+  described:
+    message: "{{path}}"
+    given: ["#Info.contact", "#Both"]
+    then: {field: description, function: truthy}
+""").rules[0]
+    assert [v.message for v in rule.check(index)] == [
+        "#/info/contact", "#/info/description"]
+
+
+# -- the functions, as Spectral documents them -----------------------------------------------
+
+def run(name, value, options=None, key=None):
+    function = FUNCTIONS[name]
+    return function.run(value, function.prepare(options), key)
+
+
+# Spectral's documented sample for each casing type, and the types that accept it (a single
+# lower-case word is flat, camel, kebab and snake at once).
+CASES = {"flat": ("verylongname", {"flat", "camel", "kebab", "snake"}),
+         "camel": ("veryLongName", {"camel"}), "pascal": ("VeryLongName", {"pascal"}),
+         "kebab": ("very-long-name", {"kebab"}), "cobol": ("VERY-LONG-NAME", {"cobol"}),
+         "snake": ("very_long_name", {"snake"}), "macro": ("VERY_LONG_NAME", {"macro"})}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_casing_types_match_spectrals_samples(case):
+    for sample, accepted_by in CASES.values():
+        expected = [] if case in accepted_by else [FnResult(f"must be {case} case")]
+        assert run("casing", sample, {"type": case}) == expected, (case, sample)
+
+
+def test_casing_digits_and_separators():
+    assert run("casing", "v2Api", {"type": "camel"}) == []
+    assert run("casing", "v2Api", {"type": "camel", "disallowDigits": True}) != []
+    assert run("casing", "getHTTPStatus", {"type": "camel"}) != []  # capitals in a row
+    assert run("casing", "X-YourMighty-Header",
+               {"type": "pascal", "separator": {"char": "-"}}) == []
+    assert run("casing", "/path/toThe/amazingResource",
+               {"type": "camel", "separator": {"char": "/", "allowLeading": True}}) == []
+    assert run("casing", "/path", {"type": "camel", "separator": {"char": "/"}}) != []
+    assert run("casing", "/", {"type": "camel",
+                               "separator": {"char": "/", "allowLeading": True}}) == []
+    assert run("casing", 42, {"type": "camel"}) == []  # not a string: not for this function
+    assert run("casing", "", {"type": "camel"}) == []
+
+
+def test_truthy_falsy_defined_undefined_use_javascript_semantics():
+    for falsy in (False, 0, 0.0, "", None, UNDEFINED):
+        assert run("truthy", falsy) == [FnResult('#{{print("property")}}must be truthy')]
+        assert run("falsy", falsy) == []
+    for truthy in ({}, [], "0", "false", 1, -1):
+        assert run("truthy", truthy) == []
+        assert run("falsy", truthy) != []
+    assert run("defined", None) == []  # "foo:" with no value is defined (and falsy)
+    assert run("defined", UNDEFINED) != []
+    assert run("undefined", None) != []
+    assert run("undefined", UNDEFINED) == []
+
+
+def test_length_counts_strings_arrays_objects_and_numbers():
+    for value in ("123", 3, [1, 2, 3], {"one": 1, "two": 2, "three": 3}):
+        assert [r.message for r in run("length", value, {"max": 2})] == \
+            ['#{{print("property")}}must be shorter than 2']
+        assert [r.message for r in run("length", value, {"min": 4})] == \
+            ['#{{print("property")}}must be longer than 4']
+        assert run("length", value, {"min": 3, "max": 3}) == []
+    assert run("length", "€😀", {"max": 2}) != []  # UTF-16: the emoji counts twice
+    assert run("length", True, {"max": 0}) == []
+
+
+def test_pattern_match_and_not_match():
+    assert run("pattern", "Stoplight", {"match": "^Stop"}) == []
+    assert run("pattern", "stoplight", {"match": "/^STOP/i"}) == []
+    assert [r.message for r in run("pattern", "Swagger", {"match": "^Stop",
+                                                            "notMatch": "Swag"})] == [
+        '#{{print("value")}} must match the pattern "^Stop"',
+        '#{{print("value")}} must not match the pattern "Swag"']
+    assert run("pattern", "a\n", {"match": "^a$"}) != []  # JavaScript's $: end of input
+    assert run("pattern", 5, {"match": "x"}) == []
+
+
+def test_enumeration_is_strict():
+    options = {"values": ["users", 1, True, None]}
+    for allowed in ("users", 1, True, None):
+        assert run("enumeration", allowed, options) == []
+    for other in ("Users", "1", 1.5, False):
+        assert len(run("enumeration", other, options)) == 1
+    assert run("enumeration", True, {"values": [1]}) != []  # true !== 1
+    assert run("enumeration", {"a": 1}, options) == []  # objects are not checked
+
+
+def test_alphabetical_arrays_objects_and_keyed():
+    assert run("alphabetical", ["b", "a"]) == [FnResult('"b" must be placed after "a"', (0,))]
+    assert run("alphabetical", [10, 1]) == [FnResult("10 must be placed after 1", (0,))]
+    assert run("alphabetical", {"c": 2, "b": "xz"}) == \
+        [FnResult('"c" must be placed after "b"', ("c",))]
+    assert run("alphabetical", {"400": {}, "200": {}}) != []
+    assert run("alphabetical", ["a", "ab", "B", "c"]) == []  # locale order, not code points
+    assert run("alphabetical", [{"a": "10"}, {"a": "1"}], {"keyedBy": "a"}) == \
+        [FnResult("properties must follow the alphabetical order")]
+    assert run("alphabetical", [{"a": "1"}, {"a": "2"}, {"a": "2"}], {"keyedBy": "a"}) == []
+    assert [r.message for r in run("alphabetical", [100, 1], {"keyedBy": "a"})] == \
+        ['#{{print("property")}}must be an object']
+    assert [r.message for r in run("alphabetical", [False, "a", None])] == \
+        ['#{{print("property")}}must be one of the allowed types: number, string']
+
+
+def test_xor():
+    info = {"version": "1.0.0", "title": "Swagger Petstore"}
+    both = '"version" and "title" must not be both defined or both undefined'
+    assert [r.message for r in run("xor", info, {"properties": ["version", "title"]})] == [both]
+    assert run("xor", info, {"properties": ["something", "title"]}) == []
+    assert [r.message for r in run("xor", info, {"properties": ["a", "b", "c"]})] == \
+        ['"a", "b" and "c" must not be both defined or both undefined']
+    assert run("xor", None, {"properties": ["a", "b"]}) == []
+
+
+def test_schema_messages_and_paths():
+    nested = {"type": "object", "properties": {"foo": {
+        "type": "object", "properties": {"bar": {"type": "string"}},
+        "additionalProperties": False}}}
+    assert run("schema", {"foo": {"bar": 0}}, {"schema": nested}) == \
+        [FnResult('"bar" property type must be string', ("foo", "bar"))]
+    assert run("schema", {"foo": {"baz": "x"}}, {"schema": nested}) == \
+        [FnResult('Property "baz" is not expected to be here', ("foo",))]
+    assert run("schema", 2, {"schema": {"type": "string"}}) == \
+        [FnResult("Value type must be string", ())]
+    assert run("schema", "not an email", {"schema": {"type": "string", "format": "email"}}) \
+        == [FnResult('String must match format "email"', ())]
+    draft4 = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "number",
+              "maximum": 2, "exclusiveMaximum": True}
+    assert run("schema", 2, {"schema": draft4}) == [FnResult("Number must be < 2", ())]
+    assert [r.message for r in run("schema", UNDEFINED, {"schema": {}})] == \
+        ['#{{print("property")}}must exist']
+    two = {"type": "object", "required": ["a", "b"]}
+    assert len(run("schema", {}, {"schema": two})) == 1
+    assert len(run("schema", {}, {"schema": two, "allErrors": True})) == 2
+
+
+@pytest.mark.parametrize(("name", "options", "text"), [
+    ("truthy", {}, '"truthy" function does not accept any options'),
+    ("length", {"min": "2"}, '"length" function and its "min" option accepts only the '
+                             "following types: number"),
+    ("length", {}, '"length" function has invalid options specified'),
+    ("xor", {"properties": ["one"]}, '"xor" requires at least two enumerated "properties"'),
+    ("schema", {"schema": {"type": "object"}, "dialect": "foo"},
+     '"schema" function and its "dialect" option accepts only the following values'),
+    ("enumeration", {"values": [{}]}, '"enumeration" and its "values" option support only'),
+    ("alphabetical", {"foo": True}, '"alphabetical" function does not support "foo" option'),
+])
+def test_function_options_are_checked_with_spectrals_wording(name, options, text):
+    with pytest.raises(ValueError, match="^" + text.replace("(", r"\(").replace(")", r"\)")):
+        FUNCTIONS[name].prepare(options)
+
+
+# -- JSONPath dialect ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("spectral", "python"), [
+    ("$.paths[*]~", ('$["paths"][*]', True)),
+    ("$.paths.[*][get,post]", ('$["paths"][*]["get", "post"]', False)),
+    ("$..[?(@.type === 'object')]", ('$..[?(@["type"] == "object")]', False)),
+    ("$..[?(@property === 'get' || @property.match(/^x-/i))]",
+     ('$..[?(# == "get" || search(#, "(?i)^x-"))]', False)),
+    ("$.info.x-logo", ('$["info"]["x-logo"]', False)),
+    ("$.paths.*.responses.200", ('$["paths"][*]["responses"][200]', False)),
+])
+def test_spectral_jsonpath_is_translated(spectral, python):
+    assert translate(spectral) == python
+
+
+@pytest.mark.parametrize(("path", "text"), [
+    ("$..[?(@parentProperty === 'paths')]", "@parentProperty is not supported"),
+    ("$.a^", "'^' is not supported"),
+    ("$.a~.b", "'~' (property names) is supported only at the end"),
+    ("$.a[(@.length-1)]", "script expressions"),
+    ("$..[?(typeof @ === 'string')]", "unsupported 'typeof'"),
+    ("$..[?(@.x.includes('a'))]", ".includes() is not supported"),
+    ("info.title", "must start with '$'"),
+])
+def test_unsupported_jsonpath_is_refused(path, text):
+    with pytest.raises(PathSyntaxError, match=None) as caught:
+        Query(path)
+    assert text in str(caught.value)
+
+
+def test_filters_test_javascript_truthiness(index, tmp_path):
+    rule = _ruleset(tmp_path, """
+rules:
+  deprecated:
+    message: "{{path}}"
+    given: "$.paths[*][?(@.deprecated)]"
+    then: {function: falsy}
+    severity: info
+  not-deprecated:
+    message: "{{path}}"
+    given: "$.paths[*][?(!@.deprecated && @.tags.length > 0)]"
+    then: {field: deprecated, function: defined}
+""").rules
+    assert [v.message for v in rule[0].check(index)] == [f"#{ONE}/get"]
+    assert sorted(v.message for v in rule[1].check(index)) == [
+        f"#{OPS}/get", f"#{OPS}/post"]
+
+
+def test_a_custom_rule_on_a_real_spec(corpora, tmp_path):
+    """A finance team's rule over Xero's accounting spec: amount-like properties typed as
+    JSON numbers. The expected places are worked out from the raw YAML, independently."""
+    spec = corpora / "xero" / "xero_accounting-3.0.2.yaml"
+    rule = _ruleset(tmp_path, """
+aliases:
+  Properties: "$.components.schemas[*].properties"
+rules:
+  amount-decimal-string:
+    message: "{{path}}"
+    given: "#Properties[?(@property.match(/amount$/i) && @.type === 'number')]"
+    then: {field: type, function: enumeration, functionOptions: {values: [string]}}
+""").rules[0]
+    ws = Workspace(DirectorySource(spec.parent))
+    found = {v.loc.pointer for v in rule.check(build_index(ws, spec.name))}
+
+    data = ws.document(spec.name).data
+    expected = set()
+    for name, schema in data["components"]["schemas"].items():
+        for prop, value in (schema.get("properties") or {}).items():
+            if prop.lower().endswith("amount") and value.get("type") == "number":
+                expected.add(join_pointer(["components", "schemas", name, "properties", prop,
+                                           "type"]))
+    assert expected
+    assert found == expected
