@@ -11,16 +11,10 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from referencing import Resource
-from referencing.exceptions import Unresolvable
-from referencing.jsonschema import DRAFT202012
-
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS30, Loc
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.findings import shorten
-from ledgerpact.registry.schema_store import offline_registry
 
 _BASE = "https://registry.invalid/"  # hierarchical, so relative $refs join; never fetched
 
@@ -33,6 +27,13 @@ class InstanceChecker:
 
     @cached_property
     def _registry(self) -> Any:
+        # jsonschema and referencing are imported here, on first use: a lint run on a
+        # contract without examples should not pay for importing them.
+        from referencing import Resource
+        from referencing.jsonschema import DRAFT202012
+
+        from ledgerpact.registry.schema_store import offline_registry
+
         resources = []
         for file in self.index.ws.files:
             data = self.index.ws.document(file).data
@@ -43,6 +44,9 @@ class InstanceChecker:
     def errors(self, schema_loc: Loc, value: Any, limit: int = 5) -> list[tuple[str, str]]:
         """(pointer inside ``value``, message) for each way ``value`` breaks the schema at
         ``schema_loc``; a schema that cannot be resolved is reported as one error."""
+        from jsonschema import Draft202012Validator
+        from referencing.exceptions import Unresolvable
+
         ref = f"{_BASE}{schema_loc.file}#{jp.join(jp.split(schema_loc.pointer))}"
         cls: Any = Draft202012Validator
         if self.index.format == OAS30:
