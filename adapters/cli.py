@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from ledgerpact.registry.cli import EXIT_FINDINGS, input_errors_exit_2, registry_option
+from ledgerpact.registry.cli_support import EXIT_FINDINGS, input_errors_exit_2, registry_option
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.output import to_json, write_atomic
 from ledgerpact.registry.repository import Registry

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ledgerpact.registry.cli import (
+from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     EXIT_INPUT,
     input_errors_exit_2,
@@ -72,9 +72,14 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     """
     from ledgerpact.governance.lint.engine import LintOptions, lint
     from ledgerpact.governance.lint.model import LintFinding, Severity
-    from ledgerpact.registry.cli import _catalog, _file_workspace, _looks_like_path, _open
+    from ledgerpact.registry.cli_support import (
+        catalog_for,
+        file_workspace,
+        looks_like_path,
+        open_registry,
+    )
 
-    reg = _open(registry_path)
+    reg = open_registry(registry_path)
     options = LintOptions(ruleset=ruleset)
     config = config_path
     if config is None and not no_config:
@@ -95,8 +100,8 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     errors: list[str] = []
     checked: list[str] = []
     catalog: Catalog | None = None
-    if not targets or any(not _looks_like_path(t) for t in targets):
-        catalog = _catalog(reg.workspace())
+    if not targets or any(not looks_like_path(t) for t in targets):
+        catalog = catalog_for(reg.workspace())
         errors += [str(e) for e in catalog.errors.values()]
     if not targets:
         assert catalog is not None
@@ -105,8 +110,8 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
             raise InputError("no contracts to lint under contracts/", file="contracts")
     for target in targets:
         try:
-            if _looks_like_path(target):
-                ws, rel, prefix = _file_workspace(target)
+            if looks_like_path(target):
+                ws, rel, prefix = file_workspace(target)
                 try:
                     found = lint(ws, rel, options, contract=target)
                 except InputError as exc:
@@ -127,14 +132,24 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
 
     waiver_file = waivers_path or (reg.root / WAIVERS_FILE)
     if waivers_path is not None or waiver_file.is_file():
-        findings = _apply_waivers(findings, waiver_file, reg.root)
+        ran = {r.id for r in options.rules()}
+        paths = [t for t in checked if looks_like_path(t)]
+        ids = set(checked) - set(paths)
+
+        def in_scope(waiver: Any) -> bool:
+            """Only a waiver whose contract was checked and whose rule ran can be stale."""
+            return waiver.rule in ran and (waiver.contract in ids or any(
+                waiver.names_contract(p, p, (reg.root,)) for p in paths))
+
+        findings = _apply_waivers(findings, waiver_file, reg.root, in_scope)
 
     threshold = Severity.parse(fail_severity)
-    text = _render(fmt, findings, options, checked, threshold)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        write_atomic(output, text)
+    if checked:  # with nothing checked, the error lines are the whole answer
+        text = _render(fmt, findings, options, checked, threshold)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            write_atomic(output, text)
     for error in errors:
         click.echo(f"error: {error}", err=True)
     if errors:
@@ -162,25 +177,22 @@ def _apply_config(options: Any, path: Path) -> None:
         options.only = frozenset({r.id for r in custom.rules} | set(custom.enabled))
 
 
-def _apply_waivers(findings: list[Any], path: Path, root: Path) -> list[Any]:
+def _apply_waivers(findings: list[Any], path: Path, root: Path,
+                   in_scope: Any) -> list[Any]:
     from ledgerpact.governance.lint.waivers import apply_waivers, load_waivers
 
     resolved = path.resolve()
     display = (resolved.relative_to(root).as_posix() if resolved.is_relative_to(root)
                else str(path))
-    result = apply_waivers(findings, load_waivers(path, display=display), date.today())
+    result = apply_waivers(findings, load_waivers(path, display=display), date.today(),
+                           roots=(root,), in_scope=in_scope)
     return list(result.findings)
 
 
 def _render(fmt: str, findings: list[Any], options: Any, checked: list[str],
             threshold: Any) -> str:
-    try:
-        from ledgerpact.governance.report import render
-    except ImportError:  # pragma: no cover - only while the report package is written
-        if fmt == "json":
-            return to_json({"checked": checked, "findings": [f.as_dict() for f in findings]})
-        return "".join(f"{f.file}:{f.line}:{f.column}: {f.severity.label} [{f.rule}] "
-                       f"{f.pointer or '/'}: {f.message}\n" for f in findings)
+    from ledgerpact.governance.report import render
+
     return render(fmt, findings, rules=options.rules(), checked=checked,
                   fail_severity=threshold, tool_version=_version())
 

@@ -7,71 +7,35 @@ traceback).
 
 from __future__ import annotations
 
-import functools
 import signal
 import sys
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ledgerpact.registry import history
 from ledgerpact.registry.bundle import bundle as make_bundle
+from ledgerpact.registry.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    catalog_for,
+    file_workspace,
+    format_option,
+    input_errors_exit_2,
+    looks_like_path,
+    open_registry,
+    registry_option,
+)
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.findings import Finding, github_escape
 from ledgerpact.registry.output import table, to_json, to_yaml, write_atomic, write_tree_atomic
 from ledgerpact.registry.repository import Registry
-from ledgerpact.registry.source import DirectorySource
 from ledgerpact.registry.workspace import Workspace
 
 if TYPE_CHECKING:
     from ledgerpact.registry.catalog import Catalog, Entry
-
-P = ParamSpec("P")
-R = TypeVar("R")
-
-EXIT_FINDINGS = 1
-EXIT_INPUT = 2
-
-
-def fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(EXIT_INPUT)
-
-
-def input_errors_exit_2(func: Callable[P, R]) -> Callable[P, R]:
-    """Bad input is the user's to fix: one line on stderr, exit 2, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return func(*args, **kwargs)
-        except InputError as exc:
-            fail(str(exc))
-        except Exception as exc:
-            # GitPython is imported only by commands that use it; match its errors by module.
-            if type(exc).__module__.split(".")[0] != "git":
-                raise
-            fail(f"git: {' '.join(str(getattr(exc, 'stderr', '') or exc).split())}")
-        raise SystemExit(EXIT_INPUT)  # fail() exits; this line only satisfies the type checker
-
-    return wrapper
-
-
-def registry_option(func: Callable[P, R]) -> Callable[P, R]:
-    return click.option(
-        "--registry", "registry_path", type=click.Path(path_type=Path, file_okay=False),
-        default=None, help="Registry root (default: the Git repository you stand in).",
-    )(func)
-
-
-def format_option(*choices: str, default: str = "text") -> Callable[[Callable[P, R]],
-                                                                       Callable[P, R]]:
-    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
-                        show_default=True, help="Output format.")
-
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ledgerpact", prog_name="ledgerpact")
@@ -100,18 +64,6 @@ def registry() -> None:
     """
 
 
-def _catalog(ws: Workspace) -> Catalog:
-    """The catalog, imported on use: its metadata models pull in pydantic, which commands
-    on a single file (lint, bundle, validate by path) never need."""
-    from ledgerpact.registry.catalog import Catalog
-
-    return Catalog(ws)
-
-
-def _open(registry_path: Path | None) -> Registry:
-    return Registry.open(registry_path)
-
-
 @registry.command("list")
 @registry_option
 @format_option("text", "json")
@@ -126,8 +78,8 @@ def list_cmd(registry_path: Path | None, fmt: str, kind: str | None) -> None:
       ledgerpact registry list --kind openapi
       ledgerpact registry list --format json | jq '.[].id'
     """
-    ws = _open(registry_path).workspace()
-    catalog = _catalog(ws)
+    ws = open_registry(registry_path).workspace()
+    catalog = catalog_for(ws)
     errors = [str(e) for e in catalog.errors.values()]
     summaries = []
     for entry in catalog:
@@ -161,9 +113,9 @@ def show_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None:
     Example:
       ledgerpact registry show erp-finance
     """
-    reg = _open(registry_path)
+    reg = open_registry(registry_path)
     ws = reg.workspace()
-    catalog = _catalog(ws)
+    catalog = catalog_for(ws)
     if contract_id not in catalog.entries and contract_id not in catalog.errors and reg.repo:
         released = history.releases(reg.repo, contract_id)
         if released:
@@ -195,11 +147,11 @@ def versions_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None
     Example:
       ledgerpact registry versions erp-finance --format json
     """
-    reg = _open(registry_path)
+    reg = open_registry(registry_path)
     repo = reg.require_repo()
     found = history.releases(repo, contract_id)
     if not found:  # a removed contract keeps its releases; only an unknown id is an error
-        _catalog(reg.workspace()).get(contract_id)
+        catalog_for(reg.workspace()).get(contract_id)
     if fmt == "json":
         click.echo(to_json([r.as_dict() for r in found]), nl=False)
         return
@@ -215,16 +167,16 @@ def _at(reg: Registry, spec: str) -> tuple[Workspace, Entry, str | None, str]:
     contract_id, ref = history.split_spec(spec)
     if ref is None:
         ws = reg.workspace()
-        return ws, _catalog(ws).get(contract_id), None, "working tree"
+        return ws, catalog_for(ws).get(contract_id), None, "working tree"
     try:
         rev, label = history.revision_for(reg.require_repo(), contract_id, ref)
     except InputError:
-        current = _catalog(reg.workspace())
+        current = catalog_for(reg.workspace())
         if contract_id not in current.entries:
             current.get(contract_id)  # raises, with "did you mean"
         raise
     ws = reg.workspace(rev, label)
-    return ws, _catalog(ws).get(contract_id), rev, label
+    return ws, catalog_for(ws).get(contract_id), rev, label
 
 
 @registry.command("get")
@@ -244,7 +196,7 @@ def get_cmd(spec: str, registry_path: Path | None, fmt: str, out_dir: Path | Non
       ledgerpact registry get invoice@main --format json
       ledgerpact registry get erp-finance@v1.0.0 --out /tmp/erp-finance-1.0.0
     """
-    reg = _open(registry_path)
+    reg = open_registry(registry_path)
     ws, entry, rev, label = _at(reg, spec)
     b = make_bundle(ws, entry.document_path)
     paths = [entry.metadata_path, *b.files]
@@ -267,22 +219,6 @@ def get_cmd(spec: str, registry_path: Path | None, fmt: str, out_dir: Path | Non
         click.echo(content.decode("utf-8"), nl=not content.endswith(b"\n"))
 
 
-def _looks_like_path(arg: str) -> bool:
-    return arg.endswith((".json", ".yaml", ".yml")) and Path(arg).is_file()
-
-
-def _file_workspace(arg: str) -> tuple[Workspace, str, str]:
-    """Workspace, path inside it, and display prefix for a contract given as a file path:
-    a file inside a registry is read from that registry's root (its ``$ref``s may reach the
-    canonical schemas); any other file from its own folder."""
-    path = Path(arg).resolve()
-    reg = Registry.containing(path)
-    if reg is not None:
-        return reg.workspace(), path.relative_to(reg.root).as_posix(), ""
-    prefix = str(Path(arg).parent)
-    return Workspace(DirectorySource(path.parent)), path.name, "" if prefix == "." else prefix
-
-
 @registry.command("bundle")
 @click.argument("spec", metavar="ID[@REF]|PATH")
 @registry_option
@@ -300,8 +236,8 @@ def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | N
       ledgerpact registry bundle erp-finance@1.0.0 --format json -o erp-finance.json
       ledgerpact registry bundle ./some/openapi.yaml
     """
-    if _looks_like_path(spec) and "@" not in spec:
-        ws, rel, prefix = _file_workspace(spec)
+    if looks_like_path(spec) and "@" not in spec:
+        ws, rel, prefix = file_workspace(spec)
         try:
             b = make_bundle(ws, rel)
         except InputError as exc:
@@ -309,7 +245,7 @@ def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | N
                 exc.file = f"{prefix}/{exc.file}"
             raise
     else:
-        ws, entry, _, _ = _at(_open(registry_path), spec)
+        ws, entry, _, _ = _at(open_registry(registry_path), spec)
         b = make_bundle(ws, entry.document_path)
     text = to_json(b.document) if fmt == "json" else to_yaml(b.document)
     if output is None:
@@ -363,8 +299,8 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
     errors: list[str] = []
     checked: list[str] = []
     catalog: Catalog | None = None
-    if not targets or any(not _looks_like_path(t) for t in targets):
-        catalog = _catalog(_open(registry_path).workspace())
+    if not targets or any(not looks_like_path(t) for t in targets):
+        catalog = catalog_for(open_registry(registry_path).workspace())
         errors += [str(e) for e in catalog.errors.values()]
     if not targets:
         assert catalog is not None
@@ -374,8 +310,8 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
                              "contracts/ with a contract.yaml", file="contracts")
     for target in targets:
         try:
-            if _looks_like_path(target):
-                ws, rel, prefix = _file_workspace(target)
+            if looks_like_path(target):
+                ws, rel, prefix = file_workspace(target)
                 try:
                     found = validate_file(ws, rel, examples=not no_examples)
                 except InputError as exc:
@@ -422,7 +358,7 @@ def release_cmd(contract_id: str, registry_path: Path | None, fmt: str, dry_run:
     """
     from ledgerpact.registry.release import release
 
-    reg = _open(registry_path)
+    reg = open_registry(registry_path)
     result = release(reg, contract_id, dry_run=dry_run)
     if result.findings:
         _print_findings(result.findings, fmt, [contract_id], [])

@@ -64,6 +64,11 @@ class InstanceChecker:
                     break
         except Unresolvable as exc:
             found.append(("", f"its schema has a reference that cannot be resolved: {exc}"))
+        except Exception as exc:
+            # e.g. a `pattern` Python's re cannot compile (\p{L}), or `required: 5`; the
+            # structure rule reports the schema itself, here only this value goes unchecked.
+            found.append(("", f"cannot check it: its schema is unusable "
+                              f"({type(exc).__name__}: {shorten(str(exc), 120)})"))
         return found
 
 

@@ -28,7 +28,7 @@ import dataclasses
 import datetime as dt
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,18 +70,33 @@ class Waiver:
     column: int = 0
     expires_line: int = 0  # position of its "expires" field
     expires_column: int = 0
+    base: str = ""  # the waiver file's folder: a contract given as a path is relative to it
 
     @property
     def label(self) -> str:
         """How messages name the waiver: the place in the waiver file a reader opens."""
         return f"{self.file}:{self.line}" if self.line else (self.file or "waiver")
 
-    def covers(self, finding: LintFinding) -> bool:
+    def covers(self, finding: LintFinding, roots: tuple[Path, ...] = ()) -> bool:
         """True when the finding is this waiver's rule, contract and location (expiry is
-        not considered here: an expired waiver still "would have matched")."""
+        not considered here: an expired waiver still "would have matched"). ``roots`` are
+        the folders finding paths may be relative to (the registry root, the working
+        directory)."""
         return (finding.rule == self.rule
-                and _same_contract(self.contract, finding)
+                and self.names_contract(finding.contract, finding.file, roots)
                 and _pointer_matches(self.pointer, finding.pointer))
+
+    def names_contract(self, contract: str, file: str, roots: tuple[Path, ...] = ()) -> bool:
+        """A registry id matches the contract; a path (relative to the waiver file) matches
+        the file, wherever the command was run from."""
+        if _same_contract(self.contract, contract, file):
+            return True
+        if not self.base or not _looks_like_path(self.contract):
+            return False
+        wanted = (Path(self.base) / self.contract).resolve()
+        return any((root / candidate).resolve() == wanted
+                   for root in (*roots, Path.cwd()) for candidate in (file, contract)
+                   if candidate)
 
     def is_expired(self, today: dt.date) -> bool:
         return today > self.expires
@@ -115,8 +130,7 @@ def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
     file, the line and the JSON pointer of the offending entry or field."""
     doc = load_file(path, display)
     data = doc.data
-    if data is None:
-        return []  # an empty waiver file waives nothing
+    folder = str(path.resolve().parent)
     if isinstance(data, dict):
         unknown = sorted(set(data) - {"waivers"})
         if unknown:
@@ -130,10 +144,11 @@ def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
         entries, base = data, ""
     if not isinstance(entries, list):
         raise _error(doc, base, f"waivers must be a list of waivers, not {_kind(entries)}")
-    return [_waiver(doc, entry, f"{base}/{index}") for index, entry in enumerate(entries)]
+    return [_waiver(doc, entry, f"{base}/{index}", folder)
+            for index, entry in enumerate(entries)]
 
 
-def _waiver(doc: Document, entry: Any, at: str) -> Waiver:
+def _waiver(doc: Document, entry: Any, at: str, base: str) -> Waiver:
     if not isinstance(entry, dict):
         raise _error(doc, at, f"a waiver must be a mapping with {', '.join(FIELDS)}; "
                               f"found {_kind(entry)}")
@@ -149,8 +164,8 @@ def _waiver(doc: Document, entry: Any, at: str) -> Waiver:
     for key in FIELDS:
         value = entry[key]
         if not isinstance(value, str) or (key != "pointer" and not value.strip()):
-            raise _error(doc, f"{at}/{key}",
-                         f"{key} must be a non-empty string, not {_kind(value)}")
+            what = "empty" if isinstance(value, str) else _kind(value)
+            raise _error(doc, f"{at}/{key}", f"{key} must be a non-empty string, not {what}")
         values[key] = value.strip() if key != "pointer" else value
     _check_pointer(doc, f"{at}/pointer", values["pointer"])
     expires = _parse_date(doc, f"{at}/expires", values["expires"])
@@ -159,15 +174,15 @@ def _waiver(doc: Document, entry: Any, at: str) -> Waiver:
     return Waiver(rule=values["rule"], contract=values["contract"], pointer=values["pointer"],
                   reason=values["reason"], approver=values["approver"], expires=expires,
                   file=doc.path, at=at, line=line, column=column, expires_line=expires_line,
-                  expires_column=expires_column)
+                  expires_column=expires_column, base=base)
 
 
 def _check_pointer(doc: Document, at: str, pointer: str) -> None:
     exact = pointer[: -len(SUBTREE)] if pointer.endswith(SUBTREE) else pointer
     if (exact and not exact.startswith("/")) or "*" in exact or _BAD_ESCAPE.search(exact):
         raise _error(doc, at, f"pointer {pointer!r} is not a JSON pointer: expected '' (the "
-                              "whole document), '/a/b' (RFC 6901, '~1' for '/'), or a "
-                              "subtree '/a/**'")
+                              "document root), '/a/b' (RFC 6901, '~1' for '/'), or a "
+                              "subtree '/a/**' ('/**' for the whole document)")
 
 
 def _parse_date(doc: Document, at: str, text: str) -> dt.date:
@@ -198,13 +213,17 @@ def _norm_path(text: str) -> str:
     return posixpath.normpath(text) if text else text
 
 
-def _same_contract(contract: str, finding: LintFinding) -> bool:
-    """A waiver's contract is a registry id (matches ``finding.contract``) or a file path
-    (matches the file the finding is in, or the contract's own file)."""
-    if contract in (finding.contract, finding.file):
+def _same_contract(wanted: str, contract: str, file: str) -> bool:
+    """A waiver's contract is a registry id (matches the finding's contract) or a file path
+    written as the finding names it."""
+    if wanted in (contract, file):
         return True
-    wanted = _norm_path(contract)
-    return wanted in (_norm_path(finding.file), _norm_path(finding.contract))
+    norm = _norm_path(wanted)
+    return norm in (_norm_path(file), _norm_path(contract))
+
+
+def _looks_like_path(text: str) -> bool:
+    return "/" in text or text.endswith((".yaml", ".yml", ".json"))
 
 
 def _pointer_matches(pattern: str, pointer: str) -> bool:
@@ -215,7 +234,8 @@ def _pointer_matches(pattern: str, pointer: str) -> bool:
 
 
 def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
-                  today: dt.date) -> WaiverResult:
+                  today: dt.date, *, roots: tuple[Path, ...] = (),
+                  in_scope: Callable[[Waiver], bool] | None = None) -> WaiverResult:
     """Mark the findings valid waivers cover, and report expired and stale waivers.
 
     - A finding covered by a valid waiver (``today <= expires``) gets ``waived_by`` set to
@@ -225,7 +245,9 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
       build fails until someone renews the approval or fixes the contract.
     - A waiver that covers no finding is ``waiver-stale`` (warn): the problem was fixed or
       moved, and the waiver would otherwise silently hide a future one. An expired waiver
-      whose findings are all covered by another, valid waiver is stale too.
+      whose findings are all covered by another, valid waiver is stale too. Only a waiver
+      ``in_scope`` can be stale: one whose contract was checked and whose rule ran (linting
+      one contract, or with another ruleset, says nothing about the others).
     """
     findings = list(findings)
     out: list[LintFinding] = []
@@ -235,7 +257,7 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
         valid: Waiver | None = None
         expired: list[int] = []
         for number, waiver in enumerate(waivers):
-            if not waiver.covers(finding):
+            if not waiver.covers(finding, roots):
                 continue
             matched.add(number)
             if waiver.is_expired(today):
@@ -249,8 +271,9 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
             expired_hits[number] = expired_hits.get(number, 0) + 1
         out.append(finding)
 
-    stale = [n for n, w in enumerate(waivers) if n not in matched or (
-        w.is_expired(today) and n not in expired_hits)]
+    stale = [n for n, w in enumerate(waivers)
+             if (in_scope is None or in_scope(w)) and (n not in matched or (
+                 w.is_expired(today) and n not in expired_hits))]
     for number in sorted(expired_hits):
         out.append(_expired_finding(waivers[number], expired_hits[number]))
     for number in stale:

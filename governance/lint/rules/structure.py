@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -50,8 +50,9 @@ def _oas_validator(fmt: str) -> Any:
     formats=OAS3 | ASYNCAPI,
     summary="The document is structurally valid for its OpenAPI or AsyncAPI version.",
     why="""A document that breaks its own specification's schema cannot be trusted by any
-    tool downstream: generators, mocks and diff all assume the structure is right. This is
-    the same check as `ledgerpact registry validate`, reported as findings.""",
+    tool downstream: generators, mocks and diff all assume the structure is right. Parts of
+    the contract in other files are checked with it (the resolved contract, as Spectral
+    checks it), and a JSON Schema file it uses must be a valid schema.""",
     bad="""openapi: 3.1.0
 info: {title: Payments}
 paths: {}
@@ -62,14 +63,45 @@ paths: {}
 """,
 )
 def structure(index: Index) -> Iterator[Violation]:
-    root = index.root_loc
-    if index.is_openapi:
-        for error in _oas_validator(index.format).iter_errors(index.doc):
-            pointer = jp.join(str(p) for p in error.instance_path)
-            yield Violation(root.child(*(str(p) for p in error.instance_path)) if pointer
-                            else root, shorten(error.message))
-        return
-    from ledgerpact.registry.asyncapi_structure import check_asyncapi
+    external = sorted({u.target.file for u in index.refs
+                       if u.target is not None and u.target.file != index.root})
+    doc: Any = index.doc
+    locate = _same_place(index.root)
+    if external:
+        # Parts of the contract live in other files: check the contract as a whole, as
+        # Spectral checks the resolved document, and point back into the file each part
+        # came from.
+        from ledgerpact.registry.bundle import bundle
 
-    for violation in check_asyncapi(index.doc):
-        yield Violation(Loc(root.file, violation.pointer), violation.message)
+        bundled = bundle(index.ws, index.root)
+        doc, locate = bundled.document, bundled.locate
+    if index.is_openapi:
+        for error in _oas_validator(index.format).iter_errors(doc):
+            file, pointer = locate(jp.join(str(p) for p in error.instance_path))
+            yield Violation(Loc(file, pointer), shorten(error.message))
+    else:
+        from ledgerpact.registry.asyncapi_structure import check_asyncapi
+
+        for violation in check_asyncapi(doc):
+            file, pointer = locate(violation.pointer)
+            yield Violation(Loc(file, pointer), violation.message)
+    yield from _schema_files(index, external)
+
+
+def _same_place(file: str) -> Callable[[str], tuple[str, str]]:
+    return lambda pointer: (file, pointer)
+
+
+def _schema_files(index: Index, files: list[str]) -> Iterator[Violation]:
+    """A canonical JSON Schema file a contract uses must itself be a valid schema."""
+    schema_files = [f for f in files if f.endswith(".schema.json")
+                    or "$schema" in (index.ws.document(f).data or {})]
+    if not schema_files:
+        return
+    from jsonschema import Draft202012Validator
+
+    meta = Draft202012Validator(Draft202012Validator.META_SCHEMA)
+    for file in schema_files:
+        for error in meta.iter_errors(index.ws.document(file).data):
+            yield Violation(Loc(file, jp.join(str(p) for p in error.absolute_path)),
+                            shorten(f"not a valid JSON Schema 2020-12: {error.message}"))
