@@ -62,7 +62,10 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
     lines.append(summary_line(findings, checked, fail_severity))
     if rest:
         shown = ", ".join(f"{n} {kind}" for kind, n in limits.items())
-        lines.append("::error::" + github_escape(
+        # An error only when the run fails anyway: a passing run's overflow is a warning,
+        # so the annotation never contradicts the verdict, yet is never silent.
+        failing = any(f.severity >= fail_severity and not f.waived_by for f in findings)
+        lines.append(("::error::" if failing else "::warning::") + github_escape(
             f"{len(rest)} of {len(annotated) + len(rest)} findings were not annotated "
             f"(GitHub shows at most {shown} annotations per step); all are listed in this "
             f"step's log under '{len(rest)} findings not annotated'"))
