@@ -16,70 +16,84 @@ from typing import Any
 
 from ledgerpact.registry import pointer as jp
 
-_WS = re.compile(r"[ \t\n\r]*")
+_ws_end = re.compile(r"[ \t\n\r]*").match  # always matches: .end() is past the blanks
 _scan_once = json.JSONDecoder().scan_once
-_WANTED = object()
+
+# A trie node: [the pointer when one ends here, else None; the child tokens that lead on].
+_Trie = list[Any]
 
 
-def _trie(pointers: Iterable[str]) -> dict[Any, Any]:
-    root: dict[Any, Any] = {}
+def _trie(pointers: Iterable[str]) -> _Trie:
+    # Each node is found from its parent's (the pointer up to its last "/"), so a pointer
+    # costs one token however deep it is: callers pass every pointer with all its parents.
+    nodes: dict[str, list[Any]] = {"": [None, {}]}
+
+    def node_at(pointer: str) -> list[Any]:
+        missing: list[str] = []  # the pointer and those of its parents not seen yet
+        while pointer not in nodes:
+            if not pointer.startswith("/"):
+                raise ValueError(f"JSON pointer must start with '/': {pointer!r}")
+            missing.append(pointer)
+            pointer = pointer[:pointer.rfind("/")]
+        node = nodes[pointer]
+        for deeper in reversed(missing):
+            child: list[Any] = [None, {}]
+            node[1][jp.unescape(deeper[deeper.rfind("/") + 1:])] = nodes[deeper] = child
+            node = child
+        return node
+
     for pointer in pointers:
-        node = root
-        for token in jp.split(pointer):
-            node = node.setdefault(token, {})
-        node[_WANTED] = pointer
-    return root
-
-
-def _skip_ws(text: str, idx: int) -> int:
-    match = _WS.match(text, idx)
-    return match.end() if match else idx
+        node_at(pointer)[0] = pointer
+    return nodes[""]
 
 
 def json_offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
-    """Character offset of each pointer (for an object member: where its key starts)."""
+    """Character offset of each pointer (for an object member: where its key starts).
+
+    One pass in document order. Inside a container on a wanted path each member is looked
+    at (its key read with ``scanstring``); a member on a wanted path is entered, every other
+    value is skipped by the C scanner. So each byte is scanned once, however deep the
+    wanted pointers are (skipping a wanted member's value at its parent and then again when
+    entering it made deep pointers cost a parse per level)."""
     found: dict[str, int] = {}
-    trie = _trie(pointers)
-    start = _skip_ws(text, 0)
-    if _WANTED in trie:
-        found[trie[_WANTED]] = start
-    stack: list[tuple[int, dict[Any, Any]]] = [(start, trie)]
+    own, kids = _trie(pointers)
+    idx = _ws_end(text, 0).end()
+    if own is not None:
+        found[own] = idx
+    if not kids or text[idx] not in "{[":
+        return found
+    # One frame per open container on a wanted path: its wanted children, whether it is an
+    # object, and for an array the position of the next element.
+    stack: list[list[Any]] = [[kids, text[idx] == "{", 0]]
+    idx = _ws_end(text, idx + 1).end()
     while stack:
-        idx, node = stack.pop()
-        children = {k: v for k, v in node.items() if k is not _WANTED}
-        if not children or idx >= len(text):
-            continue
+        frame = stack[-1]
         char = text[idx]
-        if char == "{":
-            idx = _skip_ws(text, idx + 1)
-            while idx < len(text) and text[idx] == '"':
-                key_start = idx
+        if char == "}" or char == "]":
+            stack.pop()
+            if not stack:
+                break
+            idx = _ws_end(text, idx + 1).end()
+        else:
+            if frame[1]:
+                start = idx
                 key, idx = scanstring(text, idx + 1)
-                idx = _skip_ws(text, idx)
-                idx = _skip_ws(text, idx + 1)  # past ':'
-                child = children.get(key)
-                if child is not None:
-                    if _WANTED in child:
-                        found[child[_WANTED]] = key_start
-                    stack.append((idx, child))
-                _, idx = _scan_once(text, idx)
-                idx = _skip_ws(text, idx)
-                if idx < len(text) and text[idx] == ",":
-                    idx = _skip_ws(text, idx + 1)
-        elif char == "[":
-            idx = _skip_ws(text, idx + 1)
-            position = 0
-            while idx < len(text) and text[idx] != "]":
-                child = children.get(str(position))
-                if child is not None:
-                    if _WANTED in child:
-                        found[child[_WANTED]] = idx
-                    stack.append((idx, child))
-                _, idx = _scan_once(text, idx)
-                idx = _skip_ws(text, idx)
-                if idx < len(text) and text[idx] == ",":
-                    idx = _skip_ws(text, idx + 1)
-                position += 1
+                idx = _ws_end(text, _ws_end(text, idx).end() + 1).end()  # past ':'
+                child = frame[0].get(key)
+            else:
+                start = idx
+                child = frame[0].get(str(frame[2]))
+                frame[2] += 1
+            if child is not None:
+                if child[0] is not None:
+                    found[child[0]] = start
+                if child[1] and text[idx] in "{[":
+                    stack.append([child[1], text[idx] == "{", 0])
+                    idx = _ws_end(text, idx + 1).end()
+                    continue
+            idx = _ws_end(text, _scan_once(text, idx)[1]).end()
+        if text[idx] == ",":
+            idx = _ws_end(text, idx + 1).end()
     return found
 
 

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from ledgerpact.governance.lint.model import ASYNCAPI2, ASYNCAPI3, OAS30, OAS31, Loc
 from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.pointer import escape
 from ledgerpact.registry.refs import Target, follow, is_ref, parse_ref
 from ledgerpact.registry.workspace import Workspace
 
@@ -31,6 +33,11 @@ _ONE = ("items", "not", "additionalProperties", "contains", "propertyNames", "if
         "contentSchema")
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+# Where a keyword comes in the order children are pushed: _ONE, then _LIST, then _MAP.
+_RANK = {key: rank for rank, key in enumerate((*_ONE, *_LIST, *_MAP))}
+# Loc(file, pointer) without the named tuple's Python-level __new__ (the index makes tens of
+# thousands of them): _loc((file, pointer)).
+_loc = partial(tuple.__new__, Loc)
 
 REQUEST, RESPONSE, PUBLISH, SUBSCRIBE = "request", "response", "publish", "subscribe"
 
@@ -51,7 +58,7 @@ def detect_format(doc: Any) -> str | None:
     return None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class SchemaNode:
     """One schema object, indexed once, wherever and however often it is used."""
 
@@ -162,6 +169,7 @@ class Index:
     document_refs: list[RefUse] = field(default_factory=list)
     _schema_at: dict[Loc, SchemaNode] = field(default_factory=dict, repr=False)
     _resolved: dict[Target, tuple[Loc, Any]] = field(default_factory=dict, repr=False)
+    _targets: dict[tuple[str, str], Target] = field(default_factory=dict, repr=False)
 
     @property
     def root_loc(self) -> Loc:
@@ -181,7 +189,11 @@ class Index:
         """``node`` itself, or what its ``$ref`` chain ends at, and where that is."""
         if not is_ref(node):
             return node, loc
-        target = parse_ref(node["$ref"], loc.file, loc.pointer + "/$ref", self.ws)
+        ref = node["$ref"]
+        target = self._targets.get((loc.file, ref))
+        if target is None:  # a $ref means the same wherever it is written in one file
+            target = parse_ref(ref, loc.file, loc.pointer + "/$ref", self.ws)
+            self._targets[(loc.file, ref)] = target
         cached = self._resolved.get(target)
         if cached is None:
             final, value = follow(target, loc.file, loc.pointer + "/$ref", self.ws)
@@ -211,18 +223,22 @@ class Index:
         loader). A node seen before is only revisited to spread a new direction."""
         work: list[tuple[Any, Loc, SchemaNode | None, str, str | None]] = [
             (schema, loc, parent, keyword, name)]
+        # Hot loop (every schema object of the spec passes here): locals, pointers built by
+        # hand, and the keyword loops skipped for the many leaf schemas. The pushing order
+        # is fixed: it decides which use of a shared schema is seen first.
+        pop, push, schema_at = work.pop, work.append, self._schema_at
         while work:
-            value, where, up, kw, nm = work.pop()
-            if is_ref(value):
+            value, where, up, kw, nm = pop()
+            if not isinstance(value, dict):
+                continue  # boolean schemas and malformed ones (structure reports them)
+            if isinstance(value.get("$ref"), str):
                 value, where = self._ref(value, where)
                 if not isinstance(value, dict) or is_ref(value):
                     continue
-            if not isinstance(value, dict):
-                continue  # boolean schemas and malformed ones (structure reports them)
-            node = self._schema_at.get(where)
+            node = schema_at.get(where)
             if node is None:
                 node = SchemaNode(where, value, up, kw, nm)
-                self._schema_at[where] = node
+                schema_at[where] = node
                 self.schemas.append(node)
             elif (direction is None or direction in node.directions) and \
                     context in node.contexts:
@@ -230,20 +246,31 @@ class Index:
             node.contexts.add(context)
             if direction is not None:
                 node.directions.add(direction)
-            for key in _ONE:
-                if key in value and isinstance(value[key], dict):
-                    work.append((value[key], where.child(key), node, key, None))
-            for key in _LIST:
-                if isinstance(value.get(key), list):
-                    work.extend((sub, where.child(key, i), node, key, None)
-                                for i, sub in enumerate(value[key]))
-            for key in _MAP:
-                if isinstance(value.get(key), dict):
-                    work.extend((sub, where.child(key, n), node, key, n)
-                                for n, sub in value[key].items())
-            if isinstance(value.get("items"), list):  # OpenAPI 3.0 / draft-04 tuple form
-                work.extend((sub, where.child("items", i), node, "items", None)
-                            for i, sub in enumerate(value["items"]))
+            keys = [key for key in value if key in _RANK]
+            if not keys:
+                continue
+            if len(keys) > 1:
+                keys.sort(key=_RANK.__getitem__)
+            file, at = where
+            tuple_items = None
+            for key in keys:
+                sub = value[key]
+                if isinstance(sub, dict):
+                    if key in _MAP:
+                        for n, item in sub.items():
+                            token = escape(n) if "~" in n or "/" in n else n
+                            push((item, _loc((file, f"{at}/{key}/{token}")), node, key, n))
+                    elif key not in _LIST:
+                        push((sub, _loc((file, f"{at}/{key}")), node, key, None))
+                elif isinstance(sub, list):
+                    if key == "items":  # OpenAPI 3.0 / draft-04 tuple form: pushed last
+                        tuple_items = sub
+                    elif key in _LIST:
+                        for i, item in enumerate(sub):
+                            push((item, _loc((file, f"{at}/{key}/{i}")), node, key, None))
+            if tuple_items is not None:
+                for i, item in enumerate(tuple_items):
+                    push((item, _loc((file, f"{at}/items/{i}")), node, "items", None))
 
 
 def build_index(ws: Workspace, root: str, metadata: dict[str, Any] | None = None) -> Index:
