@@ -171,3 +171,61 @@ def test_governance_cli_imports_on_its_own() -> None:
 
     code = "import ledgerpact.governance.cli, ledgerpact.adapters.cli"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
+
+
+def test_callbacks_are_linted(tmp_path: Path) -> None:
+    (tmp_path / "api.yaml").write_text("""\
+openapi: 3.1.0
+info: {title: CB, version: 1.0.0}
+paths:
+  /subscriptions:
+    post:
+      operationId: subscribe
+      responses:
+        "201": {description: created}
+      callbacks:
+        paid:
+          '{$request.body#/callbackUrl}':
+            post:
+              parameters:
+                - {name: account_number, in: query, schema: {type: string}}
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        amount: {type: number}
+                    example: {amount: "not-a-number"}
+              responses:
+                "200": {description: ok}
+""")
+    result = run("lint", "api.yaml", "--ruleset", "strict", "--format", "json", cwd=tmp_path)
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    assert {"finance-sensitive-in-url", "finance-money-decimal-string",
+            "oas-valid-media-example"} <= rules
+    assert "oas-path-params" not in rules  # a callback's key is a runtime expression
+
+
+def test_asyncapi_2_channel_refs_are_followed(tmp_path: Path) -> None:
+    (tmp_path / "events.yaml").write_text("""\
+asyncapi: 2.6.0
+info: {title: Pay, version: 1.0.0}
+channels:
+  pay/{id}:
+    $ref: '#/components/channels/Pay'
+components:
+  channels:
+    Pay:
+      parameters:
+        id: {schema: {type: string}}
+      subscribe:
+        message:
+          payload:
+            type: object
+            properties:
+              amount: {type: number}
+""")
+    result = run("lint", "events.yaml", "--format", "json", cwd=tmp_path)
+    rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
+    assert {"asyncapi-operation-operationId", "finance-money-decimal-string"} <= rules

@@ -83,10 +83,12 @@ class Operation:
     op: dict[str, Any]
     path_item: dict[str, Any]
     path_item_loc: Loc
+    kind: str = "path"  # path | webhook | callback (the provider calls the consumer)
 
     @property
     def label(self) -> str:
-        return f"{self.method.upper()} {self.path}"
+        prefix = "" if self.kind == "path" else f"{self.kind} "
+        return f"{prefix}{self.method.upper()} {self.path}"
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,8 @@ class Index:
     messages: list[Message] = field(default_factory=list)
     channels: list[Channel] = field(default_factory=list)
     async_operations: list[AsyncOperation] = field(default_factory=list)
+    callback_operations: list[Operation] = field(default_factory=list)
+    _callbacks_seen: set[Loc] = field(default_factory=set, repr=False)
     # AsyncAPI only: every "$ref" written anywhere in the root document (servers, channels,
     # traits, bindings... not only the parts walked above), its target parsed but not
     # followed (None when it cannot be: a URL). The "unused component" rules read it instead
@@ -313,7 +317,8 @@ def _index_openapi(ix: Index) -> None:
                 op = item.get(method)
                 if not isinstance(op, dict):
                     continue
-                operation = Operation(path, method, item_loc.child(method), op, item, item_loc)
+                operation = Operation(path, method, item_loc.child(method), op, item, item_loc,
+                                      "path" if section == "paths" else "webhook")
                 ix.operations.append(operation)
                 _operation(ix, operation)
     for name, param in _dict(components.get("parameters")).items():
@@ -332,17 +337,48 @@ def _index_openapi(ix: Index) -> None:
 
 def _operation(ix: Index, operation: Operation) -> None:
     op, loc = operation.op, operation.loc
+    # A callback is a request the provider sends: its body travels like a response, and
+    # what the consumer answers travels like a request.
+    sent, answered = (RESPONSE, REQUEST) if operation.kind == "callback" else (REQUEST,
+                                                                               RESPONSE)
     for i, param in enumerate(op.get("parameters") if isinstance(op.get("parameters"), list)
                               else []):
         _parameter(ix, param, loc.child("parameters", i), operation, operation.path)
     if "requestBody" in op:
-        _content(ix, op["requestBody"], loc.child("requestBody"), REQUEST, operation, None)
+        _content(ix, op["requestBody"], loc.child("requestBody"), sent, operation, None)
     for status, response in _dict(op.get("responses")).items():
         rloc = loc.child("responses", status)
         resolved, where = ix._ref(response, rloc) if is_ref(response) else (response, rloc)
         if isinstance(resolved, dict):
             ix.responses.append(Response(where, str(status), resolved, operation))
-        _content(ix, response, rloc, RESPONSE, operation, str(status))
+        _content(ix, response, rloc, answered, operation, str(status))
+    _callbacks(ix, operation)
+
+
+def _callbacks(ix: Index, operation: Operation) -> None:
+    """Operations inside ``callbacks``: indexed (their parameters, bodies and schemas are
+    linted like any other) but kept out of ``operations``, whose rules are about the API's
+    own endpoints (path parameters, idempotency keys, pagination)."""
+    for name, callback in _dict(operation.op.get("callbacks")).items():
+        cloc = operation.loc.child("callbacks", name)
+        if is_ref(callback):
+            callback, cloc = ix._ref(callback, cloc)
+        if cloc in ix._callbacks_seen or not isinstance(callback, dict):
+            continue
+        ix._callbacks_seen.add(cloc)
+        for expression, item in callback.items():
+            iloc = cloc.child(expression)
+            if is_ref(item):
+                item, iloc = ix._ref(item, iloc)
+            if not isinstance(item, dict) or str(expression).startswith("x-"):
+                continue
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if isinstance(op, dict):
+                    inner = Operation(str(expression), method, iloc.child(method), op, item,
+                                      iloc, "callback")
+                    ix.callback_operations.append(inner)
+                    _operation(ix, inner)
 
 
 def _parameter(ix: Index, param: Any, use: Loc, operation: Operation | None, path: str,
@@ -425,6 +461,8 @@ def _index_asyncapi(ix: Index) -> None:
     else:
         for name, channel in _dict(doc.get("channels")).items():
             cloc = root.child("channels", name)
+            if is_ref(channel):
+                channel, cloc = ix._ref(channel, cloc)
             if not isinstance(channel, dict):
                 continue
             ix.channels.append(Channel(cloc, name, channel))
