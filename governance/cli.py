@@ -89,8 +89,12 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     config = config_path
     if config is None and not no_config:
         config = next((reg.root / n for n in CONFIG_NAMES if (reg.root / n).is_file()), None)
+    custom = None
     if config is not None:
-        _apply_config(options, config)
+        from ledgerpact.governance.lint.spectral import configure, load_ruleset, resolver
+
+        custom = load_ruleset(config)
+        configure(options, custom)
     if selected:
         from ledgerpact.governance.lint.catalog import all_rules
 
@@ -117,6 +121,8 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
         try:
             if looks_like_path(target):
                 ws, rel, prefix = file_workspace(target)
+                if custom is not None:  # override globs match paths from the ruleset's folder
+                    options.policy = custom.policy(resolver(ws))
                 try:
                     found = lint(ws, rel, options, contract=target)
                 except InputError as exc:
@@ -128,6 +134,8 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
             else:
                 assert catalog is not None
                 entry = catalog.get(target)
+                if custom is not None:
+                    options.policy = custom.policy(resolver(catalog.ws))
                 metadata = entry.meta.model_dump(mode="json")
                 findings += lint(catalog.ws, entry.document_path, options, metadata=metadata,
                                  contract=entry.id)
@@ -161,25 +169,6 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
         sys.exit(EXIT_INPUT)
     if any(f.severity >= threshold and not f.waived_by for f in findings):
         sys.exit(EXIT_FINDINGS)
-
-
-def _apply_config(options: Any, path: Path) -> None:
-    """Fold a Spectral-style ruleset into the options: which built-in rules it extends
-    (``oas:recommended``, ``oas:all``, ``oas:off``...), its own rules, the built-in rules it
-    redefines, and its severities and overrides."""
-    from ledgerpact.governance.lint.spectral import load_ruleset
-
-    custom = load_ruleset(path)
-    options.extra_rules = list(custom.rules)
-    options.policy = custom.applies
-    options.replaced = frozenset(custom.replaced)
-    modes = {item.rsplit(":", 1)[-1] for item in custom.extends_builtin}
-    if "all" in modes:
-        options.ruleset = "strict"
-    elif "recommended" in modes:
-        options.ruleset = "recommended"
-    else:  # nothing built in, or extended with "off": only what the ruleset turns on
-        options.only = frozenset({r.id for r in custom.rules} | set(custom.enabled))
 
 
 def _apply_waivers(findings: list[Any], path: Path, root: Path,

@@ -10,6 +10,7 @@ documentation (and its functions' documented messages) says the rule produces on
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -17,9 +18,25 @@ import pytest
 import yaml
 
 from ledgerpact.governance.lint.catalog import all_rules
+from ledgerpact.governance.lint.catalog import ruleset as builtin_ruleset
+from ledgerpact.governance.lint.engine import LintOptions, locate, run_rules
 from ledgerpact.governance.lint.index import build_index
-from ledgerpact.governance.lint.model import ALL_FORMATS, OAS3, Severity
-from ledgerpact.governance.lint.spectral import load_ruleset
+from ledgerpact.governance.lint.model import (
+    ALL_FORMATS,
+    ASYNCAPI,
+    ASYNCAPI2,
+    ASYNCAPI3,
+    OAS3,
+    OAS31,
+    Rule,
+    Severity,
+)
+from ledgerpact.governance.lint.spectral import (
+    SPECTRAL_RULES,
+    configure,
+    load_ruleset,
+    resolver,
+)
 from ledgerpact.governance.lint.spectral.functions import FUNCTIONS, FnResult
 from ledgerpact.governance.lint.spectral.jsonpath import PathSyntaxError, Query, translate
 from ledgerpact.governance.lint.spectral.values import UNDEFINED
@@ -27,6 +44,7 @@ from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.pointer import join as join_pointer
 from ledgerpact.registry.source import DirectorySource
 from ledgerpact.registry.workspace import Workspace
+from tests.cli_helpers import run as run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures" / "spectral"
 RULESET = FIXTURES / ".spectral.yaml"
@@ -184,26 +202,33 @@ def test_builtin_rulesets_and_shorthands_are_recorded(ruleset):
     # Spectral's names for spectral:oas rules are mapped to Ledgerpact's built-in ids
     assert {"oas-operation-tags", "oas-info-contact"} <= {r.id for r in all_rules()}
     assert ruleset.extends_builtin == {"oas:recommended"}
-    # the fixture's own info-description redefines spectral:oas's rule of that name
-    assert ruleset.replaced == {"oas-info-description": "info-description"}
-    assert ruleset.disabled == {"oas-operation-tags", "oas-info-description"}
+    # the fixture's own info-description redefines spectral:oas's rule of that name, and so
+    # does the shared file's info-license (extended after spectral:oas, so it wins, as when
+    # Spectral merges the extended rulesets in order)
+    assert ruleset.replaced == {"oas-info-description": "info-description",
+                                "oas-info-license": "info-license"}
+    assert ruleset.disabled == {"oas-operation-tags", "oas-info-description",
+                                "oas-info-license"}
     assert ruleset.severity_overrides == {"oas-operation-tags": None,
                                           "oas-info-contact": Severity.HINT,
-                                          "oas-info-description": None}
+                                          "oas-info-description": None,
+                                          "oas-info-license": None}
 
 
 def test_redefining_a_builtin_rule_replaces_it(tmp_path):
     redefined = _ruleset(tmp_path, """
-extends: spectral:oas
+extends: [spectral:oas, spectral:asyncapi]
 rules:
   operation-tags:
     given: "$.paths[*][*]"
     then: {field: tags, function: truthy}
-  asyncapi-tags: false
+  asyncapi-info-contact: false
 """)
     assert [r.id for r in redefined.rules] == ["operation-tags"]
+    # it keeps the formats of the Spectral rule it redefines
+    assert redefined.rules[0].formats == OAS3
     assert redefined.replaced == {"oas-operation-tags": "operation-tags"}
-    assert redefined.disabled == {"oas-operation-tags", "asyncapi-tags"}
+    assert redefined.disabled == {"oas-operation-tags", "asyncapi-info-contact"}
     assert redefined.applies("oas-operation-tags", "openapi.yaml", "/paths") is None
     assert redefined.applies("operation-tags", "openapi.yaml", "/paths") is ...
 
@@ -242,7 +267,8 @@ BAD = [
     ("bad-regex.yaml", 7, "/rules/server-url/then/functionOptions/match",
      "is not a valid regular expression"),
     ("custom-functions.yaml", 1, "/functionsDir", "custom JavaScript functions cannot run"),
-    ("unknown-rule-severity.yaml", 2, "/rules/operation-tags", "is not defined here"),
+    ("unknown-rule-severity.yaml", 2, "/rules/operation-tags",
+     "Cannot extend non-existing rule 'operation-tags' (spectral:oas is not extended)"),
 ]
 
 
@@ -577,3 +603,268 @@ rules:
                                            "type"]))
     assert expected
     assert found == expected
+
+
+# -- built-in rulesets through configure: Spectral's names, families, formats, overrides -----
+
+OPENAPI = FIXTURES / "openapi.yaml"
+GEMINI = ("websocket-gemini-2.6.0.yml", "websocket-gemini-asyncapi.yml")  # 2.6, 3.1
+
+
+def _options(tmp_path: Path, text: str) -> LintOptions:
+    options = LintOptions()
+    configure(options, _ruleset(tmp_path, text))
+    return options
+
+
+def _selected(options: LintOptions) -> list[Rule]:
+    """The rules a lint runs: ``options.rules()`` with the family filter ``LintOptions``
+    applies to built-in rules (``families``; ``None`` keeps every family)."""
+    families = getattr(options, "families", None)  # the field engine.py is getting
+    return [r for r in options.rules()
+            if r.family == "custom" or families is None or r.family in families]
+
+
+def _findings(options: LintOptions, ws: Workspace, rel: str) -> list[tuple[str, Severity]]:
+    index = build_index(ws, rel)
+    found = locate(ws, run_rules(index, _selected(options)), "", options.policy)
+    return sorted({(f.rule, f.severity) for f in found})
+
+
+def _file(path: Path) -> tuple[Workspace, str]:
+    """A file as ``ledgerpact lint PATH`` reads it: from its own folder."""
+    return Workspace(DirectorySource(path.parent)), path.name
+
+
+def test_every_spectral_rule_name_maps_to_an_existing_rule_and_its_formats():
+    rules = {r.id: r for r in all_rules()}
+    packs = {pack for pack, _, _ in SPECTRAL_RULES.values()}
+    assert packs == {"spectral:oas", "spectral:asyncapi"}
+    for name, (_, target, formats) in SPECTRAL_RULES.items():
+        if target is None:  # Swagger 2.0 and OpenAPI 3.2 rules: nothing linted here
+            assert name.startswith(("oas2-", "oas3_2-")) and formats == frozenset(), name
+            continue
+        assert target in rules, f"{name} -> {target}: no such rule (ledgerpact rules)"
+        assert formats and formats <= rules[target].formats, name
+    # version-specific twins cover disjoint formats of one rule
+    assert SPECTRAL_RULES["asyncapi-tags"][1:] == ("asyncapi-tags", frozenset({ASYNCAPI2}))
+    assert SPECTRAL_RULES["asyncapi-3-tags"][1:] == ("asyncapi-tags", frozenset({ASYNCAPI3}))
+    assert SPECTRAL_RULES["oas3-schema"][1:] == ("structure", OAS3)
+
+
+def test_the_table_agrees_with_the_spectral_names_the_rules_document():
+    """Each built-in rule's summary names the Spectral rules it stands for; the table must
+    send exactly those names to it (and the OpenAPI list kept by test_lint_oas)."""
+    from tests.test_lint_oas import SPECTRAL_OAS3
+
+    for name, ours in SPECTRAL_OAS3.items():
+        assert SPECTRAL_RULES[name][1] == ours, name
+    documented: dict[str, str] = {}
+    for rule in all_rules():
+        for group in re.findall(r"\(spectral:asyncapi ([^);]+)", rule.doc.summary):
+            for word in re.split(r",\s*|\s+and\s+|\s+", group):
+                if word.startswith("asyncapi-"):
+                    documented[word] = rule.id
+    mapped = {name: target for name, (pack, target, _) in SPECTRAL_RULES.items()
+              if pack == "spectral:asyncapi" and target != "structure"}
+    assert documented == mapped
+
+
+def test_versioned_spectral_names_change_the_rule_for_their_formats_only(tmp_path):
+    options = _options(tmp_path, """
+extends: [spectral:oas, spectral:asyncapi]
+rules:
+  oas3-schema: "off"
+  asyncapi-3-tags: "off"
+  asyncapi-payload-default: warn
+  oas3-valid-media-example: hint
+  oas2-schema: "off"
+""")
+    running: dict[str, list[tuple[frozenset[str], Severity]]] = {}
+    for rule in _selected(options):
+        running.setdefault(rule.id, []).append((rule.formats, rule.severity))
+    # structure still checks AsyncAPI documents, not OpenAPI ones
+    assert running["structure"] == [(ASYNCAPI, ERROR)]
+    assert running["asyncapi-tags"] == [(frozenset({ASYNCAPI2}), WARN)]
+    # Spectral's AsyncAPI 2 payload-default rule is half of asyncapi-schema-default
+    default = next(r.severity for r in all_rules() if r.id == "asyncapi-schema-default")
+    assert sorted(running["asyncapi-schema-default"], key=lambda x: sorted(x[0])) == [
+        (frozenset({ASYNCAPI2}), WARN), (frozenset({ASYNCAPI3}), default)]
+    # one severity on every format it has: the rule runs as it is, re-rated by the policy
+    assert running["oas-valid-media-example"] == [(OAS3, ERROR)]
+    assert options.policy("oas-valid-media-example", "openapi.yaml", "/paths") is HINT
+    assert options.policy("oas-operation-tags", "openapi.yaml", "/paths") is ...
+
+
+def test_versioned_names_on_real_asyncapi_2_and_3_documents(tmp_path, corpora):
+    options = _options(tmp_path, """
+extends: spectral:asyncapi
+rules:
+  asyncapi-3-tags: "off"
+  asyncapi-operation-description: error
+""")
+    found = {}
+    for name in GEMINI:
+        found[name] = _findings(options, *_file(corpora / "asyncapi" / name))
+        # spectral:asyncapi brings neither the finance pack nor OpenAPI rules
+        assert not [rule for rule, _ in found[name] if not rule.startswith("asyncapi-")]
+    v2, v3 = (dict(found[name]) for name in GEMINI)
+    assert v2["asyncapi-tags"] is WARN and "asyncapi-tags" not in v3
+    # asyncapi-operation-description is Spectral's AsyncAPI 2 rule (3 has its own)
+    assert v2["asyncapi-operation-description"] is ERROR
+    assert v3["asyncapi-operation-description"] is WARN
+
+
+def test_an_unknown_rule_name_is_an_error_as_in_spectral(tmp_path):
+    with pytest.raises(InputError) as caught:
+        _ruleset(tmp_path, "extends: spectral:oas\nrules:\n  operation-tagz: error\n")
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(f"{tmp_path / '.spectral.yaml'}:3: ")
+    assert "Cannot extend non-existing rule 'operation-tagz'" in message
+    assert "did you mean 'operation-tags'?" in message
+    # a rule of a ruleset that is not extended does not exist either
+    with pytest.raises(InputError, match=r"Cannot extend non-existing rule 'asyncapi-tags' "
+                                         r"\(spectral:asyncapi is not extended\)"):
+        _ruleset(tmp_path, "extends: spectral:oas\nrules:\n  asyncapi-tags: 'off'\n")
+    with pytest.raises(InputError, match="Cannot extend non-existing rule 'finance-pagination'"):
+        _ruleset(tmp_path, "extends: spectral:oas\noverrides:\n  - files: ['*.yaml']\n"
+                           "    rules: {finance-pagination: 'off'}\n")
+
+
+def test_the_cli_reports_an_unknown_rule_on_one_line_and_exits_2(tmp_path):
+    config = tmp_path / "ruleset.yaml"
+    config.write_text("extends: spectral:oas\nrules:\n  operation-tagz: error\n")
+    result = run_cli("lint", "--config", config, OPENAPI)
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert "Cannot extend non-existing rule 'operation-tagz'" in lines[0]
+    assert result.stdout == ""
+
+
+def test_a_severity_switches_a_builtin_rule_on_and_only_off_switches_it_off(tmp_path):
+    off = _options(tmp_path, """
+extends: [[spectral:oas, "off"]]
+rules:
+  operation-tags: error
+  operation-description: 2
+  info-license: warn
+  path-params: true
+  info-contact: "off"
+""")
+    assert {r.id for r in _selected(off)} == {
+        "oas-operation-tags", "oas-operation-description", "oas-info-license",
+        "oas-path-params"}
+    # a recommended: false rule is switched on by a severity too, and an object that
+    # holds only a severity is the same shorthand
+    recommended = _options(tmp_path, """
+extends: spectral:oas
+rules:
+  openapi-tags: {severity: hint}
+  operation-singular-tag: info
+  oas3-api-servers: false
+""")
+    strict_only = {r.id for r in all_rules() if r.family == "oas"} - \
+        {r.id for r in builtin_ruleset("recommended") if r.family == "oas"}
+    running = {r.id for r in _selected(recommended)}
+    assert running & strict_only == {"oas-openapi-tags", "oas-operation-singular-tag"}
+    assert "oas-api-servers" not in running and "oas-operation-tags" in running
+    assert recommended.policy("oas-openapi-tags", "openapi.yaml", "") is HINT
+    # on the fixture: the untagged operation is now an error
+    ws = Workspace(DirectorySource(FIXTURES))
+    assert ("oas-operation-tags", ERROR) in _findings(off, ws, "openapi.yaml")
+    assert ("oas-operation-description", INFO) in _findings(off, ws, "openapi.yaml")
+
+
+@pytest.mark.parametrize(("extends", "families"), [
+    ("spectral:oas", {"structure", "oas"}),
+    ("spectral:asyncapi", {"structure", "asyncapi"}),
+    ("ledgerpact:finance", {"finance"}),
+])
+def test_extends_brings_only_the_named_family(tmp_path, extends, families):
+    options = _options(tmp_path, f"extends: {extends}\n")
+    assert options.families == families
+    selected = _selected(options)
+    assert {r.family for r in selected} == families
+    recommended = {r.id for r in builtin_ruleset("recommended") if r.family in families}
+    assert {r.id for r in selected} == recommended
+    # on the OpenAPI fixture only the named family reports anything, and the default
+    # ruleset (every family) reports more
+    ws = Workspace(DirectorySource(FIXTURES))
+    found = {rule for rule, _ in _findings(options, ws, "openapi.yaml")}
+    everything = {rule for rule, _ in _findings(LintOptions(), ws, "openapi.yaml")}
+    family_of = {r.id: r.family for r in all_rules()}
+    assert {family_of[rule] for rule in found} <= families
+    on_openapi = {r.id for r in selected if OAS31 in r.formats}  # the fixture is 3.1
+    assert found == {rule for rule in everything if rule in on_openapi}
+    assert found < everything
+
+
+def test_spectral_asyncapi_says_nothing_about_an_openapi_document(tmp_path):
+    options = _options(tmp_path, "extends: spectral:asyncapi\n")
+    assert _findings(options, Workspace(DirectorySource(FIXTURES)), "openapi.yaml") == []
+    (structure,) = [r for r in _selected(options) if r.id == "structure"]
+    assert structure.formats == ASYNCAPI
+
+
+def test_ledgerpact_packs_by_name(tmp_path):
+    all_finance = _options(tmp_path, "extends: [[ledgerpact:finance, all]]\n")
+    assert {r.id for r in _selected(all_finance)} == \
+        {r.id for r in all_rules() if r.family == "finance"}
+    for name in ("recommended", "strict"):
+        options = _options(tmp_path, f"extends: ledgerpact:{name}\n")
+        assert options.families is None
+        assert options.ruleset == name and options.only is None
+        assert {r.id for r in _selected(options)} == {r.id for r in builtin_ruleset(name)}
+    # a finance rule is known once its pack is extended
+    options = _options(tmp_path, "extends: [spectral:oas, ledgerpact:finance]\n"
+                                 "rules:\n  finance-money-minor-units: error\n")
+    assert options.families == {"structure", "oas", "finance"}
+    assert "finance-money-minor-units" in {r.id for r in _selected(options)}
+    # no extends: the ruleset's own rules only
+    options = _options(tmp_path, BASE)
+    assert options.families == frozenset()
+    assert [r.id for r in _selected(options)] == ["info-title"]
+
+
+def test_override_globs_are_relative_to_the_ruleset_directory(tmp_path):
+    """A ruleset at X/.spectral.yaml, files linted as ``ledgerpact lint X/apis/a.yaml
+    X/other/a.yaml`` does: each from its own folder, where both are just "a.yaml"."""
+    root = tmp_path / "X"
+    for folder in ("apis", "other"):
+        (root / folder).mkdir(parents=True)
+        shutil.copy(OPENAPI, root / folder / "a.yaml")
+        (root / folder / "components").mkdir()
+        shutil.copy(FIXTURES / "components" / "money.yaml", root / folder / "components")
+    (tmp_path / "elsewhere" / "apis").mkdir(parents=True)
+    shutil.copy(OPENAPI, tmp_path / "elsewhere" / "apis" / "a.yaml")
+    (tmp_path / "elsewhere" / "apis" / "components").mkdir()
+    shutil.copy(FIXTURES / "components" / "money.yaml",
+                tmp_path / "elsewhere" / "apis" / "components")
+    custom = _ruleset(root, """
+extends: spectral:oas
+overrides:
+  - files: [apis/a.yaml]
+    rules: {operation-tags: error}
+  - files: ["other/*.yaml#/info"]
+    rules: {info-description: "off"}
+""")
+
+    def lint_file(path: Path) -> dict[str, Severity]:
+        ws, rel = _file(path)
+        options = LintOptions()
+        configure(options, custom, resolver(ws))
+        return dict(_findings(options, ws, rel))
+
+    apis, other = lint_file(root / "apis" / "a.yaml"), lint_file(root / "other" / "a.yaml")
+    assert apis["oas-operation-tags"] is ERROR and other["oas-operation-tags"] is WARN
+    assert apis["oas-info-description"] is WARN and "oas-info-description" not in other
+    # a file outside the ruleset's directory matches no override
+    outside = lint_file(tmp_path / "elsewhere" / "apis" / "a.yaml")
+    assert outside["oas-operation-tags"] is WARN
+    # a registry-style workspace rooted at X names the same files differently
+    registry = Workspace(DirectorySource(root))
+    options = LintOptions()
+    configure(options, custom, resolver(registry))
+    assert dict(_findings(options, registry, "apis/a.yaml"))["oas-operation-tags"] is ERROR
+    assert "oas-info-description" not in dict(_findings(options, registry, "other/a.yaml"))

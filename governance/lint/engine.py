@@ -36,10 +36,12 @@ class LintOptions:
     policy: SeverityPolicy | None = None
     only: frozenset[str] | None = None  # run just these rule ids (fixture tests, --select)
     replaced: frozenset[str] = frozenset()  # built-in ids a custom rule redefines
+    families: frozenset[str] | None = None  # built-in families a ruleset extends; None: all
 
     def rules(self) -> list[Rule]:
         builtin = [r for r in (all_rules() if self.only is not None else ruleset(self.ruleset))
-                   if r.id not in self.replaced]
+                   if r.id not in self.replaced
+                   and (self.families is None or r.family in self.families)]
         chosen = builtin + self.extra_rules
         if self.only is not None:
             chosen = [r for r in chosen if r.id in self.only]

@@ -13,21 +13,31 @@ Supported, with Spectral's meaning:
   ``formats``, ``recommended``, ``resolved``, ``documentationUrl``; legacy ``type`` is
   ignored), and shorthands that change an inherited rule: a severity (``error``, ``warn``,
   ``info``, ``hint``, ``off``, or ``0``..``3``/``-1``), ``true``/``false``; an object for an
-  inherited rule is merged into it;
-- ``extends``: ``spectral:oas`` / ``spectral:asyncapi`` (mapped to Ledgerpact's built-in
-  rules, recorded in ``extends_builtin``; Spectral's rule names given a severity are mapped
-  to the built-in ids, ``operation-tags`` to ``oas-operation-tags``, and a full definition
-  under such a name replaces the built-in rule), and ruleset files by relative path inside
-  the ruleset's directory tree, each optionally as ``[ruleset, recommended|all|off]``;
-  ``recommended: false`` rules run only when extended with ``all``;
+  inherited rule is merged into it; as in Spectral's ``mergeRule``, a severity switches a
+  rule on (even one its ruleset was extended ``off`` with, or a ``recommended: false`` one)
+  and only ``off``/``false`` switch it off; a name that no extended ruleset defines is an
+  error ("Cannot extend non-existing rule");
+- ``extends``: Spectral's ``spectral:oas`` and ``spectral:asyncapi`` and Ledgerpact's
+  ``ledgerpact:finance``, ``ledgerpact:recommended`` and ``ledgerpact:strict`` (built-in
+  rules: each brings its own families only, see ``builtin.PACKS``; Spectral's rule names,
+  versioned ones included, are mapped to the built-in ids by ``builtin.SPECTRAL_RULES``,
+  ``operation-tags`` to ``oas-operation-tags``, ``oas3-schema`` to ``structure`` for
+  OpenAPI 3, ``asyncapi-3-tags`` to ``asyncapi-tags`` for AsyncAPI 3; a full definition
+  under such a name replaces the built-in rule on the formats the name covers), and ruleset
+  files by relative path inside the ruleset's directory tree, each optionally as
+  ``[ruleset, recommended|all|off]``; ``recommended: false`` rules run only when extended
+  with ``all``;
 - ``formats`` (ruleset and rule level): ``oas3``, ``oas3.0``/``oas3_0``, ``oas3.1``/
   ``oas3_1``, ``asyncapi2``, ``asyncapi3``, and ``oas2``/``json-schema*`` (which never apply,
   Ledgerpact lints OpenAPI 3 and AsyncAPI 2/3);
 - ``aliases`` (plain ones: a path or list of paths, used as ``#Name`` in ``given``);
 - ``overrides`` in the root ruleset: ``files`` globs (relative to the ruleset's directory,
-  minimatch style, a pattern without ``/`` matching the file name anywhere), optionally with
-  a JSON pointer after ``#`` (``**/*.yaml#/paths``), and ``rules`` with severities; the most
-  specific pointer wins, otherwise the last matching override.
+  minimatch style, a pattern without ``/`` matching the file name anywhere; a file outside
+  that directory matches none), optionally with a JSON pointer after ``#``
+  (``**/*.yaml#/paths``), and ``rules`` with severities; the most specific pointer wins,
+  otherwise the last matching override. A versioned Spectral name in an override
+  (``asyncapi-3-tags``) sets the Ledgerpact rule for the matching files whatever their
+  version: a glob, not a format, chooses the files there.
 
 Refused with a message saying so: URLs and npm packages in ``extends`` (nothing is fetched),
 JavaScript rulesets and custom ``functions``, functions other than the eleven core ones,
@@ -38,7 +48,7 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from types import EllipsisType
@@ -58,6 +68,7 @@ from ledgerpact.governance.lint.model import (
     Severity,
     Violation,
 )
+from ledgerpact.governance.lint.spectral.builtin import OFF, PACKS, BuiltinState, UnknownRule
 from ledgerpact.governance.lint.spectral.functions import FUNCTIONS, UNSUPPORTED, OptionError
 from ledgerpact.governance.lint.spectral.jsonpath import PathSyntaxError, Query, field_steps
 from ledgerpact.governance.lint.spectral.runner import RuleSpec, ThenSpec, run_rule
@@ -65,7 +76,6 @@ from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.loader import Document, load_file
 from ledgerpact.registry.pointer import join as join_pointer
 
-BUILTIN_RULESETS = {"spectral:oas": "oas", "spectral:asyncapi": "asyncapi"}
 EXTEND_MODES = ("recommended", "all", "off")
 SEVERITY_NAMES = {"error": Severity.ERROR, "warn": Severity.WARN, "info": Severity.INFO,
                   "hint": Severity.HINT}
@@ -84,7 +94,9 @@ RULESET_KEYS = ("extends", "rules", "overrides", "formats", "aliases", "document
 RULE_KEYS = ("given", "then", "description", "message", "severity", "formats",
              "recommended", "resolved", "documentationUrl", "type", "tags", "extensions")
 THEN_KEYS = ("field", "function", "functionOptions")
-OFF = None  # the severity of a rule that is switched off
+
+# (rule id, file as the workspace names it, JSON pointer) -> severity, None (off) or ...
+SeverityPolicy = Callable[[str, str, str], "Severity | EllipsisType | None"]
 
 
 # -- the result ------------------------------------------------------------------------------
@@ -100,7 +112,9 @@ class Override:
     rules: Mapping[str, Severity | None]
     _regex: re.Pattern[str] = field(repr=False, compare=False, default=re.compile(""))
 
-    def matches_file(self, rel: str) -> bool:
+    def matches_file(self, rel: str | None) -> bool:
+        if rel is None:  # outside the ruleset's directory
+            return False
         if self._regex.fullmatch(rel):
             return True
         return "/" not in self.glob and bool(self._regex.fullmatch(posixpath.basename(rel)))
@@ -115,25 +129,32 @@ class CustomRuleset:
     """A loaded ruleset.
 
     ``rules``: the custom rules that are on, in definition order. ``extends_builtin``:
-    ``"oas:recommended"``, ``"oas:all"``, ``"oas:off"``, ``"asyncapi:..."``: which built-in
-    rules Spectral's ``spectral:oas``/``spectral:asyncapi`` stand for here. For built-in rule
-    ids (Spectral's names mapped to Ledgerpact's, e.g. ``operation-tags`` to
-    ``oas-operation-tags``): ``disabled`` (set to ``off``/``false``), ``enabled`` (set to
-    ``true``, e.g. after extending with ``off``) and ``severity_overrides`` (id → severity,
-    ``None`` for off). ``replaced``: built-in id → the custom rule that redefines it (as in
-    Spectral, the custom definition replaces the built-in rule; when the ids differ the
-    built-in one is also in ``disabled``)."""
+    ``"oas:recommended"``, ``"asyncapi:all"``, ``"finance:off"``, ``"strict:recommended"``...:
+    the built-in packs extended (``spectral:oas``, ``ledgerpact:finance``...) and how.
+    ``families``: the built-in rule families those packs bring (``None``: all of them).
+    ``builtin``: for every built-in rule a pack brings, format → severity in force there
+    (``None``: not run on that format), after every shorthand and redefinition; this is
+    what ``configure`` turns into lint options.
+
+    For the built-in rules the ``rules`` section names (Spectral's names mapped to
+    Ledgerpact's ids): ``disabled`` (off on every format), ``enabled`` (on, at one severity
+    on every format) and ``severity_overrides`` (id → that severity, ``None`` for off).
+    ``replaced``: built-in id → the custom rule that redefines it (as in Spectral, the
+    custom definition replaces the built-in rule)."""
 
     path: Path
     rules: list[Rule] = field(default_factory=list)
     extends_builtin: set[str] = field(default_factory=set)
+    families: frozenset[str] | None = frozenset()
+    builtin: dict[str, dict[str, Severity | None]] = field(default_factory=dict)
     disabled: set[str] = field(default_factory=set)
     enabled: set[str] = field(default_factory=set)
     severity_overrides: dict[str, Severity | None] = field(default_factory=dict)
     replaced: dict[str, str] = field(default_factory=dict)
     overrides: list[Override] = field(default_factory=list)
 
-    def applies(self, rule_id: str, file: str, pointer: str) -> Severity | EllipsisType | None:
+    def applies(self, rule_id: str, file: str | Path, pointer: str
+                ) -> Severity | EllipsisType | None:
         """The severity the ruleset gives ``rule_id`` for a finding at ``file`` (absolute, or
         relative to the ruleset's directory) and JSON ``pointer``: a Severity, ``None`` (off
         there), or ``...`` (the rule's own severity stands).
@@ -141,7 +162,27 @@ class CustomRuleset:
         In Spectral's order of precedence: the override with the most specific matching
         pointer, else the last override whose glob matches the file, else the severity the
         ``rules`` section gives a built-in rule (``operation-tags: off``)."""
-        rel = self._relative(file)
+        return self._decide(rule_id, self._relative(file), pointer)
+
+    def policy(self, resolve: Callable[[str], Path] | None = None) -> SeverityPolicy:
+        """``applies`` for the engine, which names files as its workspace does (relative to
+        the workspace root, which need not be the ruleset's directory): ``resolve`` turns
+        such a name into the file's absolute path, so override globs are matched against
+        the path relative to the ruleset's directory, as Spectral matches them. Without
+        ``resolve``, workspace names are taken as relative to the ruleset's directory."""
+        relative: dict[str, str | None] = {}
+
+        def decide(rule_id: str, file: str, pointer: str) -> Severity | EllipsisType | None:
+            if not self.overrides:
+                return self.severity_overrides.get(rule_id, ...)
+            if file not in relative:
+                relative[file] = self._relative(resolve(file) if resolve else file)
+            return self._decide(rule_id, relative[file], pointer)
+
+        return decide
+
+    def _decide(self, rule_id: str, rel: str | None, pointer: str
+                ) -> Severity | EllipsisType | None:
         best: Override | None = None
         for override in self.overrides:
             if rule_id in override.rules and override.covers(pointer) and \
@@ -157,14 +198,15 @@ class CustomRuleset:
                 found = override.rules[rule_id]
         return found
 
-    def _relative(self, file: str) -> str:
+    def _relative(self, file: str | Path) -> str | None:
+        """``file`` relative to the ruleset's directory (``None``: outside it)."""
         path = Path(file)
         if path.is_absolute():
             try:
                 return path.resolve().relative_to(self.path.resolve().parent).as_posix()
             except ValueError:
-                return path.as_posix()
-        return posixpath.normpath(PurePosixPath(file).as_posix())
+                return None
+        return posixpath.normpath(PurePosixPath(path).as_posix())
 
 
 def load_ruleset(path: Path) -> CustomRuleset:
@@ -175,6 +217,7 @@ def load_ruleset(path: Path) -> CustomRuleset:
     for definition in table.values():
         if definition.enabled and definition.severity is not OFF:
             result.rules.append(definition.rule(loader.display))
+    loader.finish(set(table))
     return result
 
 
@@ -202,6 +245,7 @@ class _RuleDef:
     formats: frozenset[str] = ALL_FORMATS
     doc_url: str | None = None
     beside_builtin: bool = False  # its ruleset extends a built-in one (for error hints)
+    inherited_formats: frozenset[str] | None = None  # of the built-in rule it replaces
 
     def rule(self, ruleset_display: str) -> Rule:
         assert self.spec is not None
@@ -238,16 +282,19 @@ class _Loader:
         self.display = str(path)
         self.result = CustomRuleset(path=path)
         self.stack: list[Path] = []
-        self.builtin_ids = _builtin_ids()
+        self.state = BuiltinState.of(_builtin_rules())
 
-    def _builtin(self, name: str) -> str:
-        """The built-in rule a Spectral rule name stands for: Ledgerpact's OpenAPI rules
-        carry Spectral's names with an ``oas-`` prefix (``operation-tags`` is
-        ``oas-operation-tags``); its AsyncAPI rules carry Spectral's names as they are."""
-        for candidate in (name, f"oas-{name}"):
-            if candidate in self.builtin_ids:
-                return candidate
-        return name
+    def finish(self, custom_names: set[str]) -> None:
+        """Record what the chain did to the built-in rules."""
+        result, state = self.result, self.state
+        result.builtin = state.outcome()
+        result.families = state.families()
+        for rule_id in sorted(state.touched - custom_names):
+            values = set(result.builtin.get(rule_id, {}).values())
+            if len(values) == 1:  # the same on every format: a plain severity policy
+                (value,) = values
+                result.severity_overrides[rule_id] = value
+                (result.disabled if value is OFF else result.enabled).add(rule_id)
 
     # -- files -------------------------------------------------------------------------------
 
@@ -286,7 +333,7 @@ class _Loader:
                 self._rule(source, str(name), definition, table, mode, has_builtin, formats,
                            aliases, doc_url if isinstance(doc_url, str) else None)
             if root:  # as in Spectral, only the root ruleset's overrides apply
-                self._overrides(source, data.get("overrides"), table, has_builtin)
+                self._overrides(source, data.get("overrides"), table)
             return table, has_builtin
         finally:
             self.stack.pop()
@@ -309,8 +356,9 @@ class _Loader:
                 entry, mode = entry
             if not isinstance(entry, str):
                 raise self._error(source, at, "extends entries must be ruleset names or paths")
-            if entry in BUILTIN_RULESETS:
-                self.result.extends_builtin.add(f"{BUILTIN_RULESETS[entry]}:{mode}")
+            if entry in PACKS:
+                self.state.extend(entry, mode)
+                self.result.extends_builtin.add(f"{entry.split(':', 1)[1]}:{mode}")
                 has_builtin = True
                 continue
             child = self._extended_path(source, at, entry)
@@ -328,9 +376,9 @@ class _Loader:
             raise self._error(source, at, f"extends {entry!r}: URLs are refused, nothing is "
                               "fetched; copy the ruleset into the repository and extend it by "
                               "relative path")
-        if entry.startswith("spectral:"):
+        if entry.startswith(("spectral:", "ledgerpact:")):
             raise self._error(source, at, f"extends {entry!r}: unknown built-in ruleset "
-                              f"(supported: {', '.join(BUILTIN_RULESETS)})")
+                              f"(supported: {', '.join(PACKS)})")
         if entry.endswith((".js", ".mjs", ".cjs", ".ts")):
             raise self._error(source, at, f"extends {entry!r}: JavaScript rulesets cannot run "
                               "here; use a YAML or JSON ruleset")
@@ -385,23 +433,21 @@ class _Loader:
         at = join_pointer(["rules", name])
         existing = table.get(name)
         if not isinstance(definition, dict):  # a shorthand: true, false/off or a severity
-            severity: Severity | None = OFF
-            if not isinstance(definition, bool):
-                try:
-                    severity = _severity(definition)
-                except ValueError as exc:
-                    raise self._error(source, at, f"rule {name!r}: {exc}") from None
-            if existing is not None:
-                if isinstance(definition, bool):
-                    existing.enabled = definition
-                else:
-                    existing.severity = severity
-                    existing.enabled = severity is not OFF
-                return
-            if not has_builtin:
-                raise self._error(source, at, f"rule {name!r} is not defined here or in an "
-                                  "extended ruleset, so its severity cannot be set")
-            self._builtin_setting(name, definition, severity)
+            value: bool | Severity | None = definition if isinstance(definition, bool) \
+                else self._shorthand(source, at, name, definition)
+            if existing is None:
+                self._builtin_setting(source, at, name, value)
+            elif isinstance(value, bool):
+                existing.enabled = value
+            else:
+                existing.severity = value
+                existing.enabled = value is not OFF
+            return
+        if existing is None and set(definition) == {"severity"} and self._is_builtin(name):
+            # Spectral merges an object into the built-in rule it names; with nothing but a
+            # severity that is a re-rating (and switches the rule on, as any merge does)
+            value = self._shorthand(source, f"{at}/severity", name, definition["severity"])
+            self._builtin_setting(source, at, name, value)
             return
         origins = {key: (source, at) for key in definition}
         if existing is not None:
@@ -414,33 +460,37 @@ class _Loader:
             return
         rule = _RuleDef(name, dict(definition), origins, formats, aliases,
                         beside_builtin=has_builtin)
-        builtin = self._builtin(name) if has_builtin else None
-        if builtin in self.builtin_ids:  # redefining a built-in rule replaces it
-            self.result.replaced[builtin] = name
-            if builtin != name:
-                self.result.severity_overrides[builtin] = OFF
-                self.result.disabled.add(builtin)
+        replaces = self._is_builtin(name)
+        if replaces:  # as in Spectral, it keeps the formats of the rule it redefines
+            rule.inherited_formats = self.state.formats_of(name)
         if doc_url is not None:
             rule.doc_url = f"{doc_url}#{name}"
         self._compile(rule)
+        if replaces:  # redefining a built-in rule replaces it on the formats it covers
+            builtin = self.state.replace(name)
+            if builtin is not None:
+                self.result.replaced[builtin] = name
         recommended = definition.get("recommended", True) is not False
         rule.enabled = mode == "all" or (mode == "recommended" and recommended)
         table[name] = rule
 
-    def _builtin_setting(self, name: str, definition: Any, severity: Severity | None
-                         ) -> None:
-        result = self.result
-        name = self._builtin(name)
-        if definition is True:
-            result.enabled.add(name)
-            result.disabled.discard(name)
-        elif definition is False or severity is OFF:
-            result.disabled.add(name)
-            result.enabled.discard(name)
-            result.severity_overrides[name] = None
-        else:
-            result.severity_overrides[name] = severity
-            result.disabled.discard(name)
+    def _shorthand(self, source: _Source, at: str, name: str, value: Any) -> Severity | None:
+        try:
+            return _severity(value)
+        except ValueError as exc:
+            raise self._error(source, at, f"rule {name!r}: {exc}") from None
+
+    def _is_builtin(self, name: str) -> bool:
+        """Whether ``name`` is a rule of an extended built-in ruleset (Spectral's name or
+        Ledgerpact's id)."""
+        return self.state.knows(name)
+
+    def _builtin_setting(self, source: _Source, at: str, name: str,
+                         value: bool | Severity | None) -> None:
+        try:
+            self.state.set(name, value)
+        except UnknownRule as exc:
+            raise self._error(source, at, str(exc)) from None
 
     def _compile(self, rule: _RuleDef) -> None:
         try:
@@ -456,13 +506,12 @@ class _Loader:
             raise self._error(source, pointer,
                               f"rule {rule.name!r}: {exc.message}{hint}") from None
         rule.spec, rule.severity = spec, severity
-        rule.formats = formats if formats is not None else \
-            rule.ruleset_formats if rule.ruleset_formats is not None else ALL_FORMATS
+        rule.formats = next(f for f in (formats, rule.inherited_formats, rule.ruleset_formats,
+                                        ALL_FORMATS) if f is not None)
 
     # -- overrides ---------------------------------------------------------------------------
 
-    def _overrides(self, source: _Source, overrides: Any, table: dict[str, _RuleDef],
-                   has_builtin: bool) -> None:
+    def _overrides(self, source: _Source, overrides: Any, table: dict[str, _RuleDef]) -> None:
         if overrides is None:
             return
         if not isinstance(overrides, list):
@@ -485,7 +534,7 @@ class _Loader:
                 raise self._error(source, f"{at}/files", "override files must be a non-empty "
                                   "list of globs, optionally with #/json/pointer")
             severities = self._override_rules(source, f"{at}/rules", override.get("rules"),
-                                              table, has_builtin)
+                                              table)
             for j, entry in enumerate(files):
                 glob, hashed, fragment = entry.partition("#")
                 pointer = unquote(fragment) if hashed else None
@@ -501,8 +550,7 @@ class _Loader:
                 self.result.overrides.append(Override(glob, pointer, severities, regex))
 
     def _override_rules(self, source: _Source, at: str, rules: Any,
-                        table: dict[str, _RuleDef], has_builtin: bool
-                        ) -> dict[str, Severity | None]:
+                        table: dict[str, _RuleDef]) -> dict[str, Severity | None]:
         if not isinstance(rules, dict) or not rules:
             raise self._error(source, at, "an override needs rules: a mapping of rule names "
                               "to severities")
@@ -517,14 +565,18 @@ class _Loader:
                 raise self._error(source, rule_at, f"override of {name!r}: give a severity "
                                   "(error, warn, info, hint or off) rather than true")
             try:
-                severities[str(name)] = OFF if value is False else _severity(value)
+                severity = OFF if value is False else _severity(value)
             except ValueError as exc:
                 raise self._error(source, rule_at, f"override of {name!r}: {exc}") from None
-            if name not in table and not has_builtin:
-                raise self._error(source, rule_at, f"override of {name!r}: no such rule in "
-                                  "this ruleset or the rulesets it extends")
-            if name not in table:
-                severities[self._builtin(str(name))] = severities.pop(str(name))
+            if name in table:
+                severities[str(name)] = severity
+                continue
+            try:
+                found = self.state.targets(str(name))
+            except UnknownRule as exc:
+                raise self._error(source, rule_at, f"override: {exc}") from None
+            if found is not None:  # None: a Spectral rule for documents not linted here
+                severities[found[0]] = severity
         return severities
 
     @staticmethod
@@ -533,12 +585,10 @@ class _Loader:
                           line=source.doc.line_of(pointer))
 
 
-def _builtin_ids() -> frozenset[str]:
-    try:
-        from ledgerpact.governance.lint.catalog import all_rules
-    except ImportError:  # pragma: no cover - the catalogue is part of the package
-        return frozenset()
-    return frozenset(rule.id for rule in all_rules())
+def _builtin_rules() -> list[Rule]:
+    from ledgerpact.governance.lint.catalog import all_rules
+
+    return all_rules()
 
 
 def _severity(value: Any) -> Severity | None:
