@@ -20,6 +20,7 @@ from ledgerpact.registry.bundle import bundle as make_bundle
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    batch_mode,
     catalog_for,
     file_workspace,
     format_option,
@@ -236,6 +237,7 @@ def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | N
       ledgerpact registry bundle erp-finance@1.0.0 --format json -o erp-finance.json
       ledgerpact registry bundle ./some/openapi.yaml
     """
+    batch_mode()
     if looks_like_path(spec) and "@" not in spec:
         ws, rel, prefix = file_workspace(spec)
         try:
@@ -295,6 +297,7 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
     """
     from ledgerpact.registry.validate import validate_entry, validate_file
 
+    batch_mode()
     findings: list[Finding] = []
     errors: list[str] = []
     checked: list[str] = []

@@ -95,3 +95,10 @@ def file_workspace(arg: str) -> tuple[Workspace, str, str]:
     return Workspace(DirectorySource(path.parent)), path.name, "" if prefix == "." else prefix
 
 
+def batch_mode() -> None:
+    """For commands that load a document, work and exit: the parsed tree holds no cycles,
+    so the cyclic garbage collector would only re-scan it (a sixth of a bundle of Stripe's
+    spec). Never for long-running commands."""
+    import gc
+
+    gc.disable()
