@@ -91,7 +91,8 @@ def test_date_names(name: str, expected: bool) -> None:
 @pytest.mark.parametrize(("name", "context", "expected"), [
     ("iban", "", True), ("bankAccountNumber", "", True), ("TaxNumber", "", True),
     ("vat_id", "", True), ("ssn", "", True), ("card_number", "", True),
-    ("routing_number", "", True), ("bic", "", False), ("ibanLast4", "", False),
+    ("routing_number", "", False), ("sortCode", "", False), ("sort_code", "", False),
+    ("bic", "", False), ("account_number", "", True), ("ibanLast4", "", False),
     ("maskedIban", "", False), ("taxIdType", "", False), ("glAccountNumber", "", False),
     ("accountNumber", "GlAccount GlAccountNumber", False),
     ("accountNumber", "Supplier", False), ("accountNumber", "", True),
@@ -214,6 +215,65 @@ components:
         "/components/schemas/Charge/properties/transfer_data/properties/amount"}
 
 
+def test_the_name_decides_before_the_description_and_the_marker(tmp_path: Path) -> None:
+    text = """\
+openapi: 3.1.0
+info: {title: Tax, version: 1.0.0}
+paths: {}
+components:
+  schemas:
+    TaxLine:
+      type: object
+      properties:
+        amount: {type: integer, description: Amount of tax applied for this rate.}
+    Contact:
+      type: object
+      properties:
+        Discount:
+          type: number
+          x-is-money: true
+          description: The default discount rate for the contact (read only)
+        Markup: {type: number, x-is-money: true, description: Markup as a percentage.}
+        Credit: {type: number, x-is-money: true, description: Credit granted to the contact.}
+        TaxAmount:
+          type: number
+          x-is-money: true
+          description: Calculated as a percentage of the line amount.
+"""
+    found = _at(_lint_text(tmp_path, text), "finance-money-decimal-string")
+    # An amount by name stays one whatever its description mentions; a marked value whose
+    # name is not an amount's is a rate when its description says so.
+    assert set(found) == {"/components/schemas/TaxLine/properties/amount",
+                          "/components/schemas/Contact/properties/Credit",
+                          "/components/schemas/Contact/properties/TaxAmount"}
+
+
+def test_routing_numbers_and_sort_codes_are_public_bank_identifiers(tmp_path: Path) -> None:
+    text = """\
+openapi: 3.1.0
+info: {title: Banks, version: 1.0.0}
+paths:
+  /banks:
+    get:
+      parameters:
+        - {name: routing_number, in: query, schema: {type: string}}
+        - {name: sortCode, in: query, schema: {type: string}}
+      responses: {"200": {description: The bank.}}
+components:
+  schemas:
+    BankAccount:
+      type: object
+      properties:
+        routing_number: {type: string}
+        sort_code: {type: string}
+        account_number: {type: string}
+"""
+    found = _lint_text(tmp_path, text)
+    assert set(_at(found, "finance-sensitive-marked")) == {
+        "/components/schemas/BankAccount/properties/account_number"}
+    assert _at(found, "finance-sensitive-in-url") == {}
+
+
 def test_decimal_string_amounts_need_a_currency_partner(tmp_path: Path) -> None:
     text = """\
 openapi: 3.1.0
@@ -284,6 +344,55 @@ components:
 def test_idempotency_key_only_where_financial_records_are_created(tmp_path: Path) -> None:
     found = _at(_lint_text(tmp_path, IDEMPOTENCY), "finance-idempotency-key")
     assert set(found) == {"/paths/~1Invoices/put", "/paths/~1invoices~1{id}~1pay/post"}
+
+
+MONEY_ACTIONS = """\
+openapi: 3.1.0
+info: {title: Payments, version: 1.0.0}
+paths:
+  /payment_intents/{intent}/confirm:
+    post: {responses: {"200": {description: Confirmed.}}}
+  /payment_intents/{intent}/increment_authorization:
+    post: {responses: {"200": {description: Incremented.}}}
+  /payment-holds/{id}/release:
+    post: {responses: {"200": {description: Released.}}}
+  /setup_intents/{intent}/confirm:
+    post: {responses: {"200": {description: Card saved.}}}
+  /subscription_schedules/{schedule}/release:
+    post: {responses: {"200": {description: Detached.}}}
+  /payments/{id}/cancel:
+    post: {responses: {"200": {description: Cancelled.}}}
+  /invoices/void:
+    post: {responses: {"200": {description: Voided.}}}
+  /payments:
+    post:
+      parameters:
+        - {name: Idempotency-Key, in: header, required: true, schema: {type: string}}
+      responses: {"201": {description: Created.}}
+      callbacks:
+        settled:
+          "{$request.body#/callbackUrl}":
+            post:
+              responses: {"204": {description: Received.}}
+webhooks:
+  paymentSettled:
+    post:
+      requestBody:
+        content:
+          application/json:
+            schema: {type: object}
+      responses: {"204": {description: Received.}}
+"""
+
+
+def test_idempotency_key_for_money_moving_actions_but_not_webhooks(tmp_path: Path) -> None:
+    found = _at(_lint_text(tmp_path, MONEY_ACTIONS), "finance-idempotency-key")
+    # confirm / release move money only when what they act on is a payment; a webhook
+    # and a callback are calls the provider makes, which no client of the API retries;
+    # void and cancel are final state changes that a retry cannot duplicate.
+    assert set(found) == {"/paths/~1payment_intents~1{intent}~1confirm/post",
+                          "/paths/~1payment_intents~1{intent}~1increment_authorization/post",
+                          "/paths/~1payment-holds~1{id}~1release/post"}
 
 
 def test_shared_error_responses_are_reported_once_and_problem_schemas_checked(
@@ -505,7 +614,8 @@ def test_xero_amounts_typed_as_numbers_are_found(xero: list[LintFinding]) -> Non
         assert "/components/schemas/" + where in money, where
     # Rates, quantities and counts are numbers too, but not amounts.
     for where in ("LineItem/properties/DiscountRate", "LineItem/properties/Quantity",
-                  "Invoice/properties/CurrencyRate", "ImportSummaryAccounts/properties/Total"):
+                  "Invoice/properties/CurrencyRate", "ImportSummaryAccounts/properties/Total",
+                  "Contact/properties/Discount"):
         assert "/components/schemas/" + where not in money, where
     assert all(f.severity.label == "error" for f in money.values())
     assert len(money) >= 80
@@ -538,6 +648,12 @@ def test_stripe_findings(stripe: list[LintFinding]) -> None:
             "/paths/~1v1~1transfers/post"} <= set(idempotency)
     assert "/paths/~1v1~1customers/post" not in idempotency
     assert "/paths/~1v1~1invoices~1{invoice}~1send/post" not in idempotency
+    # Confirming a payment intent charges the card; confirming a setup intent saves it.
+    assert "/paths/~1v1~1payment_intents~1{intent}~1confirm/post" in idempotency
+    assert "/paths/~1v1~1setup_intents~1{intent}~1confirm/post" not in idempotency
+    # "Amount of tax applied for this rate." is an amount (named so), not a rate.
+    assert "/components/schemas/line_items_tax_amount/properties/amount" in _at(
+        stripe, "finance-money-decimal-string")
     # Minor units next to a currency are only a strict finding, never a float error.
     assert "/components/schemas/charge/properties/amount" in _at(
         stripe, "finance-money-minor-units")

@@ -331,6 +331,23 @@ def test_typed_enum_nullable_and_type_lists(tmp_path: Path) -> None:
                              ("oas-typed-enum", "/components/schemas/Status/enum/2")]
 
 
+def test_typed_enum_nullable_allows_null_in_30_only(tmp_path: Path) -> None:
+    # OpenAPI 3.1 schemas are JSON Schema 2020-12, which has no 'nullable': a null enum
+    # value needs "null" in 'type', whatever 'nullable' says.
+    body = """\
+        info: {title: Invoices, version: 1.0.0}
+        paths: {}
+        components:
+          schemas:
+            Status: {type: string, nullable: true, enum: [open, paid, null]}
+        """
+    found = _versions(tmp_path, body, "oas-typed-enum")
+    assert found == {"3.0.3": [],
+                     "3.1.0": [("oas-typed-enum", "/components/schemas/Status/enum/2")]}
+    (finding,) = _lint(tmp_path / "3.1.0", {}, "oas-typed-enum")
+    assert "no 'nullable'" in finding.message and '"null" in \'type\'' in finding.message
+
+
 def test_array_items_accepts_prefix_items_in_31_only(tmp_path: Path) -> None:
     found = _versions(tmp_path, """\
         info: {title: Invoices, version: 1.0.0}

@@ -6,11 +6,12 @@ waived; keeping that arithmetic in one place is how they stay consistent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerpact.governance.lint.model import ALL_FORMATS, LintFinding, Rule, RuleDoc, Severity
+from ledgerpact.governance.lint.rules._util import no_findings
 from ledgerpact.governance.lint.waivers import WAIVER_RULES
 
 SEVERITIES = (Severity.ERROR, Severity.WARN, Severity.INFO, Severity.HINT)  # worst first
@@ -114,10 +115,6 @@ def summary_line(findings: list[LintFinding], checked: list[str],
     return f"{contracts}: {found}, {counts.waived} waived; {verdict}"
 
 
-def _no_check(_index: Any) -> Iterator[Any]:
-    return iter(())
-
-
 def rule_list(rules: Iterable[Rule], findings: Iterable[LintFinding]) -> list[Rule]:
     """The rules a report describes: those that ran, then any other rule a finding names
     (waiver findings, or a rule the caller did not list), so every finding's rule has an
@@ -130,6 +127,6 @@ def rule_list(rules: Iterable[Rule], findings: Iterable[LintFinding]) -> list[Ru
         if finding.rule not in out:
             out[finding.rule] = known.get(finding.rule) or Rule(
                 id=finding.rule, severity=finding.severity, formats=ALL_FORMATS,
-                doc=RuleDoc(summary=finding.rule, why="", bad="", good=""), check=_no_check,
+                doc=RuleDoc(summary=finding.rule, why="", bad="", good=""), check=no_findings,
                 family="custom", rulesets=frozenset())
     return list(out.values())

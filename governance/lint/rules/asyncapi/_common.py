@@ -13,6 +13,7 @@ from typing import Any
 
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI3, Loc
+from ledgerpact.governance.lint.rules._util import as_dict, as_list, oauth2_scopes
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.refs import is_ref, parse_ref
 
@@ -27,14 +28,6 @@ def braced(names: list[str]) -> str:
 
 def is_v3(index: Index) -> bool:
     return index.format == ASYNCAPI3
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def resolved(index: Index, node: Any, loc: Loc) -> tuple[Any, Loc] | None:
@@ -247,9 +240,9 @@ class SecurityChecker:
         found = resolved_dict(self.index, self.schemes[name], self.schemes_loc.child(name))
         if found is None or found[0].get("type") != "oauth2":
             return
-        available = _oauth2_scopes(found[0], "scopes")
+        available = oauth2_scopes(found[0], "scopes")
         for j, scope in enumerate(as_list(scopes)):
-            if scope not in available:
+            if isinstance(scope, str) and scope not in available:
                 yield loc.child(j), (f"{what} asks for OAuth2 scope {scope!r}, which security "
                                      f"scheme {name!r} does not offer (available: "
                                      f"{', '.join(sorted(available)) or 'none'})")
@@ -272,20 +265,12 @@ class SecurityChecker:
         if scheme.get("type") != "oauth2" or where in self._seen:
             return
         self._seen.add(where)
-        available = _oauth2_scopes(scheme, "availableScopes")
+        available = oauth2_scopes(scheme, "availableScopes")
         for j, scope in enumerate(as_list(scheme.get("scopes"))):
-            if scope not in available:
+            if isinstance(scope, str) and scope not in available:
                 yield where.child("scopes", j), (
                     f"OAuth2 scheme asks for scope {scope!r}, which none of its flows "
                     f"offers (available: {', '.join(sorted(available)) or 'none'})")
-
-
-def _oauth2_scopes(scheme: dict[str, Any], field: str) -> set[str]:
-    """Every scope an OAuth2 scheme's flows offer (2.x ``scopes``, 3.x ``availableScopes``)."""
-    scopes: set[str] = set()
-    for flow in as_dict(scheme.get("flows")).values():
-        scopes.update(as_dict(as_dict(flow).get(field)))
-    return scopes
 
 
 def all_channels(index: Index) -> Iterator[tuple[str, dict[str, Any], Loc, bool]]:

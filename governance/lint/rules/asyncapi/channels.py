@@ -13,11 +13,10 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Loc, Violation
+from ledgerpact.governance.lint.rules._util import as_dict, as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     VARIABLE,
     all_channels,
-    as_dict,
-    as_list,
     braced,
     channel_address,
     channel_parameters,

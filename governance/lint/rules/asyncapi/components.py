@@ -12,11 +12,8 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Violation
-from ledgerpact.governance.lint.rules.asyncapi._common import (
-    as_dict,
-    is_within,
-    used_targets,
-)
+from ledgerpact.governance.lint.rules._util import as_dict
+from ledgerpact.governance.lint.rules.asyncapi._common import is_within, used_targets
 from ledgerpact.registry import pointer as jp
 
 

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Violation
-from ledgerpact.governance.lint.rules.asyncapi._common import as_dict
+from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.registry.asyncapi_structure import SUPPORTED_VERSIONS
 
 

@@ -16,8 +16,8 @@ from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Message
 from ledgerpact.governance.lint.instances import InstanceChecker
 from ledgerpact.governance.lint.model import ASYNCAPI, ASYNCAPI2, Loc, Violation
+from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.governance.lint.rules.asyncapi._common import (
-    as_dict,
     checkable_format,
     is_v3,
     payload_schema,

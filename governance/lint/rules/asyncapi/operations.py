@@ -15,10 +15,9 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, ASYNCAPI2, ASYNCAPI3, Loc, Violation
+from ledgerpact.governance.lint.rules._util import as_dict, as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     SecurityChecker,
-    as_dict,
-    as_list,
     is_v3,
     operations_v3,
     ref_target,

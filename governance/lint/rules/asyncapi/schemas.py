@@ -16,8 +16,8 @@ from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, SchemaNode
 from ledgerpact.governance.lint.instances import InstanceChecker
 from ledgerpact.governance.lint.model import ASYNCAPI, Loc, Violation
+from ledgerpact.governance.lint.rules._util import as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
-    as_list,
     channel_parameters,
     is_v3,
     unchecked_payloads,

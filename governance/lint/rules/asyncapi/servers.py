@@ -13,11 +13,10 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Loc, Violation
+from ledgerpact.governance.lint.rules._util import as_dict, as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     VARIABLE,
     SecurityChecker,
-    as_dict,
-    as_list,
     braced,
     is_v3,
     resolved_dict,

@@ -10,8 +10,8 @@ from itertools import pairwise
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Loc, Violation
+from ledgerpact.governance.lint.rules._util import as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
-    as_list,
     is_v3,
     resolved_dict,
     root_tags_loc,

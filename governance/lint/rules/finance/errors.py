@@ -13,7 +13,8 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, Loc, Violation
-from ledgerpact.governance.lint.rules.finance.facts import resolve, view
+from ledgerpact.governance.lint.rules._util import resolve
+from ledgerpact.governance.lint.rules.finance.facts import view
 
 PROBLEM_TYPES = frozenset({"application/problem+json", "application/problem+xml"})
 # The RFC 9457 members and the JSON types they may have.

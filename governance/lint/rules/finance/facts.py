@@ -22,8 +22,8 @@ from typing import Any
 
 from ledgerpact.governance.lint.index import Index, Operation, Parameter, SchemaNode
 from ledgerpact.governance.lint.model import Loc
+from ledgerpact.governance.lint.rules._util import resolve
 from ledgerpact.governance.lint.rules.finance import vocabulary as vocab
-from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.refs import is_ref
 
 _MAX_STEPS = 64  # schemas merged into one view; real ones need a handful
@@ -62,15 +62,6 @@ class View:
     def only(self, *types: str) -> bool:
         """Typed exactly as ``types`` (``null`` aside, for nullable values)."""
         return bool(self.types - {"null"}) and self.types - {"null"} <= set(types)
-
-
-def resolve(index: Index, value: Any, loc: Loc) -> tuple[Any, Loc]:
-    """``index.resolve`` that gives ``(None, loc)`` for a reference the index could not
-    follow: the structure rule reports those; a finance rule must not crash on them."""
-    try:
-        return index.resolve(value, loc)
-    except InputError:
-        return None, loc
 
 
 def view(index: Index, schema: Any, loc: Loc) -> View:

@@ -13,9 +13,11 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Operation
 from ledgerpact.governance.lint.model import OAS3, Violation
+from ledgerpact.governance.lint.rules._util import is_webhook
 from ledgerpact.governance.lint.rules.finance import vocabulary as vocab
 from ledgerpact.governance.lint.rules.finance.facts import facts, operation_parameters
 
+_ACTION_VERBS = vocab.RECORDING_ACTIONS | vocab.MONEY_ON_RECORD_ACTIONS
 _STEMS = ("invoice", "payment", "refund", "payout", "transfer", "creditnote", "journal",
           "posting", "disbursement", "settlement", "remittance")
 
@@ -30,9 +32,11 @@ def _financial_word(words: tuple[str, ...]) -> str | None:
 def records_financially(op: Operation) -> str | None:
     """The word that makes ``op`` an operation creating or posting a financial record, or
     None. POST to a collection (``/payments``) creates; so does an action or sub-collection
-    of an identified record that itself records money (``/invoices/{id}/pay``,
-    ``/charges/{id}/refunds``), but not a state change of that record (``/approval``,
-    ``/void``, ``/send``: a repeated transition is refused or does nothing). PUT/PATCH
+    of an identified record that itself moves money (``/invoices/{id}/pay``,
+    ``/charges/{id}/refunds``, ``/payment_intents/{id}/confirm``), but not a state change
+    of that record (``/approval``, ``/void``, ``/send``: a repeated transition is refused
+    or does nothing). Verbs such as confirm or release move money only when the record
+    they act on is a financial one (confirming a setup intent saves a card). PUT/PATCH
     create when they target a collection (Xero's ``PUT /Invoices``) or answer 201; a
     write to one identified record (``POST /invoices/{id}``) updates it unless it answers
     201."""
@@ -49,10 +53,15 @@ def records_financially(op: Operation) -> str | None:
     last = vocab.record_words(literals[-1])
     if set(last + op_words) & vocab.NOT_RECORDING:
         return None
-    if literals[-1].lower() in vocab.RECORDING_ACTIONS:
+    action = vocab.words(literals[-1])
+    if len(action) == 1 and action[0] in vocab.RECORDING_ACTIONS:
         return literals[-1]
-    below_a_record = any(s.startswith("{") for s in segments[:segments.index(literals[-1])])
+    position = segments.index(literals[-1])
+    below_a_record = any(s.startswith("{") for s in segments[:position])
     if below_a_record:
+        if action and action[0] in _ACTION_VERBS \
+                and any(_financial_word(vocab.record_words(s)) for s in literals[:-1]):
+            return literals[-1]
         return _financial_word(last)
     for text in literals:
         found = _financial_word(vocab.record_words(text))
@@ -68,14 +77,19 @@ def records_financially(op: Operation) -> str | None:
     formats=OAS3,
     summary="Operations that create or post financial records (invoices, payments, "
             "postings, journal entries, orders, credit notes, refunds, transfers, "
-            "charges...) accept an Idempotency-Key header (no Spectral equivalent; Zalando "
-            "'consider to support Idempotency-Key header').",
+            "charges...) or move money (pay, capture, confirm a payment...) accept an "
+            "Idempotency-Key header (no Spectral equivalent; Zalando 'consider to support "
+            "Idempotency-Key header').",
     why="""Networks time out after the server has committed. A client that retries a
     payment or a ledger posting without an idempotency key creates a duplicate payment or
     a double posting; with one, the server returns the stored result of the first attempt.
-    The operation is recognised by its path and operationId (searches, validations,
-    previews, attachments and e-mails are not postings); the header may be declared
-    inline or by $ref, in any letter case.""",
+    The operation is recognised by its path and operationId: a POST to a collection of
+    financial records, or an action that moves money (pay, capture, refund, settle,
+    reverse, disburse; confirm, release, authorize or increment on a payment). Searches,
+    validations, previews, attachments, e-mails and final state changes (approve, void,
+    cancel, send) are not postings, and webhooks and callbacks are calls the provider
+    makes, not ones its clients retry. The header may be declared inline or by $ref, in
+    any letter case.""",
     bad="""openapi: 3.1.0
 info: {title: Payments, version: 1.0.0}
 paths:
@@ -107,6 +121,8 @@ components:
 def idempotency_key(index: Index) -> Iterator[Violation]:
     f = facts(index)
     for op in index.operations:
+        if is_webhook(index, op):
+            continue  # a call the provider makes to its consumers: no client retries it
         word = records_financially(op)
         if word is None:
             continue
@@ -114,7 +130,7 @@ def idempotency_key(index: Index) -> Iterator[Violation]:
                and vocab.is_idempotency_header(str(p.param.get("name", "")))
                for p in operation_parameters(f, op)):
             continue
-        yield Violation(op.loc, f"{op.label} creates or posts a financial record ({word!r}) "
-                                "but takes no Idempotency-Key header, so a retry after a "
-                                "timeout records it twice; expected a header parameter "
-                                "named Idempotency-Key")
+        yield Violation(op.loc, f"{op.label} creates or posts a financial record or moves "
+                                f"money ({word!r}) but takes no Idempotency-Key header, so a "
+                                "retry after a timeout does it twice; expected a header "
+                                "parameter named Idempotency-Key")

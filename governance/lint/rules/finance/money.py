@@ -39,16 +39,24 @@ _NOT_AMOUNTS = frozenset({"quantity", "quantities", "rate", "rates", "percent", 
 
 
 def is_money(name: str, v: View) -> bool:
-    """An amount by its name (unless its description says it is a rate), or because the
-    contract marks it ``x-is-money: true`` (Xero's marker for decimal money fields)."""
-    marked = v.marks.get("x-is-money") is True
+    """Whether a value is an amount. The name decides first: a property named like an amount
+    (``amount``, ``TaxAmount``, ``total``) is one whatever its description mentions (Stripe's
+    ``amount``, "Amount of tax applied for this rate.", is the tax amount), unless the
+    description says it counts things ("the total number of accounts"). For any other name,
+    an amount by a weak name (``discount``, ``tax``) or by an ``x-is-money: true`` marker
+    (Xero's marker for decimal fields) stops being one when its description says it is a
+    rate, a percentage or a count: Xero marks ``Contact.Discount``, "The default discount
+    rate", because its SDKs map the marker to a decimal type, not because it is money."""
     kind = vocab.money_kind(name)
+    if kind == "strong":
+        return not vocab.described_as_count(v.description)
     if kind is None:
         ws = vocab.words(name)
-        return (marked and bool(ws) and ws[-1] not in vocab.NOT_MONEY_HEADS
-                and not _NOT_AMOUNTS.intersection(ws))
-    return marked or not (vocab.described_as_rate(v.description)
-                          or vocab.described_as_count(v.description))
+        if not (v.marks.get("x-is-money") is True and ws
+                and ws[-1] not in vocab.NOT_MONEY_HEADS and not _NOT_AMOUNTS.intersection(ws)):
+            return False
+    return not (vocab.described_as_rate(v.description)
+                or vocab.described_as_count(v.description))
 
 
 def _looks_numeric(name: str, v: View) -> bool:

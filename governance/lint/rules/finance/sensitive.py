@@ -15,13 +15,9 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ALL_FORMATS, Loc, Violation
+from ledgerpact.governance.lint.rules._util import resolve
 from ledgerpact.governance.lint.rules.finance import vocabulary as vocab
-from ledgerpact.governance.lint.rules.finance.facts import (
-    Param,
-    definition_name,
-    facts,
-    resolve,
-)
+from ledgerpact.governance.lint.rules.finance.facts import Param, definition_name, facts
 
 MARK = "x-sensitive"
 URL_PLACES = ("query", "path")
@@ -38,9 +34,10 @@ URL_PLACES = ("query", "path")
     fields hold personal or secret financial identifiers; a name is a hint, the
     x-sensitive: true mark is the contract. (x-sensitive: false records a reviewed decision,
     for example a value that is already masked.) Names ending in iban, accountNumber,
-    bankAccount, routingNumber, sortCode, taxId, taxNumber, vatNumber, ssn, nationalId,
-    passportNumber or cardNumber are checked; masked forms (ibanLast4, maskedIban) and BICs,
-    which identify banks, are not.""",
+    bankAccountDetails, taxId, taxNumber, vatNumber, ssn, nationalId, passportNumber or
+    cardNumber are checked; masked forms (ibanLast4, maskedIban) are not, nor are BICs,
+    routing numbers and sort codes, which identify banks and branches and are
+    published.""",
     bad="""openapi: 3.1.0
 info: {title: Suppliers, version: 1.0.0}
 paths: {}

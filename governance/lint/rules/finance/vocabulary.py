@@ -181,11 +181,13 @@ def is_status_name(name: str) -> bool:
 
 # -- sensitive values ----------------------------------------------------------------------
 
-# A name is sensitive when its words END with one of these phrases.
+# A name is sensitive when its words END with one of these phrases. Routing numbers and
+# sort codes are not among them: like a BIC they name a bank (or branch), are published,
+# and say nothing about whose account it is.
 SENSITIVE_PHRASES: tuple[tuple[str, ...], ...] = (
     ("iban",), ("account", "number"), ("account", "no"), ("account", "num"),
-    ("acct", "number"), ("acct", "no"), ("bank", "account", "details"),
-    ("routing", "number"), ("sort", "code"), ("tax", "id"), ("tax", "number"),
+    ("acct", "number"), ("acct", "no"), ("bank", "account", "details"), ("tax", "id"),
+    ("tax", "number"),
     ("tax", "identifier"), ("tax", "identification", "number"), ("tax", "registration", "id"),
     ("vat", "number"), ("vat", "id"), ("vat", "no"), ("vat", "registration", "number"),
     ("ssn",), ("social", "security", "number"), ("national", "id"),
@@ -207,10 +209,11 @@ MASKED = frozenset({"masked", "mask", "hashed", "hash", "tokenized", "tokenised"
 @lru_cache(maxsize=8192)
 def is_sensitive_name(name: str, context: str = "") -> bool:
     """``iban``, ``bankAccountNumber``, ``TaxNumber``, ``vat_id``, ``ssn``, ``cardNumber``;
-    not ``ibanLast4``, ``maskedIban``, ``taxIdType`` or ``bic`` (a BIC names a bank, not a
-    person's account, and is published). ``context`` (the names of the object holding the
-    value and of the schema it refers to) tells a ``GlAccount``'s ``accountNumber``, a
-    ledger key, from a bank account number."""
+    not ``ibanLast4``, ``maskedIban``, ``taxIdType``, ``bic``, ``routingNumber`` or
+    ``sortCode`` (these name a bank or a branch, not a person's account, and are
+    published). ``context`` (the names of the object holding the value and of the schema
+    it refers to) tells a ``GlAccount``'s ``accountNumber``, a ledger key, from a bank
+    account number."""
     ws = words(name)
     if not ws:
         return False
@@ -248,8 +251,10 @@ FINANCIAL_RECORDS = frozenset({
     "topup", "topups", "debit", "debits", "credit", "credits", "allocation",
     "allocations", "voucher", "vouchers", "withdrawal", "withdrawals", "deposit",
     "deposits"})
-# Words that say an operation reads, checks or previews rather than records, or records
-# something that is not money (an attachment, an e-mail, a saved payment method).
+# Words that say an operation reads, checks or previews rather than records, records
+# something that is not money (an attachment, an e-mail, a saved payment method), or only
+# moves a record to a final state (approve, void, cancel: a repeat is refused or does
+# nothing, so a retry cannot duplicate anything).
 NOT_RECORDING = frozenset({
     "search", "searches", "validation", "validations", "validate", "verify",
     "verification", "verifications", "preview", "previews", "simulate", "simulation",
@@ -260,10 +265,19 @@ NOT_RECORDING = frozenset({
     "quotes", "comment", "comments", "file", "files", "token", "tokens", "session",
     "sessions", "link", "links", "method", "methods", "template", "templates", "setting",
     "settings", "send", "domain", "domains", "approval", "approvals", "approve", "rejection",
-    "rejections", "reject"})
-# Action segments that record money on their own (POST /invoices/{id}/pay).
+    "rejections", "reject", "void", "voids", "cancel", "cancels", "cancellation",
+    "cancellations", "decline", "expire"})
+# Action verbs that move or record money on their own, whatever they act on
+# (POST /invoices/{id}/pay, /charges/{id}/capture, /payouts/{id}/reverse).
 RECORDING_ACTIONS = frozenset({"pay", "capture", "refund", "post", "settle", "disburse",
-                               "reverse", "return", "returns"})
+                               "reverse", "return", "returns", "payout", "withdraw",
+                               "deposit", "transfer", "remit", "debit", "credit",
+                               "charge", "collect"})
+# Action verbs that move money when they act on a financial record (confirming a payment
+# intent charges the card, releasing a payment hold pays out), but not on anything else
+# (confirming a setup intent saves a card, releasing a subscription schedule detaches it).
+MONEY_ON_RECORD_ACTIONS = frozenset({"confirm", "release", "authorize", "authorise",
+                                     "increment", "apply", "execute", "process"})
 
 
 @lru_cache(maxsize=4096)

@@ -15,11 +15,11 @@ from typing import Any, TypeVar
 
 from ledgerpact.governance.lint.index import Index, Operation, Parameter
 from ledgerpact.governance.lint.model import Loc
+from ledgerpact.governance.lint.rules._util import as_dict, as_list, is_webhook, resolve
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.refs import is_ref
 
-WEBHOOKS = "/webhooks/"
 T = TypeVar("T")
 _MEMO: dict[int, dict[str, Any]] = {}
 
@@ -35,14 +35,6 @@ def memo(index: Index, key: str, compute: Callable[[Index], T]) -> T:
     if key not in slot:
         slot[key] = compute(index)
     return slot[key]  # type: ignore[no-any-return]
-
-
-def as_dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else []
 
 
 def text(value: Any) -> str:
@@ -62,25 +54,6 @@ def quoted_list(names: Iterable[str], limit: int = 8) -> str:
     names = list(names)
     shown = ", ".join(repr(n) for n in names[:limit])
     return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
-
-
-def resolve(index: Index, value: Any, loc: Loc) -> tuple[Any, Loc]:
-    """``index.resolve`` that yields ``(None, loc)`` for a broken ``$ref`` instead of raising:
-    the index already refused what it walked, and a rule must not crash on the rest."""
-    try:
-        return index.resolve(value, loc)
-    except InputError:
-        return None, loc
-
-
-def is_webhook(index: Index, op: Operation) -> bool:
-    """Whether ``op`` sits under ``webhooks`` rather than ``paths`` (path rules skip it)."""
-    if op.path_item_loc.file == index.root and op.path_item_loc.pointer.startswith(WEBHOOKS):
-        return True
-    raw = as_dict(index.doc.get("paths")).get(op.path)
-    if raw is None:
-        return True
-    return raw is not op.path_item and not is_ref(raw)
 
 
 def path_operations(index: Index) -> Iterator[Operation]:

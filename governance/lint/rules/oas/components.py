@@ -7,11 +7,8 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS31, Violation
-from ledgerpact.governance.lint.rules.oas._shared import (
-    as_dict,
-    extra_refs,
-    security_requirements,
-)
+from ledgerpact.governance.lint.rules._util import as_dict
+from ledgerpact.governance.lint.rules.oas._shared import extra_refs, security_requirements
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.refs import parse_ref

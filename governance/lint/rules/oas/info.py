@@ -8,7 +8,8 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS31, Loc, Violation
-from ledgerpact.governance.lint.rules.oas._shared import as_dict, text
+from ledgerpact.governance.lint.rules._util import as_dict
+from ledgerpact.governance.lint.rules.oas._shared import text
 
 
 def _info(index: Index) -> tuple[dict[str, Any], Loc]:

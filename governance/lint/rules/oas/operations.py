@@ -10,13 +10,8 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS31, Loc, Violation
-from ledgerpact.governance.lint.rules.oas._shared import (
-    as_list,
-    callback_operations,
-    is_webhook,
-    quoted_list,
-    text,
-)
+from ledgerpact.governance.lint.rules._util import as_list, is_webhook
+from ledgerpact.governance.lint.rules.oas._shared import callback_operations, quoted_list, text
 
 
 @rule(
@@ -272,7 +267,7 @@ def operation_tag_defined(index: Index) -> Iterator[Violation]:
     known = set(declared)
     for op in index.operations:
         for i, tag in enumerate(as_list(op.op.get("tags"))):
-            if tag not in known:
+            if isinstance(tag, str) and tag not in known:  # structure reports a non-string
                 expected = (f"one of {quoted_list(declared)}" if declared
                             else "a top-level 'tags' entry (there is none)")
                 yield Violation(op.loc.child("tags", i),

@@ -9,12 +9,8 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Operation, Parameter
 from ledgerpact.governance.lint.model import OAS3, Loc, Violation
-from ledgerpact.governance.lint.rules.oas._shared import (
-    as_dict,
-    parent,
-    path_operations,
-    unique_by_use,
-)
+from ledgerpact.governance.lint.rules._util import as_dict
+from ledgerpact.governance.lint.rules.oas._shared import parent, path_operations, unique_by_use
 
 _TEMPLATE = re.compile(r"\{([^{}]*)\}")
 

@@ -9,12 +9,8 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, Loc, Violation
-from ledgerpact.governance.lint.rules.oas._shared import (
-    as_dict,
-    component_entries,
-    links,
-    unique_by_loc,
-)
+from ledgerpact.governance.lint.rules._util import as_dict
+from ledgerpact.governance.lint.rules.oas._shared import component_entries, links, unique_by_loc
 
 
 @rule(
@@ -43,7 +39,7 @@ paths:
     get:
       operationId: listInvoices
       responses:
-        "200": {description: One page of invoices, newest first.}
+        "200": {description: "One page of invoices, newest first."}
 """,
 )
 def response_description(index: Index) -> Iterator[Violation]:

@@ -9,7 +9,8 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS30, Loc, Violation
-from ledgerpact.governance.lint.rules.oas._shared import as_dict, memo, ref_holders, servers
+from ledgerpact.governance.lint.rules._util import as_dict
+from ledgerpact.governance.lint.rules.oas._shared import memo, ref_holders, servers
 
 
 def _canonical(value: Any) -> Any:
@@ -95,14 +96,17 @@ _CHECKS = {
 }
 
 
-def schema_types(schema: dict[str, Any]) -> list[str] | None:
-    """The JSON types a schema's ``type`` allows (with 3.0's ``nullable``), or None when it
-    does not constrain the type in a way this can check."""
+def schema_types(schema: dict[str, Any], *, nullable: bool) -> list[str] | None:
+    """The JSON types a schema's ``type`` allows, or None when it does not constrain the
+    type in a way this can check. ``nullable`` says whether ``nullable: true`` adds null:
+    it does in OpenAPI 3.0 only; 3.1 schemas are JSON Schema 2020-12, which has no
+    ``nullable`` keyword (null must be listed in ``type``)."""
     declared = schema.get("type")
     types = [declared] if isinstance(declared, str) else declared
-    if not isinstance(types, list) or not all(t in _CHECKS for t in types):
+    if not isinstance(types, list) or not all(isinstance(t, str) and t in _CHECKS
+                                              for t in types):
         return None
-    if schema.get("nullable") is True and "null" not in types:
+    if nullable and schema.get("nullable") is True and "null" not in types:
         types = [*types, "null"]
     return types
 
@@ -113,7 +117,7 @@ def schema_types(schema: dict[str, Any]) -> list[str] | None:
     family="oas",
     formats=OAS3,
     summary="Every enum value has the schema's type (spectral:oas typed-enum); 3.0's "
-            "nullable allows null.",
+            "nullable allows null, 3.1 needs null in 'type'.",
     why="""A value of the wrong type can never validate, so the enum documents a value the
     API cannot send or accept: `enum: [1, 2, "3"]` on an integer rejects "3", and `0` on a
     string field is not the string "0" clients will send.""",
@@ -137,8 +141,9 @@ components:
 """,
 )
 def typed_enum(index: Index) -> Iterator[Violation]:
+    oas30 = index.format == OAS30
     for loc, schema, enum in enum_schemas(index):
-        types = schema_types(schema)
+        types = schema_types(schema, nullable=oas30)
         if types is None:
             continue
         if types == ["string"] and all(isinstance(v, str) for v in enum):
@@ -146,9 +151,12 @@ def typed_enum(index: Index) -> Iterator[Violation]:
         for i, value in enumerate(enum):
             if not any(_CHECKS[t](value) for t in types):
                 shown = types[0] if len(types) == 1 else types
+                hint = ("; OpenAPI 3.1 has no 'nullable': list \"null\" in 'type' instead"
+                        if value is None and not oas30 and schema.get("nullable") is True
+                        else "")
                 yield Violation(loc.child("enum", i),
                                 f"enum value {value!r} is not of the schema's type {shown}; "
-                                "expected every enum value to have that type")
+                                f"expected every enum value to have that type{hint}")
 
 
 @rule(

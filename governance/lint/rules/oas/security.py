@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS30, Violation
+from ledgerpact.governance.lint.rules._util import as_dict, as_list, oauth2_scopes
 from ledgerpact.governance.lint.rules.oas._shared import (
-    as_dict,
-    as_list,
     component_entries,
     quoted_list,
     security_requirements,
 )
-
-
-def _scopes(scheme: dict[str, Any]) -> set[str]:
-    found: set[str] = set()
-    for flow in as_dict(scheme.get("flows")).values():
-        found.update(as_dict(as_dict(flow).get("scopes")))
-    return found
 
 
 @rule(
@@ -81,9 +72,9 @@ def operation_security_defined(index: Index) -> Iterator[Violation]:
             scheme = schemes[name]
             kind = scheme.get("type")
             if kind == "oauth2":
-                defined = _scopes(scheme)
+                defined = oauth2_scopes(scheme)
                 for i, scope in enumerate(as_list(scopes)):
-                    if scope not in defined:
+                    if isinstance(scope, str) and scope not in defined:
                         yield Violation(loc.child(name, i),
                                         f"scope {scope!r} required by {whose} is not defined "
                                         f"in any flow of OAuth2 scheme {name!r}; expected one "

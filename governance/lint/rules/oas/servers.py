@@ -11,13 +11,8 @@ from urllib.parse import urlsplit
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS31, Loc, Violation
-from ledgerpact.governance.lint.rules.oas._shared import (
-    as_dict,
-    as_list,
-    is_webhook,
-    quoted_list,
-    servers,
-)
+from ledgerpact.governance.lint.rules._util import as_dict, as_list, is_webhook
+from ledgerpact.governance.lint.rules.oas._shared import quoted_list, servers
 
 _VARIABLE = re.compile(r"\{([^{}]*)\}")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")

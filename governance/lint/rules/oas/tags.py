@@ -8,7 +8,8 @@ from itertools import pairwise
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, Violation
-from ledgerpact.governance.lint.rules.oas._shared import as_list, text
+from ledgerpact.governance.lint.rules._util import as_list
+from ledgerpact.governance.lint.rules.oas._shared import text
 
 
 def _tags(index: Index) -> Iterator[tuple[int, dict[str, object]]]:
