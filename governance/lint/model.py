@@ -30,7 +30,11 @@ class Severity(IntEnum):
     @classmethod
     def parse(cls, text: str | int) -> Severity:
         if isinstance(text, int):  # Spectral's numeric severities: 0 error ... 3 hint
-            return {0: cls.ERROR, 1: cls.WARN, 2: cls.INFO, 3: cls.HINT}[text]
+            numeric = {0: cls.ERROR, 1: cls.WARN, 2: cls.INFO, 3: cls.HINT}
+            if text not in numeric:
+                raise ValueError(f"unknown severity {text} (expected 0 error, 1 warn, 2 info, "
+                                 "3 hint)")
+            return numeric[text]
         names = {"error": cls.ERROR, "warn": cls.WARN, "warning": cls.WARN,
                  "info": cls.INFO, "information": cls.INFO, "hint": cls.HINT}
         try:
@@ -126,7 +130,3 @@ class LintFinding:
                 "message": self.message, "contract": self.contract,
                 **({"waivedBy": self.waived_by} if self.waived_by else {})}
 
-
-def iter_none() -> Iterator[Violation]:
-    """For rules that find nothing in a given document shape."""
-    return iter(())
