@@ -56,7 +56,12 @@ class Tool:
 
 
 def run_env() -> dict[str, str]:
-    return {**os.environ, **QUIET_ENV}
+    """The environment for every timed command. Bytecode caching is allowed (as in any real
+    install): a session that sets PYTHONDONTWRITEBYTECODE would otherwise make every
+    ledgerpact run recompile its modules, a cost no user pays."""
+    env = {**os.environ, **QUIET_ENV}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
 
 
 def npm_tools(folder: Path) -> tuple[Path, Path]:

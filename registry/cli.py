@@ -15,8 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ledgerpact.registry import history
-from ledgerpact.registry.bundle import bundle as make_bundle
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     EXIT_INPUT,
@@ -114,6 +112,8 @@ def show_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None:
     Example:
       ledgerpact registry show erp-finance
     """
+    from ledgerpact.registry import history  # Git history: only the commands that read it
+
     reg = open_registry(registry_path)
     ws = reg.workspace()
     catalog = catalog_for(ws)
@@ -148,6 +148,8 @@ def versions_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None
     Example:
       ledgerpact registry versions erp-finance --format json
     """
+    from ledgerpact.registry import history  # Git history: only the commands that read it
+
     reg = open_registry(registry_path)
     repo = reg.require_repo()
     found = history.releases(repo, contract_id)
@@ -165,6 +167,8 @@ def versions_cmd(contract_id: str, registry_path: Path | None, fmt: str) -> None
 
 def _at(reg: Registry, spec: str) -> tuple[Workspace, Entry, str | None, str]:
     """Workspace and entry for ``ID`` or ``ID@VERSION|GITREF``."""
+    from ledgerpact.registry import history  # Git history: only the commands that read it
+
     contract_id, ref = history.split_spec(spec)
     if ref is None:
         ws = reg.workspace()
@@ -197,6 +201,8 @@ def get_cmd(spec: str, registry_path: Path | None, fmt: str, out_dir: Path | Non
       ledgerpact registry get invoice@main --format json
       ledgerpact registry get erp-finance@v1.0.0 --out /tmp/erp-finance-1.0.0
     """
+    from ledgerpact.registry.bundle import bundle as make_bundle
+
     reg = open_registry(registry_path)
     ws, entry, rev, label = _at(reg, spec)
     b = make_bundle(ws, entry.document_path)
@@ -237,6 +243,8 @@ def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | N
       ledgerpact registry bundle erp-finance@1.0.0 --format json -o erp-finance.json
       ledgerpact registry bundle ./some/openapi.yaml
     """
+    from ledgerpact.registry.bundle import bundle as make_bundle
+
     batch_mode()
     if looks_like_path(spec) and "@" not in spec:
         ws, rel, prefix = file_workspace(spec)

@@ -258,6 +258,18 @@ class Document:
             return {p: self.position(p) or (1, 1) for p in wanted}
         chains: dict[str, list[str]] = {}  # pointer -> itself and its parents, deepest last
         for pointer in wanted:
+            if pointer.startswith("/") and ("~" not in pointer
+                                             or not _BAD_ESCAPE.search(pointer)):
+                # Well escaped (as every pointer the tools make is): the parents are the
+                # prefixes before each "/", with no token unescaped and escaped again.
+                chain = [""]
+                cut = pointer.find("/", 1)
+                while cut != -1:
+                    chain.append(pointer[:cut])
+                    cut = pointer.find("/", cut + 1)
+                chain.append(pointer)
+                chains[pointer] = chain
+                continue
             chain = [""]
             for token in jp.split(pointer) if pointer else []:
                 chain.append(chain[-1] + "/" + jp.escape(token))
@@ -268,6 +280,9 @@ class Document:
             return {p: self.position(p) or (1, 1) for p in wanted}
         return {pointer: next((found[p] for p in reversed(chain) if p in found), (1, 1))
                 for pointer, chain in chains.items()}
+
+
+_BAD_ESCAPE = re.compile(r"~(?![01])")  # a "~" that RFC 6901 does not allow
 
 
 def is_json_path(path: str) -> bool:

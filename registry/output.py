@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -81,6 +79,8 @@ def _cannot_write(path: Path, exc: OSError) -> InputError:
 
 def write_atomic(path: Path, text: str) -> None:
     """Write all or nothing: a crash or error never leaves a truncated file behind."""
+    import tempfile  # imported here: most commands print and never write a file
+
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -100,6 +100,9 @@ def write_atomic(path: Path, text: str) -> None:
 def write_tree_atomic(target: Path, files: dict[str, bytes]) -> None:
     """Write a set of files under ``target`` (which must not exist yet, or be an empty
     directory) all at once."""
+    import shutil
+    import tempfile
+
     try:
         if target.is_dir() and any(target.iterdir()):
             raise InputError("output directory exists and is not empty", file=str(target))

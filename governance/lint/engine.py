@@ -8,7 +8,6 @@ the severity in force. Rules never see files, options or output formats.
 from __future__ import annotations
 
 import gc
-import traceback
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -58,6 +57,8 @@ def run_rules(index: Index, rules: Iterable[Rule]) -> list[tuple[Rule, Loc, str]
         try:
             found.extend((rule, v.loc, v.message) for v in rule.check(index))
         except Exception as exc:
+            import traceback  # only for a rule that crashed
+
             where = traceback.extract_tb(exc.__traceback__)[-1]
             found.append((rule, index.root_loc,
                           f"internal error in rule {rule.id}: {type(exc).__name__}: {exc} "

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum
+from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledgerpact.registry.pointer import escape
@@ -71,9 +72,14 @@ class Loc(NamedTuple):
     pointer: str
 
     def child(self, *tokens: str | int) -> Loc:
+        # Called for most schemas of a large spec: tuple.__new__ directly (skipping the
+        # named tuple's Python-level __new__) and no generator for several tokens.
         if len(tokens) == 1:
-            return Loc(self.file, f"{self.pointer}/{escape(tokens[0])}")
-        return Loc(self.file, self.pointer + "".join("/" + escape(t) for t in tokens))
+            return _new_loc((self[0], f"{self[1]}/{escape(tokens[0])}"))
+        return _new_loc((self[0], "/".join([self[1], *map(escape, tokens)])))
+
+
+_new_loc = partial(tuple.__new__, Loc)
 
 
 @dataclass(frozen=True)

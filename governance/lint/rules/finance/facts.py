@@ -203,6 +203,7 @@ _CONDITIONS = frozenset({"if", "not", "contains", "propertyNames"})
 
 def _gather(index: Index) -> Facts:
     out = Facts()
+    classes = vocab.classes
     conditional: set[Loc] = set()
     for node in index.schemas:
         if node.keyword in _CONDITIONS or (
@@ -213,10 +214,18 @@ def _gather(index: Index) -> Facts:
         schema = node.schema
         props = schema.get("properties")
         if isinstance(props, dict):
+            # Hot (every property of the spec): most names are in no class, and are passed
+            # over here without a call.
             for name, sub in props.items():
                 if isinstance(name, str):
-                    _classify(index, out, node, name, sub)
-        if not ("enum" in schema or "allOf" in schema or _numeric(schema.get("type"))):
+                    found = classes(name)
+                    if any(found) or (isinstance(sub, dict)
+                                         and sub.get("x-is-money") is True):
+                        _classify(index, out, node, name, sub, found)
+        declared = schema.get("type")
+        if not ("enum" in schema or "allOf" in schema or declared == "number"
+                or declared == "integer" or (isinstance(declared, list)
+                                             and _numeric(declared))):
             continue  # neither a status list nor a number: its name does not matter
         name = definition_name(node.loc)
         if name is not None:
@@ -243,8 +252,9 @@ def _numeric(declared: Any) -> bool:
     return declared in ("number", "integer")
 
 
-def _classify(index: Index, out: Facts, owner: SchemaNode, name: str, sub: Any) -> None:
-    money, date, status, sensitive = vocab.classes(name)
+def _classify(index: Index, out: Facts, owner: SchemaNode, name: str, sub: Any,
+              found: tuple[bool, bool, bool, bool]) -> None:
+    money, date, status, sensitive = found
     money = money or (isinstance(sub, dict) and sub.get("x-is-money") is True)
     if not (money or date or status or sensitive):
         return
