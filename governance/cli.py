@@ -76,6 +76,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     from ledgerpact.governance.lint.model import LintFinding, Severity
     from ledgerpact.registry.cli_support import (
         catalog_for,
+        entry_for,
         file_workspace,
         looks_like_path,
         open_registry,
@@ -130,7 +131,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
                              for f in found]
             else:
                 assert catalog is not None
-                entry = catalog.get(target)
+                entry = entry_for(catalog, target)
                 if custom is not None:
                     options.policy = custom.policy(resolver(catalog.ws))
                 metadata = entry.meta.model_dump(mode="json")

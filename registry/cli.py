@@ -20,6 +20,7 @@ from ledgerpact.registry.cli_support import (
     EXIT_INPUT,
     batch_mode,
     catalog_for,
+    entry_for,
     file_workspace,
     format_option,
     input_errors_exit_2,
@@ -333,7 +334,7 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
                              for f in found]
             else:
                 assert catalog is not None
-                findings += validate_entry(catalog.ws, catalog.get(target),
+                findings += validate_entry(catalog.ws, entry_for(catalog, target),
                                            examples=not no_examples)
             checked.append(target)
         except InputError as exc:

@@ -11,7 +11,7 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
@@ -81,6 +81,14 @@ def open_registry(registry_path: Path | None) -> Registry:
 
 def looks_like_path(arg: str) -> bool:
     return arg.endswith((".json", ".yaml", ".yml")) and Path(arg).is_file()
+
+
+def entry_for(catalog: Catalog, target: str) -> Any:
+    """The registry entry a command-line target names; a target that is clearly a file
+    name but does not exist is reported as a missing file, not as an unknown contract."""
+    if target.endswith((".json", ".yaml", ".yml")) and target not in catalog.entries:
+        raise InputError("file not found", file=target)
+    return catalog.get(target)
 
 
 def file_workspace(arg: str) -> tuple[Workspace, str, str]:

@@ -229,3 +229,10 @@ components:
     result = run("lint", "events.yaml", "--format", "json", cwd=tmp_path)
     rules = {f["rule"] for f in json.loads(result.stdout)["findings"]}
     assert {"asyncapi-operation-operationId", "finance-money-decimal-string"} <= rules
+
+
+def test_a_missing_file_is_named_as_such(tmp_path: Path) -> None:
+    for command in (["lint"], ["registry", "validate"]):
+        result = run(*command, "nowhere/openapi.yaml", cwd=REPO)
+        assert result.returncode == 2
+        assert result.stderr.strip() == "error: nowhere/openapi.yaml: file not found"
