@@ -18,6 +18,7 @@ from typing import Any
 
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.refs import Target, follow, fragment, parse_ref
+from ledgerpact.registry.schema_keywords import SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS
 from ledgerpact.registry.workspace import Workspace
 
 # Keys whose values are data, not contract structure: never look for $refs inside them.
@@ -32,16 +33,11 @@ _NAME_MAPS = frozenset({
     "webhooks", "pathItems", "serverBindings", "channelBindings", "operationBindings",
     "messageBindings", "scopes", "availableScopes",
 })
-_SCHEMA_SLOTS = frozenset({
-    "schema", "items", "not", "additionalProperties", "payload", "contains", "propertyNames",
-    "if", "then", "else", "unevaluatedProperties", "unevaluatedItems", "additionalItems",
-    "contentSchema",
-})
-_SCHEMA_PARENTS = frozenset({
-    "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
-    "allOf", "anyOf", "oneOf", "prefixItems",
-})
-_LIST_KEYWORDS = frozenset({"allOf", "anyOf", "oneOf", "prefixItems"})
+# Keys whose value is a schema: JSON Schema's own, plus OpenAPI's and AsyncAPI's slots.
+_SCHEMA_SLOTS = frozenset({*SUBSCHEMA, "schema", "payload"})
+# Keys whose value holds schemas by name or by position.
+_SCHEMA_PARENTS = frozenset({*SUBSCHEMA_MAPS, *SUBSCHEMA_LISTS, "schemas"})
+_LIST_KEYWORDS = frozenset(SUBSCHEMA_LISTS)
 _OBJECT, _NAMES, _SCHEMA_NAMES = "object", "names", "schema-names"
 _SECTION_BY_PARENT = {
     "parameters": "parameters", "responses": "responses", "examples": "examples",

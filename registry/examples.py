@@ -21,6 +21,7 @@ from referencing.jsonschema import DRAFT202012
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import Bundle
 from ledgerpact.registry.findings import shorten
+from ledgerpact.registry.schema_keywords import SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS
 from ledgerpact.registry.schema_store import offline_registry
 
 _BUNDLE_URI = "urn:ledgerpact:bundle"
@@ -117,10 +118,7 @@ def _openapi_examples(doc: dict[str, Any]) -> Iterator[Example]:
         yield from _schema_examples(schema, f"/components/schemas/{jp.escape(name)}")
 
 
-_ONE = ("items", "not", "additionalProperties", "contains", "propertyNames", "if", "then",
-        "else", "unevaluatedProperties", "unevaluatedItems", "contentSchema")
-_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
-_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_ONE, _LIST, _MAP = SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS
 
 
 def _schema_examples(schema: Any, ptr: str) -> Iterator[Example]:

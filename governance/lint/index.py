@@ -23,16 +23,13 @@ from ledgerpact.governance.lint.model import ASYNCAPI2, ASYNCAPI3, OAS30, OAS31,
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.pointer import escape
 from ledgerpact.registry.refs import Target, follow, is_ref, parse_ref
+from ledgerpact.registry.schema_keywords import SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS
 from ledgerpact.registry.workspace import Workspace
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 # Keywords whose value is one subschema / a list of subschemas / a map of subschemas.
-_ONE = ("items", "not", "additionalProperties", "contains", "propertyNames", "if", "then",
-        "else", "unevaluatedProperties", "unevaluatedItems", "additionalItems",
-        "contentSchema")
-_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
-_MAP = ("properties", "patternProperties", "$defs", "definitions", "dependentSchemas")
+_ONE, _LIST, _MAP = SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS
 # Where a keyword comes in the order children are pushed: _ONE, then _LIST, then _MAP.
 _RANK = {key: rank for rank, key in enumerate((*_ONE, *_LIST, *_MAP))}
 # Loc(file, pointer) without the named tuple's Python-level __new__ (the index makes tens of
