@@ -397,10 +397,16 @@ def _attach_groups() -> None:
     """Other areas contribute their command groups to the one front door."""
     from ledgerpact.adapters.cli import ubl
     from ledgerpact.governance.cli import lint_cmd, rules_cmd
+    from ledgerpact.governance.diff.cli import diff_cmd
+    from ledgerpact.governance.diff.version_cli import changelog_cmd, compat_cmd, version_group
 
     main.add_command(ubl)
     main.add_command(lint_cmd)
     main.add_command(rules_cmd)
+    main.add_command(diff_cmd)
+    main.add_command(version_group)
+    main.add_command(changelog_cmd)
+    main.add_command(compat_cmd)
 
 
 _attach_groups()

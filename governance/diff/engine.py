@@ -1,0 +1,206 @@
+"""The diff engine: runs the rules on each pair the walkers hand it, and collects changes.
+
+Two ideas keep it fast and its output short, where oasdiff and Optic are slow or repetitive:
+
+- a schema comparison is a *unit* keyed by (base place, revision place, direction). A unit is
+  compared once; a second ``$ref`` to the same pair of places only adds a graph edge. That is
+  also what makes ``$ref`` cycles terminate.
+- a change belongs to the unit it was found in; the operations it affects are found at the end
+  by walking the unit graph upwards to the operations that use it. So a change to a shared
+  enum is one change listing every operation, not one change per operation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from ledgerpact.governance.diff.catalog import rules_for
+from ledgerpact.governance.diff.model import Change, DiffRule, Direction, Hit, Place
+from ledgerpact.governance.diff.pairs import Pair
+from ledgerpact.governance.lint.index import detect_format
+from ledgerpact.governance.lint.model import Loc
+from ledgerpact.registry.refs import follow, is_ref, parse_ref
+from ledgerpact.registry.workspace import Workspace
+
+BASE, REV = 0, 1
+
+
+@dataclass
+class DocSide:
+    """One side of a diff: a document in a workspace (a folder, or the registry at a ref)."""
+
+    ws: Workspace
+    root: str  # the document's path inside the workspace
+    label: str  # how messages name this side: a file, or ``erp-finance@1.2.0``
+    prefix: str = ""  # shown before workspace paths (a file given outside any registry)
+    contract: str = ""  # registry id, when the side is a registry contract
+    kind: str = ""  # registry kind (openapi, asyncapi, json-schema), when known
+
+    @property
+    def data(self) -> Any:
+        return self.ws.document(self.root).data
+
+    @property
+    def format(self) -> str:
+        """oas3.0, oas3.1, asyncapi2, asyncapi3 or json-schema."""
+        if self.kind == "json-schema":
+            return "json-schema"
+        found = detect_format(self.data)
+        if found is None:
+            return "json-schema"
+        return found
+
+    def display(self, file: str) -> str:
+        return f"{self.prefix}/{file}" if self.prefix else file
+
+
+@dataclass(eq=False, slots=True)
+class Unit:
+    """One schema comparison; ``labels`` are the operations/channels using it directly."""
+
+    key: tuple[Loc | None, Loc | None, Direction]
+    labels: set[str] = field(default_factory=set)
+    parents: list[Unit] = field(default_factory=list)
+
+
+@dataclass(eq=False, slots=True)
+class _Pending:
+    rule: DiffRule
+    direction: Direction
+    message: str
+    base: tuple[str, str] | None
+    rev: tuple[str, str] | None
+    affects: set[str] = field(default_factory=set)
+    units: list[Unit] = field(default_factory=list)
+
+
+@dataclass
+class DiffOptions:
+    today: dt.date = field(default_factory=dt.date.today)  # decides "after the sunset date"
+
+
+class Engine:
+    def __init__(self, base: DocSide, rev: DocSide, options: DiffOptions | None = None) -> None:
+        self.sides = (base, rev)
+        self.options = options or DiffOptions()
+        self.units: dict[tuple[Loc | None, Loc | None, Direction], Unit] = {}
+        self._pending: dict[tuple[Any, ...], _Pending] = {}
+        self._targets: list[dict[tuple[str, str], tuple[Any, Loc]]] = [{}, {}]
+
+    # -- references --------------------------------------------------------------------------
+
+    def resolve(self, side: int, node: Any, loc: Loc) -> tuple[Any, Loc]:
+        """``node`` itself, or what its ``$ref`` chain ends at, and where that is. Unsafe or
+        broken references are bad input (InputError), as everywhere in the registry."""
+        if not is_ref(node):
+            return node, loc
+        ref = node["$ref"]
+        cache = self._targets[side]
+        found = cache.get((loc.file, ref))
+        if found is None:
+            ws = self.sides[side].ws
+            at = loc.pointer + "/$ref"
+            target = parse_ref(ref, loc.file, at, ws)
+            final, value = follow(target, loc.file, at, ws)
+            found = (value, Loc(final.file, final.pointer))
+            cache[(loc.file, ref)] = found
+        return found
+
+    # -- schema units ------------------------------------------------------------------------
+
+    def unit(self, key: tuple[Loc | None, Loc | None, Direction],
+             parent: Unit | None, label: str | None = None) -> tuple[Unit, bool]:
+        """The unit for ``key`` and whether it is new (and so still to be compared)."""
+        unit = self.units.get(key)
+        fresh = unit is None
+        if unit is None:
+            unit = self.units[key] = Unit(key)
+        if parent is not None and parent is not unit:
+            unit.parents.append(parent)
+        if label is not None:
+            unit.labels.add(label)
+        return unit, fresh
+
+    # -- rules -------------------------------------------------------------------------------
+
+    def run(self, pair: Pair) -> None:
+        for rule in rules_for(pair.kind):
+            for hit in rule.check(pair):
+                self.record(rule, pair, hit)
+
+    def record(self, rule: DiffRule, pair: Pair, hit: Hit) -> None:
+        base = None if hit.no_base or (pair.base_loc is None and hit.base_at is None) else (
+            hit.base_at or tuple(pair.base_loc))  # type: ignore[arg-type]
+        rev = None if hit.no_rev or (pair.rev_loc is None and hit.rev_at is None) else (
+            hit.rev_at or tuple(pair.rev_loc))  # type: ignore[arg-type]
+        key = (rule.id, pair.direction, base, rev, hit.message)
+        pending = self._pending.get(key)
+        if pending is None:
+            pending = self._pending[key] = _Pending(rule, pair.direction, hit.message,
+                                                    base, rev)  # type: ignore[arg-type]
+        pending.affects.update(pair.affects)
+        if pair.unit is not None and pair.unit not in pending.units:
+            pending.units.append(pair.unit)
+
+    # -- results -----------------------------------------------------------------------------
+
+    def finish(self) -> list[Change]:
+        """The changes, each once, located on both sides, with what they affect."""
+        reach: dict[int, set[str]] = {}
+        wanted: list[set[tuple[str, str]]] = [set(), set()]
+        for p in self._pending.values():
+            for unit in p.units:
+                p.affects |= self._labels_above(unit, reach)
+            if p.base:
+                wanted[BASE].add(p.base)
+            if p.rev:
+                wanted[REV].add(p.rev)
+        places = [self._places(side, wanted[side]) for side in (BASE, REV)]
+        changes = []
+        for p in self._pending.values():
+            level = p.rule.level(p.direction)
+            changes.append(Change(
+                rule=p.rule.id, level=level, direction=p.direction, message=p.message,
+                base=places[BASE][p.base] if p.base else None,
+                revision=places[REV][p.rev] if p.rev else None,
+                affects=sorted(p.affects), bump=p.rule.bump(level),
+                contract=self.sides[REV].contract or self.sides[BASE].contract))
+        changes.sort(key=_order)
+        return changes
+
+    def _labels_above(self, unit: Unit, memo: dict[int, set[str]]) -> set[str]:
+        cached = memo.get(id(unit))
+        if cached is not None:
+            return cached
+        labels: set[str] = set()
+        seen = {id(unit)}
+        stack = [unit]
+        while stack:  # iterative: schema graphs can be deep and cyclic
+            u = stack.pop()
+            labels |= u.labels
+            for parent in u.parents:
+                if id(parent) not in seen:
+                    seen.add(id(parent))
+                    stack.append(parent)
+        memo[id(unit)] = labels
+        return labels
+
+    def _places(self, side: int, wanted: set[tuple[str, str]]) -> dict[tuple[str, str], Place]:
+        doc_side = self.sides[side]
+        by_file: dict[str, list[str]] = {}
+        for file, pointer in wanted:
+            by_file.setdefault(file, []).append(pointer)
+        out: dict[tuple[str, str], Place] = {}
+        for file, pointers in by_file.items():
+            positions = doc_side.ws.document(file).positions(pointers)
+            for pointer in pointers:
+                line, column = positions.get(pointer) or (1, 1)
+                out[(file, pointer)] = Place(doc_side.display(file), pointer, line, column)
+        return out
+
+
+def _order(change: Change) -> tuple[Any, ...]:
+    place = change.place
+    return (-change.level, place.file, place.line, place.pointer, change.rule, change.message)

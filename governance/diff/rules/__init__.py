@@ -1,0 +1,1 @@
+"""Diff rules, one module per family; each module registers its rules on import."""

@@ -1,0 +1,2 @@
+"""Path and operation rules: added, removed (with or without deprecation and sunset),
+deprecated."""

@@ -1,0 +1,52 @@
+"""Reading one side of a diff from what the user typed: a file, ``ID``, or ``ID@REF``.
+
+Each side gets its own workspace, so a multi-file contract is read with every ``$ref``d file
+at that side's own revision (the registry as committed at REF, or the working tree).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ledgerpact.governance.diff.engine import DocSide
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.repository import Registry
+
+
+def is_file_spec(spec: str) -> bool:
+    return spec.endswith((".json", ".yaml", ".yml")) or "/" in spec or Path(spec).is_file()
+
+
+def side_from_file(spec: str) -> DocSide:
+    from ledgerpact.registry.cli_support import file_workspace
+
+    if not Path(spec).is_file():
+        raise InputError("file not found", file=spec)
+    ws, rel, prefix = file_workspace(spec)
+    return DocSide(ws, rel, spec, prefix=prefix)
+
+
+def side_from_registry(reg: Registry, spec: str) -> DocSide:
+    """``ID`` (the working tree) or ``ID@REF`` (a release, tag, branch or commit)."""
+    from ledgerpact.registry.catalog import Catalog
+    from ledgerpact.registry.history import revision_for, split_spec
+
+    contract_id, ref = split_spec(spec)
+    if ref is None:
+        ws = reg.workspace()
+        label = f"{contract_id} (working tree)"
+    else:
+        rev, shown = revision_for(reg.require_repo(), contract_id, ref)
+        ws = reg.workspace(rev, f"{contract_id}@{shown}")
+        label = f"{contract_id}@{shown}"
+    entry = Catalog(ws).get(contract_id)
+    return DocSide(ws, entry.document_path, label, contract=contract_id,
+                   kind=entry.meta.kind.value)
+
+
+def side(reg: Registry | None, spec: str) -> DocSide:
+    if is_file_spec(spec) and "@" not in spec:
+        return side_from_file(spec)
+    if reg is None:
+        reg = Registry.open(None)
+    return side_from_registry(reg, spec)
