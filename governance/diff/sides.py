@@ -37,6 +37,7 @@ def side_from_registry(reg: Registry, spec: str) -> DocSide:
         label = f"{contract_id} (working tree)"
     else:
         rev, shown = revision_for(reg.require_repo(), contract_id, ref)
+        shown = shown.removeprefix(f"{contract_id}/v")  # a release: its version says it
         ws = reg.workspace(rev, f"{contract_id}@{shown}")
         label = f"{contract_id}@{shown}"
     entry = Catalog(ws).get(contract_id)

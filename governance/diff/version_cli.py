@@ -1,20 +1,301 @@
-"""``ledgerpact version check``, ``changelog`` and ``compat``: (being written)."""
+"""``ledgerpact version check``, ``ledgerpact changelog`` and ``ledgerpact compat``.
+
+The edge where versioning meets Git: these commands pick the sides (a release, a ref, the
+working tree), diff them with the contract's compatibility mode, and hand the changes to the
+pure verdicts in versioning.py, changelog.py and compat.py.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
 import click
+
+from ledgerpact.registry.cli_support import (
+    EXIT_FINDINGS,
+    batch_mode,
+    format_option,
+    input_errors_exit_2,
+    open_registry,
+    registry_option,
+)
+from ledgerpact.registry.errors import InputError
+
+if TYPE_CHECKING:
+    from ledgerpact.governance.diff.engine import DocSide
+    from ledgerpact.governance.diff.model import Change
+    from ledgerpact.registry.metadata import Compatibility
+    from ledgerpact.registry.repository import Registry
+
+
+def _version_of(side: DocSide) -> Any:
+    """The side's semantic version: info.version, or contract.yaml's for a JSON Schema."""
+    from ledgerpact.registry.semver import Version
+
+    if side.contract:
+        from ledgerpact.registry.catalog import Catalog
+
+        entry = Catalog(side.ws).get(side.contract)
+        text, where = entry.version(side.ws), (
+            (entry.metadata_path, "/version") if side.kind == "json-schema"
+            else (entry.document_path, "/info/version"))
+    else:
+        data = side.data
+        info = data.get("info") if isinstance(data, dict) else None
+        text = info.get("version") if isinstance(info, dict) else None
+        where = (side.root, "/info/version")
+        if not isinstance(text, str):
+            raise InputError("no info.version string to check (a JSON Schema file has no "
+                             "version: check it as a registry contract)",
+                             file=side.display(side.root), pointer="/info/version")
+    try:
+        return Version.parse(text)
+    except ValueError as exc:
+        raise side.ws.error(str(exc), *where) from None
+
+
+def _mode(side: DocSide) -> Compatibility | None:
+    if not side.contract:
+        return None
+    from ledgerpact.registry.catalog import Catalog
+
+    return Catalog(side.ws).get(side.contract).meta.compatibility
+
+
+def _latest_release(reg: Registry, contract_id: str) -> str:
+    from ledgerpact.registry.history import releases
+
+    found = releases(reg.require_repo(), contract_id)
+    if not found:
+        raise InputError(f"{contract_id} has no releases yet: give --base REF (a tag, branch "
+                         "or commit) to compare with", file=contract_id)
+    return found[-1].tag
+
+
+def _sides(reg: Registry | None, specs: tuple[str, ...], base_ref: str | None,
+           registry_path: Path | None) -> tuple[DocSide, DocSide]:
+    from ledgerpact.governance.diff.sides import side
+
+    if len(specs) == 2:
+        if base_ref is not None:
+            raise click.UsageError("give either BASE REVISION or ID --base REF, not both")
+        return side(reg, specs[0]), side(reg, specs[1])
+    if len(specs) != 1:
+        raise click.UsageError("expected ID (with --base REF) or BASE REVISION")
+    contract_id = specs[0]
+    if "@" in contract_id:
+        raise click.UsageError("give the contract id alone; the base goes in --base REF")
+    reg = reg or open_registry(registry_path)
+    base = base_ref if base_ref is not None else _latest_release(reg, contract_id)
+    return side(reg, f"{contract_id}@{base}"), side(reg, contract_id)
 
 
 @click.group("version")
 def version_group() -> None:
-    """Semantic versioning from detected changes (being written)."""
+    """Semantic versions checked against the detected changes: breaking -> major, additive ->
+    minor, any other change -> patch.
+
+    \b
+    Example:
+      ledgerpact version check erp-finance --base main
+    """
+
+
+@version_group.command("check")
+@click.argument("specs", nargs=-1, metavar="ID | BASE REVISION")
+@click.option("--base", "base_ref", metavar="REF",
+              help="Compare with the contract at this release, tag, branch or commit "
+                   "(default: its latest release).")
+@registry_option
+@format_option("text", "json", "markdown")
+@input_errors_exit_2
+def version_check_cmd(specs: tuple[str, ...], base_ref: str | None,
+                      registry_path: Path | None, fmt: str) -> None:
+    """Fail (exit 1) when the version was not bumped as much as the changes require.
+
+    ID compares the working tree with --base REF (default: the latest release); BASE
+    REVISION compares two files or ID@REF specs. The version is info.version (contract.yaml's
+    version for a JSON Schema contract).
+
+    \b
+    Example:
+      ledgerpact version check erp-finance --base main
+      ledgerpact version check money                       # against its latest release
+      ledgerpact version check old/openapi.yaml new/openapi.yaml --format json
+    """
+    from ledgerpact.governance.diff.compat import compare
+    from ledgerpact.governance.diff.versioning import check_version
+    from ledgerpact.registry.output import to_json
+
+    batch_mode()
+    reg = open_registry(registry_path) if len(specs) == 1 else None
+    base, rev = _sides(reg, specs, base_ref, registry_path)
+    base_version, rev_version = _version_of(base), _version_of(rev)
+    changes = compare(base, rev, _mode(rev))
+    verdict = check_version(base_version, rev_version, changes)
+    if fmt == "json":
+        click.echo(to_json({"base": base.label, "revision": rev.label, **verdict.as_dict(),
+                            "changes": [c.as_dict() for c in changes]}), nl=False)
+    elif fmt == "markdown":
+        mark = "passed" if verdict.ok else "FAILED"
+        click.echo(f"### Version check {mark}: {base.label} -> {rev.label}\n\n"
+                   f"{verdict.message}\n")
+    else:
+        mark = "ok" if verdict.ok else "error"
+        click.echo(f"{mark}: {rev.label}: {verdict.message}")
+    if not verdict.ok:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+def _split_range(text: str | None) -> tuple[str | None, str | None]:
+    if text is None:
+        return None, None
+    if ".." not in text:
+        raise click.UsageError(f"expected FROM..TO (e.g. 1.0.0..2.0.0, or 1.0.0.. for the "
+                               f"working tree), got {text!r}")
+    start, _, end = text.partition("..")
+    return start or None, end or None
 
 
 @click.command("changelog")
-def changelog_cmd() -> None:
-    """Keep-a-Changelog sections from detected changes (being written)."""
+@click.argument("contract_id", metavar="ID")
+@click.argument("span", required=False, metavar="[FROM..TO]")
+@registry_option
+@format_option("markdown", "json", default="markdown")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the section to this file instead of standard output.")
+@input_errors_exit_2
+def changelog_cmd(contract_id: str, span: str | None, registry_path: Path | None, fmt: str,
+                  output: Path | None) -> None:
+    """A Keep-a-Changelog section written from the detected changes between two versions.
+
+    FROM and TO are releases (1.2.0), tags, branches or commits; FROM defaults to the latest
+    release and TO to the working tree.
+
+    \b
+    Example:
+      ledgerpact changelog erp-finance                  # latest release..working tree
+      ledgerpact changelog money 1.0.0..1.1.0 -o CHANGES.md
+    """
+    from ledgerpact.governance.diff.changelog import section
+    from ledgerpact.governance.diff.compat import compare
+    from ledgerpact.governance.diff.sides import side
+    from ledgerpact.registry.output import to_json, write_atomic
+
+    batch_mode()
+    reg = open_registry(registry_path)
+    start, end = _split_range(span)
+    start = start or _latest_release(reg, contract_id)
+    base = side(reg, f"{contract_id}@{start}")
+    rev = side(reg, f"{contract_id}@{end}" if end else contract_id)
+    changes = compare(base, rev, _mode(rev))
+    version = str(_version_of(rev))
+    date = _date_of(rev) if end else dt.date.today().isoformat()
+    if fmt == "json":
+        text = to_json({"contract": contract_id, "from": base.label, "to": rev.label,
+                        "version": version, "date": date,
+                        "changes": [c.as_dict() for c in changes]})
+    else:
+        text = section(version, date, changes,
+                       title=f"Changes to `{contract_id}` since {base.label}.")
+    if output is not None:
+        write_atomic(output, text)
+        click.echo(f"wrote the {version} section ({len(changes)} changes) to {output}")
+    else:
+        click.echo(text, nl=not text.endswith("\n"))
+
+
+def _date_of(side: DocSide) -> str | None:
+    commit = getattr(side.ws.source, "commit", None)
+    if commit is None:
+        return None
+    return dt.datetime.fromtimestamp(commit.committed_date, tz=dt.UTC).date().isoformat()
 
 
 @click.command("compat")
-def compat_cmd() -> None:
-    """Compatibility modes (being written)."""
+@click.argument("contract_ids", nargs=-1, metavar="[ID]...")
+@registry_option
+@format_option("text", "json", "markdown")
+@input_errors_exit_2
+def compat_cmd(contract_ids: tuple[str, ...], registry_path: Path | None, fmt: str) -> None:
+    """Check the working tree against released versions under each contract's compatibility
+    mode (contract.yaml): BACKWARD, FORWARD, FULL, their _TRANSITIVE forms (every release, not
+    only the latest) and NONE. Exit 1 when any contract is incompatible.
+
+    \b
+    Example:
+      ledgerpact compat                 # every contract with releases
+      ledgerpact compat money invoice --format json
+    """
+    from ledgerpact.governance.diff.compat import CompatReport, compare, is_transitive
+    from ledgerpact.governance.diff.sides import side
+    from ledgerpact.registry.catalog import Catalog
+    from ledgerpact.registry.history import releases
+    from ledgerpact.registry.output import to_json
+
+    batch_mode()
+    reg = open_registry(registry_path)
+    repo = reg.require_repo()
+    catalog = Catalog(reg.workspace())
+    ids = list(contract_ids) or [e.id for e in catalog]
+    results: list[dict[str, Any]] = []
+    failed = False
+    for contract_id in ids:
+        entry = catalog.get(contract_id)
+        mode = entry.meta.compatibility
+        known = releases(repo, contract_id)
+        targets = known if is_transitive(mode) else known[-1:]
+        rev = side(reg, contract_id)
+        reports = []
+        for release in targets:
+            base = side(reg, f"{contract_id}@{release.version}")
+            reports.append(CompatReport(release.tag, str(release.version),
+                                        compare(base, rev, mode)))
+        failed = failed or any(not r.compatible for r in reports)
+        results.append({"id": contract_id, "mode": mode.value, "reports": reports})
+    if fmt == "json":
+        click.echo(to_json([_compat_json(r) for r in results]), nl=False)
+    else:
+        click.echo(_compat_text(results, markdown=fmt == "markdown"), nl=False)
+    if failed:
+        raise SystemExit(EXIT_FINDINGS)
+
+
+def _compat_json(result: dict[str, Any]) -> dict[str, Any]:
+    return {"id": result["id"], "mode": result["mode"],
+            "compatible": all(r.compatible for r in result["reports"]),
+            "checked": [{"against": r.against, "version": r.version,
+                         "compatible": r.compatible,
+                         "changes": [c.as_dict() for c in r.changes]}
+                        for r in result["reports"]]}
+
+
+def _compat_text(results: list[dict[str, Any]], *, markdown: bool) -> str:
+    lines = (["| contract | mode | checked against | verdict |", "|---|---|---|---|"]
+             if markdown else [])
+    for result in results:
+        reports = result["reports"]
+        if not reports:
+            verdict, against = "no releases yet", "-"
+        else:
+            bad = [r for r in reports if not r.compatible]
+            against = ", ".join(r.version for r in reports)
+            verdict = ("compatible" if not bad else "INCOMPATIBLE with " +
+                       ", ".join(f"{r.version} ({_breaking(r.changes)})" for r in bad))
+        if markdown:
+            lines.append(f"| {result['id']} | {result['mode']} | {against} | {verdict} |")
+        else:
+            lines.append(f"{result['id']}: {result['mode']} against {against}: {verdict}")
+            for r in reports:
+                for c in r.changes:
+                    if c.level.label == "breaking":
+                        lines.append(f"  {r.version}: {c.place.file}:{c.place.line} "
+                                     f"{c.rule} [{c.direction.value}] {c.message}")
+    return "\n".join(lines) + "\n"
+
+
+def _breaking(changes: list[Change]) -> str:
+    n = sum(1 for c in changes if c.level.label == "breaking")
+    return f"{n} breaking change{'s' if n != 1 else ''}"
