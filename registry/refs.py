@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
@@ -71,9 +72,11 @@ def is_ref(node: Any) -> bool:
 
 
 def follow(target: Target, from_file: str, at: str, ws: Workspace,
-           files: set[str] | None = None) -> tuple[Target, Any]:
+           files: set[str] | None = None,
+           stop: Callable[[Target, Any], bool] | None = None) -> tuple[Target, Any]:
     """The value ``target`` names, following ``$ref`` chains; loops and dead ends refused.
-    Every file read on the way is added to ``files``."""
+    Every file read on the way is added to ``files``. ``stop`` ends the chain early at a
+    ``$ref`` that is more than a reference (2020-12 siblings that apply with it)."""
     chain: list[Target] = []
     site_file, site_at = from_file, at
     current = target
@@ -99,7 +102,7 @@ def follow(target: Target, from_file: str, at: str, ws: Workspace,
                 site_file, site_at) from None
         except ValueError as exc:
             raise ws.error(f"$ref target {current}: {exc}", site_file, site_at) from None
-        if not is_ref(value):
+        if not is_ref(value) or (stop is not None and stop(current, value)):
             return current, value
         site_file, site_at = current.file, current.pointer + "/$ref"
         current = parse_ref(value["$ref"], site_file, site_at, ws)

@@ -224,3 +224,19 @@ def test_changelog_bad_range_is_a_usage_error(tmp_path: Path) -> None:
     _release(root, "1.0.0")
     result = run("changelog", "party", "1.0.0", cwd=root)
     assert result.returncode == 2 and "FROM..TO" in result.stderr
+
+
+def test_version_check_every_contract_since_a_ref(tmp_path: Path) -> None:
+    """What a pull request runs: every contract that existed at the base ref."""
+    root = init_repo(tmp_path / "reg")
+    _write(root, "FULL", "1.0.0", {"name": NAME, "code": NAME})
+    commit_all(root, "first")
+    git(root, "branch", "base")
+    _write(root, "FULL", "1.0.1", {"name": NAME})  # removal: a patch is not enough
+    result = run("version", "check", "--base", "base", "--format", "json", cwd=root)
+    assert result.returncode == 1, result.stderr
+    [verdict] = json.loads(result.stdout)
+    assert verdict["revision"] == "party (working tree)" and verdict["minimum"] == "2.0.0"
+    assert "error: party (working tree)" in run("version", "check", "--base", "base",
+                                                 cwd=root).stdout
+    assert run("version", "check", cwd=root).returncode == 2  # no ID and no --base

@@ -22,6 +22,7 @@ RULE_MODULES = (
     "ledgerpact.governance.diff.rules.constraints",
     "ledgerpact.governance.diff.rules.composition",
     "ledgerpact.governance.diff.rules.asyncapi",
+    "ledgerpact.governance.diff.rules.contracts",
 )
 
 _RULES: dict[str, DiffRule] = {}
@@ -88,10 +89,16 @@ def diff_rule(
     return register
 
 
+_loaded: list[bool] = []
+
+
 def _load() -> None:
-    if not _RULES:
+    # A flag, not "any rule registered": importing one rule module first (a test, a tool)
+    # must not leave the catalogue holding that module's rules only.
+    if not _loaded:
         for module in RULE_MODULES:
             importlib.import_module(module)
+        _loaded.append(True)
 
 
 def all_diff_rules() -> list[DiffRule]:

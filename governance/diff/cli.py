@@ -1,10 +1,224 @@
-"""``ledgerpact diff``: (being written)."""
+"""``ledgerpact diff``: breaking-change detection between two versions of a contract.
+
+Thin, as every command: pick the sides (two files or registry specs; or every contract that
+changed since a Git ref), check that each side is sound input, diff, render, exit 0 / 1 / 2.
+"""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import click
+
+from ledgerpact.registry.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    batch_mode,
+    input_errors_exit_2,
+    registry_option,
+)
+from ledgerpact.registry.errors import InputError
+
+if TYPE_CHECKING:
+    from ledgerpact.governance.diff.engine import DocSide
+    from ledgerpact.governance.diff.model import Change
+    from ledgerpact.governance.diff.report import Compared
+    from ledgerpact.registry.catalog import Catalog, Entry
+    from ledgerpact.registry.metadata import Compatibility
+    from ledgerpact.registry.repository import Registry
+    from ledgerpact.registry.workspace import Workspace
+
+# Kept here, not imported from the report package: this module is imported whenever the
+# ``ledgerpact`` command starts, whatever the command.
+REPORT_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
 
 
 @click.command("diff")
-def diff_cmd() -> None:
-    """Breaking-change detection (being written)."""
+@click.argument("specs", nargs=-1, metavar="BASE REVISION | --base REF [ID]...")
+@click.option("--base", "base_ref", metavar="REF",
+              help="Compare every contract (or the IDs given) that changed between this Git "
+                   "tag, branch or commit and the working tree.")
+@registry_option
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("--fail-on", type=click.Choice(["breaking", "warning"]), default="breaking",
+              show_default=True, help="Exit 1 when a change is at or above this level.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file (atomically) instead of standard output.")
+@input_errors_exit_2
+def diff_cmd(specs: tuple[str, ...], base_ref: str | None, registry_path: Path | None,
+             fmt: str, fail_on: str, output: Path | None) -> None:
+    """Breaking changes between two versions of a contract: every change with its rule,
+    level (breaking, warning, info), direction, place on both sides and the operations it
+    affects, and the semantic-version bump they require.
+
+    BASE and REVISION are each a file, a registry ID (the working tree) or ID@REF (a
+    release version, tag, branch or commit; every file the contract $refs is read at that
+    same revision). With --base REF: every contract changed since REF (its document or any
+    file it $refs), or only the IDs given. Exit 0 nothing at or above --fail-on, 1 changes
+    at or above it, 2 usage error or unreadable input.
+
+    \b
+    Example:
+      ledgerpact diff erp-finance@1.2.0 erp-finance
+      ledgerpact diff old/openapi.yaml new/openapi.yaml --format json
+      ledgerpact diff --base main --format markdown -o diff.md
+      ledgerpact diff --base v2.0.0 erp-finance tax-engine --fail-on warning
+      ledgerpact diff invoice@main invoice --format sarif -o diff.sarif
+    """
+    batch_mode()
+    from ledgerpact.governance.diff.model import Level
+    from ledgerpact.governance.diff.report import DiffReport, render
+    from ledgerpact.governance.diff.report.summary import failed
+    from ledgerpact.registry.cli_support import open_registry
+    from ledgerpact.registry.output import write_atomic
+
+    errors: list[str] = []
+    if base_ref is not None:
+        compared = _since(open_registry(registry_path), base_ref, specs, errors)
+    elif len(specs) != 2:
+        raise click.UsageError("expected BASE REVISION (two files or registry specs), or "
+                               "--base REF [ID]...")
+    else:
+        reg = open_registry(registry_path) if registry_path is not None else None
+        compared = [_two_sides(reg, specs[0], specs[1])]
+
+    report = DiffReport(compared, Level.parse(fail_on), _version())
+    if compared or not errors:  # with nothing compared, the error lines are the whole answer
+        text = render(fmt, report)
+        if output is None:
+            click.echo(text, nl=False)
+        else:
+            write_atomic(output, text)
+    for error in errors:
+        click.echo(f"error: {error}", err=True)
+    if errors:
+        sys.exit(EXIT_INPUT)
+    if failed(report):
+        sys.exit(EXIT_FINDINGS)
+
+
+def _version() -> str:
+    from importlib.metadata import version
+
+    return version("ledgerpact")
+
+
+def _diff(base: DocSide, rev: DocSide, mode: Compatibility | None) -> list[Change]:
+    from ledgerpact.governance.diff.compat import compare
+    from ledgerpact.governance.diff.sides import checked
+
+    return compare(checked(base), checked(rev), mode)
+
+
+def _two_sides(reg: Registry | None, base_spec: str, rev_spec: str) -> Compared:
+    from ledgerpact.governance.diff.report import Compared
+    from ledgerpact.governance.diff.sides import side
+
+    base, rev = side(reg, base_spec), side(reg, rev_spec)
+    from ledgerpact.governance.diff.sides import mode_of
+
+    changes = _diff(base, rev, mode_of(rev) or mode_of(base))
+    return Compared(rev.contract or rev.label, base.label, rev.label, changes)
+
+
+# -- every contract changed since a ref ------------------------------------------------------
+
+
+def _since(reg: Registry, ref: str, ids: tuple[str, ...], errors: list[str]) -> list[Compared]:
+    """A comparison for each contract (or each of ``ids``) whose files differ between ``ref``
+    and the working tree; a contract that cannot be read is an error line, and the others
+    are still compared."""
+    from ledgerpact.registry.cli_support import catalog_for
+
+    _require_commit(reg, ref)
+    base_cat = catalog_for(reg.workspace(ref, ref))
+    rev_cat = catalog_for(reg.workspace())
+    if ids:
+        for contract_id in ids:
+            if not any(contract_id in c.entries or contract_id in c.errors
+                       for c in (base_cat, rev_cat)):
+                rev_cat.get(contract_id)  # raises: no such contract (with "did you mean")
+        wanted = list(dict.fromkeys(ids))
+    else:
+        wanted = sorted({*base_cat.entries, *rev_cat.entries, *base_cat.errors,
+                         *rev_cat.errors})
+    compared = []
+    for contract_id in wanted:
+        try:
+            item = _contract_since(contract_id, ref, base_cat, rev_cat)
+        except InputError as exc:
+            errors.append(str(exc))
+            continue
+        if item is not None:
+            compared.append(item)
+    return compared
+
+
+def _require_commit(reg: Registry, ref: str) -> None:
+    import git
+
+    try:
+        reg.require_repo().commit(ref)
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise InputError(f"{ref!r} is not a Git tag, branch or commit",
+                         file="--base") from None
+
+
+def _contract_since(contract_id: str, ref: str, base_cat: Catalog,
+                    rev_cat: Catalog) -> Compared | None:
+    from ledgerpact.governance.diff.engine import DocSide
+    from ledgerpact.governance.diff.report import Compared
+
+    for catalog in (rev_cat, base_cat):
+        if contract_id in catalog.errors:
+            raise catalog.errors[contract_id]
+    old, new = base_cat.entries.get(contract_id), rev_cat.entries.get(contract_id)
+    labels = (f"{contract_id}@{ref}", f"{contract_id} (working tree)")
+    if old is None or new is None:
+        if old is None and new is None:
+            return None
+        changes = _presence(contract_id, old, new, base_cat.ws, rev_cat.ws, labels)
+        return Compared(contract_id, *labels, changes=changes)
+    if not _differs(base_cat.ws, old, rev_cat.ws, new):
+        return None
+    base = DocSide(base_cat.ws, old.document_path, labels[0], contract=contract_id,
+                   kind=old.meta.kind.value)
+    rev = DocSide(rev_cat.ws, new.document_path, labels[1], contract=contract_id,
+                  kind=new.meta.kind.value)
+    return Compared(contract_id, *labels, changes=_diff(base, rev, new.meta.compatibility))
+
+
+def _differs(base_ws: Workspace, old: Entry, rev_ws: Workspace, new: Entry) -> bool:
+    """Whether the contract's document or any file it $refs differs between the sides."""
+    from ledgerpact.registry.bundle import bundle
+
+    before = bundle(base_ws, old.document_path).files
+    after = bundle(rev_ws, new.document_path).files
+    if before != after:
+        return True
+    return any(base_ws.source.read(f) != rev_ws.source.read(f) for f in after)
+
+
+def _presence(contract_id: str, old: Entry | None, new: Entry | None, base_ws: Workspace,
+              rev_ws: Workspace, labels: tuple[str, str]) -> list[Change]:
+    """A contract on one side only: the ``contract`` rules (added, removed) run on its
+    metadata, located at its ``contract.yaml``."""
+    from ledgerpact.governance.diff.engine import DocSide, Engine
+    from ledgerpact.governance.diff.model import Direction
+    from ledgerpact.governance.diff.pairs import Pair
+    from ledgerpact.governance.lint.model import Loc
+
+    present = new or old
+    assert present is not None
+    where = present.metadata_path
+    engine = Engine(DocSide(base_ws, where, labels[0], contract=contract_id),
+                    DocSide(rev_ws, where, labels[1], contract=contract_id))
+    loc = Loc(where, "")
+    engine.run(Pair("contract", old.meta.model_dump(mode="json") if old else None,
+                    new.meta.model_dump(mode="json") if new else None,
+                    loc if old else None, loc if new else None, Direction.NONE,
+                    contract_id, engine))
+    return engine.finish()

@@ -25,6 +25,12 @@ from ledgerpact.registry.refs import follow, is_ref, parse_ref
 from ledgerpact.registry.workspace import Workspace
 
 BASE, REV = 0, 1
+# Keywords next to a ``$ref`` that change nothing a validator accepts.
+_ANNOTATIONS = frozenset({"$ref", "description", "summary", "title", "examples", "example",
+                          "$comment"})
+_SIBLING_DIALECTS = ("2019-09", "2020-12")
+# Rule families bound to one kind of document; "schema" rules run wherever schemas are.
+_DOCUMENT_FAMILIES = frozenset({"openapi", "asyncapi"})
 
 
 @dataclass
@@ -88,6 +94,8 @@ class Engine:
         self.units: dict[tuple[Loc | None, Loc | None, Direction], Unit] = {}
         self._pending: dict[tuple[Any, ...], _Pending] = {}
         self._targets: list[dict[tuple[str, str], tuple[Any, Loc]]] = [{}, {}]
+        self._dialects: list[dict[str, bool]] = [{}, {}]
+        self._family_of_docs: str | None = None
 
     # -- references --------------------------------------------------------------------------
 
@@ -103,10 +111,40 @@ class Engine:
             ws = self.sides[side].ws
             at = loc.pointer + "/$ref"
             target = parse_ref(ref, loc.file, at, ws)
-            final, value = follow(target, loc.file, at, ws)
+            final, value = follow(
+                target, loc.file, at, ws,
+                stop=lambda t, v: self.keeps_siblings(side, v, Loc(t.file, t.pointer)))
             found = (value, Loc(final.file, final.pointer))
             cache[(loc.file, ref)] = found
         return found
+
+    def keeps_siblings(self, side: int, node: Any, loc: Loc) -> bool:
+        """True for a ``$ref`` whose sibling keywords apply as well (JSON Schema 2019-09 and
+        later, so OpenAPI 3.1 and the registry's 2020-12 schemas): it is an ``allOf`` of
+        the target and the siblings. Draft-07 dialects (OpenAPI 3.0, AsyncAPI's default)
+        ignore siblings, so there the node is the target alone."""
+        if not is_ref(node) or all(key in _ANNOTATIONS for key in node):
+            return False
+        known = self._dialects[side].get(loc.file)
+        if known is None:
+            doc_side = self.sides[side]
+            data = doc_side.ws.document(loc.file).data
+            declared = data.get("$schema") if isinstance(data, dict) else None
+            if isinstance(declared, str):
+                known = any(d in declared for d in _SIBLING_DIALECTS)
+            elif loc.file == doc_side.root:
+                known = doc_side.format in ("oas3.1", "json-schema")
+            else:  # a schema file without $schema: the dialect of the document using it
+                known = doc_side.format in ("oas3.1", "json-schema")
+            self._dialects[side][loc.file] = known
+        return known
+
+    def target(self, side: int, node: Any, loc: Loc) -> tuple[Any, Loc]:
+        """Like ``resolve``, but a ``$ref`` with applying siblings stays where it is: its
+        target is folded in as an ``allOf`` member when the schema is compared."""
+        if self.keeps_siblings(side, node, loc):
+            return node, loc
+        return self.resolve(side, node, loc)
 
     # -- schema units ------------------------------------------------------------------------
 
@@ -125,8 +163,21 @@ class Engine:
 
     # -- rules -------------------------------------------------------------------------------
 
+    @property
+    def _family(self) -> str:
+        """openapi, asyncapi or schema: which document-bound rule families may run. Read on
+        first use: a contract present on one side only has no document on the other."""
+        if self._family_of_docs is None:
+            fmt = self.sides[REV].format
+            self._family_of_docs = ("openapi" if fmt.startswith("oas") else
+                                    "asyncapi" if fmt.startswith("asyncapi") else "schema")
+        return self._family_of_docs
+
     def run(self, pair: Pair) -> None:
+        family = self._family if pair.kind != "contract" else ""
         for rule in rules_for(pair.kind):
+            if rule.family in _DOCUMENT_FAMILIES and rule.family != family:
+                continue  # an OpenAPI rule on an AsyncAPI pair of the same kind, or back
             for hit in rule.check(pair):
                 self.record(rule, pair, hit)
 

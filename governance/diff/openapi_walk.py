@@ -2,14 +2,16 @@
 
 Paths are paired by template with parameter names ignored (``/invoices/{id}`` and
 ``/invoices/{invoiceId}`` are one path), path parameters by position in the template, other
-parameters by (in, name), responses by status code, media types by name. Every node is
-resolved through its ``$ref`` first, so a shared parameter or response is located at the
-component (and reported once, affecting every operation that uses it).
+parameters by (in, name), responses by status code, media types and response headers by
+name, case-insensitively as HTTP does. Every node is resolved through its ``$ref`` first, so
+a shared parameter or response is located at the component (and reported once, affecting
+every operation that uses it).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ledgerpact.governance.diff.engine import BASE, REV, Engine
@@ -31,20 +33,39 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _pair_maps(engine: Engine, base: Any, base_loc: Loc, rev: Any,
-               rev_loc: Loc) -> list[tuple[str, Any, Loc | None, Any, Loc | None]]:
+def _pair_maps(engine: Engine, base: Any, base_loc: Loc, rev: Any, rev_loc: Loc,
+               fold: Callable[[str], str] | None = None
+               ) -> list[tuple[str, Any, Loc | None, Any, Loc | None]]:
     """Entries of two maps paired by key, each resolved through ``$ref``s: (key, base value,
-    its place, revision value, its place); a missing side is (None, None)."""
+    its place, revision value, its place); a missing side is (None, None). With ``fold``,
+    keys pair by ``fold(key)`` (HTTP header names and media types are case-insensitive) and
+    the key given is the revision's spelling, else the base's."""
     bmap, rmap = _dict(base), _dict(rev)
+    bkeys: dict[str, str] = {}
+    rkeys: dict[str, str] = {}
+    for keys, entries in ((bkeys, bmap), (rkeys, rmap)):
+        for key in entries:
+            keys.setdefault(fold(key) if fold else key, key)
     out = []
-    for key in [*bmap, *(k for k in rmap if k not in bmap)]:
+    for folded in [*bkeys, *(k for k in rkeys if k not in bkeys)]:
         b = bl = r = rl = None
-        if key in bmap:
-            b, bl = engine.resolve(BASE, bmap[key], base_loc.child(key))
-        if key in rmap:
-            r, rl = engine.resolve(REV, rmap[key], rev_loc.child(key))
-        out.append((key, b, bl, r, rl))
+        bkey, rkey = bkeys.get(folded), rkeys.get(folded)
+        if bkey is not None:
+            b, bl = engine.resolve(BASE, bmap[bkey], base_loc.child(bkey))
+        if rkey is not None:
+            r, rl = engine.resolve(REV, rmap[rkey], rev_loc.child(rkey))
+        out.append((rkey if rkey is not None else bkey, b, bl, r, rl))  # type: ignore[arg-type]
     return out
+
+
+def _media_key(media: str) -> str:
+    """``Application/JSON; charset=UTF-8`` and ``application/json;charset=utf-8`` are one
+    media type (RFC 9110: type, subtype and parameter names are case-insensitive)."""
+    return ";".join(part.strip() for part in str(media).lower().split(";"))
+
+
+def _header_key(name: str) -> str:
+    return str(name).lower()
 
 
 def walk_openapi(engine: Engine) -> None:
@@ -58,7 +79,7 @@ def walk_openapi(engine: Engine) -> None:
             _dict(rdoc.get("components")).get("securitySchemes"),
             rroot.child("components", "securitySchemes")):
         engine.run(Pair("security-scheme", b, r, bl, rl, NONE, f"security scheme {name!r}",
-                        engine))
+                        engine, info={"name": name}))
     bpaths, rpaths = _paths(engine, BASE, bdoc, broot), _paths(engine, REV, rdoc, rroot)
     for norm in [*bpaths, *(p for p in rpaths if p not in bpaths)]:
         b_entry, r_entry = bpaths.get(norm), rpaths.get(norm)
@@ -110,9 +131,9 @@ def _parameters(engine: Engine, op: Pair, path: Pair) -> None:
                                  _template_params(path.info["template"], path.base_loc))
     rev = _effective_parameters(engine, REV, path.rev, path.rev_loc, op.rev, op.rev_loc,
                                 _template_params(path.info["template"], path.rev_loc))
-    for key in [*base, *(k for k in rev if k not in base)]:
-        b, bl = base.get(key, (None, None))
-        r, rl = rev.get(key, (None, None))
+    for bkey, rkey in _pair_parameter_keys(base, rev):
+        b, bl = base.get(bkey, (None, None)) if bkey else (None, None)
+        r, rl = rev.get(rkey, (None, None)) if rkey else (None, None)
         shown = r if r is not None else b
         where, name = shown.get("in", "?"), shown.get("name", "?")
         pair = Pair("parameter", b, r, bl, rl, REQ, f"{where} parameter {name!r}", engine,
@@ -120,6 +141,37 @@ def _parameters(engine: Engine, op: Pair, path: Pair) -> None:
         engine.run(pair)
         if pair.both:
             _parameter_schemas(engine, pair, op.subject)
+
+
+ParamKey = tuple[str, str]
+
+
+def _pair_parameter_keys(base: dict[ParamKey, Any], rev: dict[ParamKey, Any]
+                         ) -> list[tuple[ParamKey | None, ParamKey | None]]:
+    """Parameters paired by (in, name); then one that vanished from a location is paired by
+    name with a new one elsewhere (``in: query`` -> ``in: header``), so a moved parameter is
+    one change, with its schema still compared, not a removal plus an addition."""
+    new = [k for k in rev if k not in base and k[0] != "path"]
+    moved: dict[ParamKey, ParamKey] = {}
+    for key in base:
+        if key in rev or key[0] == "path":
+            continue
+        match = next((k for k in new if _same_name(key, k)), None)
+        if match is not None:
+            new.remove(match)
+            moved[key] = match
+    out: list[tuple[ParamKey | None, ParamKey | None]] = [
+        (k, k if k in rev else moved.get(k)) for k in base]
+    taken = set(moved.values())
+    out += [(None, k) for k in rev if k not in base and k not in taken]
+    return out
+
+
+def _same_name(a: ParamKey, b: ParamKey) -> bool:
+    # Header names are case-insensitive (and keyed lower-cased); other names are exact.
+    if "header" in (a[0], b[0]):
+        return a[1].lower() == b[1].lower()
+    return a[1] == b[1]
 
 
 def _template_params(template: str, path_loc: Loc) -> list[str]:
@@ -189,7 +241,8 @@ def _media_types(engine: Engine, holder: Pair, bcontent: Any, rcontent: Any,
                  direction: Direction, label: str) -> None:
     assert holder.base_loc and holder.rev_loc
     for media, b, bl, r, rl in _pair_maps(engine, bcontent, holder.base_loc.child("content"),
-                                          rcontent, holder.rev_loc.child("content")):
+                                          rcontent, holder.rev_loc.child("content"),
+                                          _media_key):
         pair = Pair("media-type", b, r, bl, rl, direction, f"{holder.subject} {media}",
                     engine, parent=holder, affects=holder.affects, info={"media": media})
         engine.run(pair)
@@ -215,7 +268,7 @@ def _responses(engine: Engine, op: Pair) -> None:
         assert bl and rl
         for name, hb, hbl, hr, hrl in _pair_maps(engine, b.get("headers"),
                                                  bl.child("headers"), r.get("headers"),
-                                                 rl.child("headers")):
+                                                 rl.child("headers"), _header_key):
             header = Pair("header", hb, hr, hbl, hrl, RESP,
                           f"{pair.subject} header {name!r}", engine, parent=pair,
                           affects=op.affects, info={"name": name})

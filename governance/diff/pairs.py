@@ -32,6 +32,10 @@ KINDS = (
     "channel",          # an AsyncAPI channel, paired by id (3.0) or address (2.x)
     "async-operation",  # an AsyncAPI operation (3.0 operation; 2.x publish/subscribe)
     "message",          # an AsyncAPI message under a channel/operation
+    "variables",        # an AsyncAPI server's or channel's variables/parameters
+    "binding",          # an AsyncAPI protocol binding (AMQP exchange, Kafka topic...)
+    "async-security",   # an AsyncAPI server's or operation's security requirements
+    "contract",         # a registry contract present on one side only (contract.yaml)
 )
 
 
@@ -52,6 +56,9 @@ class Pair:
     # For schemas: where each merged property really sits (allOf members elsewhere).
     base_props: dict[str, Loc] = field(default_factory=dict)
     rev_props: dict[str, Loc] = field(default_factory=dict)
+    # ... and the schema holding each other keyword an allOf member gave the merged view.
+    base_keys: dict[str, Loc] = field(default_factory=dict)
+    rev_keys: dict[str, Loc] = field(default_factory=dict)
 
     @property
     def added(self) -> bool:
@@ -67,15 +74,18 @@ class Pair:
 
     def base_at(self, *tokens: str | int) -> tuple[str, str]:
         assert self.base_loc is not None
-        return self._at(self.base_loc, self.base_props, tokens)
+        return self._at(self.base_loc, self.base_props, self.base_keys, tokens)
 
     def rev_at(self, *tokens: str | int) -> tuple[str, str]:
         assert self.rev_loc is not None
-        return self._at(self.rev_loc, self.rev_props, tokens)
+        return self._at(self.rev_loc, self.rev_props, self.rev_keys, tokens)
 
     @staticmethod
-    def _at(loc: Loc, props: dict[str, Loc], tokens: tuple[str | int, ...]) -> tuple[str, str]:
+    def _at(loc: Loc, props: dict[str, Loc], keys: dict[str, Loc],
+            tokens: tuple[str | int, ...]) -> tuple[str, str]:
         if len(tokens) >= 2 and tokens[0] == "properties" and str(tokens[1]) in props:
             return tuple(props[str(tokens[1])].child(*tokens[2:]) if tokens[2:]
                          else props[str(tokens[1])])  # type: ignore[return-value]
+        if tokens and tokens[0] != "properties" and str(tokens[0]) in keys:
+            loc = keys[str(tokens[0])]
         return tuple(loc.child(*tokens) if tokens else loc)  # type: ignore[return-value]

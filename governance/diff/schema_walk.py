@@ -10,6 +10,7 @@ place for messages and for "once, where it happens".
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any
 
@@ -24,6 +25,9 @@ from ledgerpact.registry.schema_keywords import SUBSCHEMA, SUBSCHEMA_LISTS, SUBS
 _ONE = tuple(k for k in SUBSCHEMA if k != "not")
 _MAPS = tuple(k for k in SUBSCHEMA_MAPS if k not in ("properties", "$defs", "definitions"))
 _VARIANTS = ("oneOf", "anyOf")
+# ``false`` here closes an object; against anything else it is reported as the object closing
+# or opening (rules/constraints.py), not compared as a ``not: {}`` subschema.
+_OPENNESS = ("additionalProperties", "unevaluatedProperties")
 _HTTP = (Direction.REQUEST, Direction.RESPONSE)
 
 Work = tuple[Any, Loc, Any, Loc, Direction, Unit, str]
@@ -33,8 +37,8 @@ def compare_schemas(engine: Engine, base: Any, base_loc: Loc, rev: Any, rev_loc:
                     direction: Direction, label: str, subject: str) -> None:
     """Compare a schema an operation or a message uses directly (its root): everything
     reached from here counts as affecting ``label``."""
-    b, bl = engine.resolve(BASE, base, base_loc)
-    r, rl = engine.resolve(REV, rev, rev_loc)
+    b, bl = engine.target(BASE, base, base_loc)
+    r, rl = engine.target(REV, rev, rev_loc)
     unit, fresh = engine.unit((bl, rl, direction), None, label)
     if fresh:
         _Walk(engine).run((b, bl, r, rl, direction, unit, subject))
@@ -43,10 +47,11 @@ def compare_schemas(engine: Engine, base: Any, base_loc: Loc, rev: Any, rev_loc:
 def schema_pair(engine: Engine, base: Any, base_loc: Loc, rev: Any, rev_loc: Loc,
                 direction: Direction, subject: str, unit: Unit | None = None) -> Pair:
     """The pair the schema rules see: both sides with ``allOf`` merged."""
-    bview, bprops = merged_view(engine, BASE, _as_dict(base), base_loc)
-    rview, rprops = merged_view(engine, REV, _as_dict(rev), rev_loc)
+    bview, bprops, bkeys = merged_places(engine, BASE, _as_dict(base), base_loc)
+    rview, rprops, rkeys = merged_places(engine, REV, _as_dict(rev), rev_loc)
     return Pair("schema", bview, rview, base_loc, rev_loc, direction, subject, engine,
-                unit=unit, base_props=bprops, rev_props=rprops)
+                unit=unit, base_props=bprops, rev_props=rprops, base_keys=bkeys,
+                rev_keys=rkeys)
 
 
 class _Walk:
@@ -64,27 +69,57 @@ class _Walk:
               subject: str) -> None:
         """Into another unit through a ``$ref`` on either side."""
         engine = self.engine
-        b2, bl2 = engine.resolve(BASE, b, bl)
-        r2, rl2 = engine.resolve(REV, r, rl)
+        b2, bl2 = engine.target(BASE, b, bl)
+        r2, rl2 = engine.target(REV, r, rl)
         child, fresh = engine.unit((bl2, rl2, direction), unit)
         if fresh:
             self.queue.append((b2, bl2, r2, rl2, direction, child, subject))
 
     def compare(self, b: Any, bl: Loc, r: Any, rl: Loc, direction: Direction, unit: Unit,
                 subject: str) -> None:
-        if is_ref(b) or is_ref(r):
+        engine = self.engine
+        if (is_ref(b) and not engine.keeps_siblings(BASE, b, bl)) \
+                or (is_ref(r) and not engine.keeps_siblings(REV, r, rl)):
             self.cross(b, bl, r, rl, direction, unit, subject)
             return
         if isinstance(b, bool) or isinstance(r, bool):
             b, r = _as_dict(b), _as_dict(r)
         if not isinstance(b, dict) or not isinstance(r, dict):
             return  # not a schema: structural validity is lint's business
-        if b == r:
+        if same_json(b, r):
             self.same(b, bl, rl, direction, unit, subject)
+            return
+        self.differ(b, bl, r, rl, direction, unit, subject)
+
+    def differ(self, b: dict[str, Any], bl: Loc, r: dict[str, Any], rl: Loc,
+               direction: Direction, unit: Unit, subject: str) -> None:
+        wrap = wrapped_variant(self.engine, b, bl, r, rl)
+        if wrap is not None:
+            self.unwrap(b, bl, r, rl, direction, unit, subject, wrap)
             return
         pair = schema_pair(self.engine, b, bl, r, rl, direction, subject, unit)
         self.engine.run(pair)
         self.descend(pair, unit)
+
+    def unwrap(self, b: dict[str, Any], bl: Loc, r: dict[str, Any], rl: Loc,
+               direction: Direction, unit: Unit, subject: str,
+               wrap: tuple[int, str, int]) -> None:
+        """One side became (or stopped being) a oneOf/anyOf with the other side as one of
+        its variants. The rules see the choice against nothing of the plain side's (so
+        its properties are not reported as removed; ``pair.info["wrapped"]`` says which
+        variant it became), and the plain side is compared with that variant."""
+        side, keyword, index = wrap
+        pair = schema_pair(self.engine, {} if side == REV else b, bl,
+                           r if side == REV else {}, rl, direction, subject, unit)
+        pair.info["wrapped"] = wrap
+        self.engine.run(pair)
+        named = f"{keyword} variant {index}"
+        if side == REV:
+            self.compare(b, bl, r[keyword][index], rl.child(keyword, index), direction, unit,
+                         named)
+        else:
+            self.compare(b[keyword][index], bl.child(keyword, index), r, rl, direction, unit,
+                         named)
 
     def descend(self, pair: Pair, unit: Unit) -> None:
         b, r, direction = pair.base, pair.rev, pair.direction
@@ -95,13 +130,18 @@ class _Walk:
                     continue
                 b_at = _loc(pair.base_at("properties", name))
                 r_at = _loc(pair.rev_at("properties", name))
+                # Hidden on either side (readOnly in a request, writeOnly in a response):
+                # the direction never saw it, or no longer does; the schema rules report
+                # that flip as an addition or a removal, so what is inside does not matter.
                 if hidden(self.engine, BASE, bp[name], b_at, direction) \
-                        and hidden(self.engine, REV, rp[name], r_at, direction):
+                        or hidden(self.engine, REV, rp[name], r_at, direction):
                     continue
                 self.compare(bp[name], b_at, rp[name], r_at, direction, unit,
                              f"property {name!r}")
         for keyword in _ONE:
             if keyword in b and keyword in r:
+                if keyword in _OPENNESS and (b[keyword] is False) != (r[keyword] is False):
+                    continue  # the object closed or opened: a constraint rule reports it
                 self.compare(b[keyword], _loc(pair.base_at(keyword)), r[keyword],
                              _loc(pair.rev_at(keyword)), direction, unit, pair.subject)
         if "not" in b and "not" in r:  # what "not" accepts is what the schema refuses
@@ -139,9 +179,16 @@ class _Walk:
             value, tokens, d = stack.pop()
             if not isinstance(value, dict):
                 continue
+            b_at, r_at = (bl.child(*tokens), rl.child(*tokens)) if tokens else (bl, rl)
             if is_ref(value):
-                self.cross(value, bl.child(*tokens) if tokens else bl, value,
-                           rl.child(*tokens) if tokens else rl, d, unit, subject)
+                # The target may have changed; siblings that apply (2020-12) are walked on.
+                self.cross({"$ref": value["$ref"]}, b_at, {"$ref": value["$ref"]}, r_at, d,
+                           unit, subject)
+                if not self.engine.keeps_siblings(BASE, value, b_at):
+                    continue
+            unseen = self.unseen(value, b_at, r_at, d)
+            if unseen is None:  # same text, but a $ref'd property was shown or hidden
+                self.differ(value, b_at, value, r_at, d, unit, subject)
                 continue
             for keyword in SUBSCHEMA:
                 if keyword in value:
@@ -157,7 +204,47 @@ class _Walk:
                 entries = value.get(keyword)
                 if isinstance(entries, dict):
                     stack.extend((item, (*tokens, keyword, key), d)
-                                 for key, item in entries.items())
+                                 for key, item in entries.items()
+                                 if keyword != "properties" or key not in unseen)
+
+    def unseen(self, node: dict[str, Any], bl: Loc, rl: Loc,
+               direction: Direction) -> set[str] | None:
+        """The properties of an identical schema that the direction sees on neither side
+        (skipped, as ``descend`` skips them), or None when one is seen on one side only: a
+        ``$ref``'d component gained or lost readOnly/writeOnly, a change the schema rules
+        must see on this schema."""
+        props = node.get("properties")
+        if direction not in _HTTP or not isinstance(props, dict):
+            return set()
+        out = set()
+        for name, sub in props.items():
+            in_base = hidden(self.engine, BASE, sub, bl.child("properties", name), direction)
+            if is_ref(sub) and in_base != hidden(self.engine, REV, sub,
+                                                 rl.child("properties", name), direction):
+                return None
+            if in_base:
+                out.add(name)
+        return out
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON values, which Python's ``==`` is not: ``true == 1`` and ``0 == false``
+    there, so ``exclusiveMinimum: true`` (3.0) would equal ``exclusiveMinimum: 1`` (3.1) and
+    ``enum: [1]`` would equal ``enum: [true]``. Python's comparison runs first (in C);
+    the strict one only confirms what it calls equal."""
+    if a != b:
+        return False
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if isinstance(x, bool) or isinstance(y, bool):
+            if type(x) is not type(y):
+                return False
+        elif isinstance(x, dict):
+            stack.extend((v, y[k]) for k, v in x.items())
+        elif isinstance(x, list):
+            stack.extend(zip(x, y, strict=True))
+    return True
 
 
 def _as_dict(schema: Any) -> Any:
@@ -179,7 +266,7 @@ def hidden(engine: Engine, side: int, schema: Any, loc: Loc | None,
     in a response): its changes do not matter in that direction."""
     if direction not in _HTTP or loc is None:
         return False
-    node, _ = engine.resolve(side, schema, loc)
+    node, _ = engine.target(side, schema, loc)
     if not isinstance(node, dict):
         return False
     if direction is Direction.REQUEST:
@@ -194,11 +281,21 @@ def merged_view(engine: Engine, side: int, schema: Any,
     Properties and ``required`` are united; any other keyword is taken from the schema
     itself, else from the first member that has it. Members are followed through ``$ref``s,
     each at most once, so a member cycle ends."""
-    if not isinstance(schema, dict) or "allOf" not in schema:
-        return schema, {}
+    merged, where, _ = merged_places(engine, side, schema, loc)
+    return merged, where
+
+
+def merged_places(engine: Engine, side: int, schema: Any,
+                  loc: Loc) -> tuple[Any, dict[str, Loc], dict[str, Loc]]:
+    """``merged_view``, plus the schema each other keyword came from when an ``allOf``
+    member gave it: a change to a keyword of a shared base schema is then located (and so
+    reported once) at that base, not at a place in each schema that merges it."""
+    if not isinstance(schema, dict) or ("allOf" not in schema and "$ref" not in schema):
+        return schema, {}, {}
     merged: dict[str, Any] = {}
     props: dict[str, Any] = {}
     where: dict[str, Loc] = {}
+    keys: dict[str, Loc] = {}
     required: list[str] = []
     seen: set[Loc] = set()
 
@@ -215,13 +312,22 @@ def merged_view(engine: Engine, side: int, schema: Any,
         for name in node.get("required") or ():
             if isinstance(name, str) and name not in required:
                 required.append(name)
+        if "required" in node and "required" not in keys and at != loc:
+            keys["required"] = at
         for keyword, value in node.items():
-            if keyword not in ("allOf", "properties", "required") and keyword not in merged:
+            if keyword not in ("allOf", "properties", "required", "$ref") \
+                    and keyword not in merged:
                 merged[keyword] = value
+                if at != loc:
+                    keys[keyword] = at
+        if isinstance(node.get("$ref"), str):  # a $ref with siblings: its target is a member
+            value, member_at = engine.resolve(side, {"$ref": node["$ref"]}, at)
+            if isinstance(value, dict):
+                fold(value, member_at)
         members = node.get("allOf")
         if isinstance(members, list):
             for i, member in enumerate(members):
-                value, member_at = engine.resolve(side, member, at.child("allOf", i))
+                value, member_at = engine.target(side, member, at.child("allOf", i))
                 if isinstance(value, dict):
                     fold(value, member_at)
 
@@ -230,7 +336,39 @@ def merged_view(engine: Engine, side: int, schema: Any,
         merged["properties"] = props
     if required:
         merged["required"] = required
-    return merged, where
+    if "required" in schema:
+        keys.pop("required", None)
+    return merged, where, keys
+
+
+_COMPONENT = re.compile(r"/(?:schemas|\$defs|definitions)/([^/]+)$")
+
+
+def wrapped_variant(engine: Engine, b: dict[str, Any], bl: Loc, r: dict[str, Any],
+                    rl: Loc) -> tuple[int, str, int] | None:
+    """(side with the choice, oneOf or anyOf, index) when one side is a oneOf/anyOf, the
+    other is not, and one variant is that other side itself: the same component, the same
+    title, or the same content. ``payment: $ref Card`` becoming ``oneOf: [$ref Card,
+    $ref Bank]`` gained a variant; it did not lose Card's properties."""
+    for side, plain, plain_at, choice, choice_at in ((REV, b, bl, r, rl), (BASE, r, rl, b, bl)):
+        keywords = [k for k in _VARIANTS if isinstance(choice.get(k), list)]
+        if len(keywords) != 1 or any(k in plain for k in _VARIANTS):
+            continue
+        keyword = keywords[0]
+        own = set()
+        found = _COMPONENT.search(plain_at.pointer)
+        if found:
+            own.add(f"ref:{found.group(1)}")
+        if isinstance(plain.get("title"), str):
+            own.add(f"title:{plain['title']}")
+        for i, variant in enumerate(choice[keyword]):
+            at = choice_at.child(keyword, i)
+            if variant_key(engine, side, variant, at) in own:
+                return side, keyword, i
+            value, _ = engine.resolve(side, variant, at)
+            if isinstance(value, dict) and same_json(value, plain):
+                return side, keyword, i
+    return None
 
 
 def variant_key(engine: Engine, side: int, variant: Any, loc: Loc) -> str | None:

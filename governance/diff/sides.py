@@ -7,10 +7,14 @@ at that side's own revision (the registry as committed at REF, or the working tr
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ledgerpact.governance.diff.engine import DocSide
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.repository import Registry
+
+if TYPE_CHECKING:
+    from ledgerpact.registry.metadata import Compatibility
 
 
 def is_file_spec(spec: str) -> bool:
@@ -51,3 +55,26 @@ def side(reg: Registry | None, spec: str) -> DocSide:
     if reg is None:
         reg = Registry.open(None)
     return side_from_registry(reg, spec)
+
+
+def mode_of(side: DocSide) -> Compatibility | None:
+    """The compatibility mode a registry side declares; None for a plain file."""
+    if not side.contract:
+        return None
+    from ledgerpact.registry.catalog import Catalog
+
+    return Catalog(side.ws).get(side.contract).meta.compatibility
+
+
+def checked(side: DocSide) -> DocSide:
+    """Refuse a side that is not sound input, whether or not the diff would reach the bad
+    part: every ``$ref`` is followed (URL, escape, loop, dead end), as bundling does."""
+    from ledgerpact.registry.bundle import bundle
+
+    try:
+        bundle(side.ws, side.root)
+    except InputError as exc:
+        if side.prefix and exc.file:  # a file outside any registry: named as it was given
+            exc.file = side.display(exc.file)
+        raise
+    return side

@@ -26,7 +26,6 @@ from ledgerpact.registry.errors import InputError
 if TYPE_CHECKING:
     from ledgerpact.governance.diff.engine import DocSide
     from ledgerpact.governance.diff.model import Change
-    from ledgerpact.registry.metadata import Compatibility
     from ledgerpact.registry.repository import Registry
 
 
@@ -54,14 +53,6 @@ def _version_of(side: DocSide) -> Any:
         return Version.parse(text)
     except ValueError as exc:
         raise side.ws.error(str(exc), *where) from None
-
-
-def _mode(side: DocSide) -> Compatibility | None:
-    if not side.contract:
-        return None
-    from ledgerpact.registry.catalog import Catalog
-
-    return Catalog(side.ws).get(side.contract).meta.compatibility
 
 
 def _latest_release(reg: Registry, contract_id: str) -> str:
@@ -104,7 +95,7 @@ def version_group() -> None:
 
 
 @version_group.command("check")
-@click.argument("specs", nargs=-1, metavar="ID | BASE REVISION")
+@click.argument("specs", nargs=-1, metavar="[ID | BASE REVISION]")
 @click.option("--base", "base_ref", metavar="REF",
               help="Compare with the contract at this release, tag, branch or commit "
                    "(default: its latest release).")
@@ -115,38 +106,65 @@ def version_check_cmd(specs: tuple[str, ...], base_ref: str | None,
                       registry_path: Path | None, fmt: str) -> None:
     """Fail (exit 1) when the version was not bumped as much as the changes require.
 
-    ID compares the working tree with --base REF (default: the latest release); BASE
+    ID compares the working tree with --base REF (default: the latest release); with no ID,
+    --base REF checks every contract that exists at REF (what a pull request runs). BASE
     REVISION compares two files or ID@REF specs. The version is info.version (contract.yaml's
     version for a JSON Schema contract).
 
     \b
     Example:
       ledgerpact version check erp-finance --base main
+      ledgerpact version check --base origin/main          # every contract in the registry
       ledgerpact version check money                       # against its latest release
       ledgerpact version check old/openapi.yaml new/openapi.yaml --format json
     """
     from ledgerpact.governance.diff.compat import compare
+    from ledgerpact.governance.diff.sides import checked, mode_of
     from ledgerpact.governance.diff.versioning import check_version
     from ledgerpact.registry.output import to_json
 
     batch_mode()
-    reg = open_registry(registry_path) if len(specs) == 1 else None
-    base, rev = _sides(reg, specs, base_ref, registry_path)
-    base_version, rev_version = _version_of(base), _version_of(rev)
-    changes = compare(base, rev, _mode(rev))
-    verdict = check_version(base_version, rev_version, changes)
-    if fmt == "json":
-        click.echo(to_json({"base": base.label, "revision": rev.label, **verdict.as_dict(),
-                            "changes": [c.as_dict() for c in changes]}), nl=False)
-    elif fmt == "markdown":
-        mark = "passed" if verdict.ok else "FAILED"
-        click.echo(f"### Version check {mark}: {base.label} -> {rev.label}\n\n"
-                   f"{verdict.message}\n")
+    reg = open_registry(registry_path) if len(specs) <= 1 else None
+    if specs:
+        pairs = [_sides(reg, specs, base_ref, registry_path)]
+    elif base_ref is None:
+        raise click.UsageError("expected ID, BASE REVISION, or --base REF for every contract")
     else:
-        mark = "ok" if verdict.ok else "error"
-        click.echo(f"{mark}: {rev.label}: {verdict.message}")
-    if not verdict.ok:
+        assert reg is not None
+        pairs = _all_since(reg, base_ref)
+    results = []
+    for base, rev in pairs:
+        changes = compare(checked(base), checked(rev), mode_of(rev))
+        results.append((base, rev, changes,
+                        check_version(_version_of(base), _version_of(rev), changes)))
+    if fmt == "json":
+        payload = [{"base": base.label, "revision": rev.label, **verdict.as_dict(),
+                    "changes": [c.as_dict() for c in changes]}
+                   for base, rev, changes, verdict in results]
+        click.echo(to_json(payload[0] if specs else payload), nl=False)
+    for base, rev, _, verdict in results if fmt != "json" else ():
+        if fmt == "markdown":
+            mark = "passed" if verdict.ok else "FAILED"
+            click.echo(f"### Version check {mark}: {base.label} -> {rev.label}\n\n"
+                       f"{verdict.message}\n")
+        else:
+            click.echo(f"{'ok' if verdict.ok else 'error'}: {rev.label}: {verdict.message}")
+    if not results and fmt != "json":
+        click.echo(f"no contract exists at {base_ref}: nothing to check")
+    if any(not verdict.ok for *_, verdict in results):
         raise SystemExit(EXIT_FINDINGS)
+
+
+def _all_since(reg: Registry, ref: str) -> list[tuple[DocSide, DocSide]]:
+    """(REF, working tree) for every contract in both: a new contract has no version to
+    compare with, and a removed one is the diff's business (contract-removed)."""
+    from ledgerpact.governance.diff.sides import side
+    from ledgerpact.registry.catalog import Catalog
+
+    then = Catalog(reg.workspace(ref, ref))
+    now = Catalog(reg.workspace())
+    return [(side(reg, f"{entry.id}@{ref}"), side(reg, entry.id))
+            for entry in now if entry.id in then.entries]
 
 
 def _split_range(text: str | None) -> tuple[str | None, str | None]:
@@ -181,7 +199,7 @@ def changelog_cmd(contract_id: str, span: str | None, registry_path: Path | None
     """
     from ledgerpact.governance.diff.changelog import section
     from ledgerpact.governance.diff.compat import compare
-    from ledgerpact.governance.diff.sides import side
+    from ledgerpact.governance.diff.sides import checked, mode_of, side
     from ledgerpact.registry.output import to_json, write_atomic
 
     batch_mode()
@@ -190,7 +208,7 @@ def changelog_cmd(contract_id: str, span: str | None, registry_path: Path | None
     start = start or _latest_release(reg, contract_id)
     base = side(reg, f"{contract_id}@{start}")
     rev = side(reg, f"{contract_id}@{end}" if end else contract_id)
-    changes = compare(base, rev, _mode(rev))
+    changes = compare(checked(base), checked(rev), mode_of(rev))
     version = str(_version_of(rev))
     date = _date_of(rev) if end else dt.date.today().isoformat()
     if fmt == "json":
@@ -287,7 +305,8 @@ def _compat_text(results: list[dict[str, Any]], *, markdown: bool) -> str:
         if markdown:
             lines.append(f"| {result['id']} | {result['mode']} | {against} | {verdict} |")
         else:
-            lines.append(f"{result['id']}: {result['mode']} against {against}: {verdict}")
+            checked = f" against {against}" if reports else ""
+            lines.append(f"{result['id']}: {result['mode']}{checked}: {verdict}")
             for r in reports:
                 for c in r.changes:
                     if c.level.label == "breaking":

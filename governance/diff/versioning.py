@@ -60,7 +60,7 @@ class VersionVerdict:
     message: str
 
     def as_dict(self) -> dict[str, object]:
-        return {"base": str(self.base), "revision": str(self.revision),
+        return {"baseVersion": str(self.base), "revisionVersion": str(self.revision),
                 "required": self.required.label, "made": self.made.label if self.made else None,
                 "minimum": str(next_version(self.base, self.required)), "ok": self.ok,
                 "message": self.message}

@@ -1,1 +1,283 @@
-"""(being written)"""
+"""Request-body and media-type rules.
+
+A request body is always request data, so its rules have one level whatever the direction.
+Media types sit under request bodies, responses and parameters alike; their rules give a
+level per direction and the walker hands each pair the direction of its holder. Schema
+changes under a media type are the schema rules' business, not these.
+
+Added and removed things are placed where the operation names them (its ``requestBody``, its
+``content`` entry), so a body component added to two operations is two changes; changes
+inside a shared body or response component are placed at the component and so reported once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ledgerpact.governance.diff.catalog import diff_rule
+from ledgerpact.governance.diff.model import Direction, Hit
+from ledgerpact.governance.diff.pairs import Pair
+
+_BODY_OP = """openapi: 3.1.0
+info: {title: Payments, version: 1.0.0}
+paths:
+  /payments:
+    post:
+      operationId: createPayment
+BODY      responses:
+        "201":
+          description: The payment was recorded.
+"""
+
+_BODY = """      requestBody:
+REQUIRED        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                amount: {type: string, pattern: '^[0-9]+[.][0-9]{2}$'}
+                currency: {type: string, minLength: 3, maxLength: 3}
+"""
+
+
+def _body_doc(body: str = "", required: bool | None = None) -> str:
+    flag = "" if required is None else f"        required: {str(required).lower()}\n"
+    return _BODY_OP.replace("BODY", body.replace("REQUIRED", flag))
+
+
+def _required(body: object) -> bool:
+    return isinstance(body, dict) and body.get("required") is True
+
+
+def _op_place(pair: Pair, side: str) -> tuple[str, str] | None:
+    """Where the operation names its request body (not the component it may point at)."""
+    op = pair.parent
+    if op is None:
+        return None
+    return op.base_at("requestBody") if side == "base" else op.rev_at("requestBody")
+
+
+@diff_rule(
+    "required-request-body-added",
+    kind="request-body",
+    level="breaking",
+    summary="An operation that took no request body now requires one.",
+    why="""Existing clients call the operation without a body; the server now rejects every
+    one of those calls.""",
+    base=_body_doc(),
+    revision=_body_doc(_BODY, required=True),
+)
+def required_request_body_added(pair: Pair) -> Iterator[Hit]:
+    if pair.added and _required(pair.rev):
+        yield Hit("request body added as required", rev_at=_op_place(pair, "rev"))
+
+
+@diff_rule(
+    "optional-request-body-added",
+    kind="request-body",
+    level="info",
+    additive=True,
+    summary="An operation that took no request body now accepts an optional one.",
+    why="""Existing clients keep calling without a body and the server still accepts that;
+    new clients may send the body. A new capability: a minor version.""",
+    base=_body_doc(),
+    revision=_body_doc(_BODY),
+)
+def optional_request_body_added(pair: Pair) -> Iterator[Hit]:
+    if pair.added and not _required(pair.rev):
+        yield Hit("optional request body added", rev_at=_op_place(pair, "rev"))
+
+
+@diff_rule(
+    "request-body-removed",
+    kind="request-body",
+    level="warning",
+    summary="An operation no longer takes a request body.",
+    why="""Clients that still send the body are not rejected by a lenient server, but what
+    they send is now silently ignored: a payment note or an invoice line they think they set
+    is dropped. Strict servers may reject the unexpected body outright.""",
+    base=_body_doc(_BODY),
+    revision=_body_doc(),
+)
+def request_body_removed(pair: Pair) -> Iterator[Hit]:
+    if pair.removed:
+        yield Hit("request body removed", base_at=_op_place(pair, "base"))
+
+
+@diff_rule(
+    "request-body-became-required",
+    kind="request-body",
+    level="breaking",
+    summary="An optional request body became required.",
+    why="""Clients that called the operation without a body (relying on it being optional)
+    are now rejected.""",
+    base=_body_doc(_BODY, required=False),
+    revision=_body_doc(_BODY, required=True),
+)
+def request_body_became_required(pair: Pair) -> Iterator[Hit]:
+    if pair.both and not _required(pair.base) and _required(pair.rev):
+        yield Hit("request body became required",
+                  base_at=pair.base_at("required") if _has(pair.base, "required") else None,
+                  rev_at=pair.rev_at("required"))
+
+
+@diff_rule(
+    "request-body-became-optional",
+    kind="request-body",
+    level="info",
+    additive=True,
+    summary="A required request body became optional.",
+    why="""Every call that was valid stays valid; clients may now also omit the body.""",
+    base=_body_doc(_BODY, required=True),
+    revision=_body_doc(_BODY),
+)
+def request_body_became_optional(pair: Pair) -> Iterator[Hit]:
+    if pair.both and _required(pair.base) and not _required(pair.rev):
+        yield Hit("request body became optional",
+                  base_at=pair.base_at("required"),
+                  rev_at=pair.rev_at("required") if _has(pair.rev, "required") else None)
+
+
+def _has(node: object, key: str) -> bool:
+    return isinstance(node, dict) and key in node
+
+
+# -- media types ----------------------------------------------------------------------------
+
+_MEDIA_DOC = """openapi: 3.1.0
+info: {title: Invoices, version: 1.0.0}
+paths:
+  /invoices/{id}:
+    get:
+      operationId: getInvoice
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "200":
+          description: The invoice.
+          content:
+MEDIA"""
+
+_JSON = """            application/json:
+              schema:
+                type: object
+                properties:
+                  invoiceNumber: {type: string}
+                  total: {type: string}
+"""
+_PDF = """            application/pdf:
+              schema: {type: string, contentMediaType: application/pdf}
+"""
+_PDF_BARE = """            application/pdf: {}
+"""
+
+_REQUEST_MEDIA_DOC = """openapi: 3.1.0
+info: {title: Suppliers, version: 1.0.0}
+paths:
+  /suppliers:
+    post:
+      operationId: createSupplier
+      requestBody:
+        required: true
+        content:
+MEDIA      responses:
+        "201":
+          description: The supplier was created.
+"""
+_SUPPLIER_JSON = """          application/json:
+            schema:
+              type: object
+              properties:
+                name: {type: string}
+                vatNumber: {type: string}
+"""
+_SUPPLIER_FORM = """          application/x-www-form-urlencoded:
+            schema:
+              type: object
+              properties:
+                name: {type: string}
+                vatNumber: {type: string}
+"""
+_SUPPLIER_FORM_BARE = """          application/x-www-form-urlencoded: {}
+"""
+
+
+def _media(template: str, *entries: str) -> str:
+    return template.replace("MEDIA", "".join(entries))
+
+
+def _media_name(pair: Pair) -> str:
+    return str(pair.info.get("media", "?"))
+
+
+@diff_rule(
+    "media-type-removed",
+    kind="media-type",
+    request="breaking",
+    response="breaking",
+    example=Direction.REQUEST,
+    summary="A media type was removed from a request body, a response or a parameter.",
+    why="""In a request, clients that send that media type (a form post, an XML payload) are
+    now refused with 415. In a response, clients that ask for it in ``Accept`` (a PDF of an
+    invoice) get 406 or a representation they cannot read. Either way existing calls break.""",
+    base=_media(_REQUEST_MEDIA_DOC, _SUPPLIER_JSON, _SUPPLIER_FORM),
+    revision=_media(_REQUEST_MEDIA_DOC, _SUPPLIER_JSON),
+)
+def media_type_removed(pair: Pair) -> Iterator[Hit]:
+    if pair.removed:
+        yield Hit(f"media type {_media_name(pair)!r} removed")
+
+
+@diff_rule(
+    "media-type-added",
+    kind="media-type",
+    request="info",
+    response="info",
+    example=Direction.RESPONSE,
+    additive=True,
+    summary="A media type was added to a request body, a response or a parameter.",
+    why="""A request may now be sent in another format, and a response served in another
+    format when a client asks for it in ``Accept``; clients that never ask never see it.
+    Nothing existing changes: a new capability, a minor version.""",
+    base=_media(_MEDIA_DOC, _JSON),
+    revision=_media(_MEDIA_DOC, _JSON, _PDF),
+)
+def media_type_added(pair: Pair) -> Iterator[Hit]:
+    if pair.added:
+        yield Hit(f"media type {_media_name(pair)!r} added")
+
+
+@diff_rule(
+    "media-type-schema-added",
+    kind="media-type",
+    request="breaking",
+    response="info",
+    summary="A media type that had no schema now has one.",
+    why="""Without a schema the content is unconstrained. In a request, a schema narrows what
+    the server accepts: payloads valid before may now be refused. In a response it only
+    documents what the server returns, which old clients already coped with.""",
+    base=_media(_REQUEST_MEDIA_DOC, _SUPPLIER_JSON, _SUPPLIER_FORM_BARE),
+    revision=_media(_REQUEST_MEDIA_DOC, _SUPPLIER_JSON, _SUPPLIER_FORM),
+)
+def media_type_schema_added(pair: Pair) -> Iterator[Hit]:
+    if pair.both and not _has(pair.base, "schema") and _has(pair.rev, "schema"):
+        yield Hit(f"schema added to media type {_media_name(pair)!r}",
+                  rev_at=pair.rev_at("schema"))
+
+
+@diff_rule(
+    "media-type-schema-removed",
+    kind="media-type",
+    request="info",
+    response="breaking",
+    summary="A media type's schema was removed.",
+    why="""Without a schema the content is unconstrained. In a response the server may now
+    return anything under that media type, and clients (often generated from the schema)
+    lose the shape they parse. In a request it only widens what the server accepts.""",
+    base=_media(_MEDIA_DOC, _JSON, _PDF),
+    revision=_media(_MEDIA_DOC, _JSON, _PDF_BARE),
+)
+def media_type_schema_removed(pair: Pair) -> Iterator[Hit]:
+    if pair.both and _has(pair.base, "schema") and not _has(pair.rev, "schema"):
+        yield Hit(f"schema removed from media type {_media_name(pair)!r}",
+                  base_at=pair.base_at("schema"))

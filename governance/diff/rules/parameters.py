@@ -1,1 +1,411 @@
-"""(being written)"""
+"""Parameter rules: added, removed, required, location, serialization, deprecation.
+
+Parameters are request data: clients send them, the API reads them. The walker pairs them by
+(in, name), path parameters by their position in the template (so renaming ``{id}`` to
+``{invoiceId}`` is no change), and a parameter that left one location for another by name
+(so a move is one change). A path parameter cannot be added or removed without changing the
+path template, which makes it a different path: path rules report that. Parameter schemas
+(type, format, enum, bounds) are compared by the schema rules through the walker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from ledgerpact.governance.diff.catalog import diff_rule
+from ledgerpact.governance.diff.engine import BASE, REV
+from ledgerpact.governance.diff.model import Hit
+from ledgerpact.governance.diff.pairs import Pair
+from ledgerpact.governance.diff.rules.paths import EARLY, LIVE, RETIRED, Retirement, retirement
+
+# OpenAPI: header parameters with these names SHALL be ignored (the media type and security
+# machinery own them), so changing them changes nothing.
+_IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
+_PRIMITIVES = frozenset({"string", "integer", "number", "boolean"})
+
+_DOC = """openapi: 3.1.0
+info: {{title: Invoices, version: 1.0.0}}
+paths:
+  /invoices:
+    get:
+      operationId: listInvoices
+      parameters:
+{params}
+      responses:
+        "200": {{description: The invoices.}}
+"""
+_STATUS = "        - {name: status, in: query, schema: {type: string}}"
+
+
+def _doc(*params: str) -> str:
+    return _DOC.format(params="\n".join(params or (_STATUS,)))
+
+
+def _param(extra: str, name: str = "contactId", where: str = "query",
+           kind: str = "string") -> str:
+    return f"        - {{name: {name}, in: {where}{extra}, schema: {{type: {kind}}}}}"
+
+
+def _in(param: Any) -> str:
+    return str(param.get("in", "")) if isinstance(param, dict) else ""
+
+
+def _heeded(param: Any) -> bool:
+    """False for the header parameters OpenAPI says to ignore."""
+    return isinstance(param, dict) and not (
+        _in(param) == "header" and str(param.get("name", "")).lower() in _IGNORED_HEADERS)
+
+
+def _counts(param: Any) -> bool:
+    """Whether adding, removing or making optional this parameter is its own change: not
+    for a path parameter (always required; adding or removing one changes the path)."""
+    return _heeded(param) and _in(param) != "path"
+
+
+def _required(param: Any) -> bool:
+    return isinstance(param, dict) and param.get("required") is True
+
+
+# -- added ---------------------------------------------------------------------------------
+
+
+@diff_rule(
+    "required-parameter-added",
+    kind="parameter",
+    level="breaking",
+    summary="A new required parameter was added.",
+    why="""Every existing request lacks it, so the API now rejects every call an existing
+    client makes. Add it as optional with a server-side default instead.""",
+    base=_doc(),
+    revision=_doc(_STATUS, _param(", required: true", name="currency")),
+)
+def required_parameter_added(pair: Pair) -> Iterator[Hit]:
+    if pair.added and _counts(pair.rev) and _required(pair.rev):
+        yield Hit(f"required {pair.subject} added")
+
+
+@diff_rule(
+    "optional-parameter-added",
+    kind="parameter",
+    level="info",
+    additive=True,
+    summary="A new optional parameter was added.",
+    why="""Existing requests, which do not send it, stay valid: this is new functionality,
+    a minor release.""",
+    base=_doc(),
+    revision=_doc(_STATUS, _param("")),
+)
+def optional_parameter_added(pair: Pair) -> Iterator[Hit]:
+    if pair.added and _counts(pair.rev) and not _required(pair.rev):
+        yield Hit(f"optional {pair.subject} added")
+
+
+# -- removed -------------------------------------------------------------------------------
+
+
+def _removal(pair: Pair) -> Retirement | None:
+    """How far the removed parameter's own deprecation had got (None: not a removal)."""
+    if not (pair.removed and _counts(pair.base)):
+        return None
+    return retirement(pair.base, None, pair.engine.options.today)
+
+
+@diff_rule(
+    "parameter-removed",
+    kind="parameter",
+    level="breaking",
+    summary="A query, header or cookie parameter was removed without being deprecated first.",
+    why="""The server no longer reads what clients still send, and says nothing: a client
+    sending ?TaxType=INPUT to Xero's GET /TaxRates after 3.0.2 silently gets every tax rate
+    instead of the one it asked for, and acts on the wrong data. A filter, a sort order, an
+    idempotency key or a tenant header that is silently ignored changes what the call means,
+    so this is breaking, not a warning. Deprecate the parameter first, then remove it.""",
+    base=_doc(_STATUS, _param("")),
+    revision=_doc(),
+)
+def parameter_removed(pair: Pair) -> Iterator[Hit]:
+    found = _removal(pair)
+    if found is not None and found.state == LIVE:
+        yield Hit(f"{pair.subject} removed without deprecation")
+
+
+@diff_rule(
+    "parameter-removed-before-sunset",
+    kind="parameter",
+    level="breaking",
+    summary="A deprecated parameter was removed before the sunset date it announced.",
+    why="""The parameter's x-sunset date promised clients it would be honoured until then;
+    ignoring it earlier changes the meaning of their calls before they could migrate.""",
+    base=_doc(_STATUS, _param(', deprecated: true, x-sunset: "2999-12-31"')),
+    revision=_doc(),
+)
+def parameter_removed_before_sunset(pair: Pair) -> Iterator[Hit]:
+    found = _removal(pair)
+    if found is not None and found.state == EARLY:
+        yield Hit(f"{pair.subject} removed before its sunset ({found.note})")
+
+
+@diff_rule(
+    "deprecated-parameter-removed",
+    kind="parameter",
+    level="warning",
+    summary="A deprecated parameter was removed once its sunset date had come.",
+    why="""Clients were told to stop sending it (deprecated, and its x-sunset date has come
+    or none was promised). Those that did not are now silently ignored: a warning.""",
+    base=_doc(_STATUS, _param(', deprecated: true, x-sunset: "2020-06-30"')),
+    revision=_doc(),
+)
+def deprecated_parameter_removed(pair: Pair) -> Iterator[Hit]:
+    found = _removal(pair)
+    if found is not None and found.state == RETIRED:
+        yield Hit(f"deprecated {pair.subject} removed ({found.note})")
+
+
+# -- changed -------------------------------------------------------------------------------
+
+
+def _both(pair: Pair) -> bool:
+    return pair.both and _heeded(pair.base) and _heeded(pair.rev)
+
+
+def _places(pair: Pair, key: str) -> dict[str, tuple[str, str]]:
+    """Point at the keyword on each side where it is written (the parameter otherwise)."""
+    out = {}
+    if key in pair.base:
+        out["base_at"] = pair.base_at(key)
+    if key in pair.rev:
+        out["rev_at"] = pair.rev_at(key)
+    return out
+
+
+@diff_rule(
+    "parameter-became-required",
+    kind="parameter",
+    level="breaking",
+    summary="An optional parameter became required.",
+    why="""Clients that leave it out, which the old contract allowed, are now rejected.""",
+    base=_doc(_STATUS, _param("")),
+    revision=_doc(_STATUS, _param(", required: true")),
+)
+def parameter_became_required(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _counts(pair.rev) and _required(pair.rev) and not _required(pair.base):
+        yield Hit(f"{pair.subject} became required", **_places(pair, "required"))
+
+
+@diff_rule(
+    "parameter-became-optional",
+    kind="parameter",
+    level="info",
+    summary="A required parameter became optional.",
+    why="""Every request that was valid still is: clients simply may leave it out now.""",
+    base=_doc(_STATUS, _param(", required: true")),
+    revision=_doc(_STATUS, _param("")),
+)
+def parameter_became_optional(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _counts(pair.rev) and _required(pair.base) and not _required(pair.rev):
+        yield Hit(f"{pair.subject} became optional", **_places(pair, "required"))
+
+
+@diff_rule(
+    "parameter-location-changed",
+    kind="parameter",
+    level="breaking",
+    summary="A parameter moved to another location (query, header, cookie).",
+    why="""Clients send it where it used to be; the server now looks for it elsewhere, so a
+    required one is missing and an optional one is silently ignored. The walker pairs the
+    parameter that left a location with the one of the same name that appeared in another,
+    so the move is this one change (its schema still compared), not a removal and an
+    addition.""",
+    base=_doc(_STATUS, _param("", name="Idempotency-Key", where="query")),
+    revision=_doc(_STATUS, _param("", name="Idempotency-Key", where="header")),
+)
+def parameter_location_changed(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _in(pair.base) != _in(pair.rev):
+        yield Hit(f"parameter {pair.rev.get('name')!r} moved from {_in(pair.base)} to "
+                  f"{_in(pair.rev)}", **_places(pair, "in"))
+
+
+def _style(param: dict[str, Any]) -> str:
+    """The effective style: OpenAPI's default depends on the location."""
+    style = param.get("style")
+    if isinstance(style, str):
+        return style
+    return "form" if _in(param) in ("query", "cookie") else "simple"
+
+
+def _explode(param: dict[str, Any]) -> bool:
+    explode = param.get("explode")
+    if isinstance(explode, bool):
+        return explode
+    return _style(param) == "form"
+
+
+def _primitive(pair: Pair, side: int) -> bool:
+    """True when the parameter's schema is a single primitive type, whose serialization
+    explode (and, in a query, the form/spaceDelimited/pipeDelimited choice) does not
+    change: ``id=5`` either way."""
+    param, loc = (pair.base, pair.base_loc) if side == BASE else (pair.rev, pair.rev_loc)
+    if "schema" not in param or loc is None:
+        return False
+    schema, _ = pair.engine.resolve(side, param["schema"], loc.child("schema"))
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    if isinstance(kind, list):
+        kind = [k for k in kind if k != "null"]
+        kind = kind[0] if len(kind) == 1 else None
+    return kind in _PRIMITIVES
+
+
+def _same_location(pair: Pair) -> bool:
+    return _both(pair) and _in(pair.base) == _in(pair.rev)
+
+
+@diff_rule(
+    "parameter-style-changed",
+    kind="parameter",
+    level="breaking",
+    summary="A parameter's serialization style changed.",
+    why="""Style decides how the value is written on the wire (ids=1,2 vs ids=1%202 vs
+    ids=1|2; {id} vs .{id} vs ;id={id}): clients keep writing the old form and the server
+    misreads it. Defaults are taken into account (form for query and cookie, simple for path
+    and header), and in a query a single primitive value is written the same whatever the
+    style, so those are no change.""",
+    base=_doc(_STATUS, _param("", name="ids", kind="array, items: {type: string}")),
+    revision=_doc(_STATUS, _param(", style: pipeDelimited", name="ids",
+                                  kind="array, items: {type: string}")),
+)
+def parameter_style_changed(pair: Pair) -> Iterator[Hit]:
+    if not _same_location(pair):
+        return
+    old, new = _style(pair.base), _style(pair.rev)
+    if old == new:
+        return
+    if _in(pair.rev) in ("query", "cookie") and _primitive(pair, BASE) and _primitive(pair, REV):
+        return
+    yield Hit(f"{pair.subject} style changed from {old} to {new}", **_places(pair, "style"))
+
+
+@diff_rule(
+    "parameter-explode-changed",
+    kind="parameter",
+    level="breaking",
+    summary="A parameter's explode setting changed.",
+    why="""explode decides whether an array or object is sent as repeated parameters
+    (ids=1&ids=2) or as one (ids=1,2): clients keep sending the old form, which the server
+    now misreads. The default (true for form style, false otherwise) counts as written, and
+    a single primitive value is sent the same either way, so that is no change.""",
+    base=_doc(_STATUS, _param("", name="ids", kind="array, items: {type: string}")),
+    revision=_doc(_STATUS, _param(", explode: false", name="ids",
+                                  kind="array, items: {type: string}")),
+)
+def parameter_explode_changed(pair: Pair) -> Iterator[Hit]:
+    if not _same_location(pair):
+        return
+    old, new = _explode(pair.base), _explode(pair.rev)
+    if old == new or (_primitive(pair, BASE) and _primitive(pair, REV)):
+        return
+    yield Hit(f"{pair.subject} explode changed from {str(old).lower()} to {str(new).lower()}",
+              **_places(pair, "explode"))
+
+
+def _flag(param: Any, key: str) -> bool:
+    return isinstance(param, dict) and param.get(key) is True
+
+
+@diff_rule(
+    "parameter-allow-empty-value-removed",
+    kind="parameter",
+    level="breaking",
+    summary="A parameter no longer allows an empty value.",
+    why="""Clients sending the parameter empty (?reference=), which was allowed, are now
+    rejected.""",
+    base=_doc(_STATUS, _param(", allowEmptyValue: true", name="reference")),
+    revision=_doc(_STATUS, _param("", name="reference")),
+)
+def parameter_allow_empty_value_removed(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _flag(pair.base, "allowEmptyValue") \
+            and not _flag(pair.rev, "allowEmptyValue"):
+        yield Hit(f"{pair.subject} no longer allows an empty value",
+                  **_places(pair, "allowEmptyValue"))
+
+
+@diff_rule(
+    "parameter-allow-empty-value-added",
+    kind="parameter",
+    level="info",
+    summary="A parameter now allows an empty value.",
+    why="""The server accepts more than before; every request that was valid still is.""",
+    base=_doc(_STATUS, _param("", name="reference")),
+    revision=_doc(_STATUS, _param(", allowEmptyValue: true", name="reference")),
+)
+def parameter_allow_empty_value_added(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _flag(pair.rev, "allowEmptyValue") \
+            and not _flag(pair.base, "allowEmptyValue"):
+        yield Hit(f"{pair.subject} now allows an empty value",
+                  **_places(pair, "allowEmptyValue"))
+
+
+@diff_rule(
+    "parameter-allow-reserved-removed",
+    kind="parameter",
+    level="breaking",
+    summary="A query parameter no longer allows reserved characters unencoded.",
+    why="""Clients that send reserved characters as they are (a redirect URL, a filter
+    like a:b/c), which the old contract allowed, are now misparsed: the server expects them
+    percent-encoded.""",
+    base=_doc(_STATUS, _param(", allowReserved: true", name="returnUrl")),
+    revision=_doc(_STATUS, _param("", name="returnUrl")),
+)
+def parameter_allow_reserved_removed(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _flag(pair.base, "allowReserved") and not _flag(pair.rev, "allowReserved"):
+        yield Hit(f"{pair.subject} no longer allows reserved characters unencoded",
+                  **_places(pair, "allowReserved"))
+
+
+@diff_rule(
+    "parameter-allow-reserved-added",
+    kind="parameter",
+    level="info",
+    summary="A query parameter now allows reserved characters unencoded.",
+    why="""Percent-encoded values, which clients send today, still decode to the same value:
+    the server only accepts more.""",
+    base=_doc(_STATUS, _param("", name="returnUrl")),
+    revision=_doc(_STATUS, _param(", allowReserved: true", name="returnUrl")),
+)
+def parameter_allow_reserved_added(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _flag(pair.rev, "allowReserved") and not _flag(pair.base, "allowReserved"):
+        yield Hit(f"{pair.subject} now allows reserved characters unencoded",
+                  **_places(pair, "allowReserved"))
+
+
+@diff_rule(
+    "parameter-deprecated",
+    kind="parameter",
+    level="info",
+    additive=True,
+    summary="A parameter was marked deprecated.",
+    why="""Nothing breaks yet: the parameter is still honoured and clients are told to stop
+    sending it (a deprecation is a minor release under semantic versioning). Give an
+    x-sunset date so its removal can be checked against it.""",
+    base=_doc(_STATUS, _param("")),
+    revision=_doc(_STATUS, _param(', deprecated: true, x-sunset: "2030-01-31"')),
+)
+def parameter_deprecated(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _flag(pair.rev, "deprecated") and not _flag(pair.base, "deprecated"):
+        date = pair.rev.get("x-sunset")
+        when = f" (sunset {date})" if date is not None else " (no sunset date)"
+        yield Hit(f"{pair.subject} deprecated{when}", **_places(pair, "deprecated"))
+
+
+@diff_rule(
+    "parameter-undeprecated",
+    kind="parameter",
+    level="info",
+    summary="A parameter is no longer deprecated.",
+    why="""The parameter stays: clients migrating off it may stop. Nothing breaks.""",
+    base=_doc(_STATUS, _param(", deprecated: true")),
+    revision=_doc(_STATUS, _param("")),
+)
+def parameter_undeprecated(pair: Pair) -> Iterator[Hit]:
+    if _both(pair) and _flag(pair.base, "deprecated") and not _flag(pair.rev, "deprecated"):
+        yield Hit(f"{pair.subject} no longer deprecated", **_places(pair, "deprecated"))

@@ -1,1 +1,371 @@
-"""(being written)"""
+"""Response and response-header rules: status codes, the ``default`` response, headers.
+
+Responses are written by the API and read by clients, so every rule here has one level. A
+status added or removed is placed at the operation's ``responses`` entry (where the
+operation names it, even when it points at a shared component); a header added or removed
+is placed in the response that holds it, so a change to a shared response component is
+reported once, there, with every operation that uses it. Header and media-type schemas are
+compared by the schema rules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ledgerpact.governance.diff.catalog import diff_rule
+from ledgerpact.governance.diff.model import Hit
+from ledgerpact.governance.diff.pairs import Pair
+
+_STATUS_DOC = """openapi: 3.1.0
+info: {title: Invoices, version: 1.0.0}
+paths:
+  /invoices:
+    post:
+      operationId: createInvoice
+      requestBody:
+        required: true
+        content:
+          application/json:
+            schema:
+              type: object
+              properties:
+                contactId: {type: string}
+                total: {type: string}
+      responses:
+RESPONSES"""
+
+_R200 = """        "200":
+          description: An identical invoice already existed; it is returned.
+"""
+_R201 = """        "201":
+          description: The invoice was created.
+"""
+_R202 = """        "202":
+          description: The invoice was queued for approval.
+"""
+_R409 = """        "409":
+          description: The invoice number is already used.
+"""
+_R422 = """        "422":
+          description: The invoice does not balance.
+"""
+_DEFAULT = """        default:
+          description: An unexpected error.
+"""
+
+
+def _status_doc(*responses: str) -> str:
+    return _STATUS_DOC.replace("RESPONSES", "".join(responses))
+
+
+def _status(pair: Pair) -> str:
+    return str(pair.info.get("status", "?"))
+
+
+def _is_error(status: str) -> bool:
+    """4xx and 5xx (and their ``4XX``/``5XX`` ranges); every other status is an outcome a
+    client acts on as success (2xx, and 1xx/3xx which clients must follow or handle)."""
+    return status[:1] in ("4", "5")
+
+
+def _op_place(pair: Pair, side: str) -> tuple[str, str] | None:
+    """The operation's own ``responses`` entry, not the component it may point at: adding
+    or removing a status is a change to that operation."""
+    op = pair.parent
+    if op is None:
+        return None
+    status = pair.info.get("status", "?")
+    return (op.base_at("responses", status) if side == "base"
+            else op.rev_at("responses", status))
+
+
+@diff_rule(
+    "success-response-removed",
+    kind="response",
+    level="breaking",
+    summary="A success (non-error) response status was removed from an operation.",
+    why="""Clients wait for that status (a 201 with the created invoice, a 200 with the
+    payment) and read its body; the server no longer returns it, so they take the outcome
+    they get for an error or fail to parse it. Covers 2xx and also 1xx/3xx: a redirect that
+    is no longer sent changes what clients must do.""",
+    base=_status_doc(_R201, _R202),
+    revision=_status_doc(_R201),
+)
+def success_response_removed(pair: Pair) -> Iterator[Hit]:
+    status = _status(pair)
+    if pair.removed and status != "default" and not _is_error(status):
+        yield Hit(f"success status {status} removed", base_at=_op_place(pair, "base"))
+
+
+@diff_rule(
+    "success-response-added",
+    kind="response",
+    level="warning",
+    additive=True,
+    summary="A new success (non-error) response status was added to an operation.",
+    why="""Clients written against the old description handle the statuses it listed; a new
+    one (a 202 'accepted for approval' next to the 201 'created') may be treated as a
+    failure or its body misread. Nothing is refused, so it is not breaking, but clients
+    must be checked.""",
+    base=_status_doc(_R201),
+    revision=_status_doc(_R201, _R202),
+)
+def success_response_added(pair: Pair) -> Iterator[Hit]:
+    status = _status(pair)
+    if pair.added and status != "default" and not _is_error(status):
+        yield Hit(f"success status {status} added", rev_at=_op_place(pair, "rev"))
+
+
+@diff_rule(
+    "error-response-added",
+    kind="response",
+    level="info",
+    additive=True,
+    summary="A new error response status was documented for an operation.",
+    why="""Clients already handle errors generically (any 4xx/5xx); documenting one more, such
+    as a 409 for a duplicate invoice number, tells them more without changing what the
+    server accepts.""",
+    base=_status_doc(_R201),
+    revision=_status_doc(_R201, _R409),
+)
+def error_response_added(pair: Pair) -> Iterator[Hit]:
+    status = _status(pair)
+    if pair.added and status != "default" and _is_error(status):
+        yield Hit(f"error status {status} added", rev_at=_op_place(pair, "rev"))
+
+
+@diff_rule(
+    "error-response-removed",
+    kind="response",
+    level="info",
+    summary="An error response status is no longer documented for an operation.",
+    why="""Clients still handle errors generically; one the server says it no longer returns
+    cannot surprise them. Its schema is no longer a promise, so clients that parsed that
+    error's body specially should take note.""",
+    base=_status_doc(_R201, _R422),
+    revision=_status_doc(_R201),
+)
+def error_response_removed(pair: Pair) -> Iterator[Hit]:
+    status = _status(pair)
+    if pair.removed and status != "default" and _is_error(status):
+        yield Hit(f"error status {status} removed", base_at=_op_place(pair, "base"))
+
+
+@diff_rule(
+    "default-response-added",
+    kind="response",
+    level="info",
+    additive=True,
+    summary="An operation gained a ``default`` response.",
+    why="""The ``default`` response describes every status not listed; adding one documents
+    what undocumented statuses (usually errors) carry, which clients could not rely on
+    before.""",
+    base=_status_doc(_R201),
+    revision=_status_doc(_R201, _DEFAULT),
+)
+def default_response_added(pair: Pair) -> Iterator[Hit]:
+    if pair.added and _status(pair) == "default":
+        yield Hit("default response added", rev_at=_op_place(pair, "rev"))
+
+
+@diff_rule(
+    "default-response-removed",
+    kind="response",
+    level="warning",
+    summary="An operation's ``default`` response was removed.",
+    why="""Clients that parse unlisted statuses with the ``default`` response's schema (the
+    usual error envelope) lose that promise: the server may still send those statuses, now
+    with an undocumented body.""",
+    base=_status_doc(_R201, _DEFAULT),
+    revision=_status_doc(_R201),
+)
+def default_response_removed(pair: Pair) -> Iterator[Hit]:
+    if pair.removed and _status(pair) == "default":
+        yield Hit("default response removed", base_at=_op_place(pair, "base"))
+
+
+# -- headers --------------------------------------------------------------------------------
+
+_HEADER_DOC = """openapi: 3.1.0
+info: {title: Payments, version: 1.0.0}
+paths:
+  /payments:
+    get:
+      operationId: listPayments
+      responses:
+        "200":
+          description: A page of payments.
+          headers:
+            X-Request-Id:
+              schema: {type: string}
+HEADERS          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  type: object
+                  properties:
+                    paymentId: {type: string}
+                    amount: {type: string}
+"""
+
+
+def _header_doc(name: str = "", **flags: bool) -> str:
+    if not name:
+        return _HEADER_DOC.replace("HEADERS", "")
+    lines = [f"            {name}:\n"]
+    lines += [f"              {key}: {str(value).lower()}\n" for key, value in flags.items()]
+    lines.append("              schema: {type: integer, minimum: 0}\n")
+    return _HEADER_DOC.replace("HEADERS", "".join(lines))
+
+
+def _flag(node: object, key: str) -> bool:
+    return isinstance(node, dict) and node.get(key) is True
+
+
+def _name(pair: Pair) -> str:
+    return str(pair.info.get("name", "?"))
+
+
+def _counts(pair: Pair) -> bool:
+    """OpenAPI says a response header named Content-Type is ignored (``content`` says it)."""
+    return _name(pair).lower() != "content-type"
+
+
+def _flags(pair: Pair, key: str) -> tuple[bool, bool] | None:
+    """A boolean keyword of a header present on both sides: (base value, revision value)."""
+    if not (pair.both and _counts(pair)):
+        return None
+    return _flag(pair.base, key), _flag(pair.rev, key)
+
+
+def _holder_place(pair: Pair, side: str) -> tuple[str, str] | None:
+    """The response's ``headers`` entry, not the header component it may point at."""
+    response = pair.parent
+    if response is None:
+        return None
+    name = pair.info.get("name", "?")
+    return (response.base_at("headers", name) if side == "base"
+            else response.rev_at("headers", name))
+
+
+def _at(pair: Pair, side: str, key: str) -> tuple[str, str] | None:
+    """The keyword's place when the side spells it out, else the header itself (None)."""
+    node = pair.base if side == "base" else pair.rev
+    if not (isinstance(node, dict) and key in node):
+        return None
+    return pair.base_at(key) if side == "base" else pair.rev_at(key)
+
+
+_LIMIT = "X-Rate-Limit-Remaining"
+
+
+@diff_rule(
+    "required-header-removed",
+    kind="header",
+    level="breaking",
+    summary="A response header declared required was removed.",
+    why="""A required header is a promise that it is always there; clients read it without
+    checking (a rate-limit counter, a pagination cursor, a Location). Removing it breaks
+    them.""",
+    base=_header_doc(_LIMIT, required=True),
+    revision=_header_doc(),
+)
+def required_header_removed(pair: Pair) -> Iterator[Hit]:
+    if _counts(pair) and pair.removed and _flag(pair.base, "required"):
+        yield Hit(f"required header {_name(pair)!r} removed", base_at=_holder_place(pair, "base"))
+
+
+@diff_rule(
+    "header-removed",
+    kind="header",
+    level="warning",
+    summary="An optional response header was removed.",
+    why="""The header was never promised, so careful clients already cope without it; but
+    clients that used it when present lose that information.""",
+    base=_header_doc(_LIMIT),
+    revision=_header_doc(),
+)
+def header_removed(pair: Pair) -> Iterator[Hit]:
+    if _counts(pair) and pair.removed and not _flag(pair.base, "required"):
+        yield Hit(f"header {_name(pair)!r} removed", base_at=_holder_place(pair, "base"))
+
+
+@diff_rule(
+    "header-added",
+    kind="header",
+    level="info",
+    additive=True,
+    summary="A response header was added.",
+    why="""Clients ignore headers they do not know; a new one (even a required one) is
+    more information for those that want it.""",
+    base=_header_doc(),
+    revision=_header_doc(_LIMIT, required=True),
+)
+def header_added(pair: Pair) -> Iterator[Hit]:
+    if _counts(pair) and pair.added:
+        kind = "required header" if _flag(pair.rev, "required") else "header"
+        yield Hit(f"{kind} {_name(pair)!r} added", rev_at=_holder_place(pair, "rev"))
+
+
+@diff_rule(
+    "header-became-optional",
+    kind="header",
+    level="breaking",
+    summary="A required response header became optional.",
+    why="""Clients relied on the header always being there (it was required) and read it
+    without checking; now the server may leave it out.""",
+    base=_header_doc(_LIMIT, required=True),
+    revision=_header_doc(_LIMIT, required=False),
+)
+def header_became_optional(pair: Pair) -> Iterator[Hit]:
+    if _flags(pair, "required") == (True, False):
+        yield Hit(f"header {_name(pair)!r} became optional",
+                  base_at=_at(pair, "base", "required"), rev_at=_at(pair, "rev", "required"))
+
+
+@diff_rule(
+    "header-became-required",
+    kind="header",
+    level="info",
+    summary="An optional response header became required.",
+    why="""The server now promises what it may already have sent; clients that checked for
+    the header keep working.""",
+    base=_header_doc(_LIMIT),
+    revision=_header_doc(_LIMIT, required=True),
+)
+def header_became_required(pair: Pair) -> Iterator[Hit]:
+    if _flags(pair, "required") == (False, True):
+        yield Hit(f"header {_name(pair)!r} became required",
+                  base_at=_at(pair, "base", "required"), rev_at=_at(pair, "rev", "required"))
+
+
+@diff_rule(
+    "header-deprecated",
+    kind="header",
+    level="info",
+    summary="A response header was marked deprecated.",
+    why="""Nothing changes yet; clients are told to stop relying on the header before a
+    later version removes it.""",
+    base=_header_doc(_LIMIT),
+    revision=_header_doc(_LIMIT, deprecated=True),
+)
+def header_deprecated(pair: Pair) -> Iterator[Hit]:
+    if _flags(pair, "deprecated") == (False, True):
+        yield Hit(f"header {_name(pair)!r} deprecated",
+                  base_at=_at(pair, "base", "deprecated"), rev_at=pair.rev_at("deprecated"))
+
+
+@diff_rule(
+    "header-undeprecated",
+    kind="header",
+    level="info",
+    summary="A response header is no longer deprecated.",
+    why="""The header stays; clients that planned to stop reading it need not.""",
+    base=_header_doc(_LIMIT, deprecated=True),
+    revision=_header_doc(_LIMIT),
+)
+def header_undeprecated(pair: Pair) -> Iterator[Hit]:
+    if _flags(pair, "deprecated") == (True, False):
+        yield Hit(f"header {_name(pair)!r} no longer deprecated",
+                  base_at=pair.base_at("deprecated"), rev_at=_at(pair, "rev", "deprecated"))
