@@ -30,9 +30,9 @@ CONFIG_NAMES = (".spectral.yaml", ".spectral.yml", ".spectral.json")
 
 
 def _version() -> str:
-    from importlib.metadata import version
+    from ledgerpact.registry import __version__
 
-    return version("ledgerpact")
+    return __version__
 
 
 @click.command("lint")
@@ -190,24 +190,34 @@ def _render(fmt: str, findings: list[Any], options: Any, checked: list[str],
 
 
 @click.command("rules")
-@click.option("--kind", type=click.Choice(["lint"]), default="lint", show_default=True,
-              help="Which rules: lint (diff rules come with breaking-change detection).")
+@click.option("--kind", type=click.Choice(["lint", "diff"]), default="lint", show_default=True,
+              help="Which rules: lint, or diff (breaking-change detection).")
 @click.option("--ruleset", type=click.Choice(["all", "recommended", "strict"]),
-              default="all", show_default=True)
+              default="all", show_default=True, help="Lint rules of this ruleset only.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
               default="text", show_default=True)
 @click.argument("rule_id", required=False, metavar="[RULE]")
 @input_errors_exit_2
 def rules_cmd(kind: str, ruleset: str, fmt: str, rule_id: str | None) -> None:
     """The rule catalogue, generated from each rule's metadata: id, severity, formats,
-    rulesets, and a doc with a bad and a good example. Give a RULE id for one rule.
+    rulesets, and a doc with a bad and a good example. Give a RULE id for one rule. With
+    --kind diff: the breaking-change rules, their level per direction, and a base and a
+    revision example.
 
     \b
     Example:
       ledgerpact rules
       ledgerpact rules finance-money-decimal-string
       ledgerpact rules --format markdown > docs/rules.md
+      ledgerpact rules --kind diff property-removed
     """
+    if kind == "diff":
+        if ruleset != "all":
+            raise InputError("--ruleset applies to lint rules only", file="rules")
+        from ledgerpact.governance.diff.report.catalogue import render_catalogue
+
+        click.echo(render_catalogue(fmt, rule_id), nl=False)
+        return
     from ledgerpact.governance.lint.catalog import all_rules
     from ledgerpact.governance.lint.waivers import WAIVER_RULES
 

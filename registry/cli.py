@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ledgerpact.registry import __version__
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     EXIT_INPUT,
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from ledgerpact.registry.catalog import Catalog, Entry
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="ledgerpact", prog_name="ledgerpact")
+@click.version_option(__version__, prog_name="ledgerpact")
 def main() -> None:
     """Ledgerpact: governance and contract testing for finance APIs and events.
 

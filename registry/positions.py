@@ -38,7 +38,8 @@ def _trie(pointers: Iterable[str]) -> _Trie:
         node = nodes[pointer]
         for deeper in reversed(missing):
             child: list[Any] = [None, {}]
-            node[1][jp.unescape(deeper[deeper.rfind("/") + 1:])] = nodes[deeper] = child
+            token = deeper[deeper.rfind("/") + 1:]
+            node[1][jp.unescape(token) if "~" in token else token] = nodes[deeper] = child
             node = child
         return node
 
@@ -47,14 +48,20 @@ def _trie(pointers: Iterable[str]) -> _Trie:
     return nodes[""]
 
 
+# An object member up to its value: the key (without its quotes, escapes as written), the
+# blanks around the colon. After a value: blanks, a comma if another member follows, blanks.
+_member = re.compile(r'"([^"\\]*(?:\\.[^"\\]*)*)"[ \t\n\r]*:[ \t\n\r]*').match
+_after_value = re.compile(r"[ \t\n\r]*(?:,[ \t\n\r]*)?").match
+
+
 def json_offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
     """Character offset of each pointer (for an object member: where its key starts).
 
     One pass in document order. Inside a container on a wanted path each member is looked
-    at (its key read with ``scanstring``); a member on a wanted path is entered, every other
-    value is skipped by the C scanner. So each byte is scanned once, however deep the
-    wanted pointers are (skipping a wanted member's value at its parent and then again when
-    entering it made deep pointers cost a parse per level)."""
+    at (its key read by one regular expression); a member on a wanted path is entered,
+    every other value is skipped by the C scanner. So each byte is scanned once, however
+    deep the wanted pointers are (skipping a wanted member's value at its parent and then
+    again when entering it made deep pointers cost a parse per level)."""
     found: dict[str, int] = {}
     own, kids = _trie(pointers)
     idx = _ws_end(text, 0).end()
@@ -73,27 +80,29 @@ def json_offsets(text: str, pointers: Iterable[str]) -> dict[str, int]:
             stack.pop()
             if not stack:
                 break
-            idx = _ws_end(text, idx + 1).end()
+            idx = _after_value(text, idx + 1).end()
+            continue
+        start = idx
+        if frame[1]:
+            match = _member(text, idx)
+            if match is None:
+                raise ValueError(f"expected an object member at offset {idx}")
+            key = match.group(1)
+            if "\\" in key:  # escapes: read the key as JSON reads it
+                key = scanstring(text, idx + 1)[0]
+            idx = match.end()
         else:
-            if frame[1]:
-                start = idx
-                key, idx = scanstring(text, idx + 1)
-                idx = _ws_end(text, _ws_end(text, idx).end() + 1).end()  # past ':'
-                child = frame[0].get(key)
-            else:
-                start = idx
-                child = frame[0].get(str(frame[2]))
-                frame[2] += 1
-            if child is not None:
-                if child[0] is not None:
-                    found[child[0]] = start
-                if child[1] and text[idx] in "{[":
-                    stack.append([child[1], text[idx] == "{", 0])
-                    idx = _ws_end(text, idx + 1).end()
-                    continue
-            idx = _ws_end(text, _scan_once(text, idx)[1]).end()
-        if text[idx] == ",":
-            idx = _ws_end(text, idx + 1).end()
+            key = str(frame[2])
+            frame[2] += 1
+        child = frame[0].get(key)
+        if child is not None:
+            if child[0] is not None:
+                found[child[0]] = start  # a key given twice: the last one, as json.loads
+            if child[1] and text[idx] in "{[":
+                stack.append([child[1], text[idx] == "{", 0])
+                idx = _ws_end(text, idx + 1).end()
+                continue
+        idx = _after_value(text, _scan_once(text, idx)[1]).end()
     return found
 
 
@@ -109,7 +118,3 @@ def line_columns(text: str, offsets: dict[str, int]) -> dict[str, tuple[int, int
         last_offset = offset
         result[pointer] = (line, offset - line_start + 1)
     return result
-
-
-def json_positions(text: str, pointers: Iterable[str]) -> dict[str, tuple[int, int]]:
-    return line_columns(text, json_offsets(text, pointers))

@@ -101,9 +101,9 @@ def diff_cmd(specs: tuple[str, ...], base_ref: str | None, registry_path: Path |
 
 
 def _version() -> str:
-    from importlib.metadata import version
+    from ledgerpact.registry import __version__
 
-    return version("ledgerpact")
+    return __version__
 
 
 def _diff(base: DocSide, rev: DocSide, mode: Compatibility | None) -> list[Change]:

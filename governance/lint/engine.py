@@ -11,7 +11,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
@@ -28,14 +28,25 @@ _FINDING_ORDER = attrgetter(*(f.name for f in fields(LintFinding)))
 SeverityPolicy = Callable[[str, str, str], Any]
 
 
-@dataclass
 class LintOptions:
-    ruleset: str = RECOMMENDED
-    extra_rules: list[Rule] = field(default_factory=list)  # custom rules (family "custom")
-    policy: SeverityPolicy | None = None
-    only: frozenset[str] | None = None  # run just these rule ids (fixture tests, --select)
-    replaced: frozenset[str] = frozenset()  # built-in ids a custom rule redefines
-    families: frozenset[str] | None = None  # built-in families a ruleset extends; None: all
+    """Which rules run and at what severity (a plain class: a dataclass would cost more
+    start-up to generate than this whole module)."""
+
+    def __init__(self, ruleset: str = RECOMMENDED, extra_rules: list[Rule] | None = None,
+                 policy: SeverityPolicy | None = None, only: frozenset[str] | None = None,
+                 replaced: frozenset[str] = frozenset(),
+                 families: frozenset[str] | None = None) -> None:
+        self.ruleset = ruleset
+        # custom rules (family "custom")
+        self.extra_rules: list[Rule] = extra_rules if extra_rules is not None else []
+        self.policy = policy  # custom ruleset severities and overrides
+        self.only = only  # run just these rule ids (fixture tests, --select)
+        self.replaced = replaced  # built-in ids a custom rule redefines
+        self.families = families  # built-in families a ruleset extends; None: all
+
+    def __repr__(self) -> str:
+        return (f"LintOptions(ruleset={self.ruleset!r}, extra_rules={len(self.extra_rules)}, "
+                f"only={self.only!r})")
 
     def rules(self) -> list[Rule]:
         builtin = [r for r in (all_rules() if self.only is not None else ruleset(self.ruleset))

@@ -15,9 +15,9 @@ many operations use it.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from operator import attrgetter
+from typing import Any, NamedTuple
 
 from ledgerpact.governance.lint.model import ASYNCAPI2, ASYNCAPI3, OAS30, OAS31, Loc
 from ledgerpact.registry.errors import InputError
@@ -32,6 +32,10 @@ HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "tra
 _ONE, _LIST, _MAP = SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS
 # Where a keyword comes in the order children are pushed: _ONE, then _LIST, then _MAP.
 _RANK = {key: rank for rank, key in enumerate((*_ONE, *_LIST, *_MAP))}
+_SUBSCHEMA_KEYS = frozenset(_RANK)
+# Keywords several rules look for among all schemas: the walk lists the schemas having each.
+NOTABLE = ("enum", "discriminator", "example", "examples", "default")
+_NOTABLE = frozenset(NOTABLE)
 # Loc(file, pointer) without the named tuple's Python-level __new__ (the index makes tens of
 # thousands of them): _loc((file, pointer)).
 _loc = partial(tuple.__new__, Loc)
@@ -55,25 +59,44 @@ def detect_format(doc: Any) -> str | None:
     return None
 
 
-@dataclass(eq=False, slots=True)
 class SchemaNode:
-    """One schema object, indexed once, wherever and however often it is used."""
+    """One schema object, indexed once, wherever and however often it is used.
 
-    loc: Loc
-    schema: dict[str, Any]
-    parent: SchemaNode | None
-    keyword: str  # how the parent reaches it: "properties", "items", "allOf", "" for a root
-    name: str | None  # the property / $defs / component name, when it has one
-    directions: set[str] = field(default_factory=set)
-    contexts: set[str] = field(default_factory=set)  # component, media, parameter, header...
+    A plain class with slots, not a dataclass: the index makes one per schema object of a
+    spec (thirteen thousand on Stripe's), and a dataclass costs more per node (its
+    ``__init__`` calls default factories) and a millisecond of start-up to generate."""
+
+    __slots__ = ("children", "contexts", "directions", "keyword", "loc", "name", "order",
+                 "parent", "schema")
+
+    def __init__(self, loc: Loc, schema: dict[str, Any], parent: SchemaNode | None,
+                 keyword: str, name: str | None, order: int = 0) -> None:
+        self.loc = loc
+        self.schema = schema
+        self.parent = parent
+        self.keyword = keyword  # how the parent reaches it: "properties", "items", "allOf"...
+        self.name = name  # the property / $defs / component name, when it has one
+        self.order = order  # its place in Index.schemas
+        self.directions: set[str] = set()
+        self.contexts: set[str] = set()  # component, media, parameter, header...
+        # The walk's work items for the subschemas, made on the first visit (the index's
+        # own bookkeeping; rules read ``schema``).
+        self.children: list[_Work] | None = None
+
+    def __repr__(self) -> str:
+        return f"SchemaNode({self.loc!r}, keyword={self.keyword!r}, name={self.name!r})"
 
     @property
     def property_name(self) -> str | None:
         return self.name if self.keyword == "properties" else None
 
 
-@dataclass(frozen=True)
-class Operation:
+# The records below are named tuples: the index makes thousands of them on a large spec, a
+# tuple is the cheapest immutable record to build, and a dataclass costs about a
+# millisecond of start-up per class to generate.
+
+
+class Operation(NamedTuple):
     path: str
     method: str
     loc: Loc
@@ -88,8 +111,7 @@ class Operation:
         return f"{prefix}{self.method.upper()} {self.path}"
 
 
-@dataclass(frozen=True)
-class Parameter:
+class Parameter(NamedTuple):
     loc: Loc  # where the parameter object is defined (after $ref)
     use: Loc  # where it is used (the operation's or path item's parameters entry)
     param: dict[str, Any]
@@ -97,8 +119,7 @@ class Parameter:
     path: str
 
 
-@dataclass(frozen=True)
-class MediaType:
+class MediaType(NamedTuple):
     loc: Loc
     media_type: str
     media: dict[str, Any]
@@ -107,70 +128,81 @@ class MediaType:
     status: str | None  # response status, None for a request body
 
 
-@dataclass(frozen=True)
-class Response:
+class Response(NamedTuple):
     loc: Loc
     status: str
     response: dict[str, Any]
     operation: Operation
 
 
-@dataclass(frozen=True)
-class RefUse:
+class RefUse(NamedTuple):
     loc: Loc  # the object holding "$ref"
     ref: str
     target: Loc | None  # None when the target is outside what the walk could read
+    holder: dict[str, Any]  # that object itself ("$ref" and anything written next to it)
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     loc: Loc
     name: str
     message: dict[str, Any]
     direction: str | None  # publish (sent by the application) / subscribe / None unknown
 
 
-@dataclass(frozen=True)
-class Channel:
+class Channel(NamedTuple):
     loc: Loc
     name: str
     channel: dict[str, Any]
 
 
-@dataclass(frozen=True)
-class AsyncOperation:
+class AsyncOperation(NamedTuple):
     loc: Loc
     name: str
     op: dict[str, Any]
     action: str  # send | receive (3.x) / publish | subscribe (2.x)
 
 
-@dataclass
+# RefUse((loc, ref, target, holder)) without the named tuple's Python-level __new__.
+_ref_use = partial(tuple.__new__, RefUse)
+# One step of the schema walk: (schema, where, parent node, keyword, name).
+_Work = tuple[Any, Loc, "SchemaNode | None", str, "str | None"]
+_NO_CHILDREN: list[_Work] = []
+
+
 class Index:
-    ws: Workspace
-    root: str
-    doc: dict[str, Any]
-    format: str
-    metadata: dict[str, Any] | None = None  # the registry's contract.yaml, when linted by id
-    operations: list[Operation] = field(default_factory=list)
-    parameters: list[Parameter] = field(default_factory=list)
-    responses: list[Response] = field(default_factory=list)
-    media_types: list[MediaType] = field(default_factory=list)
-    schemas: list[SchemaNode] = field(default_factory=list)
-    refs: list[RefUse] = field(default_factory=list)
-    messages: list[Message] = field(default_factory=list)
-    channels: list[Channel] = field(default_factory=list)
-    async_operations: list[AsyncOperation] = field(default_factory=list)
-    callback_operations: list[Operation] = field(default_factory=list)
-    _callbacks_seen: set[Loc] = field(default_factory=set, repr=False)
-    # AsyncAPI only: every "$ref" written anywhere in the root document (servers, channels,
-    # traits, bindings... not only the parts walked above), its target parsed but not
-    # followed (None when it cannot be: a URL). The "unused component" rules read it instead
-    # of walking the document again.
-    document_refs: list[RefUse] = field(default_factory=list)
-    _schema_at: dict[Loc, SchemaNode] = field(default_factory=dict, repr=False)
-    _resolved: dict[Target, tuple[Loc, Any]] = field(default_factory=dict, repr=False)
-    _targets: dict[tuple[str, str], Target] = field(default_factory=dict, repr=False)
+    """What the rules read: the document, and the objects of it that rules are about."""
+
+    def __init__(self, ws: Workspace, root: str, doc: dict[str, Any], format: str,
+                 metadata: dict[str, Any] | None = None) -> None:
+        self.ws = ws
+        self.root = root
+        self.doc = doc
+        self.format = format
+        self.metadata = metadata  # the registry's contract.yaml, when linted by id
+        self.operations: list[Operation] = []
+        self.parameters: list[Parameter] = []
+        self.responses: list[Response] = []
+        self.media_types: list[MediaType] = []
+        self.schemas: list[SchemaNode] = []
+        self.refs: list[RefUse] = []
+        self.messages: list[Message] = []
+        self.channels: list[Channel] = []
+        self.async_operations: list[AsyncOperation] = []
+        self.callback_operations: list[Operation] = []
+        self._callbacks_seen: set[Loc] = set()
+        # AsyncAPI only: every "$ref" written anywhere in the root document (servers,
+        # channels, traits, bindings... not only the parts walked above), its target parsed
+        # but not followed (None when it cannot be: a URL). The "unused component" rules
+        # read it instead of walking the document again.
+        self.document_refs: list[RefUse] = []
+        self._schema_at: dict[Loc, SchemaNode] = {}
+        self._with: dict[str, list[SchemaNode]] = {k: [] for k in NOTABLE}
+        self._resolved: dict[Target, tuple[Loc, Any]] = {}
+        # (file it is written in, $ref text) -> (where the chain ends, the value there)
+        self._by_ref: dict[tuple[str, str], tuple[Loc, Any]] = {}
+
+    def __repr__(self) -> str:
+        return f"Index({self.root!r}, {self.format!r}, {len(self.schemas)} schemas)"
 
     @property
     def root_loc(self) -> Loc:
@@ -190,21 +222,26 @@ class Index:
         """``node`` itself, or what its ``$ref`` chain ends at, and where that is."""
         if not is_ref(node):
             return node, loc
-        ref = node["$ref"]
-        target = self._targets.get((loc.file, ref))
-        if target is None:  # a $ref means the same wherever it is written in one file
-            target = parse_ref(ref, loc.file, loc.pointer + "/$ref", self.ws)
-            self._targets[(loc.file, ref)] = target
-        cached = self._resolved.get(target)
-        if cached is None:
+        hit = self._by_ref.get((loc[0], node["$ref"]))
+        if hit is None:
+            hit = self._follow(node["$ref"], loc)
+        return hit[1], hit[0]
+
+    def _follow(self, ref: str, loc: Loc) -> tuple[Loc, Any]:
+        """Resolve ``ref`` written in ``loc``'s file (refusing what is unsafe), once: a
+        ``$ref`` means the same wherever it is written in one file, and chains that end at
+        the same target are followed once."""
+        target = parse_ref(ref, loc.file, loc.pointer + "/$ref", self.ws)
+        hit = self._resolved.get(target)
+        if hit is None:
             final, value = follow(target, loc.file, loc.pointer + "/$ref", self.ws)
-            cached = (Loc(final.file, final.pointer), value)
-            self._resolved[target] = cached
-        return cached[1], cached[0]
+            hit = self._resolved[target] = (Loc(final.file, final.pointer), value)
+        self._by_ref[(loc.file, ref)] = hit
+        return hit
 
     def _ref(self, node: dict[str, Any], loc: Loc) -> tuple[Any, Loc]:
         value, target = self.resolve(node, loc)
-        self.refs.append(RefUse(loc, node["$ref"], target))
+        self.refs.append(_ref_use((loc, node["$ref"], target, node)))
         return value, target
 
     def schema_at(self, loc: Loc) -> SchemaNode | None:
@@ -215,6 +252,17 @@ class Index:
             if direction is None or direction in node.directions:
                 yield node
 
+    def schemas_with(self, *keywords: str) -> list[SchemaNode]:
+        """The schemas that have any of ``keywords``, in index order. For the NOTABLE
+        keywords the walk has listed them already, so a rule about enums or examples reads
+        a few hundred schemas instead of every schema of the spec."""
+        if not all(k in NOTABLE for k in keywords):
+            return [n for n in self.schemas if any(k in n.schema for k in keywords)]
+        if len(keywords) == 1:
+            return list(self._with[keywords[0]])
+        found = {node for k in keywords for node in self._with[k]}
+        return sorted(found, key=attrgetter("order"))
+
     # -- schemas ---------------------------------------------------------------------------
 
     def walk_schema(self, schema: Any, loc: Loc, *, direction: str | None, context: str,
@@ -222,56 +270,77 @@ class Index:
                     name: str | None = None) -> None:
         """Index ``schema`` and everything below it (iteratively; depth is bounded by the
         loader). A node seen before is only revisited to spread a new direction."""
-        work: list[tuple[Any, Loc, SchemaNode | None, str, str | None]] = [
-            (schema, loc, parent, keyword, name)]
+        work: list[_Work] = [(schema, loc, parent, keyword, name)]
         # Hot loop (every schema object of the spec passes here): locals, pointers built by
-        # hand, and the keyword loops skipped for the many leaf schemas. The pushing order
-        # is fixed: it decides which use of a shared schema is seen first.
-        pop, push, schema_at = work.pop, work.append, self._schema_at
+        # hand, the keyword loops skipped for the many leaf schemas, and a node's children
+        # built once and kept for the revisits that spread a direction. The pushing order is
+        # fixed: it decides which use of a shared schema is seen first.
+        pop, extend, schema_at = work.pop, work.extend, self._schema_at
+        by_ref, add_ref, schemas, having = self._by_ref, self.refs.append, self.schemas, \
+            self._with
         while work:
             value, where, up, kw, nm = pop()
             if not isinstance(value, dict):
                 continue  # boolean schemas and malformed ones (structure reports them)
-            if isinstance(value.get("$ref"), str):
-                value, where = self._ref(value, where)
+            ref = value.get("$ref")
+            if isinstance(ref, str):
+                hit = by_ref.get((where[0], ref))
+                if hit is None:
+                    value, where = self._ref(value, where)
+                else:
+                    add_ref(_ref_use((where, ref, hit[0], value)))
+                    where, value = hit
                 if not isinstance(value, dict) or is_ref(value):
                     continue
             node = schema_at.get(where)
             if node is None:
-                node = SchemaNode(where, value, up, kw, nm)
+                node = SchemaNode(where, value, up, kw, nm, len(schemas))
                 schema_at[where] = node
-                self.schemas.append(node)
+                schemas.append(node)
+                if not _NOTABLE.isdisjoint(value):
+                    for key in _NOTABLE.intersection(value):
+                        having[key].append(node)
             elif (direction is None or direction in node.directions) and \
                     context in node.contexts:
                 continue
             node.contexts.add(context)
             if direction is not None:
                 node.directions.add(direction)
-            keys = [key for key in value if key in _RANK]
-            if not keys:
-                continue
-            if len(keys) > 1:
-                keys.sort(key=_RANK.__getitem__)
-            file, at = where
-            tuple_items = None
-            for key in keys:
-                sub = value[key]
-                if isinstance(sub, dict):
-                    if key in _MAP:
-                        for n, item in sub.items():
-                            token = escape(n) if "~" in n or "/" in n else n
-                            push((item, _loc((file, f"{at}/{key}/{token}")), node, key, n))
-                    elif key not in _LIST:
-                        push((sub, _loc((file, f"{at}/{key}")), node, key, None))
-                elif isinstance(sub, list):
-                    if key == "items":  # OpenAPI 3.0 / draft-04 tuple form: pushed last
-                        tuple_items = sub
-                    elif key in _LIST:
-                        for i, item in enumerate(sub):
-                            push((item, _loc((file, f"{at}/{key}/{i}")), node, key, None))
-            if tuple_items is not None:
-                for i, item in enumerate(tuple_items):
-                    push((item, _loc((file, f"{at}/items/{i}")), node, "items", None))
+            children = node.children
+            if children is None:
+                children = node.children = _children(node, value, where)
+            if children:
+                extend(children)
+
+
+def _children(node: SchemaNode, value: dict[str, Any], where: Loc) -> list[_Work]:
+    """The work items for ``node``'s subschemas, in the order they are pushed."""
+    if _SUBSCHEMA_KEYS.isdisjoint(value):
+        return _NO_CHILDREN  # a leaf: most schema objects of a large spec
+    keys = sorted(_SUBSCHEMA_KEYS.intersection(value), key=_RANK.__getitem__)
+    file, at = where
+    out: list[_Work] = []
+    push = out.append
+    tuple_items = None
+    for key in keys:
+        sub = value[key]
+        if isinstance(sub, dict):
+            if key in _MAP:
+                for n, item in sub.items():
+                    token = escape(n) if "~" in n or "/" in n else n
+                    push((item, _loc((file, f"{at}/{key}/{token}")), node, key, n))
+            elif key not in _LIST:
+                push((sub, _loc((file, f"{at}/{key}")), node, key, None))
+        elif isinstance(sub, list):
+            if key == "items":  # OpenAPI 3.0 / draft-04 tuple form: pushed last
+                tuple_items = sub
+            elif key in _LIST:
+                for i, item in enumerate(sub):
+                    push((item, _loc((file, f"{at}/{key}/{i}")), node, key, None))
+    if tuple_items is not None:
+        for i, item in enumerate(tuple_items):
+            push((item, _loc((file, f"{at}/items/{i}")), node, "items", None))
+    return out
 
 
 def build_index(ws: Workspace, root: str, metadata: dict[str, Any] | None = None) -> Index:
@@ -498,7 +567,7 @@ def _document_refs(ix: Index) -> None:
                     where: Loc | None = Loc(target.file, target.pointer)
                 except InputError:
                     where = None
-                ix.document_refs.append(RefUse(loc, value["$ref"], where))
+                ix.document_refs.append(RefUse(loc, value["$ref"], where, value))
             work.extend((sub, loc.child(key)) for key, sub in value.items()
                         if isinstance(sub, (dict, list)))
         elif isinstance(value, list):

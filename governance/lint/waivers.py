@@ -29,9 +29,8 @@ import datetime as dt
 import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledgerpact.governance.lint.model import (
     ALL_FORMATS,
@@ -54,9 +53,11 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _BAD_ESCAPE = re.compile(r"~(?![01])")
 
 
-@dataclass(frozen=True)
-class Waiver:
-    """One approved exception, and where it is written (so reports can point at it)."""
+class Waiver(NamedTuple):
+    """One approved exception, and where it is written (so reports can point at it).
+
+    Named tuples here, not dataclasses: generating a dataclass costs about a millisecond of
+    start-up, and every lint run in a registry with a waiver file imports this module."""
 
     rule: str
     contract: str
@@ -108,8 +109,7 @@ class Waiver:
                 f"{self.label})")
 
 
-@dataclass(frozen=True)
-class WaiverResult:
+class WaiverResult(NamedTuple):
     """The findings after waivers: originals (``waived_by`` set on waived ones) followed by
     the waiver findings (expired and stale waivers)."""
 

@@ -7,7 +7,6 @@ waived; keeping that arithmetic in one place is how they stay consistent.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from ledgerpact.governance.lint.model import ALL_FORMATS, LintFinding, Rule, RuleDoc, Severity
@@ -53,14 +52,18 @@ def group_of(finding: LintFinding) -> str:
     return finding.contract or finding.file
 
 
-@dataclass
 class Counts:
     """Unwaived findings by severity, plus how many were waived and how many fail."""
 
-    by_severity: dict[Severity, int] = field(
-        default_factory=lambda: dict.fromkeys(SEVERITIES, 0))
-    waived: int = 0
-    failing: int = 0
+    __slots__ = ("by_severity", "failing", "waived")
+
+    def __init__(self) -> None:
+        self.by_severity: dict[Severity, int] = dict.fromkeys(SEVERITIES, 0)
+        self.waived = 0
+        self.failing = 0
+
+    def __repr__(self) -> str:
+        return f"Counts({self.as_dict()})"
 
     def add(self, finding: LintFinding, fail_severity: Severity) -> None:
         if finding.waived_by:

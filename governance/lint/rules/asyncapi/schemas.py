@@ -29,9 +29,7 @@ def _checked_nodes(index: Index, keyword: str) -> Iterator[SchemaNode]:
     """Schema nodes carrying ``keyword``, except those inside a payload written in a
     schema format other than JSON Schema (an Avro field's 'default' is Avro's)."""
     skip = unchecked_payloads(index)
-    for node in index.schemas:
-        if keyword not in node.schema:
-            continue
+    for node in index.schemas_with(keyword):
         top = node
         while top.parent is not None:
             top = top.parent

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledgerpact.governance.lint.index import Index, Operation, Parameter, SchemaNode
 from ledgerpact.governance.lint.model import Loc
@@ -29,29 +27,44 @@ from ledgerpact.registry.refs import is_ref
 _MAX_STEPS = 64  # schemas merged into one view; real ones need a handful
 # The extensions the finance rules read (Ledgerpact's, Zalando's and Xero's).
 MARKS = ("x-sensitive", "x-extensible-enum", "x-is-money", "x-is-msdate")
+_MARK_KEYS = frozenset(MARKS)
+# What makes a view follow other schemas: a $ref's target, allOf members, and (for types
+# only) anyOf/oneOf branches.
+_COMBINERS = frozenset({"$ref", "allOf", "anyOf", "oneOf"})
 
 
-@dataclass
 class View:
     """One schema as a reader sees it: its own keywords merged with those of its ``$ref``
     target and ``allOf`` members (and, for ``types`` only, its ``anyOf``/``oneOf`` branches).
-    The first declaration wins, so a ``$ref``'s siblings override its target."""
+    The first declaration wins, so a ``$ref``'s siblings override its target.
 
-    loc: Loc
-    types: set[str] = field(default_factory=set)
-    type_locs: dict[str, Loc] = field(default_factory=dict)  # type -> schema declaring it
-    fmt: str | None = None
-    pattern: str | None = None
-    enum: list[Any] | None = None
-    enum_loc: Loc | None = None
-    marks: dict[str, Any] = field(default_factory=dict)  # MARKS seen on the way
-    mark_locs: dict[str, Loc] = field(default_factory=dict)
-    description: str = ""
-    items: tuple[Any, Loc] | None = None
-    props: dict[str, tuple[Any, Loc]] = field(default_factory=dict)  # name -> (schema, holder)
-    required: set[str] = field(default_factory=set)
-    files: set[str] = field(default_factory=set)  # files of the $ref / allOf chain
-    locs: list[Loc] = field(default_factory=list)  # the schemas of that chain, in order
+    A plain class with slots (as are the other records here): a large spec makes thousands
+    of views, and a dataclass's generated ``__init__`` with default factories, like the
+    class's own generation at start-up, costs several times more."""
+
+    __slots__ = ("description", "enum", "enum_loc", "files", "fmt", "items", "loc",
+                 "locs", "mark_locs", "marks", "pattern", "props", "required", "type_locs",
+                 "types")
+
+    def __init__(self, loc: Loc) -> None:
+        self.loc = loc
+        self.types: set[str] = set()
+        self.type_locs: dict[str, Loc] = {}  # type -> schema declaring it
+        self.fmt: str | None = None
+        self.pattern: str | None = None
+        self.enum: list[Any] | None = None
+        self.enum_loc: Loc | None = None
+        self.marks: dict[str, Any] = {}  # MARKS seen on the way
+        self.mark_locs: dict[str, Loc] = {}
+        self.description = ""
+        self.items: tuple[Any, Loc] | None = None
+        self.props: dict[str, tuple[Any, Loc]] = {}  # name -> (schema, holder)
+        self.required: set[str] = set()
+        self.files: set[str] = set()  # files of the $ref / allOf chain
+        self.locs: list[Loc] = []  # the schemas of that chain, in order
+
+    def __repr__(self) -> str:
+        return f"View({self.loc!r}, types={sorted(self.types)})"
 
     def prop(self, name: str) -> tuple[Any, Loc]:
         """A property's schema and where it is written (its Loc is made only on demand:
@@ -66,6 +79,13 @@ class View:
 
 def view(index: Index, schema: Any, loc: Loc) -> View:
     out = View(loc)
+    if isinstance(schema, dict) and _COMBINERS.isdisjoint(schema):
+        # Most schemas stand alone (no $ref, allOf, anyOf or oneOf to follow): the walk
+        # below would merge just this one, so merge it without the walk's bookkeeping.
+        out.files.add(loc[0])
+        out.locs.append(loc)
+        _merge(out, schema, loc, True)
+        return _implied_type(out)
     work: deque[tuple[Any, Loc, bool]] = deque([(schema, loc, True)])
     seen: set[Loc] = set()
     steps = 0
@@ -89,6 +109,12 @@ def view(index: Index, schema: Any, loc: Loc) -> View:
         for key in ("anyOf", "oneOf"):
             for i, sub in enumerate(node.get(key) if isinstance(node.get(key), list) else []):
                 work.append((sub, where.child(key, i), False))
+    return _implied_type(out)
+
+
+def _implied_type(out: View) -> View:
+    """A schema that declares no type but only has properties, items or a list of strings
+    is read as an object, an array or a string."""
     if not out.types:
         if out.props:
             out.types.add("object")
@@ -110,10 +136,11 @@ def _merge(out: View, node: dict[str, Any], where: Loc, own: bool) -> None:
         out.types.add("null")
     if not own:
         return
-    for key in MARKS:
-        if key in node and key not in out.marks:
-            out.marks[key] = node[key]
-            out.mark_locs[key] = where
+    if not _MARK_KEYS.isdisjoint(node):
+        for key in MARKS:
+            if key in node and key not in out.marks:
+                out.marks[key] = node[key]
+                out.mark_locs[key] = where
     if out.fmt is None and isinstance(node.get("format"), str):
         out.fmt = node["format"]
     if out.pattern is None and isinstance(node.get("pattern"), str):
@@ -131,8 +158,7 @@ def _merge(out: View, node: dict[str, Any], where: Loc, own: bool) -> None:
         out.required.update(r for r in node["required"] if isinstance(r, str))
 
 
-@dataclass
-class Prop:
+class Prop(NamedTuple):
     """A property, where it is declared, the object schema declaring it, and its view."""
 
     name: str
@@ -141,25 +167,31 @@ class Prop:
     view: View
 
 
-@dataclass
 class Param:
     """A parameter (as the index lists it, once per use) and the view of its schema,
     made on first use: most parameters of a large spec are never looked at closely."""
 
-    index: Index
-    param: Parameter
-    name: str
-    where: str  # query | path | header | cookie
+    __slots__ = ("_view", "index", "name", "param", "where")
 
-    @cached_property
+    def __init__(self, index: Index, param: Parameter, name: str, where: str) -> None:
+        self.index = index
+        self.param = param
+        self.name = name
+        self.where = where  # query | path | header | cookie
+        self._view: View | None = None
+
+    @property
     def view(self) -> View:
-        if "schema" not in self.param.param:
-            return View(self.param.loc)
-        return view(self.index, self.param.param["schema"], self.param.loc.child("schema"))
+        if self._view is None:
+            if "schema" not in self.param.param:
+                self._view = View(self.param.loc)
+            else:
+                self._view = view(self.index, self.param.param["schema"],
+                                  self.param.loc.child("schema"))
+        return self._view
 
 
-@dataclass
-class Named:
+class Named(NamedTuple):
     """A reusable schema (component or ``$defs`` entry) whose own name is telling."""
 
     node: SchemaNode
@@ -167,19 +199,22 @@ class Named:
     view: View
 
 
-@dataclass
 class Facts:
-    money: list[Prop] = field(default_factory=list)
-    dates: list[Prop] = field(default_factory=list)
-    statuses: list[Prop] = field(default_factory=list)
-    sensitive: list[Prop] = field(default_factory=list)
-    params: list[Param] = field(default_factory=list)
-    named_money: list[Named] = field(default_factory=list)
-    named_statuses: list[Named] = field(default_factory=list)
-    memo: dict[str, Any] = field(default_factory=dict)  # what several rules derive alike
-    _siblings: dict[Loc, frozenset[str]] = field(default_factory=dict)
-    _op_params: dict[int, list[Parameter]] = field(default_factory=dict)
-    _path_params: dict[str, list[Parameter]] = field(default_factory=dict)
+    __slots__ = ("_op_params", "_path_params", "_siblings", "dates", "memo", "money",
+                 "named_money", "named_statuses", "params", "sensitive", "statuses")
+
+    def __init__(self) -> None:
+        self.money: list[Prop] = []
+        self.dates: list[Prop] = []
+        self.statuses: list[Prop] = []
+        self.sensitive: list[Prop] = []
+        self.params: list[Param] = []
+        self.named_money: list[Named] = []
+        self.named_statuses: list[Named] = []
+        self.memo: dict[str, Any] = {}  # what several rules derive alike
+        self._siblings: dict[Loc, frozenset[str]] = {}
+        self._op_params: dict[int, list[Parameter]] = {}
+        self._path_params: dict[str, list[Parameter]] = {}
 
 
 # The facts of the index being linted. Rules run one index at a time, so one entry is
@@ -219,7 +254,7 @@ def _gather(index: Index) -> Facts:
             for name, sub in props.items():
                 if isinstance(name, str):
                     found = classes(name)
-                    if any(found) or (isinstance(sub, dict)
+                    if True in found or (isinstance(sub, dict)
                                          and sub.get("x-is-money") is True):
                         _classify(index, out, node, name, sub, found)
         declared = schema.get("type")

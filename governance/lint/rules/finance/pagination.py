@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Operation
@@ -35,8 +34,7 @@ EXPECTED = ("expected cursor pagination: a cursor query parameter (cursor, after
             "starting_after...) and a limit")
 
 
-@dataclass
-class Collection:
+class Collection(NamedTuple):
     op: Operation
     array: str  # what makes the response a collection: "array" or the list property's name
     cursor: list[str]

@@ -10,14 +10,11 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from ledgerpact.governance.lint.index import Index, Operation, Parameter
 from ledgerpact.governance.lint.model import Loc
 from ledgerpact.governance.lint.rules._util import as_dict, as_list, is_webhook, resolve
-from ledgerpact.registry import pointer as jp
-from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.refs import is_ref
 
 T = TypeVar("T")
@@ -121,8 +118,7 @@ def security_requirements(index: Index) -> Iterator[tuple[Loc, dict[str, Any], s
                 yield op.loc.child("security", i), req, op.label
 
 
-@dataclass(frozen=True)
-class Holder:
+class Holder(NamedTuple):
     """An object that may carry ``schema`` plus ``example``/``examples``: a media type, a
     parameter or a header."""
 
@@ -143,10 +139,14 @@ def headers_of(index: Index, holder: dict[str, Any], loc: Loc
 def example_holders(index: Index) -> list[Holder]:
     """Every media type, parameter and header the contract defines, each once: those the
     operations use (from the index) and those only defined in the root's components."""
-    return memo(index, "example_holders", lambda ix: list(_example_holders(ix)))
+    return memo(index, "example_holders", _example_holders)
 
 
-def _example_holders(index: Index) -> Iterator[Holder]:
+def _example_holders(index: Index) -> list[Holder]:
+    # A list built in place rather than nested generators: Stripe's spec has thousands of
+    # holders, and each level of ``yield from`` costs more than the check it wraps.
+    out: list[Holder] = []
+    add = out.append
     seen: set[Loc] = set()
 
     def fresh(loc: Loc) -> bool:
@@ -155,41 +155,45 @@ def _example_holders(index: Index) -> Iterator[Holder]:
         seen.add(loc)
         return True
 
-    def with_content(holder: Holder) -> Iterator[Holder]:
-        yield holder
-        for media_type, media in as_dict(holder.value.get("content")).items():
+    def with_content(holder: Holder) -> None:
+        add(holder)
+        content = holder.value.get("content")
+        if not isinstance(content, dict):
+            return
+        for media_type, media in content.items():
             mloc = holder.loc.child("content", media_type)
             if isinstance(media, dict) and fresh(mloc):
-                yield Holder(mloc, media, "media type", holder.direction)
-                yield from encoding_headers(media, mloc, holder.direction)
+                add(Holder(mloc, media, "media type", holder.direction))
+                encoding_headers(media, mloc, holder.direction)
 
-    def encoding_headers(media: dict[str, Any], mloc: Loc, direction: str
-                         ) -> Iterator[Holder]:
-        for prop, encoding in as_dict(media.get("encoding")).items():
-            if isinstance(encoding, dict):
-                for where, header in headers_of(index, encoding,
-                                                mloc.child("encoding", prop)):
+    def encoding_headers(media: dict[str, Any], mloc: Loc, direction: str) -> None:
+        encoding = media.get("encoding")
+        if not isinstance(encoding, dict):
+            return  # the usual case
+        for prop, entry in encoding.items():
+            if isinstance(entry, dict):
+                for where, header in headers_of(index, entry, mloc.child("encoding", prop)):
                     if fresh(where):
-                        yield from with_content(Holder(where, header, "header", direction))
+                        with_content(Holder(where, header, "header", direction))
 
     for m in index.media_types:
         if fresh(m.loc):
-            yield Holder(m.loc, m.media, "media type", m.direction)
-            yield from encoding_headers(m.media, m.loc, m.direction)
+            add(Holder(m.loc, m.media, "media type", m.direction))
+            encoding_headers(m.media, m.loc, m.direction)
     for p in index.parameters:
         if fresh(p.loc):
-            yield from with_content(Holder(p.loc, p.param, "parameter", "request"))
+            with_content(Holder(p.loc, p.param, "parameter", "request"))
     for r in index.responses:
-        if fresh(r.loc):
+        if fresh(r.loc) and "headers" in r.response:
             for where, header in headers_of(index, r.response, r.loc):
                 if fresh(where):
-                    yield from with_content(Holder(where, header, "header", "response"))
+                    with_content(Holder(where, header, "header", "response"))
     for _, param, where in component_entries(index, "parameters"):
         if isinstance(param, dict) and fresh(where):
-            yield from with_content(Holder(where, param, "parameter", "request"))
+            with_content(Holder(where, param, "parameter", "request"))
     for _, header, where in component_entries(index, "headers"):
         if isinstance(header, dict) and fresh(where):
-            yield from with_content(Holder(where, header, "header", "response"))
+            with_content(Holder(where, header, "header", "response"))
     for kind, direction in (("requestBodies", "request"), ("responses", "response")):
         for _, body, where in component_entries(index, kind):
             if not isinstance(body, dict) or not fresh(where):
@@ -197,11 +201,12 @@ def _example_holders(index: Index) -> Iterator[Holder]:
             for media_type, media in as_dict(body.get("content")).items():
                 mloc = where.child("content", media_type)
                 if isinstance(media, dict) and fresh(mloc):
-                    yield Holder(mloc, media, "media type", direction)
-                    yield from encoding_headers(media, mloc, direction)
+                    add(Holder(mloc, media, "media type", direction))
+                    encoding_headers(media, mloc, direction)
             for hloc, header in headers_of(index, body, where):
                 if fresh(hloc):
-                    yield from with_content(Holder(hloc, header, "header", direction))
+                    with_content(Holder(hloc, header, "header", direction))
+    return out
 
 
 def example_objects(index: Index, holder: Holder
@@ -271,28 +276,6 @@ def refs_below(value: Any, loc: Loc) -> Iterator[tuple[Loc, dict[str, Any]]]:
                         if isinstance(sub, (dict, list)))
 
 
-def value_at(index: Index, loc: Loc) -> Any:
-    """The raw value at ``loc`` (a place the index has already visited), or None. A plain
-    loop rather than the registry's checked resolver: it runs once per ``$ref`` of a
-    multi-megabyte spec, and a missing step just means None here."""
-    try:
-        node: Any = index.ws.document(loc.file).data
-    except InputError:
-        return None
-    if not loc.pointer:
-        return node
-    for token in loc.pointer[1:].split("/"):
-        if "~" in token:
-            token = jp.unescape(token)
-        if isinstance(node, dict):
-            node = node.get(token)
-        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
-            node = node[int(token)]
-        else:
-            return None
-    return node
-
-
 def extra_refs(index: Index) -> list[tuple[Loc, dict[str, Any]]]:
     """``$ref`` holders in the parts of an OpenAPI document the index does not walk:
     Example Objects, links and callbacks (with what is inside them)."""
@@ -324,9 +307,7 @@ def ref_holders(index: Index) -> Iterator[tuple[Loc, dict[str, Any]]]:
     for use in index.refs:
         if use.loc not in seen:
             seen.add(use.loc)
-            holder = value_at(index, use.loc)
-            if isinstance(holder, dict):
-                yield use.loc, holder
+            yield use.loc, use.holder
     for loc, holder in extra_refs(index):
         if loc not in seen:
             seen.add(loc)

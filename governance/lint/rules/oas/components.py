@@ -25,23 +25,26 @@ def _used(index: Index) -> set[tuple[str, str]]:
     """(kind, name) of every root component some ``$ref`` names directly (first hop, not
     where a chain of references ends), or a discriminator mapping names."""
     used: set[tuple[str, str]] = set()
-    refs = {(use.loc, use.ref) for use in index.refs}
-    refs.update((loc, holder["$ref"]) for loc, holder in extra_refs(index))
-    for loc, ref in refs:
-        if loc.file == index.root and ref.startswith("#/components/") and "%" not in ref:
+    # What a $ref names depends only on its text and the file it is written in: a large
+    # spec writes the same few hundred references thousands of times.
+    refs = {(use.loc.file, use.ref): use.loc for use in index.refs}
+    for loc, holder in extra_refs(index):
+        refs.setdefault((loc.file, holder["$ref"]), loc)
+    for (file, ref), loc in refs.items():
+        if file == index.root and ref.startswith("#/components/") and "%" not in ref:
             tokens = jp.split(ref[1:])  # the usual local reference, without a full parse
             if len(tokens) >= 3:
                 used.add((tokens[1], tokens[2]))
             continue
         try:
-            target = parse_ref(ref, loc.file, loc.pointer + "/$ref", index.ws)
+            target = parse_ref(ref, file, loc.pointer + "/$ref", index.ws)
         except InputError:
             continue
         if target.file == index.root and target.pointer.startswith("/components/"):
             tokens = jp.split(target.pointer)
             if len(tokens) >= 3:
                 used.add((tokens[1], tokens[2]))
-    for node in index.schemas:
+    for node in index.schemas_with("discriminator"):
         discriminator = node.schema.get("discriminator")
         if not discriminator:
             continue

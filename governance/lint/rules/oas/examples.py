@@ -14,7 +14,6 @@ from ledgerpact.governance.lint.rules.oas._shared import (
     component_entries,
     example_holders,
     example_objects,
-    value_at,
 )
 
 
@@ -125,17 +124,15 @@ components:
 def valid_schema_example(index: Index) -> Iterator[Violation]:
     checker: InstanceChecker | None = None
     holders: list[tuple[Loc, dict[str, Any]]] = [
-        (n.loc, n.schema) for n in index.schemas
-        if "example" in n.schema or "default" in n.schema or "examples" in n.schema]
+        (n.loc, n.schema) for n in index.schemas_with("example", "default", "examples")]
     if index.format == OAS31:  # 3.1: a $ref may carry its own examples and default
         seen: set[Loc] = set()
         for use in index.refs:
             if use.loc in seen or use.target is None or index.schema_at(use.target) is None:
                 continue
             seen.add(use.loc)
-            holder = value_at(index, use.loc)
-            if isinstance(holder, dict) and ("example" in holder or "default" in holder or
-                                             "examples" in holder):
+            holder = use.holder
+            if "example" in holder or "default" in holder or "examples" in holder:
                 holders.append((use.loc, holder))
     for loc, schema in holders:
         checker = checker or InstanceChecker(index)

@@ -28,18 +28,20 @@ def _canonical(value: Any) -> Any:
 def enum_schemas(index: Index) -> list[tuple[Loc, dict[str, Any], list[Any]]]:
     """(where, schema, enum) of each schema with an ``enum`` list, found once per index."""
     return memo(index, "enum_schemas", lambda ix: [
-        (node.loc, node.schema, node.schema["enum"]) for node in ix.schemas
-        if isinstance(node.schema.get("enum"), list)])
+        (node.loc, node.schema, node.schema["enum"]) for node in ix.schemas_with("enum")
+        if isinstance(node.schema["enum"], list)])
 
 
-def _enums(index: Index) -> Iterator[tuple[Loc, list[Any]]]:
+def _enums(index: Index) -> Iterator[tuple[Loc, tuple[str, ...], list[Any]]]:
+    """(holder, path from it to the enum, the enum): the enum's Loc is made only for the
+    rare enum with a finding, not for each of the thousands a large spec has."""
     for loc, _, enum in enum_schemas(index):
-        yield loc.child("enum"), enum
+        yield loc, ("enum",), enum
     for loc, server, _ in servers(index):
         for name, variable in as_dict(server.get("variables")).items():
             enum = as_dict(variable).get("enum")
             if isinstance(enum, list):
-                yield loc.child("variables", name, "enum"), enum
+                yield loc, ("variables", name, "enum"), enum
 
 
 @rule(
@@ -71,9 +73,10 @@ components:
 """,
 )
 def duplicated_entry_in_enum(index: Index) -> Iterator[Violation]:
-    for loc, enum in _enums(index):
+    for holder, path, enum in _enums(index):
         if all(isinstance(v, str) for v in enum) and len(set(enum)) == len(enum):
             continue  # the common case, decided without building keys
+        loc = holder.child(*path)
         first: dict[Any, int] = {}
         for i, value in enumerate(enum):
             key = _canonical(value)
