@@ -344,7 +344,7 @@ def test_missing_file_unknown_id_and_mixed_families(tmp_path: Path, corpora: Pat
     assert "no contract 'invs'" in unknown and "did you mean inv" in unknown
     events = corpora / "asyncapi" / "streetlights-kafka-asyncapi-3.0.0.yml"
     mixed = _one_error(run("diff", "orders.yaml", events, cwd=tmp_path))
-    assert "cannot diff a OpenAPI document" in mixed and "AsyncAPI" in mixed, mixed
+    assert "cannot diff an OpenAPI document" in mixed and "AsyncAPI" in mixed, mixed
 
 
 # -- the real Xero releases ----------------------------------------------------------------
@@ -397,3 +397,36 @@ def test_every_format_renders_a_xero_diff(fmt: str, corpora: Path, tmp_path: Pat
         assert text.splitlines()[-1].endswith("at or above breaking: failed")
     if fmt == "markdown":
         assert text.startswith("## Ledgerpact diff: failed")
+
+
+@pytest.mark.parametrize(("text", "named"), [
+    ("swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {}\n", "Swagger '2.0'"),
+    ("openapi: 3.2.0\ninfo: {title: t, version: '1'}\npaths: {}\n", "OpenAPI '3.2.0'"),
+])
+def test_unsupported_formats_are_refused_not_diffed_as_schemas(tmp_path: Path, text: str,
+                                                               named: str) -> None:
+    doc = tmp_path / "api.yaml"
+    doc.write_text(text)
+    result = run("diff", doc, doc)
+    assert result.returncode == 2, result.stdout
+    assert f"unsupported format: {named}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_annotations_for_a_removal_point_into_the_revision(tmp_path: Path) -> None:
+    """A removal has no place in the revision; annotating the base's line number on the
+    revision's file would point at whatever now sits there. It goes to the nearest parent
+    the revision still has."""
+    base = tmp_path / "v1.yaml"
+    revision = tmp_path / "v2.yaml"
+    doc = ("openapi: 3.1.0\ninfo: {title: Invoices, version: 1.0.0}\npaths:\n"
+           "  /invoices:\n    get:\n      operationId: listInvoices\n"
+           "      parameters:\n        - {name: supplierId, in: query, schema: {type: string}}\n"
+           "        - {name: status, in: query, schema: {type: string}}\n"
+           "      responses:\n        '200': {description: ok}\n")
+    base.write_text(doc)
+    revision.write_text(doc.replace(
+        "        - {name: status, in: query, schema: {type: string}}\n", ""))
+    result = run("diff", base, revision, "--format", "github")
+    line = next(x for x in result.stdout.splitlines() if "title=parameter-removed" in x)
+    assert f"file={revision}," in line and "line=7," in line, line

@@ -77,3 +77,13 @@ def test_compatible_change_is_not_breaking(case: Path) -> None:
     breaking = [(c.rule, c.direction.value, c.message) for c in changes
                 if c.level is Level.BREAKING]
     assert not breaking, f"{case.name}: {breaking}"
+
+
+@pytest.mark.parametrize("rule", [r for r in RULES if r.kind == "contract"], ids=lambda r: r.id)
+def test_registry_rules_have_a_test_of_their_own(rule) -> None:
+    """Rules on registry metadata cannot be shown by two documents: each must be exercised by
+    name in a test that builds a real registry."""
+    tests = Path(__file__).parent
+    users = [p.name for p in tests.glob("test_*.py") if p.name != Path(__file__).name
+             and f'"{rule.id}"' in p.read_text()]
+    assert users, f"{rule.id}: no test names it"

@@ -50,6 +50,17 @@ def test_zero_major_lines_take_breaking_changes_in_a_minor() -> None:
     breaking = [_change(Level.BREAKING, Bump.MAJOR)]
     assert check_version(V("0.3.1"), V("0.4.0"), breaking).ok
     assert not check_version(V("0.3.1"), V("0.3.2"), breaking).ok
+    additive = [_change(Level.INFO, Bump.MINOR)]  # Cargo: 0.y.z takes additions in z
+    assert check_version(V("0.3.1"), V("0.3.2"), additive).ok
+    assert not check_version(V("0.3.1"), V("0.3.1"), additive).ok
+
+
+def test_pre_releases_of_one_version_change_freely() -> None:
+    breaking = [_change(Level.BREAKING, Bump.MAJOR)]
+    assert check_version(V("2.0.0-rc.1"), V("2.0.0-rc.2"), breaking).ok
+    assert check_version(V("2.0.0-rc.1"), V("2.0.0"), breaking).ok
+    assert not check_version(V("2.0.0-rc.2"), V("2.0.0-rc.1"), breaking).ok
+    assert not check_version(V("2.0.0"), V("2.0.1-rc.1"), breaking).ok
     assert str(next_version(V("0.3.1"), Bump.MAJOR)) == "0.4.0"
     assert str(next_version(V("1.3.1"), Bump.MAJOR)) == "2.0.0"
 
@@ -240,3 +251,34 @@ def test_version_check_every_contract_since_a_ref(tmp_path: Path) -> None:
     assert "error: party (working tree)" in run("version", "check", "--base", "base",
                                                  cwd=root).stdout
     assert run("version", "check", cwd=root).returncode == 2  # no ID and no --base
+
+
+def test_weakening_the_mode_in_the_same_change_does_not_let_a_break_through(
+        tmp_path: Path) -> None:
+    """A pull request that sets NONE and removes a property at once is judged under the
+    base's FULL mode; the mode change is itself reported; semver still wants a major."""
+    root = init_repo(tmp_path / "reg")
+    _write(root, "FULL", "1.0.0", {"name": NAME, "code": NAME})
+    _release(root, "1.0.0")
+    _write(root, "NONE", "1.0.1", {"name": NAME})
+    diff = run("diff", "party@1.0.0", "party", "--format", "json", cwd=root)
+    assert diff.returncode == 1, diff.stdout + diff.stderr
+    changes = json.loads(diff.stdout)["changes"]
+    mode = [c for c in changes if c["rule"] == "compatibility-mode-changed"]
+    assert mode and "weakened from FULL to NONE" in mode[0]["message"]
+    assert mode[0]["revision"]["pointer"] == "/compatibility"
+    assert any(c["level"] == "breaking" and c["rule"].startswith("property-removed")
+               for c in changes)
+    version = run("version", "check", "party", cwd=root)
+    assert version.returncode == 1 and "expected at least 2.0.0" in version.stdout
+    assert run("compat", "party", cwd=root).returncode == 1
+
+
+def test_under_none_nothing_breaks_but_semver_still_counts(tmp_path: Path) -> None:
+    root = init_repo(tmp_path / "reg")
+    _write(root, "NONE", "1.0.0", {"name": NAME, "code": NAME})
+    _release(root, "1.0.0")
+    _write(root, "NONE", "1.0.1", {"name": NAME})
+    assert run("compat", "party", cwd=root).returncode == 0
+    version = run("version", "check", "party", "--format", "json", cwd=root)
+    assert version.returncode == 1 and json.loads(version.stdout)["required"] == "major"

@@ -20,22 +20,22 @@ def category(change: Change) -> str:
     rule = change.rule
     if rule.startswith("security") or "-security-" in rule or "scope" in rule:
         return "Security"
+    if "-removed" in rule:  # before "deprecated": deprecated-operation-removed is a removal
+        return "Removed"
     if "deprecat" in rule or "sunset" in rule:
         return "Deprecated"
-    if rule.endswith(("-removed", "-removed-without-deprecation", "-removed-before-sunset",
-                      "-removed-after-sunset")) or "-removed" in rule:
-        return "Removed"
     if rule.endswith("-added") or "-added" in rule:
         return "Added"
     return "Changed"
 
 
-def _entry(change: Change) -> str:
+def _entry(change: Change, directions: list[str]) -> str:
     where = ", ".join(change.affects[:3])
     more = f" and {len(change.affects) - 3} more" if len(change.affects) > 3 else ""
     scope = f" ({where}{more})" if where else ""
     flag = "**BREAKING** " if change.level is Level.BREAKING else ""
-    direction = "" if change.direction.value == "none" else f" [{change.direction.value}]"
+    shown = [d for d in directions if d != "none"]
+    direction = f" [{', '.join(shown)}]" if shown else ""
     # What is gone is best shown where it was.
     place = change.base if category(change) == "Removed" and change.base else change.place
     pointer = place.pointer or "/"
@@ -49,13 +49,24 @@ def section(version: str, date: str | None, changes: Iterable[Change],
     out = [heading, ""]
     if title:
         out += [title, ""]
-    grouped: dict[str, list[Change]] = {name: [] for name in SECTIONS}
-    for change in changes:
-        grouped[category(change)].append(change)
+    # One entry per change, whichever directions it was found in (a schema used in requests
+    # and responses is one line, marked breaking if it breaks either way).
+    merged: dict[tuple[str, str, str, str], tuple[Change, list[str]]] = {}
+    for change in sorted(changes, key=lambda c: -c.level):
+        place = change.base or change.place
+        key = (change.rule, change.message, place.file, place.pointer)
+        if key in merged:
+            merged[key][1].append(change.direction.value)
+        else:
+            merged[key] = (change, [change.direction.value])
+    grouped: dict[str, list[tuple[Change, list[str]]]] = {name: [] for name in SECTIONS}
+    for change, directions in merged.values():
+        grouped[category(change)].append((change, directions))
     if not any(grouped.values()):
         out += ["No changes to the contract.", ""]
     for name in SECTIONS:
-        entries = sorted(grouped[name], key=lambda c: (-c.level, c.place.pointer, c.message))
+        entries = sorted(grouped[name],
+                         key=lambda e: (-e[0].level, e[0].place.pointer, e[0].message))
         if entries:
-            out += [f"### {name}", "", *(_entry(c) for c in entries), ""]
+            out += [f"### {name}", "", *(_entry(c, d) for c, d in entries), ""]
     return "\n".join(out)

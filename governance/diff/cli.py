@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from ledgerpact.governance.diff.model import Change
     from ledgerpact.governance.diff.report import Compared
     from ledgerpact.registry.catalog import Catalog, Entry
-    from ledgerpact.registry.metadata import Compatibility
     from ledgerpact.registry.repository import Registry
     from ledgerpact.registry.workspace import Workspace
 
@@ -106,11 +105,11 @@ def _version() -> str:
     return __version__
 
 
-def _diff(base: DocSide, rev: DocSide, mode: Compatibility | None) -> list[Change]:
+def _diff(base: DocSide, rev: DocSide) -> list[Change]:
     from ledgerpact.governance.diff.compat import compare
     from ledgerpact.governance.diff.sides import checked
 
-    return compare(checked(base), checked(rev), mode)
+    return compare(checked(base), checked(rev))
 
 
 def _two_sides(reg: Registry | None, base_spec: str, rev_spec: str) -> Compared:
@@ -118,9 +117,7 @@ def _two_sides(reg: Registry | None, base_spec: str, rev_spec: str) -> Compared:
     from ledgerpact.governance.diff.sides import side
 
     base, rev = side(reg, base_spec), side(reg, rev_spec)
-    from ledgerpact.governance.diff.sides import mode_of
-
-    changes = _diff(base, rev, mode_of(rev) or mode_of(base))
+    changes = _diff(base, rev)
     return Compared(rev.contract or rev.label, base.label, rev.label, changes)
 
 
@@ -188,7 +185,7 @@ def _contract_since(contract_id: str, ref: str, base_cat: Catalog,
                    kind=old.meta.kind.value)
     rev = DocSide(rev_cat.ws, new.document_path, labels[1], contract=contract_id,
                   kind=new.meta.kind.value)
-    return Compared(contract_id, *labels, changes=_diff(base, rev, new.meta.compatibility))
+    return Compared(contract_id, *labels, changes=_diff(base, rev))
 
 
 def _differs(base_ws: Workspace, old: Entry, rev_ws: Workspace, new: Entry) -> bool:

@@ -48,17 +48,15 @@ def is_transitive(mode: Compatibility) -> bool:
 
 
 def apply_mode(changes: list[Change], mode: Compatibility) -> list[Change]:
-    """Under NONE nothing is breaking: cap each change at a warning (its bump follows)."""
+    """Under NONE nothing is breaking: cap each change at a warning. The semver bump stays
+    what the change is (a removal is still a major change to anyone who reads versions)."""
     if base_mode(mode) != "NONE":
         return changes
-    from ledgerpact.governance.diff.catalog import get_rule
-
     out = []
     for c in changes:
         if c.level is Level.BREAKING:
             level = Level.WARNING
-            c = replace(c, level=level, bump=get_rule(c.rule).bump(level),
-                        message=f"{c.message} (allowed: compatibility NONE)")
+            c = replace(c, level=level, message=f"{c.message} (allowed: compatibility NONE)")
         out.append(c)
     return out
 
@@ -76,11 +74,39 @@ class CompatReport:
         return not any(c.level is Level.BREAKING for c in self.changes)
 
 
-def compare(base: DocSide, rev: DocSide, mode: Compatibility | None = None) -> list[Change]:
+def compare(base: DocSide, rev: DocSide) -> list[Change]:
     """Diff two sides as the contract's mode asks: its directions for a JSON Schema, and
-    NONE's cap. Without a mode (two plain files) a JSON Schema is checked both ways."""
-    from ledgerpact.governance.diff.run import BOTH_WAYS, diff_sides
+    NONE's cap. Without a mode (two plain files) a JSON Schema is checked both ways.
 
+    The mode in force is the BASE's: a change that also weakens the mode (FULL to NONE, say)
+    is judged by the rules it was proposed under, and the mode change itself is reported, so
+    a pull request cannot relax the policy and slip a breaking change through at once."""
+    from ledgerpact.governance.diff.run import BOTH_WAYS, diff_sides
+    from ledgerpact.governance.diff.sides import mode_of
+
+    base_mode, rev_mode = mode_of(base), mode_of(rev)
+    mode = base_mode or rev_mode
     directions = directions_for(mode) if mode is not None else BOTH_WAYS
     changes = diff_sides(base, rev, directions=directions)
-    return apply_mode(changes, mode) if mode is not None else changes
+    if mode is not None:
+        changes = apply_mode(changes, mode)
+    if base_mode is not None and rev_mode is not None and base_mode is not rev_mode:
+        changes = [*_mode_change(base, rev), *changes]
+    return changes
+
+
+def _mode_change(base: DocSide, rev: DocSide) -> list[Change]:
+    """The ``contract`` rules on the two sides' metadata (compatibility-mode-changed)."""
+    from ledgerpact.governance.diff.engine import Engine
+    from ledgerpact.governance.diff.model import Direction
+    from ledgerpact.governance.diff.pairs import Pair
+    from ledgerpact.governance.lint.model import Loc
+    from ledgerpact.registry.catalog import Catalog
+
+    old = Catalog(base.ws).get(base.contract)
+    new = Catalog(rev.ws).get(rev.contract)
+    engine = Engine(base, rev)
+    engine.run(Pair("contract", old.meta.model_dump(mode="json"),
+                    new.meta.model_dump(mode="json"), Loc(old.metadata_path, ""),
+                    Loc(new.metadata_path, ""), Direction.NONE, rev.contract, engine))
+    return engine.finish()

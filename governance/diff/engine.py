@@ -21,6 +21,7 @@ from ledgerpact.governance.diff.model import Change, DiffRule, Direction, Hit, P
 from ledgerpact.governance.diff.pairs import Pair
 from ledgerpact.governance.lint.index import detect_format
 from ledgerpact.governance.lint.model import Loc
+from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.refs import follow, is_ref, parse_ref
 from ledgerpact.registry.workspace import Workspace
 
@@ -50,13 +51,25 @@ class DocSide:
 
     @property
     def format(self) -> str:
-        """oas3.0, oas3.1, asyncapi2, asyncapi3 or json-schema."""
+        """oas3.0, oas3.1, asyncapi2, asyncapi3 or json-schema; anything that declares
+        another API format (Swagger 2.0, OpenAPI 3.2...) is refused, never diffed as a bare
+        schema that would report "no changes"."""
         if self.kind == "json-schema":
             return "json-schema"
-        found = detect_format(self.data)
-        if found is None:
-            return "json-schema"
-        return found
+        data = self.data
+        found = detect_format(data)
+        if found is not None:
+            return found
+        if isinstance(data, dict):
+            for key, name in (("swagger", "Swagger"), ("openapi", "OpenAPI"),
+                              ("asyncapi", "AsyncAPI")):
+                if key in data:
+                    raise InputError(
+                        f"unsupported format: {name} {data[key]!r} (supported: OpenAPI 3.0 "
+                        "and 3.1, AsyncAPI 2.x and 3.x, JSON Schema)",
+                        file=self.display(self.root), pointer=f"/{key}",
+                        line=self.ws.document(self.root).line_of(f"/{key}"))
+        return "json-schema"
 
     def display(self, file: str) -> str:
         return f"{self.prefix}/{file}" if self.prefix else file
@@ -208,6 +221,10 @@ class Engine:
                 wanted[BASE].add(p.base)
             if p.rev:
                 wanted[REV].add(p.rev)
+        anchors = {p.base: found for p in self._pending.values()
+                   if p.rev is None and p.base is not None
+                   and (found := self._anchor(p.base)) is not None}
+        wanted[REV].update(anchors.values())
         places = [self._places(side, wanted[side]) for side in (BASE, REV)]
         changes = []
         for p in self._pending.values():
@@ -217,9 +234,33 @@ class Engine:
                 base=places[BASE][p.base] if p.base else None,
                 revision=places[REV][p.rev] if p.rev else None,
                 affects=sorted(p.affects), bump=p.rule.bump(level),
-                contract=self.sides[REV].contract or self.sides[BASE].contract))
+                contract=self.sides[REV].contract or self.sides[BASE].contract,
+                anchor=places[REV][anchors[p.base]] if p.base in anchors else None))
         changes.sort(key=_order)
         return changes
+
+    def _anchor(self, at: tuple[str, str]) -> tuple[str, str] | None:
+        """The deepest parent of base place ``at`` that the revision still has (the same
+        file and pointer prefix), else the revision's root document; None when even that
+        is gone (a whole contract removed)."""
+        file, pointer = at
+        rev = self.sides[REV]
+        if file == self.sides[BASE].root:  # the documents themselves may be named apart
+            file = rev.root
+        if not rev.ws.source.exists(file):
+            return (rev.root, "") if rev.ws.source.exists(rev.root) else None
+        node = rev.ws.document(file).data
+        kept = ""
+        for token in pointer.split("/")[1:] if pointer else []:
+            key = token.replace("~1", "/").replace("~0", "~")
+            if isinstance(node, dict) and key in node:
+                node = node[key]
+            elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+                node = node[int(key)]
+            else:
+                break
+            kept += "/" + token
+        return (file, kept)
 
     def _labels_above(self, unit: Unit, memo: dict[int, set[str]]) -> set[str]:
         cached = memo.get(id(unit))

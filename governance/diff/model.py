@@ -107,6 +107,9 @@ class Change:
     affects: list[str] = field(default_factory=list)
     bump: Bump = Bump.PATCH
     contract: str = ""
+    # Where in the REVISION's files a code-review tool should annotate a change that has no
+    # place there (a removal): the nearest surviving parent. Never shown as "revision".
+    anchor: Place | None = None
 
     @property
     def place(self) -> Place:

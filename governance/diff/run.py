@@ -19,8 +19,9 @@ def diff_sides(base: DocSide, rev: DocSide, *, options: DiffOptions | None = Non
     only (its compatibility mode decides them); documents with operations carry their own."""
     bf, rf = base.format, rev.format
     if _FAMILY[bf] != _FAMILY[rf]:
-        raise InputError(f"cannot diff a {_FAMILY[bf]} document ({base.label}) against a "
-                         f"{_FAMILY[rf]} document ({rev.label})", file=rev.label)
+        raise InputError(f"cannot diff {_article(_FAMILY[bf])} document ({base.label}) "
+                         f"against {_article(_FAMILY[rf])} document ({rev.label})",
+                         file=rev.label)
     engine = Engine(base, rev, options)
     if _FAMILY[bf] == "OpenAPI":
         from ledgerpact.governance.diff.openapi_walk import walk_openapi
@@ -38,3 +39,7 @@ def diff_sides(base: DocSide, rev: DocSide, *, options: DiffOptions | None = Non
             compare_schemas(engine, base.data, Loc(base.root, ""), rev.data,
                             Loc(rev.root, ""), direction, label, "the schema")
     return engine.finish()
+
+
+def _article(name: str) -> str:
+    return f"an {name}" if name[0] in "AEIOU" else f"a {name}"

@@ -60,6 +60,9 @@ def _latest_release(reg: Registry, contract_id: str) -> str:
 
     found = releases(reg.require_repo(), contract_id)
     if not found:
+        from ledgerpact.registry.catalog import Catalog
+
+        Catalog(reg.workspace()).get(contract_id)  # an unknown id says so, with suggestions
         raise InputError(f"{contract_id} has no releases yet: give --base REF (a tag, branch "
                          "or commit) to compare with", file=contract_id)
     return found[-1].tag
@@ -119,7 +122,7 @@ def version_check_cmd(specs: tuple[str, ...], base_ref: str | None,
       ledgerpact version check old/openapi.yaml new/openapi.yaml --format json
     """
     from ledgerpact.governance.diff.compat import compare
-    from ledgerpact.governance.diff.sides import checked, mode_of
+    from ledgerpact.governance.diff.sides import checked
     from ledgerpact.governance.diff.versioning import check_version
     from ledgerpact.registry.output import to_json
 
@@ -134,7 +137,7 @@ def version_check_cmd(specs: tuple[str, ...], base_ref: str | None,
         pairs = _all_since(reg, base_ref)
     results = []
     for base, rev in pairs:
-        changes = compare(checked(base), checked(rev), mode_of(rev))
+        changes = compare(checked(base), checked(rev))
         results.append((base, rev, changes,
                         check_version(_version_of(base), _version_of(rev), changes)))
     if fmt == "json":
@@ -199,7 +202,7 @@ def changelog_cmd(contract_id: str, span: str | None, registry_path: Path | None
     """
     from ledgerpact.governance.diff.changelog import section
     from ledgerpact.governance.diff.compat import compare
-    from ledgerpact.governance.diff.sides import checked, mode_of, side
+    from ledgerpact.governance.diff.sides import checked, side
     from ledgerpact.registry.output import to_json, write_atomic
 
     batch_mode()
@@ -208,7 +211,7 @@ def changelog_cmd(contract_id: str, span: str | None, registry_path: Path | None
     start = start or _latest_release(reg, contract_id)
     base = side(reg, f"{contract_id}@{start}")
     rev = side(reg, f"{contract_id}@{end}" if end else contract_id)
-    changes = compare(checked(base), checked(rev), mode_of(rev))
+    changes = compare(checked(base), checked(rev))
     version = str(_version_of(rev))
     date = _date_of(rev) if end else dt.date.today().isoformat()
     if fmt == "json":
@@ -270,7 +273,7 @@ def compat_cmd(contract_ids: tuple[str, ...], registry_path: Path | None, fmt: s
         for release in targets:
             base = side(reg, f"{contract_id}@{release.version}")
             reports.append(CompatReport(release.tag, str(release.version),
-                                        compare(base, rev, mode)))
+                                        compare(base, rev)))
         failed = failed or any(not r.compatible for r in reports)
         results.append({"id": contract_id, "mode": mode.value, "reports": reports})
     if fmt == "json":

@@ -1,8 +1,10 @@
 """The semantic-version bump the detected changes require, and whether a version meets it.
 
 breaking -> major, additive -> minor, any other change -> patch (semver.org). Before 1.0.0
-semver promises nothing, but tools (Cargo, npm's caret) treat ``0.y`` as the major line: a
-breaking change then needs at least a new minor version, which is what we ask.
+semver promises nothing, but tools (Cargo, npm's caret) treat ``0.y`` as the major line and
+``z`` as everything else: a breaking change then needs a new minor version, and anything else
+a new patch, which is what we ask. Pre-releases of one version (``2.0.0-rc.1`` ->
+``2.0.0-rc.2`` -> ``2.0.0``) are that version still being made: they may change freely.
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ def bump_between(old: Version, new: Version) -> Bump | None:
 def _effective(required: Bump, old: Version) -> Bump:
     if old.major == 0 and required is Bump.MAJOR:
         return Bump.MINOR
+    if old.major == 0 and required is Bump.MINOR:
+        return Bump.PATCH
     return required
 
 
@@ -78,6 +82,12 @@ def check_version(base: Version, revision: Version, changes: list[Change]) -> Ve
         return VersionVerdict(base, revision, required, made, True,
                               f"no contract changes; {revision} is fine")
     minimum = next_version(base, required)
+    core = (base.major, base.minor, base.patch)
+    if base.prerelease and made is not None and (revision.major, revision.minor,
+                                                 revision.patch) == core:
+        return VersionVerdict(base, revision, required, made, True,
+                              f"{base} -> {revision}: pre-releases of {'.'.join(map(str, core))}"
+                              f" may change freely ({counts})")
     if made is None:
         what = "was not bumped" if revision == base else f"went down to {revision}"
         return VersionVerdict(base, revision, required, made, False,

@@ -28,8 +28,10 @@ def message(change: Change) -> str:
 
 def finding(change: Change, contract: str, place: Place | None = None,
             text: str | None = None) -> LintFinding:
-    """``change`` as a finding at ``place`` (default: where a reader looks first)."""
-    at = place or change.place
+    """``change`` as a finding at ``place`` (default: its place in the revision, or for a
+    removal the nearest surviving parent there: annotations land on the files under review,
+    never on a base line number that now holds something else)."""
+    at = place or change.revision or change.anchor or change.place
     return LintFinding(at.file, at.line, at.column, at.pointer, change.rule,
                        SEVERITY[change.level], message(change) if text is None else text,
                        contract)

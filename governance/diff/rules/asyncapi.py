@@ -16,7 +16,8 @@ consumers opt in by subscribing to it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from typing import Any
 
 from ledgerpact.governance.diff.asyncapi_model import (
@@ -27,12 +28,15 @@ from ledgerpact.governance.diff.asyncapi_model import (
     is_json_schema_format,
 )
 from ledgerpact.governance.diff.catalog import diff_rule
-from ledgerpact.governance.diff.model import Direction, Hit
+from ledgerpact.governance.diff.model import Check, Direction, Hit
 from ledgerpact.governance.diff.pairs import Pair
-from ledgerpact.governance.lint.model import ASYNCAPI
+from ledgerpact.governance.diff.rules._common import only_on_one_side
+from ledgerpact.governance.lint.model import ASYNCAPI, Loc
 from ledgerpact.registry.refs import is_ref
 
 FAMILY = "asyncapi"
+# Every AsyncAPI rule is of this family and runs on AsyncAPI documents only.
+async_rule = partial(diff_rule, family=FAMILY, formats=ASYNCAPI)
 _MISSING = object()
 # Keys that only document: never a change of the interface.
 _DOCS = frozenset({"description", "summary", "title", "examples", "example", "externalDocs",
@@ -127,6 +131,60 @@ components:
 """
 
 
+def _channel(name: str, address: str, message: str, component: str) -> str:
+    """A channel (at 2 spaces) carrying one message, a component one."""
+    return (f"  {name}:\n    address: {address}\n    messages:\n      {message}:\n"
+            f"        $ref: '#/components/messages/{component}'\n")
+
+
+def _send(name: str, channel: str) -> str:
+    """A send operation (at 2 spaces) on a channel, carrying all its messages."""
+    return f"  {name}:\n    action: send\n    channel:\n      $ref: '#/channels/{channel}'\n"
+
+
+def _receive_payments(channel: str) -> str:
+    """The receive operation of _DOC, on ``channel``."""
+    return (f"  receivePaymentReceived:\n    action: receive\n    channel:\n"
+            f"      $ref: '#/channels/{channel}'\n    messages:\n"
+            f"      - $ref: '#/channels/{channel}/messages/paymentReceived'\n")
+
+
+# Edits of _DOC that several examples make (each an (old, new) pair for _swap), and the
+# pieces of it they move. A second server:
+_NATS = ("""    protocolVersion: 0.9.1
+    security:
+      - $ref: '#/components/securitySchemes/brokerUser'
+""", """    protocolVersion: 0.9.1
+    security:
+      - $ref: '#/components/securitySchemes/brokerUser'
+  nats:
+    host: nats.example.com:4222
+    protocol: nats
+""")
+# The paymentReceived channel on one server only:
+_PAYMENTS_ON_PRODUCTION = ("""    address: finance.payment.received
+""", """    address: finance.payment.received
+    servers:
+      - $ref: '#/servers/production'
+""")
+# The PaymentReceived message declares its own content type:
+_PAYMENT_CONTENT_TYPE = ("""      name: PaymentReceived
+""", """      name: PaymentReceived
+      contentType: application/json
+""")
+# The receive operation, and the PaymentReceived message, whole:
+_RECEIVE_PAYMENTS = _receive_payments("paymentReceived")
+_PAYMENT_PAYLOAD = """      name: PaymentReceived
+      payload:
+        type: object
+        properties:
+          paymentId: {type: string}
+          amount: {type: string}
+"""
+
+_TWO_SERVERS = _swap(_DOC, _NATS)
+
+
 def _show(value: Any) -> str:
     if value is _MISSING or value is None:
         return "(none)"
@@ -134,6 +192,38 @@ def _show(value: Any) -> str:
         return repr(value)
     text = json.dumps(value, default=str, sort_keys=True)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _at(entry: tuple[Any, Loc] | None, *path: str) -> At | None:
+    """Where ``path`` leads under an entry (a node and its place): as deep as the node has
+    it, so a keyword a side leaves out points at what would hold it. None without an
+    entry."""
+    if entry is None:
+        return None
+    node, loc = entry
+    found: list[str] = []
+    for token in path:
+        if not isinstance(node, dict) or token not in node:
+            break
+        node = node[token]
+        found.append(token)
+    return tuple(loc.child(*found) if found else loc)  # type: ignore[return-value]
+
+
+def _by_name(base: dict[str, Any], rev: dict[str, Any]) -> Iterator[tuple[str, Any, Any]]:
+    """(name, base entry or None, revision entry or None) for each name either side has,
+    the base's first."""
+    for name in [*base, *(n for n in rev if n not in base)]:
+        yield name, base.get(name), rev.get(name)
+
+
+def _change(what: str, old: Any, new: Any) -> str:
+    """A message for a value added, removed (either side ``_MISSING``) or changed."""
+    if old is _MISSING:
+        return f"{what} added ({_show(new)})"
+    if new is _MISSING:
+        return f"{what} removed (was {_show(old)})"
+    return f"{what} changed from {_show(old)} to {_show(new)}"
 
 
 def _same_text(a: Any, b: Any) -> bool:
@@ -153,28 +243,15 @@ def _chan_name(chan: Chan) -> str:
     return chan.shown
 
 
-@diff_rule(
-    "channel-added",
-    kind="channel",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "channel-added", kind="channel", level="info", additive=True,
     summary="A channel was added (with its operations).",
     why="""A new address nobody used before: existing producers and consumers are not
     affected, and those who want the new messages opt in by subscribing.""",
     base=_DOC,
-    revision=_swap(_DOC, ("operations:\n", """  invoiceVoided:
-    address: finance.invoice.voided
-    messages:
-      invoiceVoided:
-        $ref: '#/components/messages/InvoicePosted'
-operations:
-  sendInvoiceVoided:
-    action: send
-    channel:
-      $ref: '#/channels/invoiceVoided'
-""")),
+    revision=_swap(_DOC, ("operations:\n", _channel(
+        "invoiceVoided", "finance.invoice.voided", "invoiceVoided", "InvoicePosted")
+        + "operations:\n" + _send("sendInvoiceVoided", "invoiceVoided"))),
 )
 def channel_added(pair: Pair) -> Iterator[Hit]:
     rev = _chan(pair, "rev")
@@ -182,29 +259,16 @@ def channel_added(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"channel {_chan_name(rev)!r} added")
 
 
-@diff_rule(
-    "channel-removed",
-    kind="channel",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "channel-removed", kind="channel", level="breaking",
     summary="A channel was removed (with its operations).",
     why="""Consumers subscribed to the address stop receiving anything, and producers that
     still send to it reach nobody. The operations on it are listed as affected instead of
     being reported one by one.""",
     base=_DOC,
-    revision=_swap(_DOC, ("""  paymentReceived:
-    address: finance.payment.received
-    messages:
-      paymentReceived:
-        $ref: '#/components/messages/PaymentReceived'
-""", ""), ("""  receivePaymentReceived:
-    action: receive
-    channel:
-      $ref: '#/channels/paymentReceived'
-    messages:
-      - $ref: '#/channels/paymentReceived/messages/paymentReceived'
-""", "")),
+    revision=_swap(_DOC, (_channel("paymentReceived", "finance.payment.received",
+                                   "paymentReceived", "PaymentReceived"), ""),
+                   (_RECEIVE_PAYMENTS, "")),
 )
 def channel_removed(pair: Pair) -> Iterator[Hit]:
     base = _chan(pair, "base")
@@ -212,12 +276,8 @@ def channel_removed(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"channel {_chan_name(base)!r} removed")
 
 
-@diff_rule(
-    "channel-address-changed",
-    kind="channel",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "channel-address-changed", kind="channel", level="breaking",
     summary="A channel's address (topic, routing key, queue, path) changed.",
     why="""Producers and consumers meet at the address: after the change, those still using
     the old one no longer meet those using the new one. Renaming the channel's id while
@@ -233,46 +293,18 @@ def channel_address_changed(pair: Pair) -> Iterator[Hit]:
               base_at=_chan_at(base, "address"), rev_at=_chan_at(rev, "address"))
 
 
-def _chan_at(chan: Chan, *tokens: str) -> At:
-    if tokens and tokens[0] not in chan.node:
-        return tuple(chan.loc)  # type: ignore[return-value]
-    return tuple(chan.loc.child(*tokens))  # type: ignore[return-value]
+def _chan_at(chan: Chan, key: str) -> At | None:
+    return _at((chan.node, chan.loc), key)
 
 
-@diff_rule(
-    "channel-server-removed",
-    kind="channel",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "channel-server-removed", kind="channel", level="breaking",
     summary="A channel is no longer available on a server that still exists.",
     why="""Clients connected to that server used the channel there; they now have to move to
     another server to reach it. (A channel listing no servers is on every server; a server
     removed altogether is reported once, as server-removed.)""",
-    base=_swap(_DOC, ("""    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-""", """    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-  nats:
-    host: nats.example.com:4222
-    protocol: nats
-""")),
-    revision=_swap(_DOC, ("""    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-""", """    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-  nats:
-    host: nats.example.com:4222
-    protocol: nats
-"""), ("""    address: finance.payment.received
-""", """    address: finance.payment.received
-    servers:
-      - $ref: '#/servers/production'
-""")),
+    base=_TWO_SERVERS,
+    revision=_swap(_TWO_SERVERS, _PAYMENTS_ON_PRODUCTION),
 )
 def channel_server_removed(pair: Pair) -> Iterator[Hit]:
     base, rev = _chan(pair, "base"), _chan(pair, "rev")
@@ -284,40 +316,13 @@ def channel_server_removed(pair: Pair) -> Iterator[Hit]:
                   base_at=_chan_at(base, "servers"), rev_at=_chan_at(rev, "servers"))
 
 
-@diff_rule(
-    "channel-server-added",
-    kind="channel",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "channel-server-added", kind="channel", level="info", additive=True,
     summary="A channel became available on another existing server.",
     why="""Clients of that server can now reach the channel too; nothing changes for the
     others.""",
-    base=_swap(_DOC, ("""    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-""", """    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-  nats:
-    host: nats.example.com:4222
-    protocol: nats
-"""), ("""    address: finance.payment.received
-""", """    address: finance.payment.received
-    servers:
-      - $ref: '#/servers/production'
-""")),
-    revision=_swap(_DOC, ("""    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-""", """    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-  nats:
-    host: nats.example.com:4222
-    protocol: nats
-""")),
+    base=_swap(_TWO_SERVERS, _PAYMENTS_ON_PRODUCTION),
+    revision=_TWO_SERVERS,
 )
 def channel_server_added(pair: Pair) -> Iterator[Hit]:
     base, rev = _chan(pair, "base"), _chan(pair, "rev")
@@ -338,85 +343,62 @@ _PARAM_DOC = _swap(_DOC, ("""    address: finance.payment.received
         enum: [received, returned]
         location: $message.payload#/type
 """))
+# The same address, its parameter not described:
+_NO_PARAM_DOC = _swap(_PARAM_DOC, ("""    parameters:
+      paymentType:
+        enum: [received, returned]
+        location: $message.payload#/type
+""", """    parameters: {}
+"""))
 
 
 def _variables(pair: Pair, holder: str) -> Iterator[tuple[str, Any, Any]]:
     """(name, base entry, revision entry) for each variable of a holder; missing: None."""
-    if pair.info.get("holder") != holder:
-        return
-    base, rev = pair.base, pair.rev
-    for name in [*base, *(n for n in rev if n not in base)]:
-        yield name, base.get(name), rev.get(name)
+    if pair.info.get("holder") == holder:
+        yield from _by_name(pair.base, pair.rev)
 
 
-def _var_at(entry: Any, *tokens: str) -> At:
-    node, loc = entry
-    if tokens and (not isinstance(node, dict) or tokens[0] not in node):
-        return tuple(loc)  # type: ignore[return-value]
-    return tuple(loc.child(*tokens))  # type: ignore[return-value]
+def _description_check(holder: str, added: bool) -> Check:
+    """A channel parameter or server variable now described (``added``), or no longer."""
+    what = "parameter" if holder == "channel" else "server variable"
+
+    def check(pair: Pair) -> Iterator[Hit]:
+        if holder == "channel" and pair.info.get("address_changed"):
+            return  # part of channel-address-changed
+        for name, base, rev in _variables(pair, holder):
+            if added and base is None and rev is not None:
+                yield Hit(f"{what} {name!r} described", no_base=True, rev_at=_at(rev))
+            elif not added and base is not None and rev is None:
+                yield Hit(f"{what} {name!r} no longer described", base_at=_at(base),
+                          no_rev=True)
+    return check
 
 
-@diff_rule(
-    "channel-parameter-added",
-    kind="variables",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+async_rule(
+    "channel-parameter-added", kind="variables", level="info", additive=True,
     summary="A parameter of an unchanged channel address is now described.",
     why="""The address is the same, so nobody sends or listens elsewhere: the new parameter
     object only says what the variable part may hold. (A parameter that comes with a new
     address is part of channel-address-changed.) Its values are then compared by the schema
     rules.""",
-    base=_swap(_PARAM_DOC, ("""    parameters:
-      paymentType:
-        enum: [received, returned]
-        location: $message.payload#/type
-""", """    parameters: {}
-""")),
+    base=_NO_PARAM_DOC,
     revision=_PARAM_DOC,
-)
-def channel_parameter_added(pair: Pair) -> Iterator[Hit]:
-    if pair.info.get("address_changed"):
-        return
-    for name, base, rev in _variables(pair, "channel"):
-        if base is None and rev is not None:
-            yield Hit(f"parameter {name!r} described", no_base=True, rev_at=_var_at(rev))
+)(_description_check("channel", added=True))
 
 
-@diff_rule(
-    "channel-parameter-removed",
-    kind="variables",
-    level="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
+async_rule(
+    "channel-parameter-removed", kind="variables", level="warning",
     summary="A parameter of an unchanged channel address is no longer described.",
     why="""The address still has the variable, but what values it may take (its enum,
     default, location) is no longer said: any value may now appear, which readers that
     relied on the list should check.""",
     base=_PARAM_DOC,
-    revision=_swap(_PARAM_DOC, ("""    parameters:
-      paymentType:
-        enum: [received, returned]
-        location: $message.payload#/type
-""", """    parameters: {}
-""")),
-)
-def channel_parameter_removed(pair: Pair) -> Iterator[Hit]:
-    if pair.info.get("address_changed"):
-        return
-    for name, base, rev in _variables(pair, "channel"):
-        if base is not None and rev is None:
-            yield Hit(f"parameter {name!r} no longer described", base_at=_var_at(base),
-                      no_rev=True)
+    revision=_NO_PARAM_DOC,
+)(_description_check("channel", added=False))
 
 
-@diff_rule(
-    "channel-parameter-location-changed",
-    kind="variables",
-    level="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "channel-parameter-location-changed", kind="variables", level="warning",
     summary="Where a channel parameter's value is found in the message changed.",
     why="""Consumers that read the parameter's value from the message (instead of parsing the
     address) now look in the wrong place; the address itself did not change.""",
@@ -432,7 +414,7 @@ def channel_parameter_location_changed(pair: Pair) -> Iterator[Hit]:
                     _dict(rev[0]).get("location", _MISSING))
         if old != new:
             yield Hit(f"parameter {name!r} location changed from {_show(old)} to {_show(new)}",
-                      base_at=_var_at(base, "location"), rev_at=_var_at(rev, "location"))
+                      base_at=_at(base, "location"), rev_at=_at(rev, "location"))
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -446,75 +428,39 @@ _VAR_DOC = _swap(_DOC, ("""    host: rabbitmq.example.com:5672
         enum: ['5672', '5671']
         default: '5672'
 """))
-
-
-@diff_rule(
-    "server-variable-added",
-    kind="variables",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
-    summary="A variable of an unchanged server address is now described.",
-    why="""The address is the same; the variable object only documents the values clients
-    may choose. Its enum and default are then compared by the schema rules.""",
-    base=_swap(_VAR_DOC, ("""    variables:
+# The same host, its variable not described:
+_NO_VAR_DOC = _swap(_VAR_DOC, ("""    variables:
       port:
         enum: ['5672', '5671']
         default: '5672'
-""", "    variables: {}\n")),
+""", "    variables: {}\n"))
+
+
+async_rule(
+    "server-variable-added", kind="variables", level="info", additive=True,
+    summary="A variable of an unchanged server address is now described.",
+    why="""The address is the same; the variable object only documents the values clients
+    may choose. Its enum and default are then compared by the schema rules.""",
+    base=_NO_VAR_DOC,
     revision=_VAR_DOC,
-)
-def server_variable_added(pair: Pair) -> Iterator[Hit]:
-    for name, base, rev in _variables(pair, "server"):
-        if base is None and rev is not None:
-            yield Hit(f"server variable {name!r} described", no_base=True, rev_at=_var_at(rev))
+)(_description_check("server", added=True))
 
 
-@diff_rule(
-    "server-variable-removed",
-    kind="variables",
-    level="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
+async_rule(
+    "server-variable-removed", kind="variables", level="warning",
     summary="A variable of a server address is no longer described.",
     why="""Clients no longer learn which values (and which default) the variable takes: those
     that filled it from the documented enum or default should check it.""",
     base=_VAR_DOC,
-    revision=_swap(_VAR_DOC, ("""    variables:
-      port:
-        enum: ['5672', '5671']
-        default: '5672'
-""", "    variables: {}\n")),
-)
-def server_variable_removed(pair: Pair) -> Iterator[Hit]:
-    for name, base, rev in _variables(pair, "server"):
-        if base is not None and rev is None:
-            yield Hit(f"server variable {name!r} no longer described", base_at=_var_at(base),
-                      no_rev=True)
+    revision=_NO_VAR_DOC,
+)(_description_check("server", added=False))
 
 
 # -- servers ---------------------------------------------------------------------------------
 
-_TWO_SERVERS = _swap(_DOC, ("""    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-""", """    protocolVersion: 0.9.1
-    security:
-      - $ref: '#/components/securitySchemes/brokerUser'
-  nats:
-    host: nats.example.com:4222
-    protocol: nats
-"""))
 
-
-@diff_rule(
-    "server-added",
-    kind="server",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "server-added", kind="server", level="info", additive=True,
     summary="A server (broker) was added.",
     why="""Another place to connect to; clients of the existing servers are not affected.""",
     base=_DOC,
@@ -525,12 +471,8 @@ def server_added(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"server {pair.info['name']!r} added")
 
 
-@diff_rule(
-    "server-removed",
-    kind="server",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "server-removed", kind="server", level="breaking",
     summary="A server (broker) was removed.",
     why="""Clients configured for that server can no longer connect, and the operations on
     its channels are gone from it.""",
@@ -549,12 +491,19 @@ def _facts(pair: Pair) -> tuple[dict[str, Any], dict[str, Any]] | None:
     return base, rev
 
 
-@diff_rule(
-    "server-address-changed",
-    kind="server",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+def _fact_changes(facts: tuple[dict[str, Any], dict[str, Any]], keys: tuple[str, ...],
+                  same: Callable[[Any, Any], bool]) -> Iterator[Hit]:
+    """Each of a server's ``keys`` (value, place) whose value is not the ``same`` on both
+    sides."""
+    for key in keys:
+        old, new = facts[0][key], facts[1][key]
+        if not same(old[0], new[0]):
+            yield Hit(f"{key} changed from {_show(old[0])} to {_show(new[0])}",
+                      base_at=old[1], rev_at=new[1])
+
+
+@async_rule(
+    "server-address-changed", kind="server", level="breaking",
     summary="A server's host, path or URL changed.",
     why="""Clients connect to the documented address: those configured from the old document
     no longer reach the broker.""",
@@ -563,23 +512,14 @@ def _facts(pair: Pair) -> tuple[dict[str, Any], dict[str, Any]] | None:
 )
 def server_address_changed(pair: Pair) -> Iterator[Hit]:
     facts = _facts(pair)
-    if facts is None:
-        return
-    base, rev = facts
-    keys = ("url",) if "url" in base and "url" in rev else ("host", "pathname")
-    for key in keys:
-        old, new = base[key], rev[key]
-        if old[0] != new[0]:
-            yield Hit(f"{key} changed from {_show(old[0])} to {_show(new[0])}",
-                      base_at=old[1], rev_at=new[1])
+    if facts is not None:
+        both_urls = "url" in facts[0] and "url" in facts[1]
+        yield from _fact_changes(facts, ("url",) if both_urls else ("host", "pathname"),
+                                 lambda a, b: bool(a == b))
 
 
-@diff_rule(
-    "server-protocol-changed",
-    kind="server",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "server-protocol-changed", kind="server", level="breaking",
     summary="A server's protocol or protocol version changed.",
     why="""A client speaking AMQP 0.9.1 cannot talk to an AMQP 1.0 broker, nor an MQTT
     client to a Kafka one: every client has to change.""",
@@ -588,14 +528,8 @@ def server_address_changed(pair: Pair) -> Iterator[Hit]:
 )
 def server_protocol_changed(pair: Pair) -> Iterator[Hit]:
     facts = _facts(pair)
-    if facts is None:
-        return
-    base, rev = facts
-    for key in ("protocol", "protocolVersion"):
-        old, new = base[key], rev[key]
-        if not _same_text(old[0], new[0]):
-            yield Hit(f"{key} changed from {_show(old[0])} to {_show(new[0])}",
-                      base_at=old[1], rev_at=new[1])
+    if facts is not None:
+        yield from _fact_changes(facts, ("protocol", "protocolVersion"), _same_text)
 
 
 # -- operations ------------------------------------------------------------------------------
@@ -610,23 +544,14 @@ def _described(op: Op) -> str:
     return f"{op.action} operation {op.id!r}"
 
 
-@diff_rule(
-    "async-operation-added",
-    kind="async-operation",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "async-operation-added", kind="async-operation", level="info", additive=True,
     summary="An operation (send or receive) was added on an existing channel.",
     why="""A new interaction: consumers of a new send operation opt in by subscribing to it,
     and a new receive operation accepts messages nobody had to send before.""",
     base=_DOC,
-    revision=_swap(_DOC, ("components:\n", """  sendPaymentReceived:
-    action: send
-    channel:
-      $ref: '#/channels/paymentReceived'
-components:
-""")),
+    revision=_swap(_DOC, ("components:\n",
+                          _send("sendPaymentReceived", "paymentReceived") + "components:\n")),
 )
 def async_operation_added(pair: Pair) -> Iterator[Hit]:
     _, rev = _ops(pair)
@@ -634,24 +559,14 @@ def async_operation_added(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"{_described(rev)} added")
 
 
-@diff_rule(
-    "async-operation-removed",
-    kind="async-operation",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "async-operation-removed", kind="async-operation", level="breaking",
     summary="An operation (send or receive) was removed from a channel that remains.",
     why="""A removed send operation means consumers waiting for its messages never get them
     again; a removed receive operation means producers still send messages that nobody in
     this application handles.""",
     base=_DOC,
-    revision=_swap(_DOC, ("""  receivePaymentReceived:
-    action: receive
-    channel:
-      $ref: '#/channels/paymentReceived'
-    messages:
-      - $ref: '#/channels/paymentReceived/messages/paymentReceived'
-""", "")),
+    revision=_swap(_DOC, (_RECEIVE_PAYMENTS, "")),
 )
 def async_operation_removed(pair: Pair) -> Iterator[Hit]:
     base, _ = _ops(pair)
@@ -659,12 +574,8 @@ def async_operation_removed(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"{_described(base)} removed")
 
 
-@diff_rule(
-    "async-operation-action-changed",
-    kind="async-operation",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "async-operation-action-changed", kind="async-operation", level="breaking",
     summary="An operation changed from send to receive or back.",
     why="""The messages now flow the other way: the former consumers get nothing and the
     former producers' messages are no longer what the application sends.""",
@@ -683,39 +594,19 @@ def async_operation_action_changed(pair: Pair) -> Iterator[Hit]:
               rev_at=rev.obj.at("action") if "action" in rev.obj.value else None)
 
 
-@diff_rule(
-    "async-operation-channel-changed",
-    kind="async-operation",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+# A second channel for payments:
+_RETURNS_DOC = _swap(_DOC, ("operations:\n", _channel(
+    "paymentReturned", "finance.payment.returned", "paymentReceived", "PaymentReceived")
+    + "operations:\n"))
+
+
+@async_rule(
+    "async-operation-channel-changed", kind="async-operation", level="breaking",
     summary="An operation moved to another channel.",
     why="""Its messages are now sent or expected at another address: the other side, still
     at the old one, no longer meets it.""",
-    base=_swap(_DOC, ("operations:\n", """  paymentReturned:
-    address: finance.payment.returned
-    messages:
-      paymentReceived:
-        $ref: '#/components/messages/PaymentReceived'
-operations:
-""")),
-    revision=_swap(_DOC, ("operations:\n", """  paymentReturned:
-    address: finance.payment.returned
-    messages:
-      paymentReceived:
-        $ref: '#/components/messages/PaymentReceived'
-operations:
-"""), ("""    action: receive
-    channel:
-      $ref: '#/channels/paymentReceived'
-    messages:
-      - $ref: '#/channels/paymentReceived/messages/paymentReceived'
-""", """    action: receive
-    channel:
-      $ref: '#/channels/paymentReturned'
-    messages:
-      - $ref: '#/channels/paymentReturned/messages/paymentReceived'
-""")),
+    base=_RETURNS_DOC,
+    revision=_swap(_RETURNS_DOC, (_RECEIVE_PAYMENTS, _receive_payments("paymentReturned"))),
 )
 def async_operation_channel_changed(pair: Pair) -> Iterator[Hit]:
     base, rev = _ops(pair)
@@ -731,16 +622,7 @@ def async_operation_channel_changed(pair: Pair) -> Iterator[Hit]:
               rev_at=rev.obj.at("channel") if "channel" in rev.obj.value else None)
 
 
-@diff_rule(
-    "async-operation-id-changed",
-    kind="async-operation",
-    level="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
-    summary="An AsyncAPI 2.x operation's operationId changed.",
-    why="""Code generators name methods after the operationId: generated clients no longer
-    compile against the new one, although nothing changes on the wire.""",
-    base="""asyncapi: 2.6.0
+_V2_DOC = """asyncapi: 2.6.0
 info:
   title: Invoice events
   version: 1.0.0
@@ -751,19 +633,16 @@ channels:
       message:
         payload:
           type: object
-""",
-    revision="""asyncapi: 2.6.0
-info:
-  title: Invoice events
-  version: 1.0.0
-channels:
-  finance.invoice.posted:
-    subscribe:
-      operationId: invoicePosted
-      message:
-        payload:
-          type: object
-""",
+"""
+
+
+@async_rule(
+    "async-operation-id-changed", kind="async-operation", level="warning",
+    summary="An AsyncAPI 2.x operation's operationId changed.",
+    why="""Code generators name methods after the operationId: generated clients no longer
+    compile against the new one, although nothing changes on the wire.""",
+    base=_V2_DOC,
+    revision=_swap(_V2_DOC, ("operationId: onInvoicePosted", "operationId: invoicePosted")),
 )
 def async_operation_id_changed(pair: Pair) -> Iterator[Hit]:
     base, rev = _ops(pair)
@@ -792,13 +671,8 @@ components:
 """))
 
 
-@diff_rule(
-    "reply-added",
-    kind="async-operation",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "reply-added", kind="async-operation", level="info", additive=True,
     summary="An operation now replies to what it receives (or expects a reply).",
     why="""The reply is a new message on a separate flow: requesters that do not wait for it
     are not affected.""",
@@ -811,12 +685,8 @@ def reply_added(pair: Pair) -> Iterator[Hit]:
         yield Hit("reply added", no_base=True, rev_at=tuple(rev.reply.loc))  # type: ignore[arg-type]
 
 
-@diff_rule(
-    "reply-removed",
-    kind="async-operation",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "reply-removed", kind="async-operation", level="breaking",
     summary="An operation no longer replies.",
     why="""Requesters wait for a reply that never comes (request/reply over messaging has no
     status code to tell them).""",
@@ -829,12 +699,8 @@ def reply_removed(pair: Pair) -> Iterator[Hit]:
         yield Hit("reply removed", base_at=tuple(base.reply.loc), no_rev=True)  # type: ignore[arg-type]
 
 
-@diff_rule(
-    "reply-channel-changed",
-    kind="async-operation",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "reply-channel-changed", kind="async-operation", level="breaking",
     summary="The channel a reply is sent on changed.",
     why="""Requesters listen for the reply where the document said it would come.""",
     base=_REPLY_DOC,
@@ -842,13 +708,9 @@ def reply_removed(pair: Pair) -> Iterator[Hit]:
         $ref: '#/channels/invoicePosted'
 components:""", """      channel:
         $ref: '#/channels/invoiceAcknowledged'
-components:"""), ("operations:\n", """  invoiceAcknowledged:
-    address: finance.invoice.acknowledged
-    messages:
-      invoicePosted:
-        $ref: '#/components/messages/InvoicePosted'
-operations:
-""")),
+components:"""), ("operations:\n", _channel(
+        "invoiceAcknowledged", "finance.invoice.acknowledged", "invoicePosted",
+        "InvoicePosted") + "operations:\n")),
 )
 def reply_channel_changed(pair: Pair) -> Iterator[Hit]:
     base, rev = _ops(pair)
@@ -862,19 +724,13 @@ def reply_channel_changed(pair: Pair) -> Iterator[Hit]:
               base_at=_reply_at(base, "channel"), rev_at=_reply_at(rev, "channel"))
 
 
-def _reply_at(op: Op, key: str) -> At:
+def _reply_at(op: Op, key: str) -> At | None:
     assert op.reply is not None
-    if key in op.reply.node:
-        return tuple(op.reply.loc.child(key))  # type: ignore[return-value]
-    return tuple(op.reply.loc)  # type: ignore[return-value]
+    return _at((op.reply.node, op.reply.loc), key)
 
 
-@diff_rule(
-    "reply-address-changed",
-    kind="async-operation",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "reply-address-changed", kind="async-operation", level="breaking",
     summary="Where the reply address is taken from changed.",
     why="""Requesters put their reply address where the document told them (a header, a
     payload field); the replier now looks elsewhere, and the replies go astray.""",
@@ -894,12 +750,11 @@ def reply_address_changed(pair: Pair) -> Iterator[Hit]:
               base_at=_address_at(base), rev_at=_address_at(rev))
 
 
-def _address_at(op: Op) -> At:
+def _address_at(op: Op) -> At | None:
     assert op.reply is not None
     if op.reply.address is None:
-        return tuple(op.reply.loc)  # type: ignore[return-value]
-    node, loc = op.reply.address
-    return tuple(loc.child("location") if "location" in _dict(node) else loc)  # type: ignore[return-value]
+        return _at((op.reply.node, op.reply.loc))
+    return _at(op.reply.address, "location")
 
 
 # -- messages --------------------------------------------------------------------------------
@@ -933,14 +788,24 @@ def _msg_facts(pair: Pair) -> tuple[dict[str, Any], dict[str, Any]] | None:
     return base, rev
 
 
-@diff_rule(
-    "message-added",
-    kind="message",
-    request="info",
-    response="breaking",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+def _msg_fact(pair: Pair, key: str) -> tuple[Any, Any]:
+    """One fact of a message kept on both sides: (base, revision); (None, None) when the
+    message is not on both sides."""
+    facts = _msg_facts(pair)
+    return (None, None) if facts is None else (facts[0][key], facts[1][key])
+
+
+def _schemas(pair: Pair) -> Iterator[tuple[str, Any, Any]]:
+    """(part, base schema, revision schema) for a message's payload and headers, either
+    schema None where that side has none; nothing when the message is not on both sides."""
+    facts = _msg_facts(pair)
+    if facts is not None:
+        for part in ("payload", "headers"):
+            yield part, facts[0][part], facts[1][part]
+
+
+@async_rule(
+    "message-added", kind="message", request="info", response="breaking", additive=True,
     example=Direction.PUBLISH,
     summary="An operation carries a message type it did not before.",
     why="""Sent by the application (publish), a new message type reaches consumers that were
@@ -956,13 +821,8 @@ def message_added(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"message {facts['name']!r} added to {pair.info['holder']}")
 
 
-@diff_rule(
-    "message-removed",
-    kind="message",
-    request="breaking",
-    response="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-removed", kind="message", request="breaking", response="warning",
     example=Direction.SUBSCRIBE,
     summary="An operation no longer carries a message type.",
     why="""Received by the application (subscribe), producers still send it and nothing
@@ -977,12 +837,8 @@ def message_removed(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"message {facts['name']!r} removed from {pair.info['holder']}")
 
 
-@diff_rule(
-    "message-content-type-changed",
-    kind="message",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-content-type-changed", kind="message", level="breaking",
     summary="A message's content type changed (its own, or the document default it uses).",
     why="""Producers serialise and consumers deserialise by the content type: JSON read as
     Avro, or CloudEvents structured mode read as plain JSON, fails for every message. A
@@ -993,10 +849,7 @@ def message_removed(pair: Pair) -> Iterator[Hit]:
       contentType: application/cloudevents+json""")),
 )
 def message_content_type_changed(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    old, new = facts[0]["content_type"], facts[1]["content_type"]
+    old, new = _msg_fact(pair, "content_type")
     if old is None or (new is not None and _same_text(old[0], new[0])):
         return  # none declared before: content-type-declared says it
     if new is None:
@@ -1007,27 +860,17 @@ def message_content_type_changed(pair: Pair) -> Iterator[Hit]:
               base_at=old[1], rev_at=new[1])
 
 
-@diff_rule(
-    "message-content-type-declared",
-    kind="message",
-    level="info",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-content-type-declared", kind="message", level="info",
     summary="A message that declared no content type (nor had a default) now declares one.",
     why="""The document now says what was on the wire all along; nothing changes for
     producers or consumers that already agreed on it.""",
     base=_swap(_DOC, ("defaultContentType: application/json\n", "")),
     revision=_swap(_DOC, ("defaultContentType: application/json\n", ""),
-                   ("""      name: PaymentReceived
-""", """      name: PaymentReceived
-      contentType: application/json
-""")),
+                   _PAYMENT_CONTENT_TYPE),
 )
 def message_content_type_declared(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    old, new = facts[0]["content_type"], facts[1]["content_type"]
+    old, new = _msg_fact(pair, "content_type")
     if old is None and new is not None:
         yield Hit(f"content type {_show(new[0])} declared", base_at=pair.base_at(),
                   rev_at=new[1])
@@ -1039,13 +882,7 @@ def _format_family(fmt: Any) -> str:
     return str(fmt).split(";")[0].strip().lower()
 
 
-_AVRO_DOC = _swap(_DOC, ("""      name: PaymentReceived
-      payload:
-        type: object
-        properties:
-          paymentId: {type: string}
-          amount: {type: string}
-""", """      name: PaymentReceived
+_AVRO_DOC = _swap(_DOC, (_PAYMENT_PAYLOAD, """      name: PaymentReceived
       payload:
         schemaFormat: application/vnd.apache.avro+json;version=1.9.0
         schema:
@@ -1057,12 +894,8 @@ _AVRO_DOC = _swap(_DOC, ("""      name: PaymentReceived
 """))
 
 
-@diff_rule(
-    "message-schema-format-changed",
-    kind="message",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-schema-format-changed", kind="message", level="breaking",
     summary="The schema language of a message's payload or headers changed (JSON Schema, "
             "Avro, Protobuf...).",
     why="""A new schema format means a new serialisation and new generated code on both
@@ -1072,11 +905,7 @@ _AVRO_DOC = _swap(_DOC, ("""      name: PaymentReceived
     revision=_AVRO_DOC,
 )
 def message_schema_format_changed(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    for part in ("payload", "headers"):
-        old, new = facts[0][part], facts[1][part]
+    for part, old, new in _schemas(pair):
         if old is None or new is None:
             continue
         if _format_family(old.format) != _format_family(new.format):
@@ -1086,12 +915,8 @@ def message_schema_format_changed(pair: Pair) -> Iterator[Hit]:
                       rev_at=new.format_at or tuple(new.loc))
 
 
-@diff_rule(
-    "message-opaque-schema-changed",
-    kind="message",
-    level="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-opaque-schema-changed", kind="message", level="warning",
     summary="A payload or headers schema in a format the schema rules cannot read (Avro, "
             "Protobuf, RAML...) changed.",
     why="""The change is real but its compatibility cannot be judged here: it is reported so
@@ -1101,11 +926,7 @@ def message_schema_format_changed(pair: Pair) -> Iterator[Hit]:
     revision=_swap(_AVRO_DOC, ("            - {name: amount, type: string}\n", "")),
 )
 def message_opaque_schema_changed(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    for part in ("payload", "headers"):
-        old, new = facts[0][part], facts[1][part]
+    for part, old, new in _schemas(pair):
         if old is None or new is None or old.json or new.json:
             continue
         if _format_family(old.format) != _format_family(new.format):
@@ -1116,45 +937,24 @@ def message_opaque_schema_changed(pair: Pair) -> Iterator[Hit]:
                       "by the schema rules)", base_at=tuple(old.loc), rev_at=tuple(new.loc))
 
 
-@diff_rule(
-    "message-schema-added",
-    kind="message",
-    request="breaking",
-    response="info",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-schema-added", kind="message", request="breaking", response="info",
     example=Direction.SUBSCRIBE,
     summary="A message's payload or headers got a schema where any value was allowed.",
     why="""A schema where there was none narrows what is accepted: received by the
     application, producers that sent something else now fail validation. Sent by it,
     consumers only learn more.""",
-    base=_swap(_DOC, ("""      name: PaymentReceived
-      payload:
-        type: object
-        properties:
-          paymentId: {type: string}
-          amount: {type: string}
-""", """      name: PaymentReceived
-""")),
+    base=_swap(_DOC, (_PAYMENT_PAYLOAD, "      name: PaymentReceived\n")),
     revision=_DOC,
 )
 def message_schema_added(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    for part in ("payload", "headers"):
-        old, new = facts[0][part], facts[1][part]
+    for part, old, new in _schemas(pair):
         if old is None and new is not None:
             yield Hit(f"{part} schema added", base_at=pair.base_at(), rev_at=tuple(new.loc))
 
 
-@diff_rule(
-    "message-schema-removed",
-    kind="message",
-    request="info",
-    response="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-schema-removed", kind="message", request="info", response="breaking",
     example=Direction.PUBLISH,
     summary="A message's payload or headers lost its schema: any value is now allowed.",
     why="""Sent by the application, consumers relied on the documented structure and may now
@@ -1167,21 +967,13 @@ def message_schema_added(pair: Pair) -> Iterator[Hit]:
 """, "")),
 )
 def message_schema_removed(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    for part in ("payload", "headers"):
-        old, new = facts[0][part], facts[1][part]
+    for part, old, new in _schemas(pair):
         if old is not None and new is None:
             yield Hit(f"{part} schema removed", base_at=tuple(old.loc), rev_at=pair.rev_at())
 
 
-@diff_rule(
-    "message-correlation-id-changed",
-    kind="message",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-correlation-id-changed", kind="message", level="breaking",
     summary="Where a message's correlation id is found changed.",
     why="""Both sides correlate requests, replies and events of one business transaction by
     reading the id at the documented location: moved, the correlation breaks.""",
@@ -1190,22 +982,14 @@ def message_schema_removed(pair: Pair) -> Iterator[Hit]:
                           "location: $message.payload#/correlationId")),
 )
 def message_correlation_id_changed(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    old, new = facts[0]["correlation"], facts[1]["correlation"]
+    old, new = _msg_fact(pair, "correlation")
     if old is not None and new is not None and old[0] != new[0]:
         yield Hit(f"correlation id location changed from {_show(old[0])} to {_show(new[0])}",
                   base_at=old[1], rev_at=new[1])
 
 
-@diff_rule(
-    "message-correlation-id-added",
-    kind="message",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-correlation-id-added", kind="message", level="info", additive=True,
     summary="A message now documents where its correlation id is.",
     why="""It tells readers where to find an id they could not rely on before; nothing that
     worked stops working.""",
@@ -1217,22 +1001,14 @@ def message_correlation_id_changed(pair: Pair) -> Iterator[Hit]:
 """)),
 )
 def message_correlation_id_added(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    old, new = facts[0]["correlation"], facts[1]["correlation"]
+    old, new = _msg_fact(pair, "correlation")
     if old is None and new is not None:
         yield Hit(f"correlation id added at {_show(new[0])}", base_at=pair.base_at(),
                   rev_at=new[1])
 
 
-@diff_rule(
-    "message-correlation-id-removed",
-    kind="message",
-    request="info",
-    response="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-correlation-id-removed", kind="message", request="info", response="breaking",
     example=Direction.PUBLISH,
     summary="A message no longer documents its correlation id.",
     why="""Sent by the application, consumers that correlated its messages lose the
@@ -1243,21 +1019,14 @@ def message_correlation_id_added(pair: Pair) -> Iterator[Hit]:
 """, "")),
 )
 def message_correlation_id_removed(pair: Pair) -> Iterator[Hit]:
-    facts = _msg_facts(pair)
-    if facts is None:
-        return
-    old, new = facts[0]["correlation"], facts[1]["correlation"]
+    old, new = _msg_fact(pair, "correlation")
     if old is not None and new is None:
         yield Hit(f"correlation id at {_show(old[0])} removed", base_at=old[1],
                   rev_at=pair.rev_at())
 
 
-@diff_rule(
-    "message-name-changed",
-    kind="message",
-    level="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "message-name-changed", kind="message", level="warning",
     summary="A message's name (or 2.x messageId) changed.",
     why="""Code generators name classes and handlers after it: generated code changes
     although the bytes on the wire do not.""",
@@ -1278,24 +1047,15 @@ def message_name_changed(pair: Pair) -> Iterator[Hit]:
 
 # -- the document ----------------------------------------------------------------------------
 
-@diff_rule(
-    "default-content-type-changed",
-    kind="document",
-    level="info",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "default-content-type-changed", kind="document", level="info",
     summary="The document's defaultContentType changed while no message relies on it.",
     why="""Every message declares its own content type, so nothing on the wire changes; it is
     reported so the change is not lost. (When messages do rely on the default, each change is
     message-content-type-changed, at the default.)""",
-    base=_swap(_DOC, ("""      name: PaymentReceived
-""", """      name: PaymentReceived
-      contentType: application/json
-""")),
-    revision=_swap(_DOC, ("""      name: PaymentReceived
-""", """      name: PaymentReceived
-      contentType: application/json
-"""), ("defaultContentType: application/json", "defaultContentType: application/xml")),
+    base=_swap(_DOC, _PAYMENT_CONTENT_TYPE),
+    revision=_swap(_DOC, _PAYMENT_CONTENT_TYPE,
+                   ("defaultContentType: application/json", "defaultContentType: application/xml")),
 )
 def default_content_type_changed(pair: Pair) -> Iterator[Hit]:
     if not pair.info.get("asyncapi") or pair.info["default_used"]:
@@ -1329,22 +1089,7 @@ def _get(node: Any, path: tuple[str, ...]) -> Any:
 
 def _bindings(pair: Pair) -> Iterator[tuple[str, Any, Any]]:
     """(protocol, base (value, loc) or None, revision (value, loc) or None)."""
-    base, rev = pair.base, pair.rev
-    for protocol in [*base, *(p for p in rev if p not in base)]:
-        yield protocol, base.get(protocol), rev.get(protocol)
-
-
-def _binding_at(entry: Any, path: tuple[str, ...]) -> At | None:
-    if entry is None:
-        return None
-    node, loc = entry
-    found: list[str] = []
-    for token in path:  # the deepest existing node on the way
-        if not isinstance(node, dict) or token not in node:
-            break
-        node = node[token]
-        found.append(token)
-    return tuple(loc.child(*found) if found else loc)  # type: ignore[return-value]
+    return _by_name(pair.base, pair.rev)
 
 
 def _specific(holder: str, protocol: str) -> tuple[tuple[str, ...], ...]:
@@ -1363,15 +1108,11 @@ def _field_hits(pair: Pair, table: dict[tuple[str, str], tuple[tuple[str, ...], 
             if old != new:
                 yield Hit(f"{protocol} {holder} binding {'.'.join(path)} changed from "
                           f"{_show(old)} to {_show(new)}",
-                          base_at=_binding_at(base, path), rev_at=_binding_at(rev, path))
+                          base_at=_at(base, *path), rev_at=_at(rev, *path))
 
 
-@diff_rule(
-    "amqp-destination-changed",
-    kind="binding",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "amqp-destination-changed", kind="binding", level="breaking",
     summary="An AMQP channel's exchange or queue (name, type, vhost) or its kind changed.",
     why="""Producers publish to the exchange by name and consumers bind their queues to it:
     a renamed exchange or another vhost splits them, and another exchange type (topic to
@@ -1383,27 +1124,23 @@ def amqp_destination_changed(pair: Pair) -> Iterator[Hit]:
     yield from _field_hits(pair, _DESTINATION)
 
 
-@diff_rule(
-    "kafka-topic-changed",
-    kind="binding",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+def _kafka_doc(topic: str) -> str:
+    """The invoice channel also bound to a Kafka ``topic``."""
+    return _swap(_DOC, ("""        bindingVersion: 0.3.0
+  paymentReceived:""", f"""        bindingVersion: 0.3.0
+      kafka:
+        topic: {topic}
+        bindingVersion: 0.5.0
+  paymentReceived:"""))
+
+
+@async_rule(
+    "kafka-topic-changed", kind="binding", level="breaking",
     summary="The Kafka topic a channel binding names changed.",
     why="""Producers write to and consumer groups read from the topic by name: the two sides
     no longer meet.""",
-    base=_swap(_DOC, ("""        bindingVersion: 0.3.0
-  paymentReceived:""", """        bindingVersion: 0.3.0
-      kafka:
-        topic: finance-invoices
-        bindingVersion: 0.5.0
-  paymentReceived:""")),
-    revision=_swap(_DOC, ("""        bindingVersion: 0.3.0
-  paymentReceived:""", """        bindingVersion: 0.3.0
-      kafka:
-        topic: finance-invoices-v2
-        bindingVersion: 0.5.0
-  paymentReceived:""")),
+    base=_kafka_doc("finance-invoices"),
+    revision=_kafka_doc("finance-invoices-v2"),
 )
 def kafka_topic_changed(pair: Pair) -> Iterator[Hit]:
     yield from _field_hits(pair, _TOPIC)
@@ -1416,60 +1153,41 @@ def _routing_keys(entry: Any, field: str) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-@diff_rule(
-    "amqp-routing-key-removed",
-    kind="binding",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+def _routing_key_check(added: bool) -> Check:
+    """Routing keys (cc/bcc) an AMQP operation binding sends with now (``added``), or no
+    longer."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        if pair.info["holder"] != "operation":
+            return
+        for protocol, base, rev in _bindings(pair):
+            if protocol != "amqp" or base is None or rev is None:
+                continue
+            for field in ("cc", "bcc"):
+                old, new = _routing_keys(base, field), _routing_keys(rev, field)
+                for key in only_on_one_side(old, new, added):
+                    yield Hit(f"amqp routing key {_show(key)} "
+                              f"{'added to' if added else 'removed from'} {field}",
+                              base_at=_at(base, field), rev_at=_at(rev, field))
+    return check
+
+
+async_rule(
+    "amqp-routing-key-removed", kind="binding", level="breaking",
     summary="An AMQP operation no longer sends with a routing key (cc/bcc).",
     why="""Consumers bind their queues by routing key: those bound to the removed key stop
     getting the messages.""",
     base=_DOC,
     revision=_swap(_DOC, ("cc: [finance.invoice.posted]", "cc: [finance.invoice.booked]")),
-)
-def amqp_routing_key_removed(pair: Pair) -> Iterator[Hit]:
-    if pair.info["holder"] != "operation":
-        return
-    for protocol, base, rev in _bindings(pair):
-        if protocol != "amqp" or base is None or rev is None:
-            continue
-        for field in ("cc", "bcc"):
-            new = _routing_keys(rev, field)
-            for key in _routing_keys(base, field):
-                if key not in new:
-                    yield Hit(f"amqp routing key {_show(key)} removed from {field}",
-                              base_at=_binding_at(base, (field,)),
-                              rev_at=_binding_at(rev, (field,)))
-
-
-@diff_rule(
-    "amqp-routing-key-added",
-    kind="binding",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+)(_routing_key_check(added=False))
+async_rule(
+    "amqp-routing-key-added", kind="binding", level="info", additive=True,
     summary="An AMQP operation also sends with another routing key (cc/bcc).",
     why="""Queues bound to the existing keys still get the messages; new bindings may use the
     new key.""",
     base=_DOC,
     revision=_swap(_DOC, ("cc: [finance.invoice.posted]",
                           "cc: [finance.invoice.posted, finance.invoice.booked]")),
-)
-def amqp_routing_key_added(pair: Pair) -> Iterator[Hit]:
-    if pair.info["holder"] != "operation":
-        return
-    for protocol, base, rev in _bindings(pair):
-        if protocol != "amqp" or base is None or rev is None:
-            continue
-        for field in ("cc", "bcc"):
-            old = _routing_keys(base, field)
-            for key in _routing_keys(rev, field):
-                if key not in old:
-                    yield Hit(f"amqp routing key {_show(key)} added to {field}",
-                              base_at=_binding_at(base, (field,)),
-                              rev_at=_binding_at(rev, (field,)))
+)(_routing_key_check(added=True))
 
 
 def _leaves(base: Any, rev: Any, path: tuple[str, ...] = ()
@@ -1493,12 +1211,8 @@ def _leaves(base: Any, rev: Any, path: tuple[str, ...] = ()
             yield p, b, r
 
 
-@diff_rule(
-    "binding-changed",
-    kind="binding",
-    level="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "binding-changed", kind="binding", level="warning",
     summary="A protocol binding (server, channel, operation or message) changed where no "
             "more specific rule applies.",
     why="""Bindings carry the broker-level contract (queue durability, delivery mode, Kafka
@@ -1513,10 +1227,10 @@ def binding_changed(pair: Pair) -> Iterator[Hit]:
     for protocol, base, rev in _bindings(pair):
         if base is None and rev is not None:
             yield Hit(f"{protocol} {holder} binding added", no_base=True,
-                      rev_at=_binding_at(rev, ()))
+                      rev_at=_at(rev))
             continue
         if rev is None and base is not None:
-            yield Hit(f"{protocol} {holder} binding removed", base_at=_binding_at(base, ()),
+            yield Hit(f"{protocol} {holder} binding removed", base_at=_at(base),
                       no_rev=True)
             continue
         covered = set(_specific(holder, protocol))
@@ -1524,14 +1238,8 @@ def binding_changed(pair: Pair) -> Iterator[Hit]:
             if path in covered:
                 continue
             shown = ".".join(path) or "value"
-            if old is _MISSING:
-                message = f"{protocol} {holder} binding {shown} added ({_show(new)})"
-            elif new is _MISSING:
-                message = f"{protocol} {holder} binding {shown} removed (was {_show(old)})"
-            else:
-                message = (f"{protocol} {holder} binding {shown} changed from {_show(old)} "
-                           f"to {_show(new)}")
-            yield Hit(message, base_at=_binding_at(base, path), rev_at=_binding_at(rev, path))
+            yield Hit(_change(f"{protocol} {holder} binding {shown}", old, new),
+                      base_at=_at(base, *path), rev_at=_at(rev, *path))
 
 
 # -- security --------------------------------------------------------------------------------
@@ -1548,6 +1256,24 @@ def _names(schemes: frozenset[str]) -> str:
     return " + ".join(sorted(schemes))
 
 
+def _alternative_check(added: bool) -> Check:
+    """A way to authenticate accepted now (``added``) or no longer, where both sides
+    require some security (otherwise async-security-added/-removed say it once)."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        base, rev = _security(pair)
+        if not base.alternatives or not rev.alternatives:
+            return
+        old, new = _alternatives(base), _alternatives(rev)
+        for key in only_on_one_side(old, new, added):
+            if added:
+                yield Hit(f"security alternative {_names(key)} added", no_base=True,
+                          rev_at=new[key].at)
+            else:
+                yield Hit(f"security alternative {_names(key)} removed", base_at=old[key].at,
+                          no_rev=True)
+    return check
+
+
 _SEC_TWO = _swap(_DOC, ("""    security:
       - $ref: '#/components/securitySchemes/brokerUser'
 """, """    security:
@@ -1560,6 +1286,9 @@ _SEC_TWO = _swap(_DOC, ("""    security:
     brokerCertificate:
       type: X509
 """))
+# The certificate scheme defined, but not accepted:
+_SEC_ONE = _swap(_SEC_TWO, ("""      - $ref: '#/components/securitySchemes/brokerCertificate'
+""", ""))
 _SEC_NONE = _swap(_DOC, ("""    security:
       - $ref: '#/components/securitySchemes/brokerUser'
 """, ""), ("""  securitySchemes:
@@ -1568,12 +1297,8 @@ _SEC_NONE = _swap(_DOC, ("""    security:
 """, ""))
 
 
-@diff_rule(
-    "async-security-added",
-    kind="async-security",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "async-security-added", kind="async-security", level="breaking",
     summary="A server or operation that needed no security now requires it.",
     why="""Every client that connected without credentials is now refused.""",
     base=_SEC_NONE,
@@ -1586,12 +1311,8 @@ def async_security_added(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"security now required ({names})")
 
 
-@diff_rule(
-    "async-security-removed",
-    kind="async-security",
-    level="info",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "async-security-removed", kind="async-security", level="info",
     summary="A server or operation no longer requires any security.",
     why="""Clients that send credentials are still served; review it anyway, as opening a
     broker is rarely intended.""",
@@ -1604,52 +1325,21 @@ def async_security_removed(pair: Pair) -> Iterator[Hit]:
         yield Hit("security no longer required")
 
 
-@diff_rule(
-    "async-security-alternative-added",
-    kind="async-security",
-    level="info",
-    additive=True,
-    family=FAMILY,
-    formats=ASYNCAPI,
+async_rule(
+    "async-security-alternative-added", kind="async-security", level="info", additive=True,
     summary="Another way to authenticate is accepted.",
     why="""Security requirements are alternatives: clients using the existing ones are still
     accepted.""",
-    base=_swap(_SEC_TWO, ("""      - $ref: '#/components/securitySchemes/brokerCertificate'
-""", "")),
+    base=_SEC_ONE,
     revision=_SEC_TWO,
-)
-def async_security_alternative_added(pair: Pair) -> Iterator[Hit]:
-    base, rev = _security(pair)
-    if not base.alternatives:
-        return
-    old = _alternatives(base)
-    for key, req in _alternatives(rev).items():
-        if key not in old:
-            yield Hit(f"security alternative {_names(key)} added", no_base=True,
-                      rev_at=req.at)
-
-
-@diff_rule(
-    "async-security-alternative-removed",
-    kind="async-security",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+)(_alternative_check(added=True))
+async_rule(
+    "async-security-alternative-removed", kind="async-security", level="breaking",
     summary="A way to authenticate is no longer accepted (others remain).",
     why="""Clients that authenticated that way are refused and must be reconfigured.""",
     base=_SEC_TWO,
-    revision=_swap(_SEC_TWO, ("""      - $ref: '#/components/securitySchemes/brokerCertificate'
-""", "")),
-)
-def async_security_alternative_removed(pair: Pair) -> Iterator[Hit]:
-    base, rev = _security(pair)
-    if not rev.alternatives:
-        return
-    new = _alternatives(rev)
-    for key, req in _alternatives(base).items():
-        if key not in new:
-            yield Hit(f"security alternative {_names(key)} removed", base_at=req.at,
-                      no_rev=True)
+    revision=_SEC_ONE,
+)(_alternative_check(added=False))
 
 
 _OAUTH = _swap(_DOC, ("""    security:
@@ -1668,62 +1358,43 @@ _OAUTH = _swap(_DOC, ("""    security:
             invoices:write: Publish invoice events
       scopes: [invoices:read]
 """))
+_OAUTH_WRITE = _swap(_OAUTH, ("scopes: [invoices:read]", "scopes: [invoices:read, invoices:write]"))
 
 
-def _scope_changes(pair: Pair) -> Iterator[tuple[str, str, set[str], At, At]]:
-    """(scheme, 'added'|'removed', scopes, base place, revision place) per matched
-    alternative."""
-    base, rev = _security(pair)
-    new = _alternatives(rev)
-    for key, breq in _alternatives(base).items():
-        rreq = new.get(key)
-        if rreq is None:
-            continue
-        for scheme in sorted(key):
-            old_scopes, b_at = breq.schemes[scheme]
-            new_scopes, r_at = rreq.schemes[scheme]
-            added = set(new_scopes) - set(old_scopes)
-            removed = set(old_scopes) - set(new_scopes)
-            if added:
-                yield scheme, "added", added, b_at, r_at
-            if removed:
-                yield scheme, "removed", removed, b_at, r_at
+def _scopes_check(added: bool) -> Check:
+    """Scopes a scheme of an alternative both sides accept needs now (``added``), or no
+    longer."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        base, rev = _security(pair)
+        new = _alternatives(rev)
+        for key, breq in _alternatives(base).items():
+            rreq = new.get(key)
+            if rreq is None:
+                continue
+            for scheme in sorted(key):
+                (old_scopes, b_at), (new_scopes, r_at) = breq.schemes[scheme], rreq.schemes[scheme]
+                changed = only_on_one_side(old_scopes, new_scopes, added)
+                if changed:
+                    yield Hit(f"scopes {', '.join(sorted(set(changed)))} "
+                              f"{'now' if added else 'no longer'} required by {scheme}",
+                              base_at=b_at, rev_at=r_at)
+    return check
 
 
-@diff_rule(
-    "async-security-scopes-added",
-    kind="async-security",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+async_rule(
+    "async-security-scopes-added", kind="async-security", level="breaking",
     summary="A security requirement needs more scopes.",
     why="""Tokens issued with the old scopes are refused.""",
     base=_OAUTH,
-    revision=_swap(_OAUTH, ("scopes: [invoices:read]", "scopes: [invoices:read, invoices:write]")),
-)
-def async_security_scopes_added(pair: Pair) -> Iterator[Hit]:
-    for scheme, what, scopes, b_at, r_at in _scope_changes(pair):
-        if what == "added":
-            yield Hit(f"scopes {', '.join(sorted(scopes))} now required by {scheme}",
-                      base_at=b_at, rev_at=r_at)
-
-
-@diff_rule(
-    "async-security-scopes-removed",
-    kind="async-security",
-    level="info",
-    family=FAMILY,
-    formats=ASYNCAPI,
+    revision=_OAUTH_WRITE,
+)(_scopes_check(added=True))
+async_rule(
+    "async-security-scopes-removed", kind="async-security", level="info",
     summary="A security requirement needs fewer scopes.",
     why="""Tokens with the old scopes still carry all that is needed.""",
-    base=_swap(_OAUTH, ("scopes: [invoices:read]", "scopes: [invoices:read, invoices:write]")),
+    base=_OAUTH_WRITE,
     revision=_OAUTH,
-)
-def async_security_scopes_removed(pair: Pair) -> Iterator[Hit]:
-    for scheme, what, scopes, b_at, r_at in _scope_changes(pair):
-        if what == "removed":
-            yield Hit(f"scopes {', '.join(sorted(scopes))} no longer required by {scheme}",
-                      base_at=b_at, rev_at=r_at)
+)(_scopes_check(added=False))
 
 
 _SCHEME_KEYS = ("type", "in", "name", "scheme")
@@ -1736,17 +1407,8 @@ def _schemes_both(pair: Pair) -> Iterator[tuple[str, Any, Any]]:
             yield name, (bnode, bloc), rev.definitions[name]
 
 
-def _def_at(entry: Any, key: str) -> At:
-    node, loc = entry
-    return tuple(loc.child(key) if key in node else loc)  # type: ignore[return-value]
-
-
-@diff_rule(
-    "async-security-scheme-type-changed",
-    kind="async-security",
-    level="breaking",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "async-security-scheme-type-changed", kind="async-security", level="breaking",
     summary="A security scheme in use changed how clients authenticate (type, in, name, "
             "HTTP scheme).",
     why="""Credentials of the old kind, or sent in the old place, are refused.""",
@@ -1759,15 +1421,11 @@ def async_security_scheme_type_changed(pair: Pair) -> Iterator[Hit]:
             old, new = base[0].get(key, _MISSING), rev[0].get(key, _MISSING)
             if old != new:
                 yield Hit(f"security scheme {name!r} {key} changed from {_show(old)} to "
-                          f"{_show(new)}", base_at=_def_at(base, key), rev_at=_def_at(rev, key))
+                          f"{_show(new)}", base_at=_at(base, key), rev_at=_at(rev, key))
 
 
-@diff_rule(
-    "async-security-scheme-changed",
-    kind="async-security",
-    level="warning",
-    family=FAMILY,
-    formats=ASYNCAPI,
+@async_rule(
+    "async-security-scheme-changed", kind="async-security", level="warning",
     summary="A security scheme in use changed otherwise (OAuth flows and URLs, scopes "
             "offered, bearer format, extensions).",
     why="""Clients configured from the old definition (a token URL, an offered scope) may
@@ -1782,12 +1440,5 @@ def async_security_scheme_changed(pair: Pair) -> Iterator[Hit]:
         old = {k: v for k, v in base[0].items() if k not in _SCHEME_KEYS and k != "scopes"}
         new = {k: v for k, v in rev[0].items() if k not in _SCHEME_KEYS and k != "scopes"}
         for path, b, r in _leaves(old, new):
-            shown = ".".join(path)
-            if b is _MISSING:
-                message = f"security scheme {name!r} {shown} added ({_show(r)})"
-            elif r is _MISSING:
-                message = f"security scheme {name!r} {shown} removed (was {_show(b)})"
-            else:
-                message = f"security scheme {name!r} {shown} changed from {_show(b)} to " \
-                          f"{_show(r)}"
-            yield Hit(message, base_at=_binding_at(base, path), rev_at=_binding_at(rev, path))
+            yield Hit(_change(f"security scheme {name!r} {'.'.join(path)}", b, r),
+                      base_at=_at(base, *path), rev_at=_at(rev, *path))

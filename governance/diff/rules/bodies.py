@@ -17,55 +17,49 @@ from collections.abc import Iterator
 from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.model import Direction, Hit
 from ledgerpact.governance.diff.pairs import Pair
+from ledgerpact.governance.diff.rules._common import flag, flipped, parent_at, places
+from ledgerpact.governance.diff.rules._examples import (
+    content,
+    created,
+    get_invoice,
+    media,
+    openapi,
+    post,
+    request_body,
+)
 
-_BODY_OP = """openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths:
-  /payments:
-    post:
-      operationId: createPayment
-BODY      responses:
-        "201":
-          description: The payment was recorded.
-"""
-
-_BODY = """      requestBody:
-REQUIRED        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                amount: {type: string, pattern: '^[0-9]+[.][0-9]{2}$'}
-                currency: {type: string, minLength: 3, maxLength: 3}
-"""
+_PAYMENT = """
+    type: object
+    properties:
+      amount: {type: string, pattern: '^[0-9]+[.][0-9]{2}$'}
+      currency: {type: string, minLength: 3, maxLength: 3}
+    """
 
 
-def _body_doc(body: str = "", required: bool | None = None) -> str:
-    flag = "" if required is None else f"        required: {str(required).lower()}\n"
-    return _BODY_OP.replace("BODY", body.replace("REQUIRED", flag))
+def _body_doc(body: bool = True, required: bool | None = None) -> str:
+    """POST /payments, with a payment as its request body (``required`` as given) or with
+    none (``body=False``)."""
+    shown = request_body(content(8, _PAYMENT), required) if body else ""
+    return openapi("Payments", post("/payments", "createPayment", shown,
+                                    created("The payment was recorded.")))
 
 
 def _required(body: object) -> bool:
-    return isinstance(body, dict) and body.get("required") is True
+    return flag(body, "required")
 
 
 def _op_place(pair: Pair, side: str) -> tuple[str, str] | None:
     """Where the operation names its request body (not the component it may point at)."""
-    op = pair.parent
-    if op is None:
-        return None
-    return op.base_at("requestBody") if side == "base" else op.rev_at("requestBody")
+    return parent_at(pair, side, "requestBody")
 
 
 @diff_rule(
-    "required-request-body-added",
-    kind="request-body",
-    level="breaking",
+    "required-request-body-added", kind="request-body", level="breaking",
     summary="An operation that took no request body now requires one.",
     why="""Existing clients call the operation without a body; the server now rejects every
     one of those calls.""",
-    base=_body_doc(),
-    revision=_body_doc(_BODY, required=True),
+    base=_body_doc(body=False),
+    revision=_body_doc(required=True),
 )
 def required_request_body_added(pair: Pair) -> Iterator[Hit]:
     if pair.added and _required(pair.rev):
@@ -73,15 +67,12 @@ def required_request_body_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "optional-request-body-added",
-    kind="request-body",
-    level="info",
-    additive=True,
+    "optional-request-body-added", kind="request-body", level="info", additive=True,
     summary="An operation that took no request body now accepts an optional one.",
     why="""Existing clients keep calling without a body and the server still accepts that;
     new clients may send the body. A new capability: a minor version.""",
-    base=_body_doc(),
-    revision=_body_doc(_BODY),
+    base=_body_doc(body=False),
+    revision=_body_doc(),
 )
 def optional_request_body_added(pair: Pair) -> Iterator[Hit]:
     if pair.added and not _required(pair.rev):
@@ -89,15 +80,13 @@ def optional_request_body_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "request-body-removed",
-    kind="request-body",
-    level="warning",
+    "request-body-removed", kind="request-body", level="warning",
     summary="An operation no longer takes a request body.",
     why="""Clients that still send the body are not rejected by a lenient server, but what
     they send is now silently ignored: a payment note or an invoice line they think they set
     is dropped. Strict servers may reject the unexpected body outright.""",
-    base=_body_doc(_BODY),
-    revision=_body_doc(),
+    base=_body_doc(),
+    revision=_body_doc(body=False),
 )
 def request_body_removed(pair: Pair) -> Iterator[Hit]:
     if pair.removed:
@@ -105,37 +94,28 @@ def request_body_removed(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "request-body-became-required",
-    kind="request-body",
-    level="breaking",
+    "request-body-became-required", kind="request-body", level="breaking",
     summary="An optional request body became required.",
     why="""Clients that called the operation without a body (relying on it being optional)
     are now rejected.""",
-    base=_body_doc(_BODY, required=False),
-    revision=_body_doc(_BODY, required=True),
+    base=_body_doc(required=False),
+    revision=_body_doc(required=True),
 )
 def request_body_became_required(pair: Pair) -> Iterator[Hit]:
-    if pair.both and not _required(pair.base) and _required(pair.rev):
-        yield Hit("request body became required",
-                  base_at=pair.base_at("required") if _has(pair.base, "required") else None,
-                  rev_at=pair.rev_at("required"))
+    if pair.both and flipped(pair, "required", True):
+        yield Hit("request body became required", **places(pair, "required"))
 
 
 @diff_rule(
-    "request-body-became-optional",
-    kind="request-body",
-    level="info",
-    additive=True,
+    "request-body-became-optional", kind="request-body", level="info", additive=True,
     summary="A required request body became optional.",
     why="""Every call that was valid stays valid; clients may now also omit the body.""",
-    base=_body_doc(_BODY, required=True),
-    revision=_body_doc(_BODY),
+    base=_body_doc(required=True),
+    revision=_body_doc(),
 )
 def request_body_became_optional(pair: Pair) -> Iterator[Hit]:
-    if pair.both and _required(pair.base) and not _required(pair.rev):
-        yield Hit("request body became optional",
-                  base_at=pair.base_at("required"),
-                  rev_at=pair.rev_at("required") if _has(pair.rev, "required") else None)
+    if pair.both and flipped(pair, "required", False):
+        yield Hit("request body became optional", **places(pair, "required"))
 
 
 def _has(node: object, key: str) -> bool:
@@ -144,66 +124,27 @@ def _has(node: object, key: str) -> bool:
 
 # -- media types ----------------------------------------------------------------------------
 
-_MEDIA_DOC = """openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices/{id}:
-    get:
-      operationId: getInvoice
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: string}}
-      responses:
-        "200":
-          description: The invoice.
-          content:
-MEDIA"""
-
-_JSON = """            application/json:
-              schema:
-                type: object
-                properties:
-                  invoiceNumber: {type: string}
-                  total: {type: string}
-"""
-_PDF = """            application/pdf:
-              schema: {type: string, contentMediaType: application/pdf}
-"""
-_PDF_BARE = """            application/pdf: {}
-"""
-
-_REQUEST_MEDIA_DOC = """openapi: 3.1.0
-info: {title: Suppliers, version: 1.0.0}
-paths:
-  /suppliers:
-    post:
-      operationId: createSupplier
-      requestBody:
-        required: true
-        content:
-MEDIA      responses:
-        "201":
-          description: The supplier was created.
-"""
-_SUPPLIER_JSON = """          application/json:
-            schema:
-              type: object
-              properties:
-                name: {type: string}
-                vatNumber: {type: string}
-"""
-_SUPPLIER_FORM = """          application/x-www-form-urlencoded:
-            schema:
-              type: object
-              properties:
-                name: {type: string}
-                vatNumber: {type: string}
-"""
-_SUPPLIER_FORM_BARE = """          application/x-www-form-urlencoded: {}
-"""
+# A response in JSON, and maybe PDF; a request body in JSON, and maybe a form.
+_JSON = media(12, "type: object\nproperties:\n  invoiceNumber: {type: string}\n"
+                  "  total: {type: string}")
+_PDF = media(12, "{type: string, contentMediaType: application/pdf}", "application/pdf")
+_PDF_BARE = "            application/pdf: {}\n"
+_SUPPLIER = "type: object\nproperties:\n  name: {type: string}\n  vatNumber: {type: string}"
+_SUPPLIER_JSON = media(10, _SUPPLIER)
+_SUPPLIER_FORM = media(10, _SUPPLIER, "application/x-www-form-urlencoded")
+_SUPPLIER_FORM_BARE = "          application/x-www-form-urlencoded: {}\n"
 
 
-def _media(template: str, *entries: str) -> str:
-    return template.replace("MEDIA", "".join(entries))
+def _response_media(*entries: str) -> str:
+    """GET /invoices/{id} whose 200 response has these media types (at 12 spaces)."""
+    return openapi("Invoices", get_invoice("          content:\n" + "".join(entries)))
+
+
+def _request_media(*entries: str) -> str:
+    """POST /suppliers whose required request body has these media types (at 10 spaces)."""
+    body = request_body("        content:\n" + "".join(entries))
+    return openapi("Suppliers", post("/suppliers", "createSupplier", body,
+                                     created("The supplier was created.")))
 
 
 def _media_name(pair: Pair) -> str:
@@ -211,17 +152,14 @@ def _media_name(pair: Pair) -> str:
 
 
 @diff_rule(
-    "media-type-removed",
-    kind="media-type",
-    request="breaking",
-    response="breaking",
+    "media-type-removed", kind="media-type", request="breaking", response="breaking",
     example=Direction.REQUEST,
     summary="A media type was removed from a request body, a response or a parameter.",
     why="""In a request, clients that send that media type (a form post, an XML payload) are
     now refused with 415. In a response, clients that ask for it in ``Accept`` (a PDF of an
     invoice) get 406 or a representation they cannot read. Either way existing calls break.""",
-    base=_media(_REQUEST_MEDIA_DOC, _SUPPLIER_JSON, _SUPPLIER_FORM),
-    revision=_media(_REQUEST_MEDIA_DOC, _SUPPLIER_JSON),
+    base=_request_media(_SUPPLIER_JSON, _SUPPLIER_FORM),
+    revision=_request_media(_SUPPLIER_JSON),
 )
 def media_type_removed(pair: Pair) -> Iterator[Hit]:
     if pair.removed:
@@ -229,18 +167,14 @@ def media_type_removed(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "media-type-added",
-    kind="media-type",
-    request="info",
-    response="info",
-    example=Direction.RESPONSE,
-    additive=True,
+    "media-type-added", kind="media-type", request="info", response="info",
+    example=Direction.RESPONSE, additive=True,
     summary="A media type was added to a request body, a response or a parameter.",
     why="""A request may now be sent in another format, and a response served in another
     format when a client asks for it in ``Accept``; clients that never ask never see it.
     Nothing existing changes: a new capability, a minor version.""",
-    base=_media(_MEDIA_DOC, _JSON),
-    revision=_media(_MEDIA_DOC, _JSON, _PDF),
+    base=_response_media(_JSON),
+    revision=_response_media(_JSON, _PDF),
 )
 def media_type_added(pair: Pair) -> Iterator[Hit]:
     if pair.added:
@@ -248,16 +182,13 @@ def media_type_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "media-type-schema-added",
-    kind="media-type",
-    request="breaking",
-    response="info",
+    "media-type-schema-added", kind="media-type", request="breaking", response="info",
     summary="A media type that had no schema now has one.",
     why="""Without a schema the content is unconstrained. In a request, a schema narrows what
     the server accepts: payloads valid before may now be refused. In a response it only
     documents what the server returns, which old clients already coped with.""",
-    base=_media(_REQUEST_MEDIA_DOC, _SUPPLIER_JSON, _SUPPLIER_FORM_BARE),
-    revision=_media(_REQUEST_MEDIA_DOC, _SUPPLIER_JSON, _SUPPLIER_FORM),
+    base=_request_media(_SUPPLIER_JSON, _SUPPLIER_FORM_BARE),
+    revision=_request_media(_SUPPLIER_JSON, _SUPPLIER_FORM),
 )
 def media_type_schema_added(pair: Pair) -> Iterator[Hit]:
     if pair.both and not _has(pair.base, "schema") and _has(pair.rev, "schema"):
@@ -266,16 +197,13 @@ def media_type_schema_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "media-type-schema-removed",
-    kind="media-type",
-    request="info",
-    response="breaking",
+    "media-type-schema-removed", kind="media-type", request="info", response="breaking",
     summary="A media type's schema was removed.",
     why="""Without a schema the content is unconstrained. In a response the server may now
     return anything under that media type, and clients (often generated from the schema)
     lose the shape they parse. In a request it only widens what the server accepts.""",
-    base=_media(_MEDIA_DOC, _JSON, _PDF),
-    revision=_media(_MEDIA_DOC, _JSON, _PDF_BARE),
+    base=_response_media(_JSON, _PDF),
+    revision=_response_media(_JSON, _PDF_BARE),
 )
 def media_type_schema_removed(pair: Pair) -> Iterator[Hit]:
     if pair.both and _has(pair.base, "schema") and not _has(pair.rev, "schema"):

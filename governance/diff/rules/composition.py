@@ -10,14 +10,15 @@ is exactly what the walker did not compare.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.engine import BASE, REV
-from ledgerpact.governance.diff.model import Direction, Hit
+from ledgerpact.governance.diff.model import Check, Direction, Hit
 from ledgerpact.governance.diff.pairs import Pair
-from ledgerpact.governance.diff.rules.constraints import REQ, RESP, example
+from ledgerpact.governance.diff.rules._common import schema_rule
+from ledgerpact.governance.diff.rules._examples import REQ, RESP, object_with
+from ledgerpact.governance.diff.rules._examples import schema_example as example
 from ledgerpact.governance.diff.schema_walk import pair_variants, variant_key
 from ledgerpact.governance.lint.model import Loc
 
@@ -72,7 +73,7 @@ def _itself(pair: Pair, side: int, keyword: str) -> int | None:
     return None
 
 
-Event = tuple[str, str, tuple[str, str], tuple[str, str]]  # (rule, message, base at, rev at)
+Event = tuple[str, Hit]  # the rule that reports it, and what it reports
 
 
 def _events(pair: Pair) -> Iterator[Event]:
@@ -89,7 +90,8 @@ def _events(pair: Pair) -> Iterator[Event]:
     if gone and new:  # oneOf <-> anyOf: the same choice, matched differently
         old_kw, new_kw = gone[0], new[0]
         rule = "one-of-became-any-of" if old_kw == "oneOf" else "any-of-became-one-of"
-        yield (rule, f"{old_kw} became {new_kw}", pair.base_at(old_kw), pair.rev_at(new_kw))
+        yield rule, Hit(f"{old_kw} became {new_kw}", base_at=pair.base_at(old_kw),
+                        rev_at=pair.rev_at(new_kw))
         yield from _variant_events(pair, old_kw, _variants(b, old_kw) or [], new_kw,
                                    _variants(r, new_kw) or [])
         return
@@ -107,16 +109,18 @@ def _became(pair: Pair, keyword: str, had_one: bool) -> Iterator[Event]:
     keys = _keys(pair, REV, rv, loc)
     itself = None if had_one else _itself(pair, REV, keyword)
     if itself is None:
-        yield ("composition-added", f"{keyword} with {len(rv)} variants added: a value must "
-               f"now match {'exactly one' if keyword == 'oneOf' else 'at least one'} of them",
-               tuple(pair.base_loc), pair.rev_at(keyword))  # type: ignore[arg-type]
+        yield "composition-added", Hit(
+            f"{keyword} with {len(rv)} variants added: a value must now match "
+            f"{'exactly one' if keyword == 'oneOf' else 'at least one'} of them",
+            base_at=pair.base_at(), rev_at=pair.rev_at(keyword))
         return
     was = _name(keys[itself], keyword, itself)
     for j in range(len(rv)):
         if j != itself:
-            yield ("variant-added", f"{_name(keys[j], keyword, j)} added (the schema became "
-                   f"a {keyword}; what it was is now {was})",
-                   tuple(pair.base_loc), pair.rev_at(keyword, j))  # type: ignore[arg-type]
+            yield "variant-added", Hit(
+                f"{_name(keys[j], keyword, j)} added (the schema became a {keyword}; what it "
+                f"was is now {was})",
+                base_at=pair.base_at(), rev_at=pair.rev_at(keyword, j))
 
 
 def _ceased(pair: Pair, keyword: str, has_one: bool) -> Iterator[Event]:
@@ -127,15 +131,17 @@ def _ceased(pair: Pair, keyword: str, has_one: bool) -> Iterator[Event]:
     keys = _keys(pair, BASE, bv, loc)
     itself = None if has_one else _itself(pair, BASE, keyword)
     if itself is None:
-        yield ("composition-removed", f"{keyword} with {len(bv)} variants removed",
-               pair.base_at(keyword), tuple(pair.rev_loc))  # type: ignore[arg-type]
+        yield "composition-removed", Hit(
+            f"{keyword} with {len(bv)} variants removed",
+            base_at=pair.base_at(keyword), rev_at=pair.rev_at())
         return
     kept = _name(keys[itself], keyword, itself)
     for i in range(len(bv)):
         if i != itself:
-            yield ("variant-removed", f"{_name(keys[i], keyword, i)} removed (the schema is "
-                   f"no longer a {keyword}: only {kept} is left)",
-                   pair.base_at(keyword, i), tuple(pair.rev_loc))  # type: ignore[arg-type]
+            yield "variant-removed", Hit(
+                f"{_name(keys[i], keyword, i)} removed (the schema is no longer a {keyword}: "
+                f"only {kept} is left)",
+                base_at=pair.base_at(keyword, i), rev_at=pair.rev_at())
 
 
 def _variant_events(pair: Pair, base_kw: str, bv: list[Any], rev_kw: str,
@@ -146,22 +152,36 @@ def _variant_events(pair: Pair, base_kw: str, bv: list[Any], rev_kw: str,
         return
     bkeys, rkeys = _keys(pair, BASE, bv, bloc), _keys(pair, REV, rv, rloc)
     for i in removed:
-        yield ("variant-removed", f"{_name(bkeys[i], base_kw, i)} removed",
-               pair.base_at(base_kw, i), pair.rev_at(rev_kw))
+        yield "variant-removed", Hit(f"{_name(bkeys[i], base_kw, i)} removed",
+                                     base_at=pair.base_at(base_kw, i), rev_at=pair.rev_at(rev_kw))
     for j in added:
-        yield ("variant-added", f"{_name(rkeys[j], rev_kw, j)} added", pair.base_at(base_kw),
-               pair.rev_at(rev_kw, j))
+        yield "variant-added", Hit(f"{_name(rkeys[j], rev_kw, j)} added",
+                                   base_at=pair.base_at(base_kw), rev_at=pair.rev_at(rev_kw, j))
 
 
-def _check(rule: str) -> Any:
+def _composition_events(pair: Pair) -> list[Event]:
+    events = pair.info.get("composition")
+    if events is None:  # six rules share one pairing of the variants
+        events = pair.info["composition"] = list(_events(pair))
+    return events  # type: ignore[no-any-return]
+
+
+def _check(rule: str, events: Callable[[Pair], Iterable[Event]] = _composition_events) -> Check:
+    """The check of a rule that reports its share of the events a pair gives rise to."""
     def run(pair: Pair) -> Iterator[Hit]:
-        events = pair.info.get("composition")
-        if events is None:  # six rules share one pairing of the variants
-            events = pair.info["composition"] = list(_events(pair))
-        for found, message, base_at, rev_at in events:
+        for found, hit in events(pair):
             if found == rule:
-                yield Hit(message, base_at=base_at, rev_at=rev_at)
+                yield hit
     return run
+
+
+def _payee(*names: str, choice: bool = False) -> str:
+    """An object with a ``payee`` of string properties ``names``; with ``choice``, the payee
+    must have an IBAN or a BIC (an anyOf)."""
+    return ("type: object\nproperties:\n  payee:\n    type: object\n    properties:\n"
+            + "".join(f"      {name}: {{type: string}}\n" for name in names)
+            + ("    anyOf:\n      - required: [iban]\n      - required: [bic]\n" if choice
+               else ""))
 
 
 _ONE_OF = """
@@ -172,19 +192,10 @@ properties:
       - $ref: '#/components/schemas/CardPayment'
       - $ref: '#/components/schemas/BankTransfer'
 """
-_ONE_OF_MORE = """
-type: object
-properties:
-  payment:
-    oneOf:
-      - $ref: '#/components/schemas/CardPayment'
-      - $ref: '#/components/schemas/BankTransfer'
-      - $ref: '#/components/schemas/DirectDebit'
-"""
+_ONE_OF_MORE = _ONE_OF + "      - $ref: '#/components/schemas/DirectDebit'\n"
 
-diff_rule(
-    "variant-added", kind="schema", family="schema", request="info", response="breaking",
-    additive=True,
+schema_rule(
+    "variant-added", request="info", response="breaking", additive=True,
     summary="A oneOf/anyOf gained a variant (or a schema became a oneOf/anyOf of itself and "
             "new variants).",
     why="""Readers of the data (a response, an event the application sends) meet a shape they
@@ -194,8 +205,8 @@ diff_rule(
     so become invalid; that cannot be decided in general and is not reported.)""",
     base=example(RESP, _ONE_OF, _PAYMENTS), revision=example(RESP, _ONE_OF_MORE, _PAYMENTS),
 )(_check("variant-added"))
-diff_rule(
-    "variant-removed", kind="schema", family="schema", request="breaking", response="info",
+schema_rule(
+    "variant-removed", request="breaking", response="info",
     summary="A oneOf/anyOf lost a variant (or stopped being a oneOf/anyOf, keeping one "
             "variant).",
     why="""Clients that send the removed shape (a request, an event the application receives)
@@ -203,71 +214,29 @@ diff_rule(
     the shapes they handle.""",
     base=example(REQ, _ONE_OF_MORE, _PAYMENTS), revision=example(REQ, _ONE_OF, _PAYMENTS),
 )(_check("variant-removed"))
-diff_rule(
-    "composition-added", kind="schema", family="schema", request="breaking", response="info",
+schema_rule(
+    "composition-added", request="breaking", response="info",
     summary="A schema became a oneOf/anyOf that does not include what it was.",
     why="""The variants are constraints added to the schema: a value must now also match one
     of them, so data that was valid may be refused (a request, an event the application
     receives). Where the application writes the data, it produces less than readers
     accept. When the schema itself became one of the variants, variant-added reports the
     others instead.""",
-    base=example(REQ, """
-        type: object
-        properties:
-          payee:
-            type: object
-            properties:
-              name: {type: string}
-              iban: {type: string}
-              bic: {type: string}
-        """),
-    revision=example(REQ, """
-        type: object
-        properties:
-          payee:
-            type: object
-            properties:
-              name: {type: string}
-              iban: {type: string}
-              bic: {type: string}
-            anyOf:
-              - required: [iban]
-              - required: [bic]
-        """),
+    base=example(REQ, _payee("name", "iban", "bic")),
+    revision=example(REQ, _payee("name", "iban", "bic", choice=True)),
 )(_check("composition-added"))
-diff_rule(
-    "composition-removed", kind="schema", family="schema", request="info",
-    response="breaking", additive=True,
+schema_rule(
+    "composition-removed", request="info", response="breaking", additive=True,
     summary="A schema stopped being a oneOf/anyOf, and is none of its former variants.",
     why="""The choice no longer constrains the data: the application may write values that
     match none of the variants readers were promised (a response, an event it sends).
     Where it reads the data, it accepts more. When the schema became one of its former
     variants, variant-removed reports the others instead.""",
-    base=example(RESP, """
-        type: object
-        properties:
-          payee:
-            type: object
-            properties:
-              iban: {type: string}
-              bic: {type: string}
-            anyOf:
-              - required: [iban]
-              - required: [bic]
-        """),
-    revision=example(RESP, """
-        type: object
-        properties:
-          payee:
-            type: object
-            properties:
-              iban: {type: string}
-              bic: {type: string}
-        """),
+    base=example(RESP, _payee("iban", "bic", choice=True)),
+    revision=example(RESP, _payee("iban", "bic")),
 )(_check("composition-removed"))
-diff_rule(
-    "one-of-became-any-of", kind="schema", family="schema", request="info",
-    response="breaking", additive=True,
+schema_rule(
+    "one-of-became-any-of", request="info", response="breaking", additive=True,
     summary="A oneOf became an anyOf.",
     why="""A value matching several variants was invalid and is now valid: the application
     may write such values (a response, an event it sends), which old readers refuse or
@@ -276,9 +245,8 @@ diff_rule(
     base=example(RESP, _ONE_OF, _PAYMENTS),
     revision=example(RESP, _ONE_OF.replace("oneOf", "anyOf"), _PAYMENTS),
 )(_check("one-of-became-any-of"))
-diff_rule(
-    "any-of-became-one-of", kind="schema", family="schema", request="breaking",
-    response="info",
+schema_rule(
+    "any-of-became-one-of", request="breaking", response="info",
     summary="An anyOf became a oneOf.",
     why="""A value matching several variants was valid and is now refused: clients sending
     one (a request, an event the application receives) break. Where the application
@@ -324,7 +292,7 @@ def _mapping(pair: Pair, side: int) -> tuple[dict[str, str], dict[str, str]]:
     return explicit, effective
 
 
-def _mapping_events(pair: Pair) -> Iterator[tuple[str, Hit]]:
+def _mapping_events(pair: Pair) -> Iterator[Event]:
     if _discriminator(pair.base) is None or _discriminator(pair.rev) is None:
         return
     b_explicit, b_effective = _mapping(pair, BASE)
@@ -351,41 +319,23 @@ def _mapping_events(pair: Pair) -> Iterator[tuple[str, Hit]]:
                 base_at=base_at, rev_at=rev_at)
 
 
-def _mapping_check(rule: str) -> Any:
-    def run(pair: Pair) -> Iterator[Hit]:
-        for found, hit in _mapping_events(pair):
-            if found == rule:
-                yield hit
-    return run
+_MAPPED = {"card": "CardPayment", "bank": "BankTransfer", "sepa": "BankTransfer"}
 
 
-def _with_discriminator(mapping: str) -> str:
-    return f"""
-        type: object
-        properties:
-          payment:
-            oneOf:
-              - $ref: '#/components/schemas/CardPayment'
-              - $ref: '#/components/schemas/BankTransfer'
-            discriminator:
-              propertyName: method
-              mapping:
-{mapping}"""
+def _with_discriminator(*values: str) -> str:
+    """_ONE_OF with a discriminator on ``method`` mapping these values (card, bank, sepa)."""
+    return (_ONE_OF + "    discriminator:\n      propertyName: method\n      mapping:\n"
+            + "".join(f"        {v}: '#/components/schemas/{_MAPPED[v]}'\n" for v in values))
 
 
-_CARD = "                card: '#/components/schemas/CardPayment'"
-_BANK = "                bank: '#/components/schemas/BankTransfer'"
-_SEPA = "                sepa: '#/components/schemas/BankTransfer'"
-
-
-@diff_rule(
-    "discriminator-added", kind="schema", family="schema", request="info", response="info",
+@schema_rule(
+    "discriminator-added", request="info", response="info",
     example=Direction.RESPONSE,
     summary="A oneOf/anyOf gained a discriminator.",
     why="""A discriminator is an annotation: it tells readers which property names the variant,
     and generated clients start dispatching on it, but valid data is unchanged.""",
     base=example(RESP, _ONE_OF, _PAYMENTS),
-    revision=example(RESP, _with_discriminator(f"{_CARD}\n{_BANK}"), _PAYMENTS),
+    revision=example(RESP, _with_discriminator("card", "bank"), _PAYMENTS),
 )
 def discriminator_added(pair: Pair) -> Iterator[Hit]:
     new = _discriminator(pair.rev)
@@ -394,14 +344,13 @@ def discriminator_added(pair: Pair) -> Iterator[Hit]:
                   rev_at=pair.rev_at("discriminator"))
 
 
-@diff_rule(
-    "discriminator-removed", kind="schema", family="schema", request="info",
-    response="warning",
+@schema_rule(
+    "discriminator-removed", request="info", response="warning",
     summary="A oneOf/anyOf lost its discriminator.",
     why="""Valid data is unchanged, but readers generated from the old contract dispatch on the
     discriminator; nothing now promises that the property still names the variant, so
     they may fail to deserialise what the application writes.""",
-    base=example(RESP, _with_discriminator(f"{_CARD}\n{_BANK}"), _PAYMENTS),
+    base=example(RESP, _with_discriminator("card", "bank"), _PAYMENTS),
     revision=example(RESP, _ONE_OF, _PAYMENTS),
 )
 def discriminator_removed(pair: Pair) -> Iterator[Hit]:
@@ -411,14 +360,14 @@ def discriminator_removed(pair: Pair) -> Iterator[Hit]:
                   base_at=pair.base_at("discriminator"))
 
 
-@diff_rule(
-    "discriminator-property-changed", kind="schema", family="schema", request="breaking",
-    response="breaking", example=Direction.REQUEST,
+@schema_rule(
+    "discriminator-property-changed", request="breaking", response="breaking",
+    example=Direction.REQUEST,
     summary="The property a discriminator reads changed.",
     why="""Writers set the old property and readers look for it: whichever way the data flows,
     one side names the variant in a property the other no longer reads.""",
-    base=example(REQ, _with_discriminator(f"{_CARD}\n{_BANK}"), _PAYMENTS),
-    revision=example(REQ, _with_discriminator(f"{_CARD}\n{_BANK}").replace(
+    base=example(REQ, _with_discriminator("card", "bank"), _PAYMENTS),
+    revision=example(REQ, _with_discriminator("card", "bank").replace(
         "propertyName: method", "propertyName: paymentMethod"), _PAYMENTS),
 )
 def discriminator_property_changed(pair: Pair) -> Iterator[Hit]:
@@ -434,65 +383,61 @@ def discriminator_property_changed(pair: Pair) -> Iterator[Hit]:
                   if "propertyName" in new else pair.rev_at("discriminator"))
 
 
-diff_rule(
-    "discriminator-mapping-added", kind="schema", family="schema", request="info",
-    response="breaking", additive=True,
+schema_rule(
+    "discriminator-mapping-added", request="info", response="breaking", additive=True,
     summary="A discriminator maps a new value.",
     why="""Readers (a response, an event the application sends) meet a discriminator value they
     have no branch for. Where the application reads the data, it accepts a new value.
     Values a variant's component name already mapped implicitly are no change.""",
-    base=example(RESP, _with_discriminator(f"{_CARD}\n{_BANK}"), _PAYMENTS),
-    revision=example(RESP, _with_discriminator(f"{_CARD}\n{_BANK}\n{_SEPA}"), _PAYMENTS),
-)(_mapping_check("discriminator-mapping-added"))
-diff_rule(
-    "discriminator-mapping-removed", kind="schema", family="schema", request="breaking",
-    response="info",
+    base=example(RESP, _with_discriminator("card", "bank"), _PAYMENTS),
+    revision=example(RESP, _with_discriminator("card", "bank", "sepa"), _PAYMENTS),
+)(_check("discriminator-mapping-added", _mapping_events))
+schema_rule(
+    "discriminator-mapping-removed", request="breaking", response="info",
     summary="A discriminator no longer maps a value.",
     why="""Clients that send the value (a request, an event the application receives) are no
     longer understood. Where the application writes the data, readers only stop seeing a
     value they handle.""",
-    base=example(REQ, _with_discriminator(f"{_CARD}\n{_BANK}\n{_SEPA}"), _PAYMENTS),
-    revision=example(REQ, _with_discriminator(f"{_CARD}\n{_BANK}"), _PAYMENTS),
-)(_mapping_check("discriminator-mapping-removed"))
-diff_rule(
-    "discriminator-mapping-changed", kind="schema", family="schema", request="breaking",
-    response="breaking", example=Direction.RESPONSE,
+    base=example(REQ, _with_discriminator("card", "bank", "sepa"), _PAYMENTS),
+    revision=example(REQ, _with_discriminator("card", "bank"), _PAYMENTS),
+)(_check("discriminator-mapping-removed", _mapping_events))
+schema_rule(
+    "discriminator-mapping-changed", request="breaking", response="breaking",
+    example=Direction.RESPONSE,
     summary="A discriminator value now maps to another schema.",
     why="""Data written with the value has the old variant's shape but is read as the new one
     (or the reverse), whichever way it flows.""",
-    base=example(RESP, _with_discriminator(f"{_CARD}\n{_BANK}"), _PAYMENTS),
-    revision=example(RESP, _with_discriminator(f"{_CARD}\n{_BANK}").replace(
+    base=example(RESP, _with_discriminator("card", "bank"), _PAYMENTS),
+    revision=example(RESP, _with_discriminator("card", "bank").replace(
         "bank: '#/components/schemas/BankTransfer'", "bank: '#/components/schemas/CardPayment'"),
         _PAYMENTS),
-)(_mapping_check("discriminator-mapping-changed"))
+)(_check("discriminator-mapping-changed", _mapping_events))
 
 
 # -- not ---------------------------------------------------------------------------------------
 
 _FALSE = {"not": {}}  # JSON Schema's ``false``, as the walker hands it over
+_CURRENCY = object_with("currency", "{type: string, pattern: '^[A-Z]{3}$'}")
+_CURRENCY_NOT = """
+    type: object
+    properties:
+      currency:
+        type: string
+        pattern: '^[A-Z]{3}$'
+        not: {enum: [XXX, XTS]}
+    """
 
 
-@diff_rule(
-    "not-added", kind="schema", family="schema", request="breaking", response="info",
+@schema_rule(
+    "not-added", request="breaking", response="info",
     summary="A schema gained a 'not' (or became false): values matching it are refused.",
     why="""What the ``not`` subschema matches was valid and is now refused: clients sending
     such values (a request, an event the application receives) break. Where the
     application writes the data, it produces less than readers accept. A ``not`` present
     on both sides is compared in place, in the opposite direction (what it accepts is
     what the schema refuses).""",
-    base=example(REQ, """
-        type: object
-        properties:
-          currency: {type: string, pattern: '^[A-Z]{3}$'}
-        """),
-    revision=example(REQ, """
-        type: object
-        properties:
-          currency:
-            type: string
-            pattern: '^[A-Z]{3}$'
-            not: {enum: [XXX, XTS]}
-        """),
+    base=example(REQ, _CURRENCY),
+    revision=example(REQ, _CURRENCY_NOT),
 )
 def not_added(pair: Pair) -> Iterator[Hit]:
     if "not" in pair.rev and "not" not in pair.base:
@@ -503,26 +448,14 @@ def not_added(pair: Pair) -> Iterator[Hit]:
                       rev_at=pair.rev_at("not"))
 
 
-@diff_rule(
-    "not-removed", kind="schema", family="schema", request="info", response="breaking",
-    additive=True,
+@schema_rule(
+    "not-removed", request="info", response="breaking", additive=True,
     summary="A schema lost its 'not' (or stopped being false): values it excluded are valid.",
     why="""The application may now write values the ``not`` excluded, which readers were
     promised never to see (a response, an event it sends). Where it reads the data, it
     accepts more.""",
-    base=example(RESP, """
-        type: object
-        properties:
-          currency:
-            type: string
-            pattern: '^[A-Z]{3}$'
-            not: {enum: [XXX, XTS]}
-        """),
-    revision=example(RESP, """
-        type: object
-        properties:
-          currency: {type: string, pattern: '^[A-Z]{3}$'}
-        """),
+    base=example(RESP, _CURRENCY_NOT),
+    revision=example(RESP, _CURRENCY),
 )
 def not_removed(pair: Pair) -> Iterator[Hit]:
     if "not" in pair.base and "not" not in pair.rev:

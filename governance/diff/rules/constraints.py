@@ -17,63 +17,15 @@ response info); loosening widens what it may produce (request info, response bre
 from __future__ import annotations
 
 import math
-import textwrap
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from ledgerpact.governance.diff.catalog import diff_rule
-from ledgerpact.governance.diff.model import Direction, Hit
+from ledgerpact.governance.diff.model import Check, Direction, Hit
 from ledgerpact.governance.diff.pairs import Pair
-
-_REQUEST = """openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths:
-  /payments:
-    post:
-      operationId: createPayment
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-SCHEMA
-      responses:
-        "201":
-          description: The payment was created.
-"""
-
-_RESPONSE = """openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices/{id}:
-    get:
-      operationId: getInvoice
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: string}}
-      responses:
-        "200":
-          description: The invoice.
-          content:
-            application/json:
-              schema:
-SCHEMA
-"""
-
-
-def example(direction: Direction, schema: str, components: str = "") -> str:
-    """A complete small OpenAPI 3.1 document whose one body schema (read by the API in a
-    request, written by it in a response) is ``schema``; ``components`` is an optional
-    ``components:`` block (YAML at column 0). Shared by the composition rules' examples."""
-    template, indent = (_REQUEST, 14) if direction is Direction.REQUEST else (_RESPONSE, 16)
-    body = textwrap.indent(textwrap.dedent(schema).strip("\n"), " " * indent)
-    doc = template.replace("SCHEMA", body)
-    if components:
-        doc += textwrap.dedent(components).strip("\n") + "\n"
-    return doc
-
-
-REQ, RESP = Direction.REQUEST, Direction.RESPONSE
+from ledgerpact.governance.diff.rules._common import flipped, places, schema_rule
+from ledgerpact.governance.diff.rules._examples import REQ, RESP, object_with
+from ledgerpact.governance.diff.rules._examples import schema_example as example
 
 
 def _number(value: Any) -> int | float | None:
@@ -87,17 +39,8 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
-def _at(pair: Pair, side: str, keyword: str) -> tuple[str, str] | None:
-    """Where ``keyword`` sits on one side, or None (the pair's own place) when absent."""
-    schema = pair.base if side == "base" else pair.rev
-    if keyword not in schema:
-        return None
-    return pair.base_at(keyword) if side == "base" else pair.rev_at(keyword)
-
-
-def _hit(pair: Pair, message: str, base_kw: str, rev_kw: str | None = None) -> Hit:
-    return Hit(message, base_at=_at(pair, "base", base_kw),
-               rev_at=_at(pair, "rev", rev_kw or base_kw))
+def _hit(pair: Pair, message: str, keyword: str) -> Hit:
+    return Hit(message, **places(pair, keyword))
 
 
 # -- counts: lengths, items, properties -----------------------------------------------------
@@ -128,25 +71,21 @@ def _count_change(pair: Pair, keyword: str, upper: bool) -> tuple[str, bool] | N
     return f"{keyword} {old} removed", tightened
 
 
+def _count_check(keyword: str, upper: bool, tightened: bool) -> Check:
+    def check(pair: Pair) -> Iterator[Hit]:
+        found = _count_change(pair, keyword, upper)
+        if found and found[1] is tightened:
+            yield _hit(pair, found[0], keyword)
+    return check
+
+
 def _register_count(keyword: str, stem: str, upper: bool, noun: str, tight: tuple[str, str],
                     loose: tuple[str, str]) -> None:
     """Register ``<stem>-tightened`` and ``<stem>-loosened`` for one count keyword.
     ``tight``/``loose`` are (base schema, revision schema) YAML for the two examples."""
     what = f"{'at most' if upper else 'at least'} this many {noun}"
-
-    def check_tightened(pair: Pair) -> Iterator[Hit]:
-        found = _count_change(pair, keyword, upper)
-        if found and found[1]:
-            yield _hit(pair, found[0], keyword)
-
-    def check_loosened(pair: Pair) -> Iterator[Hit]:
-        found = _count_change(pair, keyword, upper)
-        if found and not found[1]:
-            yield _hit(pair, found[0], keyword)
-
-    diff_rule(
-        f"{stem}-tightened", kind="schema", family="schema", request="breaking",
-        response="info",
+    schema_rule(
+        f"{stem}-tightened", request="breaking", response="info",
         summary=f"{keyword} was {'added or lowered' if upper else 'added or raised'}: "
                 f"fewer {noun} are accepted.",
         why=f"""{keyword} allows {what}. Tightening it refuses values that were valid: a
@@ -154,10 +93,9 @@ def _register_count(keyword: str, stem: str, upper: bool, noun: str, tight: tupl
         rejected. Where the application writes the data, it only produces less than
         readers already accept.""",
         base=example(REQ, tight[0]), revision=example(REQ, tight[1]),
-    )(check_tightened)
-    diff_rule(
-        f"{stem}-loosened", kind="schema", family="schema", request="info",
-        response="breaking", additive=True,
+    )(_count_check(keyword, upper, True))
+    schema_rule(
+        f"{stem}-loosened", request="info", response="breaking", additive=True,
         summary=f"{keyword} was {'raised or removed' if upper else 'lowered or removed'}: "
                 f"more {noun} are accepted.",
         why=f"""{keyword} allows {what}. Loosening it lets the application write values old
@@ -165,129 +103,53 @@ def _register_count(keyword: str, stem: str, upper: bool, noun: str, tight: tupl
         a fixed-size buffer, a database column or a validating parser breaks. Where the
         application reads the data, it only accepts more than before.""",
         base=example(RESP, loose[0]), revision=example(RESP, loose[1]),
-    )(check_loosened)
+    )(_count_check(keyword, upper, False))
+
+
+def _changed(name: str, before: str, after: str) -> tuple[str, str]:
+    """(base, revision) example schemas: an object whose property ``name`` changed from the
+    flow YAML ``before`` to ``after``."""
+    return object_with(name, before), object_with(name, after)
 
 
 _register_count(
     "maxLength", "max-length", True, "characters",
-    tight=("""
-        type: object
-        properties:
-          reference: {type: string, maxLength: 140}
-        """, """
-        type: object
-        properties:
-          reference: {type: string, maxLength: 35}
-        """),
-    loose=("""
-        type: object
-        properties:
-          reference: {type: string, maxLength: 35}
-        """, """
-        type: object
-        properties:
-          reference: {type: string, maxLength: 140}
-        """))
+    tight=_changed("reference", "{type: string, maxLength: 140}",
+                   "{type: string, maxLength: 35}"),
+    loose=_changed("reference", "{type: string, maxLength: 35}",
+                   "{type: string, maxLength: 140}"))
 _register_count(
     "minLength", "min-length", False, "characters",
-    tight=("""
-        type: object
-        properties:
-          supplierCode: {type: string}
-        """, """
-        type: object
-        properties:
-          supplierCode: {type: string, minLength: 3}
-        """),
-    loose=("""
-        type: object
-        properties:
-          invoiceNumber: {type: string, minLength: 3}
-        """, """
-        type: object
-        properties:
-          invoiceNumber: {type: string, minLength: 1}
-        """))
+    tight=_changed("supplierCode", "{type: string}", "{type: string, minLength: 3}"),
+    loose=_changed("invoiceNumber", "{type: string, minLength: 3}",
+                   "{type: string, minLength: 1}"))
 _register_count(
     "maxItems", "max-items", True, "items",
-    tight=("""
-        type: object
-        properties:
-          allocations: {type: array, maxItems: 100, items: {type: string}}
-        """, """
-        type: object
-        properties:
-          allocations: {type: array, maxItems: 10, items: {type: string}}
-        """),
-    loose=("""
-        type: object
-        properties:
-          lines: {type: array, maxItems: 100, items: {type: string}}
-        """, """
-        type: object
-        properties:
-          lines: {type: array, items: {type: string}}
-        """))
+    tight=_changed("allocations", "{type: array, maxItems: 100, items: {type: string}}",
+                   "{type: array, maxItems: 10, items: {type: string}}"),
+    loose=_changed("lines", "{type: array, maxItems: 100, items: {type: string}}",
+                   "{type: array, items: {type: string}}"))
 _register_count(
     "minItems", "min-items", False, "items",
-    tight=("""
-        type: object
-        properties:
-          allocations: {type: array, items: {type: string}}
-        """, """
-        type: object
-        properties:
-          allocations: {type: array, minItems: 1, items: {type: string}}
-        """),
-    loose=("""
-        type: object
-        properties:
-          lines: {type: array, minItems: 1, items: {type: string}}
-        """, """
-        type: object
-        properties:
-          lines: {type: array, items: {type: string}}
-        """))
+    tight=_changed("allocations", "{type: array, items: {type: string}}",
+                   "{type: array, minItems: 1, items: {type: string}}"),
+    loose=_changed("lines", "{type: array, minItems: 1, items: {type: string}}",
+                   "{type: array, items: {type: string}}"))
 _register_count(
     "maxProperties", "max-properties", True, "properties",
-    tight=("""
-        type: object
-        properties:
-          metadata: {type: object, maxProperties: 50, additionalProperties: {type: string}}
-        """, """
-        type: object
-        properties:
-          metadata: {type: object, maxProperties: 20, additionalProperties: {type: string}}
-        """),
-    loose=("""
-        type: object
-        properties:
-          metadata: {type: object, maxProperties: 20, additionalProperties: {type: string}}
-        """, """
-        type: object
-        properties:
-          metadata: {type: object, maxProperties: 50, additionalProperties: {type: string}}
-        """))
+    tight=_changed("metadata",
+                   "{type: object, maxProperties: 50, additionalProperties: {type: string}}",
+                   "{type: object, maxProperties: 20, additionalProperties: {type: string}}"),
+    loose=_changed("metadata",
+                   "{type: object, maxProperties: 20, additionalProperties: {type: string}}",
+                   "{type: object, maxProperties: 50, additionalProperties: {type: string}}"))
 _register_count(
     "minProperties", "min-properties", False, "properties",
-    tight=("""
-        type: object
-        properties:
-          remittance: {type: object, additionalProperties: {type: string}}
-        """, """
-        type: object
-        properties:
-          remittance: {type: object, minProperties: 1, additionalProperties: {type: string}}
-        """),
-    loose=("""
-        type: object
-        properties:
-          taxBreakdown: {type: object, minProperties: 1, additionalProperties: {type: string}}
-        """, """
-        type: object
-        properties:
-          taxBreakdown: {type: object, additionalProperties: {type: string}}
-        """))
+    tight=_changed("remittance", "{type: object, additionalProperties: {type: string}}",
+                   "{type: object, minProperties: 1, additionalProperties: {type: string}}"),
+    loose=_changed("taxBreakdown",
+                   "{type: object, minProperties: 1, additionalProperties: {type: string}}",
+                   "{type: object, additionalProperties: {type: string}}"))
 
 
 # -- numeric bounds (maximum/minimum with either form of exclusiveness) ------------------------
@@ -355,38 +217,35 @@ def _bound_change(pair: Pair, upper: bool) -> tuple[str, bool, str, str] | None:
     return message, tightened, old[2], new[2]
 
 
+def _bound_check(upper: bool, tightened: bool) -> Check:
+    def check(pair: Pair) -> Iterator[Hit]:
+        found = _bound_change(pair, upper)
+        if found and found[1] is tightened:
+            message, _, base_keyword, rev_keyword = found
+            yield Hit(message, **places(pair, base_keyword, rev_keyword))
+    return check
+
+
 def _register_bound(upper: bool, tight: tuple[str, str], loose: tuple[str, str]) -> None:
     keyword = "maximum" if upper else "minimum"
     exclusive = "exclusiveMaximum" if upper else "exclusiveMinimum"
     noun = "largest" if upper else "smallest"
-
-    def check(tightened: bool) -> Any:
-        def run(pair: Pair) -> Iterator[Hit]:
-            found = _bound_change(pair, upper)
-            if found and found[1] is tightened:
-                message, _, bkw, rkw = found
-                yield Hit(message, base_at=_at(pair, "base", bkw),
-                          rev_at=_at(pair, "rev", rkw))
-        return run
-
     spelling = f"""Both spellings of an exclusive bound count as one bound: OpenAPI 3.0's
         boolean ``{exclusive}: true`` beside ``{keyword}``, and OpenAPI 3.1's numeric
         ``{exclusive}``, so moving between them is no change unless the bound itself moves
         (and over integers ``{exclusive}: 10`` is the same bound as
         ``{keyword}: {9 if upper else 11}``)."""
-    diff_rule(
-        f"{keyword}-tightened", kind="schema", family="schema", request="breaking",
-        response="info",
+    schema_rule(
+        f"{keyword}-tightened", request="breaking", response="info",
         summary=f"The {noun} accepted number is stricter ({keyword} or {exclusive} added or "
                 "moved inwards).",
         why=f"""Values that were valid are now refused: clients sending them (a request, an
         event the application receives) are rejected. Where the application writes the
         data it only produces values readers already accept. {spelling}""",
         base=example(REQ, tight[0]), revision=example(REQ, tight[1]),
-    )(check(True))
-    diff_rule(
-        f"{keyword}-loosened", kind="schema", family="schema", request="info",
-        response="breaking", additive=True,
+    )(_bound_check(upper, True))
+    schema_rule(
+        f"{keyword}-loosened", request="info", response="breaking", additive=True,
         summary=f"The {noun} accepted number is less strict ({keyword} or {exclusive} "
                 "removed or moved outwards).",
         why=f"""The application may now write numbers old readers were promised never to
@@ -394,49 +253,20 @@ def _register_bound(upper: bool, tight: tuple[str, str], loose: tuple[str, str])
         against the old schema, breaks. Where the application reads the data, it accepts
         more than before. {spelling}""",
         base=example(RESP, loose[0]), revision=example(RESP, loose[1]),
-    )(check(False))
+    )(_bound_check(upper, False))
 
 
 _register_bound(
     True,
-    tight=("""
-        type: object
-        properties:
-          discountPercent: {type: number, maximum: 100}
-        """, """
-        type: object
-        properties:
-          discountPercent: {type: number, exclusiveMaximum: 50}
-        """),
-    loose=("""
-        type: object
-        properties:
-          paymentTermDays: {type: integer, maximum: 90}
-        """, """
-        type: object
-        properties:
-          paymentTermDays: {type: integer, maximum: 365}
-        """))
+    tight=_changed("discountPercent", "{type: number, maximum: 100}",
+                   "{type: number, exclusiveMaximum: 50}"),
+    loose=_changed("paymentTermDays", "{type: integer, maximum: 90}",
+                   "{type: integer, maximum: 365}"))
 _register_bound(
     False,
-    tight=("""
-        type: object
-        properties:
-          instalments: {type: integer, minimum: 1}
-        """, """
-        type: object
-        properties:
-          instalments: {type: integer, minimum: 2}
-        """),
-    loose=("""
-        type: object
-        properties:
-          quantity: {type: number, exclusiveMinimum: 0}
-        """, """
-        type: object
-        properties:
-          quantity: {type: number}
-        """))
+    tight=_changed("instalments", "{type: integer, minimum: 1}",
+                   "{type: integer, minimum: 2}"),
+    loose=_changed("quantity", "{type: number, exclusiveMinimum: 0}", "{type: number}"))
 
 
 # -- multipleOf --------------------------------------------------------------------------------
@@ -475,7 +305,7 @@ def _multiple_change(pair: Pair) -> tuple[str, str] | None:
     return f"{message} (neither divides the other)", "changed"
 
 
-def _multiple_check(verdict: str) -> Any:
+def _multiple_check(verdict: str) -> Check:
     def run(pair: Pair) -> Iterator[Hit]:
         found = _multiple_change(pair)
         if found and found[1] == verdict:
@@ -483,60 +313,33 @@ def _multiple_check(verdict: str) -> Any:
     return run
 
 
-diff_rule(
-    "multiple-of-tightened", kind="schema", family="schema", request="breaking",
-    response="info",
+schema_rule(
+    "multiple-of-tightened", request="breaking", response="info",
     summary="multipleOf was added, or changed to a multiple of the old value.",
     why="""Fewer numbers are valid (``0.01`` to ``0.05``: a price in cents becomes a price in
     five-cent steps): clients sending the others are rejected. Where the application
     writes the data, everything it produces was already valid. Compared in exact decimal
     arithmetic.""",
-    base=example(REQ, """
-        type: object
-        properties:
-          unitPrice: {type: number, multipleOf: 0.01}
-        """),
-    revision=example(REQ, """
-        type: object
-        properties:
-          unitPrice: {type: number, multipleOf: 0.05}
-        """),
+    base=example(REQ, object_with("unitPrice", "{type: number, multipleOf: 0.01}")),
+    revision=example(REQ, object_with("unitPrice", "{type: number, multipleOf: 0.05}")),
 )(_multiple_check("tightened"))
-diff_rule(
-    "multiple-of-loosened", kind="schema", family="schema", request="info",
-    response="breaking", additive=True,
+schema_rule(
+    "multiple-of-loosened", request="info", response="breaking", additive=True,
     summary="multipleOf was removed, or changed to a divisor of the old value.",
     why="""More numbers are valid (``1`` to ``0.01``: whole currency units become cents): the
     application may now write values old readers never expected, such as a client that
     stores whole units. Where the application reads the data, it accepts more.""",
-    base=example(RESP, """
-        type: object
-        properties:
-          total: {type: number, multipleOf: 1}
-        """),
-    revision=example(RESP, """
-        type: object
-        properties:
-          total: {type: number, multipleOf: 0.01}
-        """),
+    base=example(RESP, object_with("total", "{type: number, multipleOf: 1}")),
+    revision=example(RESP, object_with("total", "{type: number, multipleOf: 0.01}")),
 )(_multiple_check("loosened"))
-diff_rule(
-    "multiple-of-changed", kind="schema", family="schema", request="breaking",
-    response="breaking", example=Direction.RESPONSE,
+schema_rule(
+    "multiple-of-changed", request="breaking", response="breaking", example=Direction.RESPONSE,
     summary="multipleOf changed to a value that neither divides nor is a multiple of the old.",
     why="""Neither set of valid numbers includes the other (``0.25`` to ``0.1``: ``0.25`` was
     valid and no longer is, ``0.1`` is valid and was not), so both old writers and old
     readers break, whichever way the data flows.""",
-    base=example(RESP, """
-        type: object
-        properties:
-          quantity: {type: number, multipleOf: 0.25}
-        """),
-    revision=example(RESP, """
-        type: object
-        properties:
-          quantity: {type: number, multipleOf: 0.1}
-        """),
+    base=example(RESP, object_with("quantity", "{type: number, multipleOf: 0.25}")),
+    revision=example(RESP, object_with("quantity", "{type: number, multipleOf: 0.1}")),
 )(_multiple_check("changed"))
 
 
@@ -547,21 +350,14 @@ def _pattern(schema: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-@diff_rule(
-    "pattern-added", kind="schema", family="schema", request="breaking", response="info",
+@schema_rule(
+    "pattern-added", request="breaking", response="info",
     summary="A pattern was added to a string.",
     why="""Strings that do not match are now refused: clients sending them are rejected. Where
     the application writes the data, it only produces strings readers already accept.""",
-    base=example(REQ, """
-        type: object
-        properties:
-          iban: {type: string}
-        """),
-    revision=example(REQ, """
-        type: object
-        properties:
-          iban: {type: string, pattern: '^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$'}
-        """),
+    base=example(REQ, object_with("iban", "{type: string}")),
+    revision=example(REQ, object_with(
+        "iban", "{type: string, pattern: '^[A-Z]{2}[0-9]{2}[A-Z0-9]{11,30}$'}")),
 )
 def pattern_added(pair: Pair) -> Iterator[Hit]:
     new = _pattern(pair.rev)
@@ -569,23 +365,14 @@ def pattern_added(pair: Pair) -> Iterator[Hit]:
         yield _hit(pair, f"pattern {new!r} added", "pattern")
 
 
-@diff_rule(
-    "pattern-removed", kind="schema", family="schema", request="info", response="breaking",
-    additive=True,
+@schema_rule(
+    "pattern-removed", request="info", response="breaking", additive=True,
     summary="A string's pattern was removed.",
     why="""The application may now write strings of any shape where readers relied on the
     pattern (a currency code they look up, an account number they parse). Where the
     application reads the data, it accepts more.""",
-    base=example(RESP, """
-        type: object
-        properties:
-          currency: {type: string, pattern: '^[A-Z]{3}$'}
-        """),
-    revision=example(RESP, """
-        type: object
-        properties:
-          currency: {type: string}
-        """),
+    base=example(RESP, object_with("currency", "{type: string, pattern: '^[A-Z]{3}$'}")),
+    revision=example(RESP, object_with("currency", "{type: string}")),
 )
 def pattern_removed(pair: Pair) -> Iterator[Hit]:
     old = _pattern(pair.base)
@@ -593,24 +380,16 @@ def pattern_removed(pair: Pair) -> Iterator[Hit]:
         yield _hit(pair, f"pattern {old!r} removed", "pattern")
 
 
-@diff_rule(
-    "pattern-changed", kind="schema", family="schema", request="breaking",
-    response="breaking", example=Direction.REQUEST,
+@schema_rule(
+    "pattern-changed", request="breaking", response="breaking", example=Direction.REQUEST,
     summary="A string's pattern changed.",
     why="""Whether one regular expression accepts everything another does cannot be decided in
     general, so a changed pattern is assumed to refuse some strings that were valid (old
     clients break) and to admit some that were not (old readers break): breaking both
     ways. Review the change and waive it when the new pattern provably widens.""",
-    base=example(REQ, """
-        type: object
-        properties:
-          vatNumber: {type: string, pattern: '^[A-Z]{2}[0-9A-Z]{2,12}$'}
-        """),
-    revision=example(REQ, """
-        type: object
-        properties:
-          vatNumber: {type: string, pattern: '^GB[0-9]{9}$'}
-        """),
+    base=example(REQ, object_with(
+        "vatNumber", "{type: string, pattern: '^[A-Z]{2}[0-9A-Z]{2,12}$'}")),
+    revision=example(REQ, object_with("vatNumber", "{type: string, pattern: '^GB[0-9]{9}$'}")),
 )
 def pattern_changed(pair: Pair) -> Iterator[Hit]:
     old, new = _pattern(pair.base), _pattern(pair.rev)
@@ -620,49 +399,32 @@ def pattern_changed(pair: Pair) -> Iterator[Hit]:
 
 # -- uniqueItems -------------------------------------------------------------------------------
 
-@diff_rule(
-    "unique-items-added", kind="schema", family="schema", request="breaking",
-    response="info",
+def _unique_items_check(now: bool) -> Check:
+    def check(pair: Pair) -> Iterator[Hit]:
+        if flipped(pair, "uniqueItems", now):
+            yield _hit(pair, f"uniqueItems {'added' if now else 'removed'}", "uniqueItems")
+    return check
+
+
+schema_rule(
+    "unique-items-added", request="breaking", response="info",
     summary="An array now requires unique items.",
     why="""Arrays with repeated items are now refused: clients sending them are rejected.
     Where the application writes the data, it only produces arrays readers accept.""",
-    base=example(REQ, """
-        type: object
-        properties:
-          invoiceIds: {type: array, items: {type: string}}
-        """),
-    revision=example(REQ, """
-        type: object
-        properties:
-          invoiceIds: {type: array, uniqueItems: true, items: {type: string}}
-        """),
-)
-def unique_items_added(pair: Pair) -> Iterator[Hit]:
-    if pair.rev.get("uniqueItems") is True and pair.base.get("uniqueItems") is not True:
-        yield _hit(pair, "uniqueItems added", "uniqueItems")
-
-
-@diff_rule(
-    "unique-items-removed", kind="schema", family="schema", request="info",
-    response="breaking", additive=True,
+    base=example(REQ, object_with("invoiceIds", "{type: array, items: {type: string}}")),
+    revision=example(REQ, object_with(
+        "invoiceIds", "{type: array, uniqueItems: true, items: {type: string}}")),
+)(_unique_items_check(True))
+schema_rule(
+    "unique-items-removed", request="info", response="breaking", additive=True,
     summary="An array no longer requires unique items.",
     why="""The application may now write repeated items where readers relied on a set (a
     client keying payments by id would double count). Where the application reads the
     data, it accepts more.""",
-    base=example(RESP, """
-        type: object
-        properties:
-          paymentIds: {type: array, uniqueItems: true, items: {type: string}}
-        """),
-    revision=example(RESP, """
-        type: object
-        properties:
-          paymentIds: {type: array, items: {type: string}}
-        """),
-)
-def unique_items_removed(pair: Pair) -> Iterator[Hit]:
-    if pair.base.get("uniqueItems") is True and pair.rev.get("uniqueItems") is not True:
-        yield _hit(pair, "uniqueItems removed", "uniqueItems")
+    base=example(RESP, object_with(
+        "paymentIds", "{type: array, uniqueItems: true, items: {type: string}}")),
+    revision=example(RESP, object_with("paymentIds", "{type: array, items: {type: string}}")),
+)(_unique_items_check(False))
 
 
 # -- additionalProperties / unevaluatedProperties ---------------------------------------------
@@ -705,7 +467,7 @@ def _extra_changes(pair: Pair) -> Iterator[tuple[str, str, bool]]:
         yield keyword, message, new > old
 
 
-def _extra_check(tightened: bool) -> Any:
+def _extra_check(tightened: bool) -> Check:
     def run(pair: Pair) -> Iterator[Hit]:
         for keyword, message, tighter in _extra_changes(pair):
             if tighter is tightened:
@@ -713,9 +475,11 @@ def _extra_check(tightened: bool) -> Any:
     return run
 
 
-diff_rule(
-    "additional-properties-tightened", kind="schema", family="schema", request="breaking",
-    response="info",
+_AMOUNT = "properties:\n  amount: {type: string}\n  currency: {type: string}\n"
+_TOTAL = "properties:\n  id: {type: string}\n  total: {type: string}\n"
+
+schema_rule(
+    "additional-properties-tightened", request="breaking", response="info",
     summary="An object now refuses (or restricts) properties it does not declare: "
             "additionalProperties or unevaluatedProperties became false or a schema.",
     why="""Closing an object's content model refuses what was valid: clients that send extra
@@ -723,23 +487,11 @@ diff_rule(
     rejected. Where the application writes the data, it only produces less than readers
     accept. ``unevaluatedProperties`` (JSON Schema 2019-09+, the way to close an object
     built with ``allOf``) is treated the same way.""",
-    base=example(REQ, """
-        type: object
-        properties:
-          amount: {type: string}
-          currency: {type: string}
-        """),
-    revision=example(REQ, """
-        type: object
-        additionalProperties: false
-        properties:
-          amount: {type: string}
-          currency: {type: string}
-        """),
+    base=example(REQ, "type: object\n" + _AMOUNT),
+    revision=example(REQ, "type: object\nadditionalProperties: false\n" + _AMOUNT),
 )(_extra_check(True))
-diff_rule(
-    "additional-properties-loosened", kind="schema", family="schema", request="info",
-    response="breaking", additive=True,
+schema_rule(
+    "additional-properties-loosened", request="info", response="breaking", additive=True,
     summary="An object that refused (or restricted) undeclared properties now allows them.",
     why="""Opening a closed content model lets the application write properties that readers
     validating against the old, closed schema refuse: the schema-registry view (Confluent
@@ -747,17 +499,6 @@ diff_rule(
     compatible: old readers cannot read new data). Generated clients with strict
     deserialisers fail the same way. Where the application reads the data, it accepts
     more.""",
-    base=example(RESP, """
-        type: object
-        additionalProperties: false
-        properties:
-          id: {type: string}
-          total: {type: string}
-        """),
-    revision=example(RESP, """
-        type: object
-        properties:
-          id: {type: string}
-          total: {type: string}
-        """),
+    base=example(RESP, "type: object\nadditionalProperties: false\n" + _TOTAL),
+    revision=example(RESP, "type: object\n" + _TOTAL),
 )(_extra_check(False))

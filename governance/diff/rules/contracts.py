@@ -67,3 +67,43 @@ def contract_added(pair: Pair) -> Iterator[Hit]:
 def contract_removed(pair: Pair) -> Iterator[Hit]:
     if pair.removed:
         yield Hit(f"{_kind(pair)} {pair.subject!r} removed", no_rev=True)
+
+
+_STRENGTH = {"NONE": 0, "BACKWARD": 1, "FORWARD": 1, "FULL": 2}
+
+
+def _strength(mode: str) -> tuple[int, bool]:
+    return _STRENGTH.get(mode.removesuffix("_TRANSITIVE"), 0), mode.endswith("_TRANSITIVE")
+
+
+@diff_rule(
+    "compatibility-mode-changed",
+    kind="contract",
+    level="warning",
+    family="registry",
+    summary="A contract's compatibility mode changed.",
+    why="""The mode decides which changes count as breaking for every later change. The change
+    that alters it is still judged under the old mode (so a pull request cannot relax the
+    policy and slip a breaking change through in the same breath), and the new mode deserves
+    an explicit review: weakening FULL_TRANSITIVE to NONE, or BACKWARD to FORWARD, changes what
+    consumers may rely on.""",
+    base=_METADATA,
+    revision=_METADATA.replace("compatibility: BACKWARD", "compatibility: NONE"),
+)
+def compatibility_mode_changed(pair: Pair) -> Iterator[Hit]:
+    if not pair.both:
+        return
+    old, new = pair.base.get("compatibility"), pair.rev.get("compatibility")
+    if not isinstance(old, str) or not isinstance(new, str) or old == new:
+        return
+    (old_level, old_all), (new_level, new_all) = _strength(old), _strength(new)
+    if new_level < old_level or (new_level == old_level and old_all and not new_all):
+        how = "weakened"
+    elif new_level > old_level or (new_level == old_level and new_all and not old_all):
+        how = "strengthened"
+    else:
+        how = "changed direction"
+    yield Hit(f"compatibility mode {how} from {old} to {new} (this change is still checked "
+              f"under {old})", base_at=(pair.base_loc.file, "/compatibility")
+              if pair.base_loc else None,
+              rev_at=(pair.rev_loc.file, "/compatibility") if pair.rev_loc else None)

@@ -15,31 +15,35 @@ from typing import Any
 
 from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.engine import BASE, REV
-from ledgerpact.governance.diff.model import Hit
+from ledgerpact.governance.diff.model import Check, Hit
 from ledgerpact.governance.diff.pairs import Pair
-from ledgerpact.governance.diff.rules.paths import EARLY, LIVE, RETIRED, Retirement, retirement
+from ledgerpact.governance.diff.rules._common import (
+    EARLY,
+    LIVE,
+    RETIRED,
+    Retirement,
+    flag,
+    flipped,
+    places,
+    removal_hits,
+    retirement,
+    sunset_note,
+)
+from ledgerpact.governance.diff.rules._examples import list_invoices, openapi
 
 # OpenAPI: header parameters with these names SHALL be ignored (the media type and security
 # machinery own them), so changing them changes nothing.
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _PRIMITIVES = frozenset({"string", "integer", "number", "boolean"})
 
-_DOC = """openapi: 3.1.0
-info: {{title: Invoices, version: 1.0.0}}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      parameters:
-{params}
-      responses:
-        "200": {{description: The invoices.}}
-"""
 _STATUS = "        - {name: status, in: query, schema: {type: string}}"
 
 
 def _doc(*params: str) -> str:
-    return _DOC.format(params="\n".join(params or (_STATUS,)))
+    """GET /invoices with these parameters (list entries at 8 spaces; default: a status
+    filter)."""
+    return openapi("Invoices", list_invoices(
+        "      parameters:\n" + "\n".join(params or (_STATUS,)) + "\n"))
 
 
 def _param(extra: str, name: str = "contactId", where: str = "query",
@@ -64,16 +68,14 @@ def _counts(param: Any) -> bool:
 
 
 def _required(param: Any) -> bool:
-    return isinstance(param, dict) and param.get("required") is True
+    return flag(param, "required")
 
 
 # -- added ---------------------------------------------------------------------------------
 
 
 @diff_rule(
-    "required-parameter-added",
-    kind="parameter",
-    level="breaking",
+    "required-parameter-added", kind="parameter", level="breaking",
     summary="A new required parameter was added.",
     why="""Every existing request lacks it, so the API now rejects every call an existing
     client makes. Add it as optional with a server-side default instead.""",
@@ -86,10 +88,7 @@ def required_parameter_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "optional-parameter-added",
-    kind="parameter",
-    level="info",
-    additive=True,
+    "optional-parameter-added", kind="parameter", level="info", additive=True,
     summary="A new optional parameter was added.",
     why="""Existing requests, which do not send it, stay valid: this is new functionality,
     a minor release.""",
@@ -112,9 +111,7 @@ def _removal(pair: Pair) -> Retirement | None:
 
 
 @diff_rule(
-    "parameter-removed",
-    kind="parameter",
-    level="breaking",
+    "parameter-removed", kind="parameter", level="breaking",
     summary="A query, header or cookie parameter was removed without being deprecated first.",
     why="""The server no longer reads what clients still send, and says nothing: a client
     sending ?TaxType=INPUT to Xero's GET /TaxRates after 3.0.2 silently gets every tax rate
@@ -125,15 +122,11 @@ def _removal(pair: Pair) -> Retirement | None:
     revision=_doc(),
 )
 def parameter_removed(pair: Pair) -> Iterator[Hit]:
-    found = _removal(pair)
-    if found is not None and found.state == LIVE:
-        yield Hit(f"{pair.subject} removed without deprecation")
+    yield from removal_hits(pair.subject, _removal(pair), LIVE)
 
 
 @diff_rule(
-    "parameter-removed-before-sunset",
-    kind="parameter",
-    level="breaking",
+    "parameter-removed-before-sunset", kind="parameter", level="breaking",
     summary="A deprecated parameter was removed before the sunset date it announced.",
     why="""The parameter's x-sunset date promised clients it would be honoured until then;
     ignoring it earlier changes the meaning of their calls before they could migrate.""",
@@ -141,15 +134,11 @@ def parameter_removed(pair: Pair) -> Iterator[Hit]:
     revision=_doc(),
 )
 def parameter_removed_before_sunset(pair: Pair) -> Iterator[Hit]:
-    found = _removal(pair)
-    if found is not None and found.state == EARLY:
-        yield Hit(f"{pair.subject} removed before its sunset ({found.note})")
+    yield from removal_hits(pair.subject, _removal(pair), EARLY)
 
 
 @diff_rule(
-    "deprecated-parameter-removed",
-    kind="parameter",
-    level="warning",
+    "deprecated-parameter-removed", kind="parameter", level="warning",
     summary="A deprecated parameter was removed once its sunset date had come.",
     why="""Clients were told to stop sending it (deprecated, and its x-sunset date has come
     or none was promised). Those that did not are now silently ignored: a warning.""",
@@ -157,9 +146,7 @@ def parameter_removed_before_sunset(pair: Pair) -> Iterator[Hit]:
     revision=_doc(),
 )
 def deprecated_parameter_removed(pair: Pair) -> Iterator[Hit]:
-    found = _removal(pair)
-    if found is not None and found.state == RETIRED:
-        yield Hit(f"deprecated {pair.subject} removed ({found.note})")
+    yield from removal_hits(pair.subject, _removal(pair), RETIRED)
 
 
 # -- changed -------------------------------------------------------------------------------
@@ -169,48 +156,34 @@ def _both(pair: Pair) -> bool:
     return pair.both and _heeded(pair.base) and _heeded(pair.rev)
 
 
-def _places(pair: Pair, key: str) -> dict[str, tuple[str, str]]:
-    """Point at the keyword on each side where it is written (the parameter otherwise)."""
-    out = {}
-    if key in pair.base:
-        out["base_at"] = pair.base_at(key)
-    if key in pair.rev:
-        out["rev_at"] = pair.rev_at(key)
-    return out
+def _turned(key: str, now: bool, says: str, *, path_too: bool = True) -> Check:
+    """The check of a rule for a parameter whose boolean ``key`` turned ``now``; ``says``
+    what that means (after the parameter's name). ``path_too=False`` leaves path
+    parameters out (they are always required; adding or removing one changes the path)."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        if _both(pair) and flipped(pair, key, now) and (path_too or _in(pair.rev) != "path"):
+            yield Hit(f"{pair.subject} {says}", **places(pair, key))
+    return check
 
 
-@diff_rule(
-    "parameter-became-required",
-    kind="parameter",
-    level="breaking",
+diff_rule(
+    "parameter-became-required", kind="parameter", level="breaking",
     summary="An optional parameter became required.",
     why="""Clients that leave it out, which the old contract allowed, are now rejected.""",
     base=_doc(_STATUS, _param("")),
     revision=_doc(_STATUS, _param(", required: true")),
-)
-def parameter_became_required(pair: Pair) -> Iterator[Hit]:
-    if _both(pair) and _counts(pair.rev) and _required(pair.rev) and not _required(pair.base):
-        yield Hit(f"{pair.subject} became required", **_places(pair, "required"))
-
-
-@diff_rule(
-    "parameter-became-optional",
-    kind="parameter",
-    level="info",
+)(_turned("required", True, "became required", path_too=False))
+diff_rule(
+    "parameter-became-optional", kind="parameter", level="info",
     summary="A required parameter became optional.",
     why="""Every request that was valid still is: clients simply may leave it out now.""",
     base=_doc(_STATUS, _param(", required: true")),
     revision=_doc(_STATUS, _param("")),
-)
-def parameter_became_optional(pair: Pair) -> Iterator[Hit]:
-    if _both(pair) and _counts(pair.rev) and _required(pair.base) and not _required(pair.rev):
-        yield Hit(f"{pair.subject} became optional", **_places(pair, "required"))
+)(_turned("required", False, "became optional", path_too=False))
 
 
 @diff_rule(
-    "parameter-location-changed",
-    kind="parameter",
-    level="breaking",
+    "parameter-location-changed", kind="parameter", level="breaking",
     summary="A parameter moved to another location (query, header, cookie).",
     why="""Clients send it where it used to be; the server now looks for it elsewhere, so a
     required one is missing and an optional one is silently ignored. The walker pairs the
@@ -223,7 +196,7 @@ def parameter_became_optional(pair: Pair) -> Iterator[Hit]:
 def parameter_location_changed(pair: Pair) -> Iterator[Hit]:
     if _both(pair) and _in(pair.base) != _in(pair.rev):
         yield Hit(f"parameter {pair.rev.get('name')!r} moved from {_in(pair.base)} to "
-                  f"{_in(pair.rev)}", **_places(pair, "in"))
+                  f"{_in(pair.rev)}", **places(pair, "in"))
 
 
 def _style(param: dict[str, Any]) -> str:
@@ -261,9 +234,7 @@ def _same_location(pair: Pair) -> bool:
 
 
 @diff_rule(
-    "parameter-style-changed",
-    kind="parameter",
-    level="breaking",
+    "parameter-style-changed", kind="parameter", level="breaking",
     summary="A parameter's serialization style changed.",
     why="""Style decides how the value is written on the wire (ids=1,2 vs ids=1%202 vs
     ids=1|2; {id} vs .{id} vs ;id={id}): clients keep writing the old form and the server
@@ -282,13 +253,11 @@ def parameter_style_changed(pair: Pair) -> Iterator[Hit]:
         return
     if _in(pair.rev) in ("query", "cookie") and _primitive(pair, BASE) and _primitive(pair, REV):
         return
-    yield Hit(f"{pair.subject} style changed from {old} to {new}", **_places(pair, "style"))
+    yield Hit(f"{pair.subject} style changed from {old} to {new}", **places(pair, "style"))
 
 
 @diff_rule(
-    "parameter-explode-changed",
-    kind="parameter",
-    level="breaking",
+    "parameter-explode-changed", kind="parameter", level="breaking",
     summary="A parameter's explode setting changed.",
     why="""explode decides whether an array or object is sent as repeated parameters
     (ids=1&ids=2) or as one (ids=1,2): clients keep sending the old form, which the server
@@ -305,84 +274,45 @@ def parameter_explode_changed(pair: Pair) -> Iterator[Hit]:
     if old == new or (_primitive(pair, BASE) and _primitive(pair, REV)):
         return
     yield Hit(f"{pair.subject} explode changed from {str(old).lower()} to {str(new).lower()}",
-              **_places(pair, "explode"))
+              **places(pair, "explode"))
 
 
-def _flag(param: Any, key: str) -> bool:
-    return isinstance(param, dict) and param.get(key) is True
-
-
-@diff_rule(
-    "parameter-allow-empty-value-removed",
-    kind="parameter",
-    level="breaking",
+diff_rule(
+    "parameter-allow-empty-value-removed", kind="parameter", level="breaking",
     summary="A parameter no longer allows an empty value.",
     why="""Clients sending the parameter empty (?reference=), which was allowed, are now
     rejected.""",
     base=_doc(_STATUS, _param(", allowEmptyValue: true", name="reference")),
     revision=_doc(_STATUS, _param("", name="reference")),
-)
-def parameter_allow_empty_value_removed(pair: Pair) -> Iterator[Hit]:
-    if _both(pair) and _flag(pair.base, "allowEmptyValue") \
-            and not _flag(pair.rev, "allowEmptyValue"):
-        yield Hit(f"{pair.subject} no longer allows an empty value",
-                  **_places(pair, "allowEmptyValue"))
-
-
-@diff_rule(
-    "parameter-allow-empty-value-added",
-    kind="parameter",
-    level="info",
+)(_turned("allowEmptyValue", False, "no longer allows an empty value"))
+diff_rule(
+    "parameter-allow-empty-value-added", kind="parameter", level="info",
     summary="A parameter now allows an empty value.",
     why="""The server accepts more than before; every request that was valid still is.""",
     base=_doc(_STATUS, _param("", name="reference")),
     revision=_doc(_STATUS, _param(", allowEmptyValue: true", name="reference")),
-)
-def parameter_allow_empty_value_added(pair: Pair) -> Iterator[Hit]:
-    if _both(pair) and _flag(pair.rev, "allowEmptyValue") \
-            and not _flag(pair.base, "allowEmptyValue"):
-        yield Hit(f"{pair.subject} now allows an empty value",
-                  **_places(pair, "allowEmptyValue"))
-
-
-@diff_rule(
-    "parameter-allow-reserved-removed",
-    kind="parameter",
-    level="breaking",
+)(_turned("allowEmptyValue", True, "now allows an empty value"))
+diff_rule(
+    "parameter-allow-reserved-removed", kind="parameter", level="breaking",
     summary="A query parameter no longer allows reserved characters unencoded.",
     why="""Clients that send reserved characters as they are (a redirect URL, a filter
     like a:b/c), which the old contract allowed, are now misparsed: the server expects them
     percent-encoded.""",
     base=_doc(_STATUS, _param(", allowReserved: true", name="returnUrl")),
     revision=_doc(_STATUS, _param("", name="returnUrl")),
-)
-def parameter_allow_reserved_removed(pair: Pair) -> Iterator[Hit]:
-    if _both(pair) and _flag(pair.base, "allowReserved") and not _flag(pair.rev, "allowReserved"):
-        yield Hit(f"{pair.subject} no longer allows reserved characters unencoded",
-                  **_places(pair, "allowReserved"))
-
-
-@diff_rule(
-    "parameter-allow-reserved-added",
-    kind="parameter",
-    level="info",
+)(_turned("allowReserved", False, "no longer allows reserved characters unencoded"))
+diff_rule(
+    "parameter-allow-reserved-added", kind="parameter", level="info",
     summary="A query parameter now allows reserved characters unencoded.",
     why="""Percent-encoded values, which clients send today, still decode to the same value:
     the server only accepts more.""",
     base=_doc(_STATUS, _param("", name="returnUrl")),
     revision=_doc(_STATUS, _param(", allowReserved: true", name="returnUrl")),
-)
-def parameter_allow_reserved_added(pair: Pair) -> Iterator[Hit]:
-    if _both(pair) and _flag(pair.rev, "allowReserved") and not _flag(pair.base, "allowReserved"):
-        yield Hit(f"{pair.subject} now allows reserved characters unencoded",
-                  **_places(pair, "allowReserved"))
+)(_turned("allowReserved", True, "now allows reserved characters unencoded"))
 
 
 @diff_rule(
-    "parameter-deprecated",
-    kind="parameter",
-    level="info",
-    additive=True,
+    "parameter-deprecated", kind="parameter", level="info", additive=True,
     summary="A parameter was marked deprecated.",
     why="""Nothing breaks yet: the parameter is still honoured and clients are told to stop
     sending it (a deprecation is a minor release under semantic versioning). Give an
@@ -391,21 +321,15 @@ def parameter_allow_reserved_added(pair: Pair) -> Iterator[Hit]:
     revision=_doc(_STATUS, _param(', deprecated: true, x-sunset: "2030-01-31"')),
 )
 def parameter_deprecated(pair: Pair) -> Iterator[Hit]:
-    if _both(pair) and _flag(pair.rev, "deprecated") and not _flag(pair.base, "deprecated"):
-        date = pair.rev.get("x-sunset")
-        when = f" (sunset {date})" if date is not None else " (no sunset date)"
-        yield Hit(f"{pair.subject} deprecated{when}", **_places(pair, "deprecated"))
+    if _both(pair) and flipped(pair, "deprecated", True):
+        when = sunset_note(pair.rev.get("x-sunset"))
+        yield Hit(f"{pair.subject} deprecated{when}", **places(pair, "deprecated"))
 
 
-@diff_rule(
-    "parameter-undeprecated",
-    kind="parameter",
-    level="info",
+diff_rule(
+    "parameter-undeprecated", kind="parameter", level="info",
     summary="A parameter is no longer deprecated.",
     why="""The parameter stays: clients migrating off it may stop. Nothing breaks.""",
     base=_doc(_STATUS, _param(", deprecated: true")),
     revision=_doc(_STATUS, _param("")),
-)
-def parameter_undeprecated(pair: Pair) -> Iterator[Hit]:
-    if _both(pair) and _flag(pair.base, "deprecated") and not _flag(pair.rev, "deprecated"):
-        yield Hit(f"{pair.subject} no longer deprecated", **_places(pair, "deprecated"))
+)(_turned("deprecated", False, "no longer deprecated"))

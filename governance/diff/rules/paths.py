@@ -11,62 +11,31 @@ so that a diff is reproducible (tests and CI pin it).
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterator
-from typing import Any, NamedTuple
+from typing import Any
 
 from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.model import Hit
 from ledgerpact.governance.diff.openapi_walk import HTTP_METHODS
 from ledgerpact.governance.diff.pairs import Pair
-
-_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-LIVE, EARLY, RETIRED = "live", "early", "retired"
-
-
-class Retirement(NamedTuple):
-    """Where a thing stood in its deprecation process on the day of the diff."""
-
-    state: str  # LIVE: not deprecated; EARLY: before its sunset; RETIRED: may go
-    note: str  # for messages: "sunset 2020-06-30", "no sunset date"...
-
-
-def sunset_date(raw: Any) -> dt.date | None:
-    """``x-sunset`` as a date: an ISO date, or the date part of an RFC 3339 date-time."""
-    if isinstance(raw, dt.datetime):
-        return raw.date()
-    if isinstance(raw, dt.date):
-        return raw
-    if isinstance(raw, str) and _ISO_DATE.match(raw.strip()):
-        try:
-            return dt.date.fromisoformat(raw.strip()[:10])
-        except ValueError:
-            return None
-    return None
+from ledgerpact.governance.diff.rules._common import (
+    EARLY,
+    LIVE,
+    RETIRED,
+    Retirement,
+    flag,
+    flipped,
+    removal_hits,
+    retirement,
+    sunset_date,
+    sunset_note,
+)
+from ledgerpact.governance.diff.rules._examples import list_invoices, openapi
 
 
-def retirement(node: Any, holder: Any, today: dt.date) -> Retirement:
-    """Whether removing ``node`` (an operation, a parameter) was announced by ``today``.
-
-    Only ``deprecated: true`` announces a removal; its ``x-sunset`` (or the enclosing
-    ``holder``'s, e.g. the path item's) says from when. On the sunset date itself the removal
-    is the one announced (RFC 8594: the resource may stop responding at that time). A sunset
-    that is not a date cannot prove the date has passed, so it counts as not yet reached."""
-    if not isinstance(node, dict) or node.get("deprecated") is not True:
-        return Retirement(LIVE, "not deprecated")
-    raw = node.get("x-sunset")
-    if raw is None and isinstance(holder, dict):
-        raw = holder.get("x-sunset")
-    if raw is None:
-        return Retirement(RETIRED, "deprecated with no sunset date")
-    date = sunset_date(raw)
-    if date is None:
-        return Retirement(EARLY, f"x-sunset {raw!r} is not a date")
-    shown = date.isoformat()
-    if today >= date:
-        return Retirement(RETIRED, f"sunset {shown} reached")
-    return Retirement(EARLY, f"sunset {shown} not reached")
+def _until(date: str) -> str:
+    """An operation's deprecation, with the x-sunset ``date`` it announces (keys at 6)."""
+    return f'      deprecated: true\n      x-sunset: "{date}"\n'
 
 
 def _methods(item: Any) -> list[str]:
@@ -77,8 +46,11 @@ def _today(pair: Pair) -> dt.date:
     return pair.engine.options.today
 
 
-def _path_retirement(pair: Pair) -> Retirement:
-    """The removed path's overall state: the least retired of its operations."""
+def _path_removal(pair: Pair) -> Retirement | None:
+    """The removed path's overall state: the least retired of its operations (None: the
+    path was not removed)."""
+    if not pair.removed:
+        return None
     item = pair.base
     states = {m: retirement(item[m], item, _today(pair)) for m in _methods(item)}
     live = [m.upper() for m, r in states.items() if r.state == LIVE]
@@ -91,34 +63,22 @@ def _path_retirement(pair: Pair) -> Retirement:
     return Retirement(RETIRED, "; ".join(notes) or "no operations")
 
 
-_PATHS = """openapi: 3.1.0
-info: {{title: Invoices, version: 1.0.0}}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
-        "200": {{description: The invoices.}}
-{extra}"""
+_INVOICES = openapi("Invoices", list_invoices())
 
-_CREDIT_NOTES = """  /credit-notes:
-    get:
-      operationId: listCreditNotes
-{deprecation}      responses:
-        "200": {{description: The credit notes.}}
-"""
+
+def _with_credit_notes(deprecation: str = "") -> str:
+    return openapi("Invoices", list_invoices() + "  /credit-notes:\n    get:\n"
+                   f"      operationId: listCreditNotes\n{deprecation}      responses:\n"
+                   '        "200": {description: The credit notes.}\n')
 
 
 @diff_rule(
-    "path-added",
-    kind="path",
-    level="info",
-    additive=True,
+    "path-added", kind="path", level="info", additive=True,
     summary="A path was added.",
     why="""New endpoints are new functionality: no existing client calls them, so nothing
     breaks, and the release is a minor one.""",
-    base=_PATHS.format(extra=""),
-    revision=_PATHS.format(extra=_CREDIT_NOTES.format(deprecation="")),
+    base=_INVOICES,
+    revision=_with_credit_notes(),
 )
 def path_added(pair: Pair) -> Iterator[Hit]:
     if pair.added:
@@ -127,85 +87,57 @@ def path_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "path-removed",
-    kind="path",
-    level="breaking",
+    "path-removed", kind="path", level="breaking",
     summary="A path was removed while some of its operations were not deprecated.",
     why="""Every client calling the path now gets 404. Without a deprecation first, clients
     had no notice: deprecate the operations (with an x-sunset date), then remove them once
     the date has passed. Reported once at the path, listing its operations.""",
-    base=_PATHS.format(extra=_CREDIT_NOTES.format(deprecation="")),
-    revision=_PATHS.format(extra=""),
+    base=_with_credit_notes(),
+    revision=_INVOICES,
 )
 def path_removed(pair: Pair) -> Iterator[Hit]:
-    if pair.removed:
-        state, note = _path_retirement(pair)
-        if state == LIVE:
-            yield Hit(f"path {pair.subject!r} removed without deprecation ({note})")
+    yield from removal_hits(f"path {pair.subject!r}", _path_removal(pair), LIVE, live_note=True)
 
 
 @diff_rule(
-    "path-removed-before-sunset",
-    kind="path",
-    level="breaking",
+    "path-removed-before-sunset", kind="path", level="breaking",
     summary="A deprecated path was removed before the sunset date it announced.",
     why="""Deprecation with an x-sunset date promises clients the path keeps working until
     that date; they plan their migration on it. Removing it earlier breaks that promise and
     every client that has not migrated yet.""",
-    base=_PATHS.format(extra=_CREDIT_NOTES.format(
-        deprecation='      deprecated: true\n      x-sunset: "2999-12-31"\n')),
-    revision=_PATHS.format(extra=""),
+    base=_with_credit_notes(_until("2999-12-31")),
+    revision=_INVOICES,
 )
 def path_removed_before_sunset(pair: Pair) -> Iterator[Hit]:
-    if pair.removed:
-        state, note = _path_retirement(pair)
-        if state == EARLY:
-            yield Hit(f"path {pair.subject!r} removed before its sunset ({note})")
+    yield from removal_hits(f"path {pair.subject!r}", _path_removal(pair), EARLY)
 
 
 @diff_rule(
-    "deprecated-path-removed",
-    kind="path",
-    level="warning",
+    "deprecated-path-removed", kind="path", level="warning",
     summary="A path whose operations were all deprecated was removed after their sunset.",
     why="""Clients were told (deprecated, and the x-sunset date has come, or no date was
     promised): this is the end of the deprecation process, not a surprise. Still a warning,
     because clients that ignored the notice stop working.""",
-    base=_PATHS.format(extra=_CREDIT_NOTES.format(
-        deprecation='      deprecated: true\n      x-sunset: "2020-06-30"\n')),
-    revision=_PATHS.format(extra=""),
+    base=_with_credit_notes(_until("2020-06-30")),
+    revision=_INVOICES,
 )
 def deprecated_path_removed(pair: Pair) -> Iterator[Hit]:
-    if pair.removed:
-        state, note = _path_retirement(pair)
-        if state == RETIRED:
-            yield Hit(f"deprecated path {pair.subject!r} removed ({note})")
+    yield from removal_hits(f"path {pair.subject!r}", _path_removal(pair), RETIRED)
 
 
-_OPS = """openapi: 3.1.0
-info: {{title: Invoices, version: 1.0.0}}
-paths:
-  /invoices/{{id}}:
-    get:
-      operationId: {op_id}
-{deprecation}      parameters:
-        - {{name: id, in: path, required: true, schema: {{type: string}}}}
-      responses:
-        "200": {{description: The invoice.}}
-{extra}"""
-
-_DELETE = """    delete:
-      operationId: deleteInvoice
-{deprecation}      parameters:
-        - {{name: id, in: path, required: true, schema: {{type: string}}}}
-      responses:
-        "204": {{description: Deleted.}}
-"""
+def _by_id(method: str, op_id: str, deprecation: str, response: str) -> str:
+    """An operation on ``/invoices/{id}`` (keys at 6 spaces)."""
+    return (f"    {method}:\n      operationId: {op_id}\n{deprecation}      parameters:\n"
+            "        - {name: id, in: path, required: true, schema: {type: string}}\n"
+            f"      responses:\n        {response}\n")
 
 
 def _ops(op_id: str = "getInvoice", deprecation: str = "", delete: str | None = None) -> str:
-    extra = "" if delete is None else _DELETE.format(deprecation=delete)
-    return _OPS.format(op_id=op_id, deprecation=deprecation, extra=extra)
+    """GET /invoices/{id}, and a DELETE beside it when ``delete`` (its deprecation) is given."""
+    ops = _by_id("get", op_id, deprecation, '"200": {description: The invoice.}')
+    if delete is not None:
+        ops += _by_id("delete", "deleteInvoice", delete, '"204": {description: Deleted.}')
+    return openapi("Invoices", "  /invoices/{id}:\n" + ops)
 
 
 def _op_removal(pair: Pair) -> Retirement | None:
@@ -216,10 +148,7 @@ def _op_removal(pair: Pair) -> Retirement | None:
 
 
 @diff_rule(
-    "operation-added",
-    kind="operation",
-    level="info",
-    additive=True,
+    "operation-added", kind="operation", level="info", additive=True,
     summary="An operation was added to an existing path.",
     why="""A new method on a path is new functionality no existing client uses: nothing
     breaks, the release is a minor one.""",
@@ -232,9 +161,7 @@ def operation_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "operation-removed",
-    kind="operation",
-    level="breaking",
+    "operation-removed", kind="operation", level="breaking",
     summary="An operation was removed without being deprecated first.",
     why="""Clients calling it now get 405 or 404, with no notice. Deprecate it (with an
     x-sunset date) in one release and remove it once the date has passed.""",
@@ -242,80 +169,61 @@ def operation_added(pair: Pair) -> Iterator[Hit]:
     revision=_ops(),
 )
 def operation_removed(pair: Pair) -> Iterator[Hit]:
-    state = _op_removal(pair)
-    if state is not None and state.state == LIVE:
-        yield Hit(f"operation {pair.subject} removed without deprecation")
+    yield from removal_hits(f"operation {pair.subject}", _op_removal(pair), LIVE)
 
 
 @diff_rule(
-    "operation-removed-before-sunset",
-    kind="operation",
-    level="breaking",
+    "operation-removed-before-sunset", kind="operation", level="breaking",
     summary="A deprecated operation was removed before the sunset date it announced.",
     why="""The x-sunset date (on the operation, or on its path item) told clients how long
     they could still call it; removing it earlier breaks the ones that planned on that date.
     A sunset that is not a date proves nothing, so it counts as not reached.""",
-    base=_ops(delete='      deprecated: true\n      x-sunset: "2999-12-31"\n'),
+    base=_ops(delete=_until("2999-12-31")),
     revision=_ops(),
 )
 def operation_removed_before_sunset(pair: Pair) -> Iterator[Hit]:
-    state = _op_removal(pair)
-    if state is not None and state.state == EARLY:
-        yield Hit(f"operation {pair.subject} removed before its sunset ({state.note})")
+    yield from removal_hits(f"operation {pair.subject}", _op_removal(pair), EARLY)
 
 
 @diff_rule(
-    "deprecated-operation-removed",
-    kind="operation",
-    level="warning",
+    "deprecated-operation-removed", kind="operation", level="warning",
     summary="A deprecated operation was removed once its sunset date had come.",
     why="""The removal was announced (deprecated, and the x-sunset date has come or none was
     promised), so it is the normal end of a deprecation, not a surprise. A warning all the
     same: clients that ignored the notice stop working.""",
-    base=_ops(delete='      deprecated: true\n      x-sunset: "2020-06-30"\n'),
+    base=_ops(delete=_until("2020-06-30")),
     revision=_ops(),
 )
 def deprecated_operation_removed(pair: Pair) -> Iterator[Hit]:
-    state = _op_removal(pair)
-    if state is not None and state.state == RETIRED:
-        yield Hit(f"deprecated operation {pair.subject} removed ({state.note})")
-
-
-def _deprecated(node: Any) -> bool:
-    return isinstance(node, dict) and node.get("deprecated") is True
+    yield from removal_hits(f"operation {pair.subject}", _op_removal(pair), RETIRED)
 
 
 @diff_rule(
-    "operation-deprecated",
-    kind="operation",
-    level="info",
-    additive=True,
+    "operation-deprecated", kind="operation", level="info", additive=True,
     summary="An operation was marked deprecated.",
     why="""Nothing breaks yet: the operation still works, and clients are told to move off
     it. Semantic versioning makes a deprecation a minor release. Give an x-sunset date so
     clients know how long they have, and so that the removal can be checked against it.""",
     base=_ops(),
-    revision=_ops(deprecation='      deprecated: true\n      x-sunset: "2030-01-31"\n'),
+    revision=_ops(deprecation=_until("2030-01-31")),
 )
 def operation_deprecated(pair: Pair) -> Iterator[Hit]:
-    if pair.both and _deprecated(pair.rev) and not _deprecated(pair.base):
+    if pair.both and flipped(pair, "deprecated", True):
         holder = pair.parent.rev if pair.parent is not None else None
         date = pair.rev.get("x-sunset", (holder or {}).get("x-sunset"))
-        when = f" (sunset {date})" if date is not None else " (no sunset date)"
-        yield Hit(f"operation {pair.subject} deprecated{when}", rev_at=pair.rev_at("deprecated"))
+        yield Hit(f"operation {pair.subject} deprecated{sunset_note(date)}",
+                  rev_at=pair.rev_at("deprecated"))
 
 
 @diff_rule(
-    "operation-undeprecated",
-    kind="operation",
-    level="info",
+    "operation-undeprecated", kind="operation", level="info",
     summary="An operation is no longer deprecated.",
     why="""The operation stays: clients that were migrating off it may stop. Nothing breaks.""",
     base=_ops(deprecation="      deprecated: true\n"),
     revision=_ops(),
 )
 def operation_undeprecated(pair: Pair) -> Iterator[Hit]:
-    if pair.both and _deprecated(pair.base) and not _deprecated(pair.rev):
+    if pair.both and flipped(pair, "deprecated", False):
         yield Hit(f"operation {pair.subject} no longer deprecated",
                   base_at=pair.base_at("deprecated"))
 
@@ -331,7 +239,7 @@ def _sunset(op: Any, item: Any, op_at: Any, item_at: Any) -> tuple[Any, Any]:
 
 def _sunset_change(pair: Pair) -> tuple[Any, Any, dict[str, tuple[str, str]]] | None:
     """(old, new, places) when a still-deprecated operation's sunset date changed."""
-    if not (pair.both and _deprecated(pair.base) and _deprecated(pair.rev)):
+    if not (pair.both and flag(pair.base, "deprecated") and flag(pair.rev, "deprecated")):
         return None
     path = pair.parent
     old, old_at = _sunset(pair.base, path.base if path else None, pair.base_at,
@@ -355,15 +263,13 @@ def _earlier(old: Any, new: Any) -> bool:
 
 
 @diff_rule(
-    "operation-sunset-brought-forward",
-    kind="operation",
-    level="warning",
+    "operation-sunset-brought-forward", kind="operation", level="warning",
     summary="A deprecated operation's sunset date was moved earlier.",
     why="""Clients planned their migration on the announced date; an earlier one (or one
     that is no longer a readable date) gives them less time than promised. Nothing breaks
     today, but the removal will come sooner than they expect.""",
-    base=_ops(deprecation='      deprecated: true\n      x-sunset: "2030-06-30"\n'),
-    revision=_ops(deprecation='      deprecated: true\n      x-sunset: "2029-12-31"\n'),
+    base=_ops(deprecation=_until("2030-06-30")),
+    revision=_ops(deprecation=_until("2029-12-31")),
 )
 def operation_sunset_brought_forward(pair: Pair) -> Iterator[Hit]:
     found = _sunset_change(pair)
@@ -373,14 +279,12 @@ def operation_sunset_brought_forward(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "operation-sunset-changed",
-    kind="operation",
-    level="info",
+    "operation-sunset-changed", kind="operation", level="info",
     summary="A deprecated operation's sunset date was set, postponed or dropped.",
     why="""Clients get at least as long as they were promised: a first date tells them how
     long they have, a later one or none gives them more time.""",
-    base=_ops(deprecation='      deprecated: true\n      x-sunset: "2030-06-30"\n'),
-    revision=_ops(deprecation='      deprecated: true\n      x-sunset: "2031-06-30"\n'),
+    base=_ops(deprecation=_until("2030-06-30")),
+    revision=_ops(deprecation=_until("2031-06-30")),
 )
 def operation_sunset_changed(pair: Pair) -> Iterator[Hit]:
     found = _sunset_change(pair)
@@ -402,9 +306,7 @@ def _op_id(node: Any) -> str | None:
 
 
 @diff_rule(
-    "operation-id-changed",
-    kind="operation",
-    level="warning",
+    "operation-id-changed", kind="operation", level="warning",
     summary="An operation's operationId changed or was removed.",
     why="""Client generators name methods after the operationId: a new id renames the
     generated method (getInvoice() becomes fetchInvoice()), so code using the regenerated
@@ -426,26 +328,14 @@ def operation_id_changed(pair: Pair) -> Iterator[Hit]:
                   base_at=pair.base_at("operationId"), rev_at=pair.rev_at("operationId"))
 
 
-_NO_ID = """openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-{op_id}      responses:
-        "200": {description: The invoices.}
-"""
-
-
 @diff_rule(
-    "operation-id-added",
-    kind="operation",
-    level="info",
+    "operation-id-added", kind="operation", level="info",
     summary="An operation got an operationId where it had none.",
     why="""Nothing changes on the wire. Generated clients may rename the method they had
     made up for the operation, so it is worth a note, but clients written against an
     operation without an id had no stable name to rely on.""",
-    base=_NO_ID.replace("{op_id}", ""),
-    revision=_NO_ID.replace("{op_id}", "      operationId: listInvoices\n"),
+    base=openapi("Invoices", list_invoices(operation_id=None)),
+    revision=_INVOICES,
 )
 def operation_id_added(pair: Pair) -> Iterator[Hit]:
     if pair.both and _op_id(pair.base) is None and (new := _op_id(pair.rev)) is not None:

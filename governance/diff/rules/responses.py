@@ -13,26 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ledgerpact.governance.diff.catalog import diff_rule
-from ledgerpact.governance.diff.model import Hit
+from ledgerpact.governance.diff.model import Check, Hit
 from ledgerpact.governance.diff.pairs import Pair
+from ledgerpact.governance.diff.rules._common import flag, flipped, parent_at, places
+from ledgerpact.governance.diff.rules._examples import content, openapi, post, request_body
 
-_STATUS_DOC = """openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    post:
-      operationId: createInvoice
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema:
-              type: object
-              properties:
-                contactId: {type: string}
-                total: {type: string}
-      responses:
-RESPONSES"""
+_INVOICE = "type: object\nproperties:\n  contactId: {type: string}\n  total: {type: string}\n"
 
 _R200 = """        "200":
           description: An identical invoice already existed; it is returned.
@@ -55,7 +41,9 @@ _DEFAULT = """        default:
 
 
 def _status_doc(*responses: str) -> str:
-    return _STATUS_DOC.replace("RESPONSES", "".join(responses))
+    """POST /invoices with these responses (entries at 8 spaces)."""
+    return openapi("Invoices", post("/invoices", "createInvoice",
+                                    request_body(content(8, _INVOICE)), "".join(responses)))
 
 
 def _status(pair: Pair) -> str:
@@ -68,21 +56,30 @@ def _is_error(status: str) -> bool:
     return status[:1] in ("4", "5")
 
 
-def _op_place(pair: Pair, side: str) -> tuple[str, str] | None:
-    """The operation's own ``responses`` entry, not the component it may point at: adding
-    or removing a status is a change to that operation."""
-    op = pair.parent
-    if op is None:
-        return None
-    status = pair.info.get("status", "?")
-    return (op.base_at("responses", status) if side == "base"
-            else op.rev_at("responses", status))
+def _group(status: str) -> str:
+    """Which rules speak of a status: "default", "error" or "success"."""
+    if status == "default":
+        return "default"
+    return "error" if _is_error(status) else "success"
 
 
-@diff_rule(
-    "success-response-removed",
-    kind="response",
-    level="breaking",
+def _status_check(group: str, added: bool) -> Check:
+    """The check of the rule for a response of ``group`` added (or removed): placed at the
+    operation's own ``responses`` entry, since that operation is what changed."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        status = _status(pair)
+        if not (pair.added if added else pair.removed) or _group(status) != group:
+            return
+        what = "default response" if group == "default" else f"{group} status {status}"
+        if added:
+            yield Hit(f"{what} added", rev_at=parent_at(pair, "rev", "responses", status))
+        else:
+            yield Hit(f"{what} removed", base_at=parent_at(pair, "base", "responses", status))
+    return check
+
+
+diff_rule(
+    "success-response-removed", kind="response", level="breaking",
     summary="A success (non-error) response status was removed from an operation.",
     why="""Clients wait for that status (a 201 with the created invoice, a 200 with the
     payment) and read its body; the server no longer returns it, so they take the outcome
@@ -90,18 +87,9 @@ def _op_place(pair: Pair, side: str) -> tuple[str, str] | None:
     is no longer sent changes what clients must do.""",
     base=_status_doc(_R201, _R202),
     revision=_status_doc(_R201),
-)
-def success_response_removed(pair: Pair) -> Iterator[Hit]:
-    status = _status(pair)
-    if pair.removed and status != "default" and not _is_error(status):
-        yield Hit(f"success status {status} removed", base_at=_op_place(pair, "base"))
-
-
-@diff_rule(
-    "success-response-added",
-    kind="response",
-    level="warning",
-    additive=True,
+)(_status_check("success", added=False))
+diff_rule(
+    "success-response-added", kind="response", level="warning", additive=True,
     summary="A new success (non-error) response status was added to an operation.",
     why="""Clients written against the old description handle the statuses it listed; a new
     one (a 202 'accepted for approval' next to the 201 'created') may be treated as a
@@ -109,79 +97,43 @@ def success_response_removed(pair: Pair) -> Iterator[Hit]:
     must be checked.""",
     base=_status_doc(_R201),
     revision=_status_doc(_R201, _R202),
-)
-def success_response_added(pair: Pair) -> Iterator[Hit]:
-    status = _status(pair)
-    if pair.added and status != "default" and not _is_error(status):
-        yield Hit(f"success status {status} added", rev_at=_op_place(pair, "rev"))
-
-
-@diff_rule(
-    "error-response-added",
-    kind="response",
-    level="info",
-    additive=True,
+)(_status_check("success", added=True))
+diff_rule(
+    "error-response-added", kind="response", level="info", additive=True,
     summary="A new error response status was documented for an operation.",
     why="""Clients already handle errors generically (any 4xx/5xx); documenting one more, such
     as a 409 for a duplicate invoice number, tells them more without changing what the
     server accepts.""",
     base=_status_doc(_R201),
     revision=_status_doc(_R201, _R409),
-)
-def error_response_added(pair: Pair) -> Iterator[Hit]:
-    status = _status(pair)
-    if pair.added and status != "default" and _is_error(status):
-        yield Hit(f"error status {status} added", rev_at=_op_place(pair, "rev"))
-
-
-@diff_rule(
-    "error-response-removed",
-    kind="response",
-    level="info",
+)(_status_check("error", added=True))
+diff_rule(
+    "error-response-removed", kind="response", level="info",
     summary="An error response status is no longer documented for an operation.",
     why="""Clients still handle errors generically; one the server says it no longer returns
     cannot surprise them. Its schema is no longer a promise, so clients that parsed that
     error's body specially should take note.""",
     base=_status_doc(_R201, _R422),
     revision=_status_doc(_R201),
-)
-def error_response_removed(pair: Pair) -> Iterator[Hit]:
-    status = _status(pair)
-    if pair.removed and status != "default" and _is_error(status):
-        yield Hit(f"error status {status} removed", base_at=_op_place(pair, "base"))
-
-
-@diff_rule(
-    "default-response-added",
-    kind="response",
-    level="info",
-    additive=True,
+)(_status_check("error", added=False))
+diff_rule(
+    "default-response-added", kind="response", level="info", additive=True,
     summary="An operation gained a ``default`` response.",
     why="""The ``default`` response describes every status not listed; adding one documents
     what undocumented statuses (usually errors) carry, which clients could not rely on
     before.""",
     base=_status_doc(_R201),
     revision=_status_doc(_R201, _DEFAULT),
-)
-def default_response_added(pair: Pair) -> Iterator[Hit]:
-    if pair.added and _status(pair) == "default":
-        yield Hit("default response added", rev_at=_op_place(pair, "rev"))
-
-
-@diff_rule(
-    "default-response-removed",
-    kind="response",
-    level="warning",
+)(_status_check("default", added=True))
+diff_rule(
+    "default-response-removed", kind="response", level="warning",
     summary="An operation's ``default`` response was removed.",
     why="""Clients that parse unlisted statuses with the ``default`` response's schema (the
     usual error envelope) lose that promise: the server may still send those statuses, now
     with an undocumented body.""",
     base=_status_doc(_R201, _DEFAULT),
     revision=_status_doc(_R201),
-)
-def default_response_removed(pair: Pair) -> Iterator[Hit]:
-    if pair.removed and _status(pair) == "default":
-        yield Hit("default response removed", base_at=_op_place(pair, "base"))
+)(_status_check("default", added=False))
 
 
 # -- headers --------------------------------------------------------------------------------
@@ -219,10 +171,6 @@ def _header_doc(name: str = "", **flags: bool) -> str:
     return _HEADER_DOC.replace("HEADERS", "".join(lines))
 
 
-def _flag(node: object, key: str) -> bool:
-    return isinstance(node, dict) and node.get(key) is True
-
-
 def _name(pair: Pair) -> str:
     return str(pair.info.get("name", "?"))
 
@@ -232,38 +180,25 @@ def _counts(pair: Pair) -> bool:
     return _name(pair).lower() != "content-type"
 
 
-def _flags(pair: Pair, key: str) -> tuple[bool, bool] | None:
-    """A boolean keyword of a header present on both sides: (base value, revision value)."""
-    if not (pair.both and _counts(pair)):
-        return None
-    return _flag(pair.base, key), _flag(pair.rev, key)
+def _turned(key: str, now: bool, says: str) -> Check:
+    """The check of a rule for a header present on both sides whose boolean ``key`` turned
+    ``now``; ``says`` what that means (after the header's name)."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        if pair.both and _counts(pair) and flipped(pair, key, now):
+            yield Hit(f"header {_name(pair)!r} {says}", **places(pair, key))
+    return check
 
 
 def _holder_place(pair: Pair, side: str) -> tuple[str, str] | None:
     """The response's ``headers`` entry, not the header component it may point at."""
-    response = pair.parent
-    if response is None:
-        return None
-    name = pair.info.get("name", "?")
-    return (response.base_at("headers", name) if side == "base"
-            else response.rev_at("headers", name))
-
-
-def _at(pair: Pair, side: str, key: str) -> tuple[str, str] | None:
-    """The keyword's place when the side spells it out, else the header itself (None)."""
-    node = pair.base if side == "base" else pair.rev
-    if not (isinstance(node, dict) and key in node):
-        return None
-    return pair.base_at(key) if side == "base" else pair.rev_at(key)
+    return parent_at(pair, side, "headers", pair.info.get("name", "?"))
 
 
 _LIMIT = "X-Rate-Limit-Remaining"
 
 
 @diff_rule(
-    "required-header-removed",
-    kind="header",
-    level="breaking",
+    "required-header-removed", kind="header", level="breaking",
     summary="A response header declared required was removed.",
     why="""A required header is a promise that it is always there; clients read it without
     checking (a rate-limit counter, a pagination cursor, a Location). Removing it breaks
@@ -272,14 +207,12 @@ _LIMIT = "X-Rate-Limit-Remaining"
     revision=_header_doc(),
 )
 def required_header_removed(pair: Pair) -> Iterator[Hit]:
-    if _counts(pair) and pair.removed and _flag(pair.base, "required"):
+    if _counts(pair) and pair.removed and flag(pair.base, "required"):
         yield Hit(f"required header {_name(pair)!r} removed", base_at=_holder_place(pair, "base"))
 
 
 @diff_rule(
-    "header-removed",
-    kind="header",
-    level="warning",
+    "header-removed", kind="header", level="warning",
     summary="An optional response header was removed.",
     why="""The header was never promised, so careful clients already cope without it; but
     clients that used it when present lose that information.""",
@@ -287,15 +220,12 @@ def required_header_removed(pair: Pair) -> Iterator[Hit]:
     revision=_header_doc(),
 )
 def header_removed(pair: Pair) -> Iterator[Hit]:
-    if _counts(pair) and pair.removed and not _flag(pair.base, "required"):
+    if _counts(pair) and pair.removed and not flag(pair.base, "required"):
         yield Hit(f"header {_name(pair)!r} removed", base_at=_holder_place(pair, "base"))
 
 
 @diff_rule(
-    "header-added",
-    kind="header",
-    level="info",
-    additive=True,
+    "header-added", kind="header", level="info", additive=True,
     summary="A response header was added.",
     why="""Clients ignore headers they do not know; a new one (even a required one) is
     more information for those that want it.""",
@@ -304,68 +234,38 @@ def header_removed(pair: Pair) -> Iterator[Hit]:
 )
 def header_added(pair: Pair) -> Iterator[Hit]:
     if _counts(pair) and pair.added:
-        kind = "required header" if _flag(pair.rev, "required") else "header"
+        kind = "required header" if flag(pair.rev, "required") else "header"
         yield Hit(f"{kind} {_name(pair)!r} added", rev_at=_holder_place(pair, "rev"))
 
 
-@diff_rule(
-    "header-became-optional",
-    kind="header",
-    level="breaking",
+diff_rule(
+    "header-became-optional", kind="header", level="breaking",
     summary="A required response header became optional.",
     why="""Clients relied on the header always being there (it was required) and read it
     without checking; now the server may leave it out.""",
     base=_header_doc(_LIMIT, required=True),
     revision=_header_doc(_LIMIT, required=False),
-)
-def header_became_optional(pair: Pair) -> Iterator[Hit]:
-    if _flags(pair, "required") == (True, False):
-        yield Hit(f"header {_name(pair)!r} became optional",
-                  base_at=_at(pair, "base", "required"), rev_at=_at(pair, "rev", "required"))
-
-
-@diff_rule(
-    "header-became-required",
-    kind="header",
-    level="info",
+)(_turned("required", False, "became optional"))
+diff_rule(
+    "header-became-required", kind="header", level="info",
     summary="An optional response header became required.",
     why="""The server now promises what it may already have sent; clients that checked for
     the header keep working.""",
     base=_header_doc(_LIMIT),
     revision=_header_doc(_LIMIT, required=True),
-)
-def header_became_required(pair: Pair) -> Iterator[Hit]:
-    if _flags(pair, "required") == (False, True):
-        yield Hit(f"header {_name(pair)!r} became required",
-                  base_at=_at(pair, "base", "required"), rev_at=_at(pair, "rev", "required"))
-
-
-@diff_rule(
-    "header-deprecated",
-    kind="header",
-    level="info",
+)(_turned("required", True, "became required"))
+diff_rule(
+    "header-deprecated", kind="header", level="info",
     summary="A response header was marked deprecated.",
     why="""Nothing changes yet; clients are told to stop relying on the header before a
     later version removes it.""",
     base=_header_doc(_LIMIT),
     revision=_header_doc(_LIMIT, deprecated=True),
-)
-def header_deprecated(pair: Pair) -> Iterator[Hit]:
-    if _flags(pair, "deprecated") == (False, True):
-        yield Hit(f"header {_name(pair)!r} deprecated",
-                  base_at=_at(pair, "base", "deprecated"), rev_at=pair.rev_at("deprecated"))
-
-
-@diff_rule(
-    "header-undeprecated",
-    kind="header",
-    level="info",
+)(_turned("deprecated", True, "deprecated"))
+diff_rule(
+    "header-undeprecated", kind="header", level="info",
     summary="A response header is no longer deprecated.",
     why="""The header stays; clients that planned to stop reading it need not.""",
     base=_header_doc(_LIMIT, deprecated=True),
     revision=_header_doc(_LIMIT),
-)
-def header_undeprecated(pair: Pair) -> Iterator[Hit]:
-    if _flags(pair, "deprecated") == (True, False):
-        yield Hit(f"header {_name(pair)!r} no longer deprecated",
-                  base_at=pair.base_at("deprecated"), rev_at=_at(pair, "rev", "deprecated"))
+)(_turned("deprecated", False, "no longer deprecated"))

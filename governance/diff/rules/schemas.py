@@ -16,54 +16,37 @@ addition in that direction and nothing in the other.
 from __future__ import annotations
 
 import json
-import textwrap
 from collections.abc import Iterator
 from typing import Any
 
-from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.engine import BASE, REV
 from ledgerpact.governance.diff.model import Direction, Hit
 from ledgerpact.governance.diff.pairs import Pair
+from ledgerpact.governance.diff.rules._common import flag, flipped, places, schema_rule
+from ledgerpact.governance.diff.rules._examples import (
+    block,
+    content,
+    get_invoice,
+    openapi,
+    post,
+    request_body,
+)
 from ledgerpact.governance.diff.schema_walk import hidden
 from ledgerpact.governance.lint.model import Loc
 
 # -- examples ---------------------------------------------------------------------------------
 
-_RESPONSE_OP = """\
-  /invoices/{id}:
-    get:
-      operationId: getInvoice
-      parameters:
-        - {name: id, in: path, required: true, schema: {type: string}}
-      responses:
-        "200":
-          description: The invoice.
-          content:
-            application/json:
-              schema: {$ref: "#/components/schemas/Invoice"}
-"""
-
-_REQUEST_OP = """\
-  /invoices:
-    post:
-      operationId: createInvoice
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {$ref: "#/components/schemas/Invoice"}
-      responses:
-        "201": {description: The invoice was created.}
-"""
+_INVOICE_REF = '{$ref: "#/components/schemas/Invoice"}'
+_RESPONSE_OP = get_invoice(content(10, _INVOICE_REF))
+_REQUEST_OP = post("/invoices", "createInvoice", request_body(content(8, _INVOICE_REF)),
+                   '        "201": {description: The invoice was created.}\n')
 
 
 def _doc(schema: str, *, request: bool = False) -> str:
     """A complete small OpenAPI 3.1 document whose ``Invoice`` schema is ``schema``, read
     in a request (``request=True``) or written in a response."""
-    body = textwrap.indent(textwrap.dedent(schema).strip("\n"), " " * 6)
-    return ("openapi: 3.1.0\ninfo: {title: Invoices, version: 1.0.0}\npaths:\n"
-            f"{_REQUEST_OP if request else _RESPONSE_OP}"
-            f"components:\n  schemas:\n    Invoice:\n{body}\n")
+    return openapi("Invoices", _REQUEST_OP if request else _RESPONSE_OP,
+                   "components:\n  schemas:\n    Invoice:\n" + block(schema, 6))
 
 
 # -- reading schemas --------------------------------------------------------------------------
@@ -170,14 +153,8 @@ properties:
 """
 
 
-@diff_rule(
-    "property-added",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="info",
-    example=Direction.RESPONSE,
-    additive=True,
+@schema_rule(
+    "property-added", request="info", response="info", example=Direction.RESPONSE, additive=True,
     summary="An optional property was added to an object schema.",
     why="""Clients may now send it or find it in what they read; tolerant readers ignore
     properties they do not know. A property the direction could not see (readOnly in a
@@ -191,13 +168,8 @@ def property_added(pair: Pair) -> Iterator[Hit]:
     yield from _added_hits(pair, "property-added", "property")
 
 
-@diff_rule(
-    "required-property-added",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
-    additive=True,
+@schema_rule(
+    "required-property-added", request="breaking", response="info", additive=True,
     summary="A new required property was added to an object schema.",
     why="""Requests from existing clients do not carry it and are now rejected. In a
     response it is a new guarantee that readers not knowing it ignore (unless the base
@@ -211,13 +183,8 @@ def required_property_added(pair: Pair) -> Iterator[Hit]:
     yield from _added_hits(pair, "required-property-added", "required property")
 
 
-@diff_rule(
-    "property-added-to-closed-schema",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="breaking",
-    additive=True,
+@schema_rule(
+    "property-added-to-closed-schema", request="info", response="breaking", additive=True,
     summary="A property was added to a response schema whose base forbids additional "
             "properties.",
     why="""The base promised `additionalProperties: false` (or `unevaluatedProperties:
@@ -240,12 +207,8 @@ def _removed(pair: Pair) -> Iterator[tuple[str, tuple[str, str]]]:
             yield name, pair.base_at("properties", name)
 
 
-@diff_rule(
-    "property-removed",
-    kind="schema",
-    family="schema",
-    request="warning",
-    response="breaking",
+@schema_rule(
+    "property-removed", request="warning", response="breaking",
     summary="A property was removed from an object schema.",
     why="""Clients that read the property (a response, an event the application sends) break
     when it is gone. In a request the server no longer reads what old clients still send:
@@ -261,12 +224,8 @@ def property_removed(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"property {name!r} removed", base_at=at)
 
 
-@diff_rule(
-    "property-removed-from-closed-schema",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="breaking",
+@schema_rule(
+    "property-removed-from-closed-schema", request="breaking", response="breaking",
     example=Direction.REQUEST,
     summary="A property was removed from a schema that forbids additional properties.",
     why="""With `additionalProperties: false` (or `unevaluatedProperties: false`) in the
@@ -297,12 +256,8 @@ def _hidden_now(pair: Pair) -> Iterator[Hit]:
                       base_at=pair.base_at("properties", name), rev_at=rev_at)
 
 
-@diff_rule(
-    "property-became-read-only",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
+@schema_rule(
+    "property-became-read-only", request="breaking", response="info",
     summary="A property clients could send became readOnly.",
     why="""A readOnly value in a request may be ignored or rejected by the server (JSON
     Schema lets it do either): clients that set it lose the data or their request. Reported
@@ -315,12 +270,8 @@ def property_became_read_only(pair: Pair) -> Iterator[Hit]:
         yield from _hidden_now(pair)
 
 
-@diff_rule(
-    "property-became-write-only",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="breaking",
+@schema_rule(
+    "property-became-write-only", request="info", response="breaking",
     summary="A property clients could read became writeOnly.",
     why="""A writeOnly property is not returned: clients reading it from responses find it
     gone, as if it had been removed. Reported where it matters, in responses; in a request
@@ -359,12 +310,8 @@ def _requirement_at(pair: Pair, side: int, name: str) -> tuple[str, str] | None:
     return _at(pair, side, "required") if "required" in schema else None
 
 
-@diff_rule(
-    "property-became-required",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
+@schema_rule(
+    "property-became-required", request="breaking", response="info",
     summary="An existing property became required.",
     why="""Clients that leave it out of their requests are now rejected. In a response it is
     a stronger promise: the value is always there.""",
@@ -375,12 +322,8 @@ def property_became_required(pair: Pair) -> Iterator[Hit]:
     yield from _requirement_changes(pair, now_required=True)
 
 
-@diff_rule(
-    "property-became-optional",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="breaking",
+@schema_rule(
+    "property-became-optional", request="info", response="breaking",
     summary="A required property became optional.",
     why="""Clients reading the data relied on the value being there (generated models make
     it non-nullable); now it may be missing. In a request the server simply accepts more.""",
@@ -461,13 +404,8 @@ def _type_hit(pair: Pair, verdict: str) -> Iterator[Hit]:
               base_at=_type_at(pair, BASE), rev_at=_type_at(pair, REV))
 
 
-@diff_rule(
-    "type-changed",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="breaking",
-    example=Direction.RESPONSE,
+@schema_rule(
+    "type-changed", request="breaking", response="breaking", example=Direction.RESPONSE,
     summary="A schema's type changed to one that neither includes nor is included in the old.",
     why="""Every value written against the old type is invalid under the new one and vice
     versa (Xero's BatchPayment.IsReconciled went from string to boolean): both readers and
@@ -479,13 +417,8 @@ def type_changed(pair: Pair) -> Iterator[Hit]:
     yield from _type_hit(pair, "changed")
 
 
-@diff_rule(
-    "type-widened",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="breaking",
-    additive=True,
+@schema_rule(
+    "type-widened", request="info", response="breaking", additive=True,
     summary="A schema now allows more types: integer to number, a type added to a list, "
             "null allowed, or the type removed.",
     why="""Servers reading requests accept everything they accepted before. Clients reading
@@ -501,12 +434,8 @@ def type_widened(pair: Pair) -> Iterator[Hit]:
     yield from _type_hit(pair, "widened")
 
 
-@diff_rule(
-    "type-narrowed",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
+@schema_rule(
+    "type-narrowed", request="breaking", response="info",
     summary="A schema now allows fewer types: number to integer, a type dropped from a list, "
             "null no longer allowed, or a type where there was none.",
     why="""Clients sending what used to be valid (a null, a fraction) are now rejected.
@@ -546,17 +475,11 @@ def _format_hit(pair: Pair, verdict: str) -> Iterator[Hit]:
     old, new = pair.base.get("format"), pair.rev.get("format")
     message = {"added": f"format {new!r} added", "removed": f"format {old!r} removed"}.get(
         verdict, f"format {verdict} from {old!r} to {new!r}")
-    yield Hit(message, base_at=pair.base_at("format") if "format" in pair.base else None,
-              rev_at=pair.rev_at("format") if "format" in pair.rev else None)
+    yield Hit(message, **places(pair, "format"))
 
 
-@diff_rule(
-    "format-changed",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="breaking",
-    example=Direction.RESPONSE,
+@schema_rule(
+    "format-changed", request="breaking", response="breaking", example=Direction.RESPONSE,
     summary="A string or number format changed to an unrelated one (date to date-time).",
     why="""Values valid in one format are invalid in the other: clients parsing a `date`
     fail on `2024-05-01T00:00:00Z`, and servers expecting a date-time reject `2024-05-01`.""",
@@ -567,12 +490,8 @@ def format_changed(pair: Pair) -> Iterator[Hit]:
     yield from _format_hit(pair, "changed")
 
 
-@diff_rule(
-    "format-added",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
+@schema_rule(
+    "format-added", request="breaking", response="info",
     summary="A format was added to a schema that had none.",
     why="""A format narrows what is accepted: a server validating `format: uuid` rejects the
     free text it used to take. Readers of responses only get values that are more
@@ -584,13 +503,8 @@ def format_added(pair: Pair) -> Iterator[Hit]:
     yield from _format_hit(pair, "added")
 
 
-@diff_rule(
-    "format-removed",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="warning",
-    additive=True,
+@schema_rule(
+    "format-removed", request="info", response="warning", additive=True,
     summary="A schema's format was removed.",
     why="""Servers accept anything the type allows. Clients may have parsed the value as a
     date, a UUID or a decimal on the strength of the format; nothing promises the next value
@@ -602,13 +516,8 @@ def format_removed(pair: Pair) -> Iterator[Hit]:
     yield from _format_hit(pair, "removed")
 
 
-@diff_rule(
-    "format-widened",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="breaking",
-    additive=True,
+@schema_rule(
+    "format-widened", request="info", response="breaking", additive=True,
     summary="A numeric format was widened: int32 to int64, float to double.",
     why="""Servers accept every value they accepted before. Clients storing the value in a
     32-bit integer or a single-precision float overflow or lose precision on what the
@@ -620,12 +529,8 @@ def format_widened(pair: Pair) -> Iterator[Hit]:
     yield from _format_hit(pair, "widened")
 
 
-@diff_rule(
-    "format-narrowed",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
+@schema_rule(
+    "format-narrowed", request="breaking", response="info",
     summary="A numeric format was narrowed: int64 to int32, double to float.",
     why="""Clients sending values beyond the 32-bit range (or needing double precision) are
     rejected or silently truncated. Readers of responses get values that fit what they
@@ -650,7 +555,7 @@ def _allowed(schema: dict[str, Any]) -> tuple[str, list[Any]] | None:
 
 
 def _extensible(schema: dict[str, Any]) -> bool:
-    return schema.get("x-extensible-enum") is True
+    return flag(schema, "x-extensible-enum")
 
 
 def _allowed_pair(pair: Pair) -> tuple[tuple[str, list[Any]] | None,
@@ -685,6 +590,16 @@ def _value_changes(pair: Pair, added: bool) -> Iterator[tuple[Any, tuple[str, st
             yield value, pair.base_at(*here), pair.rev_at(other_key)
 
 
+def _allowed_appeared(pair: Pair, keyword: str, added: bool) -> list[Any] | None:
+    """The values of an ``enum`` or a ``const`` (``keyword``) that appeared (``added``) or
+    disappeared where the other side allowed any value of the type, else None."""
+    old, new = _allowed_pair(pair)
+    before, after = (old, new) if added else (new, old)
+    if before is None and after is not None and after[0] == keyword:
+        return after[1]
+    return None
+
+
 def _value_hits(pair: Pair, added: bool) -> Iterator[Hit]:
     for value, base_at, rev_at in _value_changes(pair, added):
         yield Hit(f"enum value {_show(value)} {'added' if added else 'removed'}",
@@ -694,13 +609,8 @@ def _value_hits(pair: Pair, added: bool) -> Iterator[Hit]:
 _STATUS = "  status:\n    type: string\n"
 
 
-@diff_rule(
-    "enum-value-added",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="breaking",
-    additive=True,
+@schema_rule(
+    "enum-value-added", request="info", response="breaking", additive=True,
     summary="A value was added to an enum (not declared extensible).",
     why="""Servers accept one more value. Clients reading it meet a value their code does not
     handle (a generated enum fails to parse, a `switch` has no branch). Declare the enum
@@ -714,13 +624,8 @@ def enum_value_added(pair: Pair) -> Iterator[Hit]:
         yield from _value_hits(pair, added=True)
 
 
-@diff_rule(
-    "extensible-enum-value-added",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="info",
-    example=Direction.RESPONSE,
+@schema_rule(
+    "extensible-enum-value-added", request="info", response="info", example=Direction.RESPONSE,
     additive=True,
     summary="A value was added to an enum declared `x-extensible-enum: true`.",
     why="""The base told clients to expect values it did not list (and to handle unknown ones
@@ -738,12 +643,8 @@ def extensible_enum_value_added(pair: Pair) -> Iterator[Hit]:
 _CURRENCY = "  currencyCode:\n    type: string\n"
 
 
-@diff_rule(
-    "enum-value-removed",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
+@schema_rule(
+    "enum-value-removed", request="breaking", response="info",
     summary="A value was removed from an enum.",
     why="""Clients still sending it are rejected (Xero removed GGP, IMP, JEP, XDR... from its
     CurrencyCode enum in 2.37.0). Readers of responses just never see it again. Each value
@@ -755,12 +656,8 @@ def enum_value_removed(pair: Pair) -> Iterator[Hit]:
     yield from _value_hits(pair, added=False)
 
 
-@diff_rule(
-    "enum-added",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
+@schema_rule(
+    "enum-added", request="breaking", response="info",
     summary="A schema that took any value of its type now lists the allowed values.",
     why="""Clients sending a value outside the new list are rejected. Readers of responses
     get fewer possible values than before.""",
@@ -768,18 +665,12 @@ def enum_value_removed(pair: Pair) -> Iterator[Hit]:
     revision=_doc(_INVOICE + _CURRENCY + "    enum: [EUR, GBP, USD]\n", request=True),
 )
 def enum_added(pair: Pair) -> Iterator[Hit]:
-    old, new = _allowed_pair(pair)
-    if old is None and new is not None and new[0] == "enum":
-        yield Hit(f"enum added with {len(new[1])} value(s)", rev_at=pair.rev_at("enum"))
+    if (values := _allowed_appeared(pair, "enum", added=True)) is not None:
+        yield Hit(f"enum added with {len(values)} value(s)", rev_at=pair.rev_at("enum"))
 
 
-@diff_rule(
-    "enum-removed",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="breaking",
-    additive=True,
+@schema_rule(
+    "enum-removed", request="info", response="breaking", additive=True,
     summary="A schema's enum was removed: any value of its type is allowed.",
     why="""Servers accept more. Clients reading the data may get values they never knew
     existed, which breaks a generated enum or a `switch` just as an added value does.""",
@@ -787,21 +678,15 @@ def enum_added(pair: Pair) -> Iterator[Hit]:
     revision=_doc(_INVOICE + _CURRENCY),
 )
 def enum_removed(pair: Pair) -> Iterator[Hit]:
-    old, new = _allowed_pair(pair)
-    if new is None and old is not None and old[0] == "enum":
-        yield Hit(f"enum with {len(old[1])} value(s) removed", base_at=pair.base_at("enum"))
+    if (values := _allowed_appeared(pair, "enum", added=False)) is not None:
+        yield Hit(f"enum with {len(values)} value(s) removed", base_at=pair.base_at("enum"))
 
 
 _KIND = "  kind:\n    type: string\n"
 
 
-@diff_rule(
-    "const-changed",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="breaking",
-    example=Direction.RESPONSE,
+@schema_rule(
+    "const-changed", request="breaking", response="breaking", example=Direction.RESPONSE,
     summary="A schema's const value changed.",
     why="""The single allowed value is another one: every old value is invalid now, whoever
     reads it (a discriminator-like `kind: invoice` becoming `kind: sales-invoice`).""",
@@ -816,12 +701,8 @@ def const_changed(pair: Pair) -> Iterator[Hit]:
                   base_at=pair.base_at("const"), rev_at=pair.rev_at("const"))
 
 
-@diff_rule(
-    "const-added",
-    kind="schema",
-    family="schema",
-    request="breaking",
-    response="info",
+@schema_rule(
+    "const-added", request="breaking", response="info",
     summary="A schema now allows a single value (const) where it allowed any.",
     why="""Clients sending any other value are rejected. Readers of responses always get the
     one value they already accepted.""",
@@ -829,18 +710,12 @@ def const_changed(pair: Pair) -> Iterator[Hit]:
     revision=_doc(_INVOICE + _KIND + "    const: invoice\n", request=True),
 )
 def const_added(pair: Pair) -> Iterator[Hit]:
-    old, new = _allowed_pair(pair)
-    if old is None and new is not None and new[0] == "const":
-        yield Hit(f"const {_show(new[1][0])} added", rev_at=pair.rev_at("const"))
+    if (values := _allowed_appeared(pair, "const", added=True)) is not None:
+        yield Hit(f"const {_show(values[0])} added", rev_at=pair.rev_at("const"))
 
 
-@diff_rule(
-    "const-removed",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="breaking",
-    additive=True,
+@schema_rule(
+    "const-removed", request="info", response="breaking", additive=True,
     summary="A schema's const was removed: any value of its type is allowed.",
     why="""Servers accept more; readers of the data that relied on the one fixed value (to
     tell kinds of document apart, say) now meet others.""",
@@ -848,28 +723,21 @@ def const_added(pair: Pair) -> Iterator[Hit]:
     revision=_doc(_INVOICE + _KIND),
 )
 def const_removed(pair: Pair) -> Iterator[Hit]:
-    old, new = _allowed_pair(pair)
-    if new is None and old is not None and old[0] == "const":
-        yield Hit(f"const {_show(old[1][0])} removed", base_at=pair.base_at("const"))
+    if (values := _allowed_appeared(pair, "const", added=False)) is not None:
+        yield Hit(f"const {_show(values[0])} removed", base_at=pair.base_at("const"))
 
 
 def _extensibility_hit(pair: Pair, now: bool) -> Iterator[Hit]:
-    if _extensible(pair.base) == _extensible(pair.rev) or _extensible(pair.rev) != now:
+    if not flipped(pair, "x-extensible-enum", now):
         return
     if "enum" not in pair.base and "enum" not in pair.rev:
         return  # the flag means nothing without an enum
-    key = "x-extensible-enum"
     yield Hit("enum declared extensible" if now else "enum no longer declared extensible",
-              base_at=pair.base_at(key) if key in pair.base else None,
-              rev_at=pair.rev_at(key) if key in pair.rev else None)
+              **places(pair, "x-extensible-enum"))
 
 
-@diff_rule(
-    "enum-became-extensible",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="warning",
+@schema_rule(
+    "enum-became-extensible", request="info", response="warning",
     summary="An enum was declared `x-extensible-enum: true`.",
     why="""The values are the same today, but clients reading the data are told new values
     will come: code generated for a closed enum must learn to handle unknown values before
@@ -882,12 +750,8 @@ def enum_became_extensible(pair: Pair) -> Iterator[Hit]:
     yield from _extensibility_hit(pair, now=True)
 
 
-@diff_rule(
-    "enum-became-non-extensible",
-    kind="schema",
-    family="schema",
-    request="warning",
-    response="info",
+@schema_rule(
+    "enum-became-non-extensible", request="warning", response="info",
     summary="An enum lost `x-extensible-enum: true`.",
     why="""Readers of responses gain a promise (no new values without a breaking change). In
     a request it is a warning, not a break: the listed values are unchanged, so valid
@@ -917,13 +781,8 @@ def _default_verdict(pair: Pair) -> str | None:
     return None
 
 
-@diff_rule(
-    "default-changed",
-    kind="schema",
-    family="schema",
-    request="warning",
-    response="warning",
-    example=Direction.REQUEST,
+@schema_rule(
+    "default-changed", request="warning", response="warning", example=Direction.REQUEST,
     summary="A schema's default value changed.",
     why="""Nothing becomes invalid, but clients that omit the value get other behaviour
     (payment terms of 14 days instead of 30), and readers filling in a missing value assume
@@ -938,13 +797,8 @@ def default_changed(pair: Pair) -> Iterator[Hit]:
                   base_at=pair.base_at("default"), rev_at=pair.rev_at("default"))
 
 
-@diff_rule(
-    "default-added",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="info",
-    example=Direction.REQUEST,
+@schema_rule(
+    "default-added", request="info", response="info", example=Direction.REQUEST,
     summary="A schema gained a default value.",
     why="""What happens when a client omits the value is now documented; if the server did
     something else before, that is a behaviour change worth reading in the changelog.""",
@@ -956,12 +810,8 @@ def default_added(pair: Pair) -> Iterator[Hit]:
         yield Hit(f"default {_show(pair.rev['default'])} added", rev_at=pair.rev_at("default"))
 
 
-@diff_rule(
-    "default-removed",
-    kind="schema",
-    family="schema",
-    request="warning",
-    response="info",
+@schema_rule(
+    "default-removed", request="warning", response="info",
     summary="A schema's default value was removed.",
     why="""Clients that omit the value relied on the documented default; what the server
     does now is unspecified. Readers of responses lose only a hint.""",
@@ -974,17 +824,8 @@ def default_removed(pair: Pair) -> Iterator[Hit]:
                   base_at=pair.base_at("default"))
 
 
-def _deprecated(schema: dict[str, Any]) -> bool:
-    return schema.get("deprecated") is True
-
-
-@diff_rule(
-    "schema-deprecated",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="info",
-    example=Direction.RESPONSE,
+@schema_rule(
+    "schema-deprecated", request="info", response="info", example=Direction.RESPONSE,
     summary="A schema or property was marked deprecated.",
     why="""Nothing changes yet; clients are told to stop relying on it before it is
     removed, which will then be a breaking change they had warning of.""",
@@ -992,22 +833,17 @@ def _deprecated(schema: dict[str, Any]) -> bool:
     revision=_doc(_INVOICE + "  faxNumber: {type: string, deprecated: true}\n"),
 )
 def schema_deprecated(pair: Pair) -> Iterator[Hit]:
-    if _deprecated(pair.rev) and not _deprecated(pair.base):
+    if flipped(pair, "deprecated", True):
         yield Hit("marked deprecated", rev_at=pair.rev_at("deprecated"))
 
 
-@diff_rule(
-    "schema-undeprecated",
-    kind="schema",
-    family="schema",
-    request="info",
-    response="info",
-    example=Direction.RESPONSE,
+@schema_rule(
+    "schema-undeprecated", request="info", response="info", example=Direction.RESPONSE,
     summary="A schema or property is no longer deprecated.",
     why="""Clients that moved away from it may use it again; nothing breaks.""",
     base=_doc(_INVOICE + "  faxNumber: {type: string, deprecated: true}\n"),
     revision=_doc(_INVOICE + "  faxNumber: {type: string}\n"),
 )
 def schema_undeprecated(pair: Pair) -> Iterator[Hit]:
-    if _deprecated(pair.base) and not _deprecated(pair.rev):
+    if flipped(pair, "deprecated", False):
         yield Hit("no longer deprecated", base_at=pair.base_at("deprecated"))

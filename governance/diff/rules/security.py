@@ -17,24 +17,14 @@ from typing import Any
 
 from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.engine import BASE, REV, Engine
-from ledgerpact.governance.diff.model import Hit
+from ledgerpact.governance.diff.model import Check, Hit
 from ledgerpact.governance.diff.openapi_walk import HTTP_METHODS
 from ledgerpact.governance.diff.pairs import Pair
+from ledgerpact.governance.diff.rules._common import hit_on_its_side, only_on_one_side
+from ledgerpact.governance.diff.rules._examples import list_invoices, openapi
 from ledgerpact.governance.lint.model import Loc
 
 Alternative = dict[str, frozenset[str]]
-
-_DOC = """openapi: 3.1.0
-info: {{title: Invoices, version: 1.0.0}}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-{security}      responses:
-        "200": {{description: The invoices.}}
-components:
-  securitySchemes:
-{schemes}"""
 
 _OAUTH = """    oauth2:
       type: oauth2
@@ -57,6 +47,15 @@ def _oauth(token_url: str = _TOKEN, more: str = "") -> str:
     return _OAUTH.format(token_url=token_url, more=more)
 
 
+_AUTH_CODE = """        authorizationCode:
+          authorizationUrl: https://identity.example.com/connect/authorize
+          tokenUrl: https://identity.example.com/connect/token
+          scopes:
+            invoices.read: Read invoices.
+"""
+_READ_SCOPE_ONLY = ("            invoices.write: Create and update invoices.\n", "")
+
+
 def _api_key(key_type: str = "apiKey", key_in: str = "header") -> str:
     text = _API_KEY.format(key_type=key_type, key_in=key_in)
     if key_type == "http":  # an http scheme has a scheme, not in/name
@@ -65,9 +64,11 @@ def _api_key(key_type: str = "apiKey", key_in: str = "header") -> str:
 
 
 def _doc(security: str = "[{oauth2: [invoices.read]}]", schemes: str | None = None) -> str:
+    """GET /invoices requiring ``security``, with these component security schemes (default:
+    OAuth and an API key)."""
     shown = f"      security: {security}\n" if security else ""
-    return _DOC.format(security=shown, schemes=_oauth() + _api_key() if schemes is None
-                       else schemes)
+    return openapi("Invoices", list_invoices(shown), "components:\n  securitySchemes:\n"
+                   + (_oauth() + _api_key() if schemes is None else schemes))
 
 
 # -- requirement lists -----------------------------------------------------------------------
@@ -205,10 +206,35 @@ def _looser(base: list[Alternative], rev: list[Alternative]
             yield alt, max(covering, key=len), "schemes"
 
 
+def _made(pair: Pair, looser: bool, why: str
+          ) -> Iterator[tuple[Alternative, Alternative | None]]:
+    """Base alternatives the revision made stricter (or ``looser``) for the reason ``why``
+    (see _stricter and _looser), each with the revision alternative closest to it."""
+    found = _pairs(pair)
+    if found is None:
+        return
+    for alt, other, reason in (_looser if looser else _stricter)(*found):
+        if reason == why:
+            yield alt, other
+
+
+def _scope_check(added: bool) -> Check:
+    """Scopes one scheme of an alternative needs on top of (or no longer) what it did."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        for alt, same in _made(pair, looser=not added, why="scopes"):
+            if same is None:
+                continue
+            for name in sorted(alt):
+                changed = same[name] - alt[name] if added else alt[name] - same[name]
+                if changed:
+                    scopes = ", ".join(repr(s) for s in sorted(changed))
+                    needs = "now also needs" if added else "no longer needs"
+                    yield _hit(pair, f"scheme {name!r} {needs} scope {scopes}")
+    return check
+
+
 @diff_rule(
-    "security-added",
-    kind="security",
-    level="breaking",
+    "security-added", kind="security", level="breaking",
     summary="An operation that allowed anonymous access now requires authentication.",
     why="""Clients calling it without credentials, as the old contract allowed, are now
     refused with 401.""",
@@ -222,9 +248,7 @@ def security_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "security-removed",
-    kind="security",
-    level="warning",
+    "security-removed", kind="security", level="warning",
     summary="An operation that required authentication now allows anonymous access.",
     why="""No client breaks: the server ignores the credentials they still send. But in a
     finance API an operation opened to anyone is rarely intended (a requirement dropped by
@@ -240,57 +264,25 @@ def security_removed(pair: Pair) -> Iterator[Hit]:
         yield _hit(pair, f"authentication no longer required (was {_listed(found[0])})")
 
 
-@diff_rule(
-    "security-scopes-added",
-    kind="security",
-    level="breaking",
+diff_rule(
+    "security-scopes-added", kind="security", level="breaking",
     summary="A security requirement now needs more OAuth scopes.",
     why="""Tokens clients already hold were granted the old scopes only: the server now
     refuses them (403) until every client asks its users for the new consent.""",
     base=_doc(),
     revision=_doc(security="[{oauth2: [invoices.read, invoices.write]}]"),
-)
-def security_scopes_added(pair: Pair) -> Iterator[Hit]:
-    found = _pairs(pair)
-    if found is None:
-        return
-    for alt, same, why in _stricter(*found):
-        if why != "scopes" or same is None:
-            continue
-        for name in sorted(alt):
-            extra = same[name] - alt[name]
-            if extra:
-                scopes = ", ".join(repr(s) for s in sorted(extra))
-                yield _hit(pair, f"scheme {name!r} now also needs scope {scopes}")
-
-
-@diff_rule(
-    "security-scopes-removed",
-    kind="security",
-    level="info",
+)(_scope_check(added=True))
+diff_rule(
+    "security-scopes-removed", kind="security", level="info",
     summary="A security requirement needs fewer OAuth scopes.",
     why="""Every token that was enough still is; tokens with fewer grants now work too.""",
     base=_doc(security="[{oauth2: [invoices.read, invoices.write]}]"),
     revision=_doc(),
-)
-def security_scopes_removed(pair: Pair) -> Iterator[Hit]:
-    found = _pairs(pair)
-    if found is None:
-        return
-    for alt, same, why in _looser(*found):
-        if why != "scopes":
-            continue
-        for name in sorted(alt):
-            fewer = alt[name] - same[name]
-            if fewer:
-                scopes = ", ".join(repr(s) for s in sorted(fewer))
-                yield _hit(pair, f"scheme {name!r} no longer needs scope {scopes}")
+)(_scope_check(added=False))
 
 
 @diff_rule(
-    "security-scheme-required",
-    kind="security",
-    level="breaking",
+    "security-scheme-required", kind="security", level="breaking",
     summary="A security requirement now needs another scheme on top of the ones it had.",
     why="""Clients meeting the old requirement (say an OAuth token) lack the new one (say
     an API key as well), and no other alternative lets them in: they are refused.""",
@@ -298,19 +290,15 @@ def security_scopes_removed(pair: Pair) -> Iterator[Hit]:
     revision=_doc(security="[{oauth2: [invoices.read], apiKey: []}]"),
 )
 def security_scheme_required(pair: Pair) -> Iterator[Hit]:
-    found = _pairs(pair)
-    if found is None:
-        return
-    for alt, wider, why in _stricter(*found):
-        if why == "schemes" and wider is not None:
-            extra = ", ".join(repr(n) for n in sorted(wider.keys() - alt.keys()))
-            yield _hit(pair, f"'{_shown(alt)}' now also needs scheme {extra}")
+    for alt, wider in _made(pair, looser=False, why="schemes"):
+        if wider is None:
+            continue
+        extra = ", ".join(repr(n) for n in sorted(wider.keys() - alt.keys()))
+        yield _hit(pair, f"'{_shown(alt)}' now also needs scheme {extra}")
 
 
 @diff_rule(
-    "security-alternative-removed",
-    kind="security",
-    level="breaking",
+    "security-alternative-removed", kind="security", level="breaking",
     summary="A way to authenticate was removed and nothing else lets its clients in.",
     why="""Security alternatives are a choice: clients that authenticated the removed way
     (an API key, where OAuth remains) are refused until they switch.""",
@@ -318,18 +306,12 @@ def security_scheme_required(pair: Pair) -> Iterator[Hit]:
     revision=_doc(),
 )
 def security_alternative_removed(pair: Pair) -> Iterator[Hit]:
-    found = _pairs(pair)
-    if found is None:
-        return
-    for alt, _, why in _stricter(*found):
-        if why == "gone":
-            yield _hit(pair, f"authentication by '{_shown(alt)}' no longer accepted")
+    for alt, _ in _made(pair, looser=False, why="gone"):
+        yield _hit(pair, f"authentication by '{_shown(alt)}' no longer accepted")
 
 
 @diff_rule(
-    "security-scheme-no-longer-required",
-    kind="security",
-    level="info",
+    "security-scheme-no-longer-required", kind="security", level="info",
     summary="A security requirement needs fewer schemes than before.",
     why="""Clients still send every credential they sent: the server needs only some of
     them now, so everything that worked still does.""",
@@ -337,19 +319,14 @@ def security_alternative_removed(pair: Pair) -> Iterator[Hit]:
     revision=_doc(),
 )
 def security_scheme_no_longer_required(pair: Pair) -> Iterator[Hit]:
-    found = _pairs(pair)
-    if found is None:
-        return
-    for alt, covering, why in _looser(*found):
-        if why == "schemes":
-            yield _hit(pair, f"'{_shown(alt)}' no longer required: '{_shown(covering)}' suffices")
+    for alt, covering in _made(pair, looser=True, why="schemes"):
+        if covering is None:
+            continue
+        yield _hit(pair, f"'{_shown(alt)}' no longer required: '{_shown(covering)}' suffices")
 
 
 @diff_rule(
-    "security-alternative-added",
-    kind="security",
-    level="info",
-    additive=True,
+    "security-alternative-added", kind="security", level="info", additive=True,
     summary="A new way to authenticate was added.",
     why="""Alternatives are a choice: clients keep authenticating as they did, and new
     ones may use the new way. New functionality, a minor release.""",
@@ -394,10 +371,7 @@ def _mechanism(scheme: Any) -> str:
 
 
 @diff_rule(
-    "security-scheme-added",
-    kind="security-scheme",
-    level="info",
-    additive=True,
+    "security-scheme-added", kind="security-scheme", level="info", additive=True,
     summary="A security scheme was added to the components.",
     why="""A new scheme does nothing until a requirement uses it; the requirement rules say
     what that means for each operation.""",
@@ -410,9 +384,7 @@ def security_scheme_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "security-scheme-removed",
-    kind="security-scheme",
-    level="info",
+    "security-scheme-removed", kind="security-scheme", level="info",
     summary="An unused security scheme was removed from the components.",
     why="""No requirement of the revision mentions it: the operations that used it report
     their own requirement changes (and their levels) where they happen.""",
@@ -427,9 +399,7 @@ def security_scheme_removed(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "security-scheme-renamed",
-    kind="security-scheme",
-    level="info",
+    "security-scheme-renamed", kind="security-scheme", level="info",
     summary="A security scheme was renamed, its definition unchanged.",
     why="""Scheme names never go on the wire: clients authenticate exactly as before, and
     requirements that follow the rename are no change. Generated clients may rename a
@@ -447,9 +417,7 @@ def security_scheme_renamed(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "security-scheme-removed-while-used",
-    kind="security-scheme",
-    level="breaking",
+    "security-scheme-removed-while-used", kind="security-scheme", level="breaking",
     summary="A security scheme was removed while requirements still use it.",
     why="""Requirements name a scheme that no longer says how to authenticate: clients and
     generators cannot tell what to send, and the revision is not a usable contract.""",
@@ -462,9 +430,7 @@ def security_scheme_removed_while_used(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "security-scheme-type-changed",
-    kind="security-scheme",
-    level="breaking",
+    "security-scheme-type-changed", kind="security-scheme", level="breaking",
     summary="A security scheme's mechanism changed (its type, or its HTTP auth scheme).",
     why="""Clients authenticate the old way (an API key header, HTTP basic) and are refused
     by a server that now expects another (a bearer token, OAuth).""",
@@ -478,9 +444,7 @@ def security_scheme_type_changed(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "security-scheme-api-key-moved",
-    kind="security-scheme",
-    level="breaking",
+    "security-scheme-api-key-moved", kind="security-scheme", level="breaking",
     summary="An API key must now be sent somewhere else (location or name).",
     why="""Clients send the key where it was (the X-Api-Key header); the server looks for it
     elsewhere (a query parameter, another header) and refuses them as anonymous.""",
@@ -509,52 +473,33 @@ def _oauth_pair(pair: Pair) -> bool:
     return pair.both and _mechanism(pair.base) == _mechanism(pair.rev) == "oauth2"
 
 
-@diff_rule(
-    "oauth-flow-removed",
-    kind="security-scheme",
-    level="breaking",
+def _flow_check(added: bool) -> Check:
+    """An OAuth flow only the revision (``added``) or only the base has."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        if _oauth_pair(pair):
+            for name in only_on_one_side(_flows(pair.base), _flows(pair.rev), added):
+                yield hit_on_its_side(pair, added, f"{pair.subject}: OAuth flow {name!r} "
+                                      f"{'added' if added else 'removed'}", "flows", name)
+    return check
+
+
+diff_rule(
+    "oauth-flow-removed", kind="security-scheme", level="breaking",
     summary="An OAuth flow (grant type) was removed from a security scheme.",
     why="""Clients that obtain tokens through that flow (client credentials for a
     back-office integration, authorization code for an app) can no longer get one.""",
-    base=_doc(schemes=_oauth(more="""        authorizationCode:
-          authorizationUrl: https://identity.example.com/connect/authorize
-          tokenUrl: https://identity.example.com/connect/token
-          scopes:
-            invoices.read: Read invoices.
-""")),
+    base=_doc(schemes=_oauth(more=_AUTH_CODE)),
     revision=_doc(schemes=_oauth()),
-)
-def oauth_flow_removed(pair: Pair) -> Iterator[Hit]:
-    if _oauth_pair(pair):
-        rev = _flows(pair.rev)
-        for name in _flows(pair.base):
-            if name not in rev:
-                yield Hit(f"{pair.subject}: OAuth flow {name!r} removed",
-                          base_at=pair.base_at("flows", name))
+)(_flow_check(added=False))
 
 
-@diff_rule(
-    "oauth-flow-added",
-    kind="security-scheme",
-    level="info",
-    additive=True,
+diff_rule(
+    "oauth-flow-added", kind="security-scheme", level="info", additive=True,
     summary="An OAuth flow (grant type) was added to a security scheme.",
     why="""A new way to obtain tokens; the existing flows still work.""",
     base=_doc(schemes=_oauth()),
-    revision=_doc(schemes=_oauth(more="""        authorizationCode:
-          authorizationUrl: https://identity.example.com/connect/authorize
-          tokenUrl: https://identity.example.com/connect/token
-          scopes:
-            invoices.read: Read invoices.
-""")),
-)
-def oauth_flow_added(pair: Pair) -> Iterator[Hit]:
-    if _oauth_pair(pair):
-        base = _flows(pair.base)
-        for name in _flows(pair.rev):
-            if name not in base:
-                yield Hit(f"{pair.subject}: OAuth flow {name!r} added",
-                          rev_at=pair.rev_at("flows", name))
+    revision=_doc(schemes=_oauth(more=_AUTH_CODE)),
+)(_flow_check(added=True))
 
 
 def _scopes(flow: dict[str, Any]) -> dict[str, Any]:
@@ -570,53 +515,44 @@ def _common_flows(pair: Pair) -> Iterator[tuple[str, dict[str, Any], dict[str, A
                 yield name, flow, rev[name]
 
 
-@diff_rule(
-    "oauth-scope-removed",
-    kind="security-scheme",
-    level="breaking",
+def _oauth_scope_check(added: bool) -> Check:
+    """A scope only the revision's (``added``) or only the base's flow offers."""
+    def check(pair: Pair) -> Iterator[Hit]:
+        for name, old, new in _common_flows(pair):
+            for scope in only_on_one_side(_scopes(old), _scopes(new), added):
+                yield hit_on_its_side(
+                    pair, added, f"{pair.subject}: scope {scope!r} "
+                    f"{'added to' if added else 'removed from'} flow {name!r}",
+                    "flows", name, "scopes", scope)
+    return check
+
+
+diff_rule(
+    "oauth-scope-removed", kind="security-scheme", level="breaking",
     summary="An OAuth scope was removed from a flow.",
     why="""Clients request the scopes they were built for when they obtain a token; asking
     for one the authorization server no longer knows fails with invalid_scope (RFC 6749),
     so they get no token at all.""",
     base=_doc(schemes=_oauth()),
-    revision=_doc(schemes=_oauth().replace(
-        "            invoices.write: Create and update invoices.\n", "")),
-)
-def oauth_scope_removed(pair: Pair) -> Iterator[Hit]:
-    for name, old, new in _common_flows(pair):
-        for scope in _scopes(old):
-            if scope not in _scopes(new):
-                yield Hit(f"{pair.subject}: scope {scope!r} removed from flow {name!r}",
-                          base_at=pair.base_at("flows", name, "scopes", scope))
+    revision=_doc(schemes=_oauth().replace(*_READ_SCOPE_ONLY)),
+)(_oauth_scope_check(added=False))
 
 
-@diff_rule(
-    "oauth-scope-added",
-    kind="security-scheme",
-    level="info",
-    additive=True,
+diff_rule(
+    "oauth-scope-added", kind="security-scheme", level="info", additive=True,
     summary="An OAuth scope was added to a flow.",
     why="""A new permission clients may ask for; the scopes they use still exist. Whether
     an operation now requires it is the requirement rules' business.""",
-    base=_doc(schemes=_oauth().replace(
-        "            invoices.write: Create and update invoices.\n", "")),
+    base=_doc(schemes=_oauth().replace(*_READ_SCOPE_ONLY)),
     revision=_doc(schemes=_oauth()),
-)
-def oauth_scope_added(pair: Pair) -> Iterator[Hit]:
-    for name, old, new in _common_flows(pair):
-        for scope in _scopes(new):
-            if scope not in _scopes(old):
-                yield Hit(f"{pair.subject}: scope {scope!r} added to flow {name!r}",
-                          rev_at=pair.rev_at("flows", name, "scopes", scope))
+)(_oauth_scope_check(added=True))
 
 
 _URLS = ("authorizationUrl", "tokenUrl", "refreshUrl")
 
 
 @diff_rule(
-    "security-scheme-url-changed",
-    kind="security-scheme",
-    level="warning",
+    "security-scheme-url-changed", kind="security-scheme", level="warning",
     summary="An OAuth flow URL or an OpenID Connect discovery URL changed or was removed.",
     why="""Clients configured with the old token or authorization endpoint (most are: the
     URL is set once in an OAuth library) fail to get tokens unless the old URL keeps working,
