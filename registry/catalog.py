@@ -76,7 +76,7 @@ class Catalog:
         for meta_path in ws.source.glob(CONTRACTS_DIR, METADATA_NAME):
             folder = posixpath.dirname(meta_path)
             try:
-                entry = self._entry(meta_path, folder)
+                entry = read_entry(ws, meta_path)
             except InputError as exc:
                 self.errors[posixpath.basename(folder)] = exc
                 continue
@@ -86,22 +86,6 @@ class Catalog:
                     f"duplicate contract id {entry.id!r} (also in {other})", meta_path, "/id")
                 continue
             self.entries[entry.id] = entry
-
-    def _entry(self, meta_path: str, folder: str) -> Entry:
-        ws = self.ws
-        meta = parse_metadata(ws.document(meta_path))
-        expected = posixpath.basename(folder)
-        if meta.id != expected:
-            raise ws.error(f"id {meta.id!r} must equal its folder's name {expected!r}",
-                           meta_path, "/id")
-        doc_path = posixpath.normpath(posixpath.join(folder, meta.document))
-        if not doc_path.startswith(folder + "/"):
-            raise ws.error(f"document {meta.document!r} must be inside {folder}/",
-                           meta_path, "/document")
-        if not ws.source.exists(doc_path):
-            raise ws.error(f"document {meta.document!r} not found ({doc_path})",
-                           meta_path, "/document")
-        return Entry(meta, meta_path, doc_path)
 
     def get(self, contract_id: str) -> Entry:
         entry = self.entries.get(contract_id)
@@ -120,3 +104,50 @@ class Catalog:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+
+def read_entry(ws: Workspace, meta_path: str) -> Entry:
+    """The entry a ``contract.yaml`` describes, by the catalogue's rules: the id equals the
+    folder's name, and the document lies inside that folder and exists."""
+    folder = posixpath.dirname(meta_path)
+    meta = parse_metadata(ws.document(meta_path))
+    expected = posixpath.basename(folder)
+    if meta.id != expected:
+        raise ws.error(f"id {meta.id!r} must equal its folder's name {expected!r}",
+                       meta_path, "/id")
+    doc_path = posixpath.normpath(posixpath.join(folder, meta.document))
+    if not doc_path.startswith(folder + "/"):
+        raise ws.error(f"document {meta.document!r} must be inside {folder}/",
+                       meta_path, "/document")
+    if not ws.source.exists(doc_path):
+        raise ws.error(f"document {meta.document!r} not found ({doc_path})",
+                       meta_path, "/document")
+    return Entry(meta, meta_path, doc_path)
+
+
+def metadata_paths(ws: Workspace, contract_id: str) -> list[str]:
+    """The ``contract.yaml`` of the folder named ``contract_id``: the direct one when it
+    exists (without a scan, so a second folder of that name deeper down is the full
+    catalogue's to report), else every deeper one (more than one is a duplicate id, which
+    ``find_entry`` refuses as the catalogue does)."""
+    direct = f"{CONTRACTS_DIR}/{contract_id}/{METADATA_NAME}"
+    if ws.source.exists(direct):
+        return [direct]
+    return [p for p in ws.source.glob(CONTRACTS_DIR, METADATA_NAME)
+            if posixpath.basename(posixpath.dirname(p)) == contract_id]
+
+
+def find_entry(ws: Workspace, contract_id: str) -> Entry | None:
+    """One contract's entry without reading every ``contract.yaml``: a check, diff or
+    approval of one contract in a registry of hundreds must cost what that contract costs.
+    A contract's folder is named after its id (``contracts/<id>/``, or deeper, as the
+    canonical schemas in ``contracts/schemas/<id>/``). None when no such folder exists; bad
+    metadata raises the catalogue's located InputError."""
+    paths = metadata_paths(ws, contract_id)
+    if not paths:
+        return None
+    entry = read_entry(ws, paths[0])
+    if len(paths) > 1:
+        raise ws.error(f"duplicate contract id {contract_id!r} (also in {paths[1]})",
+                       paths[0], "/id")
+    return entry

@@ -397,9 +397,12 @@ def _restore_sigpipe() -> None:
 def _attach_groups() -> None:
     """Other areas contribute their command groups to the one front door."""
     from ledgerpact.adapters.cli import ubl
+    from ledgerpact.governance.approvals.cli import approve_cmd
+    from ledgerpact.governance.check.cli import check_cmd
     from ledgerpact.governance.cli import lint_cmd, rules_cmd
     from ledgerpact.governance.diff.cli import diff_cmd
     from ledgerpact.governance.diff.version_cli import changelog_cmd, compat_cmd, version_group
+    from ledgerpact.registry.impact_cli import impact_cmd
 
     main.add_command(ubl)
     main.add_command(lint_cmd)
@@ -408,6 +411,9 @@ def _attach_groups() -> None:
     main.add_command(version_group)
     main.add_command(changelog_cmd)
     main.add_command(compat_cmd)
+    main.add_command(check_cmd)
+    main.add_command(approve_cmd)
+    main.add_command(impact_cmd)
 
 
 _attach_groups()

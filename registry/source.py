@@ -7,8 +7,9 @@ multi-file contract read at a tag gets every ``$ref``'d file at that same tag.
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.loader import read_bytes
@@ -85,14 +86,32 @@ class GitSource:
         self.repo = repo
         self.prefix = prefix.strip("/")  # the registry's folder inside the repository
         self.label = label or f"{rev} ({self.commit.hexsha[:10]})"
+        # Folder -> its entries by name. GitPython's ``tree / path`` scans every entry of
+        # each folder on the way, so reading one contract of a registry of hundreds would
+        # cost what the registry costs; each folder is listed once instead.
+        self._folders: dict[str, dict[str, Any] | None] = {}
+
+    def _lookup(self, full: str) -> Any:
+        """The blob or tree at repository path ``full``, or None."""
+        if not full:
+            return self.commit.tree
+        parent, _, name = full.rpartition("/")
+        entries = self._children(parent)
+        return entries.get(name) if entries is not None else None
+
+    def _children(self, folder: str) -> dict[str, Any] | None:
+        import git
+
+        if folder not in self._folders:
+            tree = self._lookup(folder)
+            self._folders[folder] = ({item.name: item for item in tree}
+                                     if isinstance(tree, git.Tree) else None)
+        return self._folders[folder]
 
     def _blob(self, rel: str) -> git.Blob | None:
         import git
 
-        try:
-            obj = self.commit.tree / self._full(rel)
-        except KeyError:
-            return None
+        obj = self._lookup(posixpath.normpath(self._full(rel)).lstrip("/") if rel else "")
         return obj if isinstance(obj, git.Blob) else None
 
     def read(self, rel: str) -> bytes:
@@ -111,10 +130,8 @@ class GitSource:
     def _tree(self, rel: str) -> git.Tree | None:
         import git
 
-        try:
-            tree = self.commit.tree / self._full(rel) if rel or self.prefix else self.commit.tree
-        except KeyError:
-            return None
+        full = self._full(rel) if rel or self.prefix else ""
+        tree = self._lookup(posixpath.normpath(full).lstrip("/") if full else "")
         return tree if isinstance(tree, git.Tree) else None
 
     def is_dir(self, rel: str) -> bool:

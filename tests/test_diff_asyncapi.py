@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from ledgerpact.governance.diff.model import Change, Direction, Level
+from tests.cli_helpers import run
 from tests.conftest import CONTRACTS, SHARED
 from tests.diff_helpers import diff_files, diff_texts
 
@@ -144,14 +145,40 @@ def _same_when_deleted(doc: dict[str, Any], path: Path_) -> str | None:
     if key == "type" and isinstance(parent.get("oneOf"), list) \
             and all(_declares(doc, v, value) for v in parent["oneOf"]):
         return "every oneOf variant already declares the type"
-    if len(path) >= 4 and path[-2] == "required" and path[-4] == "allOf":
-        holder: Any = doc
-        for token in path[:-4]:
-            holder = holder[token]
-        others = [_resolve(doc, m) for i, m in enumerate(holder["allOf"]) if i != path[-3]]
-        if any(value in (m.get("required") or ()) for m in others if isinstance(m, dict)):
-            return "another allOf member still requires the property"
+    if len(path) >= 3 and path[-2] == "required":
+        uses = _allof_uses(doc, path[:-2])
+        if uses and all(any(value in (m.get("required") or ()) for m in others
+                            if isinstance(m, dict)) for others in uses):
+            return "wherever the schema is used, another allOf member still requires the " \
+                   "property"
     return None
+
+
+def _allof_uses(doc: dict[str, Any], schema: Path_) -> list[list[Any]]:
+    """The other members (resolved) of each ``allOf`` the schema at ``schema`` is a member
+    of, inline or through a local ``$ref``; empty when it is also used any other way."""
+    if len(schema) >= 2 and schema[-2] == "allOf":
+        holder: Any = doc
+        for token in schema[:-2]:
+            holder = holder[token]
+        return [[_resolve(doc, m) for i, m in enumerate(holder["allOf"]) if i != schema[-1]]]
+    ref = "#" + _pointer(schema)
+    uses: list[list[Any]] = []
+    stack: list[tuple[Any, Path_]] = [(doc, ())]
+    while stack:
+        node, at = stack.pop()
+        if isinstance(node, dict):
+            if node.get("$ref") == ref:
+                if len(at) < 2 or at[-2] != "allOf":
+                    return []
+                members: Any = doc
+                for token in at[:-1]:
+                    members = members[token]
+                uses.append([_resolve(doc, m) for i, m in enumerate(members) if i != at[-1]])
+            stack.extend((v, (*at, k)) for k, v in node.items())
+        elif isinstance(node, list):
+            stack.extend((v, (*at, i)) for i, v in enumerate(node))
+    return uses
 
 
 def _changed(value: Any) -> Any:
@@ -352,8 +379,8 @@ def test_gemini_26_channel_parameter_binding_and_server_changes(tmp_path: Path) 
     revision["servers"]["public"]["url"] = "wss://api.sandbox.gemini.com"
     found = {(c.rule, c.level, c.direction) for c in _diff_docs(tmp_path, base, revision)}
     assert found == {
-        # The application publishes on the channel: fewer symbols is narrowing what it sends.
-        ("enum-value-removed", Level.INFO, Direction.PUBLISH),
+        # Fewer symbols is fewer addresses: clients subscribed to btcusd hear nothing again.
+        ("enum-value-removed", Level.BREAKING, Direction.SUBSCRIBE),
         ("binding-changed", Level.WARNING, Direction.NONE),
         ("server-address-changed", Level.BREAKING, Direction.NONE)}
 
@@ -566,3 +593,296 @@ def test_traits_apply_with_each_versions_precedence(tmp_path: Path, version: str
          "content type changed from 'application/xml' to 'text/csv'")]
     assert changes[0].revision is not None
     assert changes[0].revision.pointer == "/components/messageTraits/xmlBody/contentType"
+
+
+# -- ids are not on the wire (review R8) ---------------------------------------------------------
+
+def _rename_operation(doc: dict[str, Any]) -> None:
+    ops = doc["operations"]
+    doc["operations"] = {("invoiceCapturedSend" if k == "publishInvoiceCaptured" else k): v
+                         for k, v in ops.items()}
+
+
+def _rename_message_key(doc: dict[str, Any]) -> None:
+    channel = doc["channels"]["invoiceLifecycle"]
+    channel["messages"] = {("captured" if k == "invoiceCaptured" else k): v
+                           for k, v in channel["messages"].items()}
+    doc["operations"]["publishInvoiceCaptured"]["messages"] = [
+        {"$ref": "#/channels/invoiceLifecycle/messages/captured"}]
+
+
+def _rename_channel(doc: dict[str, Any]) -> None:
+    text = yaml.safe_dump(doc, sort_keys=False).replace("invoiceLifecycle", "invoiceEvents")
+    doc.clear()
+    doc.update(yaml.safe_load(text))
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (_rename_operation, [("async-operation-id-changed", Level.INFO, Direction.NONE,
+                          "operation id changed from 'publishInvoiceCaptured' to "
+                          "'invoiceCapturedSend'", "/operations/publishInvoiceCaptured",
+                          "/operations/invoiceCapturedSend")]),
+    (_rename_message_key, [("message-id-changed", Level.INFO, Direction.PUBLISH,
+                            "message id changed from 'invoiceCaptured' to 'captured'",
+                            "/channels/invoiceLifecycle/messages/invoiceCaptured",
+                            "/channels/invoiceLifecycle/messages/captured")]),
+    (_rename_channel, []),
+], ids=["operation-id", "message-key", "channel-id"])
+def test_finance_events_id_renamed_alone_is_at_most_info(tmp_path: Path, edit: Any,
+                                                          expected: list[Any]) -> None:
+    """Nothing on the wire changes when an operation, a channel message or a channel is
+    renamed: never an operation or message removed and added (breaking)."""
+    changes = _finance_events_edited(tmp_path, edit)
+    found = [(c.rule, c.level, c.direction, c.message,
+              c.base.pointer if c.base else None, c.revision.pointer if c.revision else None)
+             for c in changes]
+    assert found == expected
+    assert all(c.bump.label == "patch" for c in changes)
+
+
+def _time_optional(doc: dict[str, Any]) -> None:
+    """The captured event's ``time`` no longer guaranteed (in the payload's own schema)."""
+    event = doc["components"]["schemas"]["InvoiceCapturedEvent"]["allOf"][1]
+    event["required"].remove("time")
+
+
+@pytest.mark.parametrize(("renames", "rename_rule"), [
+    ((_rename_operation, _rename_channel), "async-operation-id-changed"),
+    ((_rename_message_key,), "message-id-changed"),
+], ids=["operation-and-channel", "message-key"])
+def test_renamed_and_changed_is_still_paired_and_the_change_reported(
+        tmp_path: Path, renames: tuple[Any, ...], rename_rule: str) -> None:
+    """An id changed in the same commit as the payload (so the wire pairing fails): the
+    operation is still found by its action, channel and message ids, the message by its
+    name, and the payload change is the one breaking change."""
+    def edit(doc: dict[str, Any]) -> None:
+        for rename in renames:
+            rename(doc)
+        _time_optional(doc)
+
+    changes = _finance_events_edited(tmp_path, edit)
+    assert sorted((c.rule, c.level.label) for c in changes) == sorted([
+        (rename_rule, "info"), ("property-became-optional", "breaking")])
+
+
+_TWO_ROUTES = """asyncapi: 3.0.0
+info: {title: Payment notices, version: 1.0.0}
+channels:
+  notices:
+    address: finance.payment.notice
+    messages:
+      notice: {$ref: '#/components/messages/Notice'}
+operations:
+%s
+components:
+  messages:
+    Notice:
+      name: PaymentNotice
+      payload:
+        type: object
+        properties:
+          paymentId: {type: string}
+"""
+_ROUTE = """  %s:
+    action: send
+    channel: {$ref: '#/channels/notices'}
+    bindings:
+      amqp: {cc: [%s], bindingVersion: 0.3.0}
+"""
+
+
+def test_renamed_operations_alike_but_for_their_routing_keys_pair_by_them(
+        tmp_path: Path) -> None:
+    base = _TWO_ROUTES % (_ROUTE % ("noticeToTreasury", "treasury")
+                          + _ROUTE % ("noticeToAudit", "audit"))
+    revision = _TWO_ROUTES % (_ROUTE % ("sendAuditNotice", "audit")
+                              + _ROUTE % ("sendTreasuryNotice", "treasury"))
+    changes = diff_texts(tmp_path, base, revision)
+    assert sorted(c.message for c in changes) == [
+        "operation id changed from 'noticeToAudit' to 'sendAuditNotice'",
+        "operation id changed from 'noticeToTreasury' to 'sendTreasuryNotice'"]
+    assert {c.level for c in changes} == {Level.INFO}
+
+
+def test_operation_renamed_and_moved_to_another_channel_is_removed_and_added(
+        tmp_path: Path) -> None:
+    """The wire pairing is no licence to pair anything: a new id on another channel is
+    another operation, and its consumers at the old address hear nothing again."""
+    base = _BOTH_WAYS
+    revision = _BOTH_WAYS.replace("  publishPayment:\n    action: send\n"
+                                  "    channel: {$ref: '#/channels/payments'}",
+                                  "  publishIncoming:\n    action: send\n"
+                                  "    channel: {$ref: '#/channels/paymentsIn'}")
+    assert revision != base
+    changes = diff_texts(tmp_path, base, revision)
+    assert sorted((c.rule, c.level) for c in changes) == [
+        ("async-operation-added", Level.INFO), ("async-operation-removed", Level.BREAKING)]
+
+
+_REFUNDS = """asyncapi: 3.0.0
+info: {title: Refunds, version: 1.0.0}
+channels:
+  refunds:
+    address: finance.refund
+    messages:
+      refundRequested: {$ref: '#/components/messages/RefundRequested'}
+      refundIssued: {$ref: '#/components/messages/RefundIssued'}
+operations:
+  publishRefund:
+    action: send
+    channel: {$ref: '#/channels/refunds'}
+components:
+  messages:
+    RefundRequested:
+      name: RefundRequested
+      payload: {type: object, properties: {refundId: {type: string}}}
+    RefundIssued:
+      name: RefundIssued
+      payload: {type: object, properties: {refundId: {type: string}}}
+"""
+
+
+def test_message_key_and_name_changed_is_another_message(tmp_path: Path) -> None:
+    """A message whose id and name both changed is not the same message on the wire: sent,
+    it is a message type consumers do not know. Its key alone changed, it is the same."""
+    renamed = _REFUNDS.replace("refundIssued:", "refundPaid:")
+    (tmp_path / "key").mkdir()
+    (tmp_path / "both").mkdir()
+    changes = diff_texts(tmp_path / "key", _REFUNDS, renamed)
+    assert [(c.rule, c.level, c.message) for c in changes] == [
+        ("message-id-changed", Level.INFO,
+         "message id changed from 'refundIssued' to 'refundPaid'")]
+    both = renamed.replace("name: RefundIssued", "name: RefundPaid")
+    changes = diff_texts(tmp_path / "both", _REFUNDS, both)
+    assert sorted((c.rule, c.level.label, c.message) for c in changes) == [
+        ("message-added", "breaking", "message 'refundPaid' added to send publishRefund"),
+        ("message-removed", "warning",
+         "message 'refundIssued' removed from send publishRefund")]
+
+
+def test_gemini_26_operation_id_changed_is_info(tmp_path: Path) -> None:
+    """2.x as 3.x: an operationId is not on the wire."""
+    base = _gemini()
+    base["channels"]["/v1/marketdata/{symbol}"]["subscribe"]["operationId"] = "onMarketData"
+    revision = copy.deepcopy(base)
+    revision["channels"]["/v1/marketdata/{symbol}"]["subscribe"]["operationId"] = "marketData"
+    changes = _diff_docs(tmp_path, base, revision)
+    assert [(c.rule, c.level, c.message) for c in changes] == [
+        ("async-operation-id-changed", Level.INFO,
+         "operationId changed from 'onMarketData' to 'marketData'")]
+    assert changes[0].revision is not None
+    assert changes[0].revision.pointer == \
+        "/channels/~1v1~1marketdata~1{symbol}/subscribe/operationId"
+
+
+def test_gemini_26_message_id_changed_is_info_and_not_a_name_change(tmp_path: Path) -> None:
+    base = _gemini()
+    base["components"]["messages"]["marketData"]["messageId"] = "marketData"
+    revision = copy.deepcopy(base)
+    revision["components"]["messages"]["marketData"]["messageId"] = "marketDataUpdate"
+    changes = _diff_docs(tmp_path, base, revision)
+    assert [(c.rule, c.level, c.message) for c in changes] == [
+        ("message-id-changed", Level.INFO,
+         "message id changed from 'marketData' to 'marketDataUpdate'")]
+    assert changes[0].revision is not None
+    assert changes[0].revision.pointer == "/components/messages/marketData/messageId"
+
+
+# -- channel parameters are addresses (review async/g2) -----------------------------------------
+
+def _event_types(doc: dict[str, Any]) -> list[str]:
+    enum: list[str] = doc["channels"]["invoiceLifecycle"]["parameters"]["eventType"]["enum"]
+    return enum
+
+
+def test_finance_events_fewer_event_types_is_breaking_more_is_additive(tmp_path: Path) -> None:
+    """Consumers bound to finance.invoice.matched hear nothing once 'matched' is gone; a new
+    event type is a new address nobody listened to."""
+    narrowed = _finance_events_edited(tmp_path / "narrowed",
+                                      lambda doc: _event_types(doc).remove("matched"))
+    assert [(c.rule, c.level, c.direction, c.message) for c in narrowed] == [
+        ("enum-value-removed", Level.BREAKING, Direction.SUBSCRIBE,
+         "enum value 'matched' removed")]
+    assert narrowed[0].base is not None
+    assert narrowed[0].base.pointer == "/channels/invoiceLifecycle/parameters/eventType/enum/2"
+    assert len(narrowed[0].affects) == 9  # every operation on the channel, once
+    widened = _finance_events_edited(tmp_path / "widened",
+                                     lambda doc: _event_types(doc).append("archived"))
+    assert [(c.rule, c.level, c.bump.label) for c in widened] == [
+        ("enum-value-added", Level.INFO, "minor")]
+
+
+_RECEIVED = """asyncapi: 3.0.0
+info: {title: Bank statements, version: 1.0.0}
+channels:
+  statements:
+    address: treasury.statement.{format}
+    parameters:
+      format:
+        enum: [camt053, mt940]
+    messages:
+      statement: {$ref: '#/components/messages/Statement'}
+operations:
+  receiveStatement:
+    action: receive
+    channel: {$ref: '#/channels/statements'}
+components:
+  messages:
+    Statement:
+      payload:
+        type: object
+        properties:
+          accountId: {type: string}
+"""
+
+
+def test_fewer_addresses_of_a_receive_operation_is_breaking_too(tmp_path: Path) -> None:
+    """Banks still publishing MT940 statements now publish where nobody reads."""
+    changes = diff_texts(tmp_path, _RECEIVED,
+                         _RECEIVED.replace("[camt053, mt940]", "[camt053]"))
+    assert [(c.rule, c.level, c.affects) for c in changes] == [
+        ("enum-value-removed", Level.BREAKING, ["receive receiveStatement"])]
+
+
+@pytest.mark.parametrize(("base_pattern", "rev_pattern", "expected"), [
+    (None, "^(btc|eth)[a-z]{3}$", [("pattern-added", Level.BREAKING)]),
+    ("^[a-z0-9]+$", "^[a-z]+$", [("pattern-changed", Level.BREAKING)]),
+    ("^[a-z]+$", None, [("pattern-removed", Level.INFO)]),
+])
+def test_gemini_26_symbol_pattern_narrowed_is_breaking_widened_is_info(
+        tmp_path: Path, base_pattern: str | None, rev_pattern: str | None,
+        expected: list[Any]) -> None:
+    def with_pattern(pattern: str | None) -> dict[str, Any]:
+        doc = _gemini()
+        schema = doc["channels"]["/v1/marketdata/{symbol}"]["parameters"]["symbol"]["schema"]
+        del schema["enum"]
+        if pattern is not None:
+            schema["pattern"] = pattern
+        return doc
+
+    changes = _diff_docs(tmp_path, with_pattern(base_pattern), with_pattern(rev_pattern))
+    assert [(c.rule, c.level) for c in changes] == expected
+    assert {c.direction for c in changes} == {Direction.SUBSCRIBE}
+
+
+# -- URL $refs are refused, and say where (review: the adeo corpus) ------------------------------
+
+@pytest.mark.parametrize(("name", "line"), [
+    ("adeo-kafka-request-reply-asyncapi.yml", 174),
+    ("adeo-kafka-request-reply-asyncapi-3.0.0.yml", 214),
+])
+def test_url_ref_in_an_avro_payload_is_refused_in_one_line_saying_where_and_why(
+        name: str, line: int) -> None:
+    """The Avro payload is opaque to the schema rules, but a URL $ref is still never
+    fetched: the diff stops (exit 2) on one line naming the file, line and pointer of the
+    reference, the URL, and the policy."""
+    path = _corpus(name)
+    result = run("diff", path, path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == "" and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr == (
+        f"error: {path}:{line}: at /components/messages/costingRequestV1/payload/schema/$ref: "
+        "$ref to a URL is refused ('https://www.asyncapi.com/resources/casestudies/adeo/"
+        "CostingRequestPayload.avsc'); references must be relative paths inside the "
+        "registry, and nothing is ever fetched\n")

@@ -87,3 +87,9 @@ def test_registry_rules_have_a_test_of_their_own(rule) -> None:
     users = [p.name for p in tests.glob("test_*.py") if p.name != Path(__file__).name
              and f'"{rule.id}"' in p.read_text()]
     assert users, f"{rule.id}: no test names it"
+
+
+def test_every_rule_runs_on_a_kind_of_pair_the_walkers_make() -> None:
+    from ledgerpact.governance.diff.pairs import KINDS
+
+    assert {r.kind for r in RULES} <= set(KINDS), {r.kind for r in RULES} - set(KINDS)

@@ -127,15 +127,16 @@ NAME = {"type": "string"}
 
 
 def _history(tmp_path: Path, mode: str) -> Path:
-    """v1 has an optional string ``code``; v2 drops it; the working tree brings ``code``
-    back as an integer. Each step is compatible with the one before, but the working tree
-    cannot read v1's data (Confluent's example of why transitive modes exist)."""
+    """Released while the contract's mode was NONE: v1.0.0 has ``name`` and ``code``; v1.1.0
+    adds an optional ``note`` to the open model, which BACKWARD forbids (v1's writers may
+    have sent any ``note``: Confluent's PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL). The working
+    tree keeps v1.1.0's schema and adopts ``mode``: the history it must now answer for."""
     root = init_repo(tmp_path / "reg")
-    _write(root, mode, "1.0.0", {"name": NAME, "code": {"type": "string"}})
+    _write(root, "NONE", "1.0.0", {"name": NAME, "code": {"type": "string"}})
     _release(root, "1.0.0")
-    _write(root, mode, "1.1.0", {"name": NAME})
+    _write(root, "NONE", "1.1.0", {"name": NAME, "code": {"type": "string"}, "note": NAME})
     _release(root, "1.1.0")
-    _write(root, mode, "1.2.0", {"name": NAME, "code": {"type": "integer"}})
+    _write(root, mode, "1.1.1", {"name": NAME, "code": {"type": "string"}, "note": NAME})
     return root
 
 
@@ -157,18 +158,29 @@ def test_backward_transitive_checks_every_release(tmp_path: Path) -> None:
     bad = next(c for c in report["checked"] if c["version"] == "1.0.0")
     breaking = [c for c in bad["changes"] if c["level"] == "breaking"]
     assert {c["direction"] for c in breaking} == {"subscribe"}
-    assert breaking[0]["revision"]["pointer"].startswith("/properties/code")
+    assert breaking[0]["revision"]["pointer"].startswith("/properties/note")
     text = run("compat", "party", cwd=root)
     assert "INCOMPATIBLE with 1.0.0" in text.stdout and text.returncode == 1
 
 
+def test_compat_judges_history_by_the_mode_in_force_now(tmp_path: Path) -> None:
+    """Releases made under NONE are checked under today's mode: the policy is the
+    contract's current one (a pull request changing it is judged by ``check``/``diff``
+    under the base's mode instead)."""
+    root = _history(tmp_path, "FULL_TRANSITIVE")
+    report = json.loads(run("compat", "party", "--format", "json", cwd=root).stdout)[0]
+    assert report["mode"] == "FULL_TRANSITIVE" and not report["compatible"]
+
+
 def test_none_lists_changes_but_nothing_breaks(tmp_path: Path) -> None:
-    root = _history(tmp_path, "NONE")
-    git(root, "tag", "party/v1.1.1")  # a release identical to the working tree's base
+    root = init_repo(tmp_path / "reg")
+    _write(root, "NONE", "1.0.0", {"name": NAME, "code": NAME})
+    _release(root, "1.0.0")
+    _write(root, "NONE", "1.0.1", {"name": NAME, "code": {"type": "integer"}})
     result = run("compat", "party", "--format", "json", cwd=root)
     assert result.returncode == 0, result.stdout
-    assert all(c["level"] != "breaking" for r in json.loads(result.stdout)[0]["checked"]
-               for c in r["changes"])
+    changes = [c for r in json.loads(result.stdout)[0]["checked"] for c in r["changes"]]
+    assert changes and all(c["level"] != "breaking" for c in changes)
 
 
 def test_forward_and_closed_content_model(tmp_path: Path) -> None:
@@ -271,7 +283,9 @@ def test_weakening_the_mode_in_the_same_change_does_not_let_a_break_through(
                for c in changes)
     version = run("version", "check", "party", cwd=root)
     assert version.returncode == 1 and "expected at least 2.0.0" in version.stdout
-    assert run("compat", "party", cwd=root).returncode == 1
+    # compat judges the release history by the mode now in force (NONE): once merged, the
+    # weaker policy is the policy; the pull request itself was judged under FULL above.
+    assert run("compat", "party", cwd=root).returncode == 0
 
 
 def test_under_none_nothing_breaks_but_semver_still_counts(tmp_path: Path) -> None:

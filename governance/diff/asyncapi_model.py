@@ -13,6 +13,7 @@ scopes (2.x ``{name: scopes}`` objects; 3.x one scheme per entry, with its own `
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -116,6 +117,10 @@ class Msg:
     use: Loc  # where the operation or channel names it
     obj: Obj  # resolved, traits applied
     name: str  # how messages call it
+    # The id the document gives it, which is not on the wire (3.x: its key under the
+    # channel's messages; 2.x: its messageId), and where that id is written.
+    id: str | None = None
+    id_at: At | None = None
 
     @property
     def loc(self) -> Loc:
@@ -131,7 +136,6 @@ class Chan:
     messages: dict[str, Msg] = field(default_factory=dict)  # 3.x: by id
     servers: list[str] | None = None  # None: every server
     labels: list[str] = field(default_factory=list)  # operations on it
-    directions: set[Direction] = field(default_factory=set)
 
     @property
     def shown(self) -> str:
@@ -157,6 +161,7 @@ class Op:
     messages: list[Msg]
     reply: Reply | None = None
     keyword: str = ""  # 2.x: publish | subscribe
+    id_at: At | None = None  # where the id is written (3.x: the key; 2.x: operationId)
 
 
 @dataclass
@@ -236,6 +241,7 @@ def _read_v3(engine: Engine, model: Model) -> None:
             use = loc.child("messages", mid)
             msg = _message(engine, model, message, use, mid, mid)
             if msg is not None:
+                msg.id, msg.id_at = mid, at(use)
                 chan.messages[mid] = msg
                 by_use[use] = (cid, mid)
         model.channels[cid] = chan
@@ -267,11 +273,13 @@ def _read_v3(engine: Engine, model: Model) -> None:
             if known is not None and known[0] in model.channels:
                 found = model.channels[known[0]].messages.get(known[1])
                 if found is not None:
-                    out.append(Msg(found.key, use, found.obj, found.name))
+                    out.append(Msg(found.key, use, found.obj, found.name, found.id,
+                                   found.id_at))
                     continue
             msg = _message(engine, model, ref, use, None)
             if msg is not None:
-                msg.key = msg.loc.pointer.rsplit("/", 1)[-1]
+                msg.key = msg.id = msg.loc.pointer.rsplit("/", 1)[-1]
+                msg.id_at = at(msg.loc)
                 out.append(msg)
         return out
 
@@ -296,19 +304,16 @@ def _read_v3(engine: Engine, model: Model) -> None:
                     address = (avalue, aloc)
                 reply = Reply(rvalue, rloc, rcid, address, messages_of(rvalue, rloc, rcid))
         messages = messages_of(value, loc, cid)
-        model.ops[label] = Op(oid, label, action, cid, obj, messages, reply)
+        model.ops[label] = Op(oid, label, action, cid, obj, messages, reply,
+                              id_at=at(root.child("operations", oid)))
         model.used.update((cid or "", m.key or "") for m in messages)
         if reply is not None:
             model.used.update((reply.chan or "", m.key or "") for m in reply.messages)
         if chan is not None:
             chan.labels.append(label)
-            if action in DIRECTION:
-                chan.directions.add(DIRECTION[action])
         rchan = model.channels.get(reply.chan) if reply and reply.chan else None
         if rchan is not None:
             rchan.labels.append(label)
-            if action in DIRECTION:
-                rchan.directions.add(DIRECTION[action].mirror)
 
 
 def _server_name(engine: Engine, model: Model, node: Any, loc: Loc) -> str | None:
@@ -358,12 +363,60 @@ def _read_v2(engine: Engine, model: Model) -> None:
                 if key is None and is_ref(node):
                     key = msg.loc.pointer.rsplit("/", 1)[-1]
                 msg.key = str(key) if key is not None else None
+                if "messageId" in msg.obj.value:
+                    msg.id = str(msg.obj.value["messageId"])
+                    msg.id_at = msg.obj.at("messageId")
                 messages.append(msg)
             label = model.label_of(action, "", chan, keyword)
             model.ops[label] = Op(str(op.get("operationId", "")), label, action, address, obj,
-                                  messages, keyword=keyword)
+                                  messages, keyword=keyword,
+                                  id_at=obj.at("operationId") if obj.has("operationId")
+                                  else None)
             chan.labels.append(label)
-            chan.directions.add(DIRECTION[action])
+
+
+# -- what is on the wire ---------------------------------------------------------------------
+
+# Keys that only document, wherever they are not a property's name.
+_DOC_KEYS = frozenset({"description", "summary", "title", "examples", "example",
+                       "externalDocs", "tags", "$comment"})
+# Maps whose keys are names (a property called "title" is not documentation).
+_NAMED = frozenset({"properties", "patternProperties", "$defs", "definitions",
+                    "dependentSchemas"})
+
+
+def canonical(node: Any, named: bool = False) -> Any:
+    """``node`` without its documentation, so two nodes that differ only in what they
+    document compare equal."""
+    if isinstance(node, dict):
+        return {k: canonical(v, k in _NAMED) for k, v in node.items()
+                if named or k not in _DOC_KEYS}
+    if isinstance(node, list):
+        return [canonical(v) for v in node]
+    return node
+
+
+def through_ref(engine: Engine, side: int, node: Any, where: At) -> Any:
+    try:
+        return engine.resolve(side, node, Loc(*where))[0]
+    except InputError:  # a URL: never fetched, compared as written
+        return node
+
+
+def message_wire(engine: Engine, model: Model, msg: Msg) -> str:
+    """What of a message producers and consumers see (its name, content type, payload and
+    headers), as one comparable text: two messages the document names apart but that are
+    the same on the wire are the same message renamed. Schemas are compared through their
+    own ``$ref``, below it as written."""
+    value, obj = msg.obj.value, msg.obj
+    content_type = value.get("contentType", model.default_ct[0] if model.default_ct else None)
+    if isinstance(content_type, str):
+        content_type = content_type.strip().lower()
+    wire: dict[str, Any] = {"name": value.get("name"), "contentType": content_type}
+    for part in ("payload", "headers"):
+        if part in value:
+            wire[part] = canonical(through_ref(engine, model.side, value[part], obj.at(part)))
+    return json.dumps(wire, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)

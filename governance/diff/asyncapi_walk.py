@@ -10,16 +10,28 @@ affects.
 
 Pairing: 3.x channels by id (a channel whose id changed but whose address did not is the same
 channel), 3.x operations by id, 2.x channels by address and 2.x operations by action and
-channel; operations still unpaired are then paired by operation id (so a 2.x operation that
+channel; 2.x operations still unpaired are then paired by operationId (so an operation that
 changed channel or keyword is one operation that changed). 3.x messages are paired by their
 id under the channel; 2.x messages by messageId / name / component name, else position
 (``oneOf`` lists), and a 2.x operation's only message stays paired whatever its name.
 Between a 2.x and a 3.x document, channels are paired by address, operations by action and
 channel, and messages as in 2.x.
 
+Ids are not on the wire, so an id that changed must not read as something removed and
+something added (that would be breaking while no producer or consumer sees a difference).
+3.x operations left unpaired are therefore paired by what the other side sees: action,
+channel, messages and reply (first with the operation's bindings, then without), and at
+last by action, channel and the ids of its messages; messages left unpaired by their name,
+content type, payload and headers, then by name alone. The id change itself is then
+information (async-operation-id-changed, message-id-changed), and any other difference is
+reported by its own rule.
+
 Channel parameters (3.x: ``enum``/``default`` on the parameter itself; 2.x: its ``schema``)
-are compared by the schema rules in the directions of the operations on the channel, server
-variables in the ``subscribe`` direction (clients choose a value, the server reads it).
+and server variables are compared by the schema rules in the ``subscribe`` direction, whatever
+the operations' actions: they say which addresses exist, and the other side picks one. Fewer
+addresses (an enum value removed, a pattern added or changed) breaks both ways: consumers of a
+send operation still subscribed to a removed address hear nothing again, and producers to a
+receive operation publish where nobody reads. More addresses only add (an enum value added).
 Payloads in a schema format other than JSON Schema / AsyncAPI Schema (Avro, Protobuf, RAML)
 are not compared by the schema rules: a change to them is reported as such, never silently
 ignored. A removed or added channel is one change that lists its operations. Unused
@@ -28,6 +40,7 @@ components are not compared: they are part of no interface.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -43,9 +56,12 @@ from ledgerpact.governance.diff.asyncapi_model import (
     Obj,
     Op,
     at,
+    canonical,
     is_json_schema_format,
+    message_wire,
     read_model,
     read_security,
+    through_ref,
 )
 from ledgerpact.governance.diff.engine import BASE, REV, Engine
 from ledgerpact.governance.diff.model import Direction
@@ -65,9 +81,9 @@ T = TypeVar("T")
 
 
 def pair_by(base: Iterable[T], rev: Iterable[T], key: Callable[[T], str],
-            fallback: Callable[[T], str | None]) -> list[tuple[T | None, T | None]]:
+            *fallbacks: Callable[[T], str | None]) -> list[tuple[T | None, T | None]]:
     """Pairs by ``key`` (in base order, then what was added); what is left unpaired on both
-    sides is then paired by ``fallback`` when that gives something."""
+    sides is then paired by each ``fallback`` in turn, where it gives something."""
     def keyed(items: Iterable[T]) -> dict[str, T]:
         out: dict[str, T] = {}
         for item in items:
@@ -81,19 +97,28 @@ def pair_by(base: Iterable[T], rev: Iterable[T], key: Callable[[T], str],
     bkeys, rkeys = keyed(base), keyed(rev)
     pairs: list[tuple[T | None, T | None]] = [(b, rkeys.get(k)) for k, b in bkeys.items()]
     pairs += [(None, r) for k, r in rkeys.items() if k not in bkeys]
-    spare: dict[str, T] = {}
+    for fallback in fallbacks:
+        pairs = pair_leftovers(pairs, fallback)
+    return pairs
+
+
+def pair_leftovers(pairs: list[tuple[T | None, T | None]], fallback: Callable[[T], str | None]
+                   ) -> list[tuple[T | None, T | None]]:
+    """``pairs`` where a base item and a revision item both left unpaired have the same
+    ``fallback`` value (not None) are paired, in order."""
+    spare: dict[str, list[T]] = {}
     for b, r in pairs:
         found = fallback(r) if b is None and r is not None else None
         if found is not None:
-            spare.setdefault(found, r)  # type: ignore[arg-type]
+            spare.setdefault(found, []).append(r)  # type: ignore[arg-type]
     if not spare:
         return pairs
     taken: set[int] = set()
     out: list[tuple[T | None, T | None]] = []
     for b, r in pairs:
         found = fallback(b) if r is None and b is not None else None
-        if found is not None and found in spare:
-            r = spare.pop(found)
+        if found is not None and spare.get(found):
+            r = spare[found].pop(0)
             taken.add(id(r))
         out.append((b, r))
     return [(b, r) for b, r in out if b is not None or id(r) not in taken]
@@ -107,15 +132,18 @@ def pair_channels(bm: Model, rm: Model) -> list[tuple[Chan | None, Chan | None]]
                    lambda c: c.address if both_v3 else None)
 
 
-def pair_ops(bm: Model, rm: Model) -> list[tuple[Op | None, Op | None]]:
-    """3.x by id; otherwise by action and channel address; then leftovers by operation id
-    (3.x id, 2.x operationId)."""
-    both_v3 = bm.v3 and rm.v3
+def pair_ops(bm: Model, rm: Model, *wire: Callable[[Op], str | None]
+             ) -> list[tuple[Op | None, Op | None]]:
+    """3.x by id, then ids that changed by what is on the wire (each of ``wire`` in turn,
+    strictest first); otherwise by action and channel address, then leftovers by operation
+    id (3.x id, 2.x operationId)."""
+    if bm.v3 and rm.v3:
+        return pair_by(bm.ops.values(), rm.ops.values(), lambda op: op.id, *wire)
 
     side = {id(op): model for model in (bm, rm) for op in model.ops.values()}
 
     def key(op: Op) -> str:
-        return op.id if both_v3 else f"{op.action} {_shown(side[id(op)], op.chan)}"
+        return f"{op.action} {_shown(side[id(op)], op.chan)}"
 
     return pair_by(bm.ops.values(), rm.ops.values(), key, lambda op: op.id or None)
 
@@ -130,11 +158,15 @@ def _own_name(msg: Msg) -> str | None:
     return str(found) if found is not None else None
 
 
-def pair_messages(base: list[Msg], rev: list[Msg], loose: bool
+def pair_messages(base: list[Msg], rev: list[Msg], loose: bool,
+                  wire: Callable[[Msg], str | None] | None = None
                   ) -> list[tuple[Msg | None, Msg | None]]:
-    """By key, unkeyed ones by position. ``loose`` (a 2.x document on either side, where
-    the key is the message's own name): the key is messageId / name on both sides, and an
-    operation's only message stays paired whatever its name."""
+    """By key, unkeyed ones by position, then those left by what is on the ``wire`` (a
+    message whose id changed and nothing else is the same message), then by ``name`` (its
+    id and its contents changed: the contents are then compared). ``loose`` (a 2.x
+    document on either side, where the key is the message's own name): the key is
+    messageId / name on both sides, and an operation's only message stays paired whatever
+    its name."""
     if len(base) == 1 and len(rev) == 1 and (loose or base[0].key == rev[0].key
                                              or base[0].loc == rev[0].loc):
         return [(base[0], rev[0])]
@@ -158,7 +190,15 @@ def pair_messages(base: list[Msg], rev: list[Msg], loose: bool
         used.add(id(r))
     out += [(b, None) for b in unkeyed_base[len(unkeyed_rev):]]
     out += [(None, r) for r in rev if id(r) not in used]
-    return out
+    if wire is not None:
+        out = pair_leftovers(out, wire)
+    return pair_leftovers(out, _wire_name)
+
+
+def _wire_name(msg: Msg) -> str | None:
+    """A message's ``name``: what it is called on the wire, where the document says it."""
+    name = msg.obj.value.get("name")
+    return name if isinstance(name, str) else None
 
 
 # -- the walk --------------------------------------------------------------------------------
@@ -173,7 +213,11 @@ def walk_asyncapi(engine: Engine) -> None:
     walk.added_chans = {r.id for b, r in chan_pairs if b is None and r is not None}
     for b, r in chan_pairs:
         walk.channel(b, r)
-    for bop, rop in pair_ops(bm, rm):
+    side = {id(op): model for model in (bm, rm) for op in model.ops.values()}
+    op_pairs = pair_ops(bm, rm, lambda op: walk.op_wire(side[id(op)], op, bindings=True),
+                        lambda op: walk.op_wire(side[id(op)], op, bindings=False),
+                        lambda op: walk.op_named(side[id(op)], op))
+    for bop, rop in op_pairs:
         walk.operation(bop, rop)
     walk.unused_channel_messages(chan_pairs)
     walk.document()
@@ -188,6 +232,51 @@ class _Walk:
     removed_chans: set[str] = field(default_factory=set)
     added_chans: set[str] = field(default_factory=set)
     default_used: bool = False
+    wires: dict[tuple[int, Loc], str] = field(default_factory=dict)
+
+    # what is on the wire, to pair what was only renamed ----------------------------------------
+
+    def msg_wire(self, model: Model, msg: Msg) -> str:
+        key = (model.side, msg.loc)
+        found = self.wires.get(key)
+        if found is None:
+            found = self.wires[key] = message_wire(self.engine, model, msg)
+        return found
+
+    def chan_wire(self, model: Model, cid: str | None) -> str:
+        """A channel as the revision names it (a base channel by its revision pair), so a
+        channel whose id changed is still the same place on the wire."""
+        if cid is None:
+            return ""
+        if model is self.rm:
+            return cid
+        paired = self.chan_map.get(cid)
+        return paired if paired is not None else f"\0{cid}"  # gone: pairs with nothing
+
+    def op_wire(self, model: Model, op: Op, bindings: bool) -> str:
+        """What of an operation the other side sees: its action, channel, messages and
+        reply (and, strictest, its bindings: the routing keys it sends with)."""
+        wire: list[Any] = [op.action, self.chan_wire(model, op.chan),
+                           sorted(self.msg_wire(model, m) for m in op.messages)]
+        if op.reply is not None:
+            address = op.reply.address[0] if op.reply.address else None
+            wire.append([self.chan_wire(model, op.reply.chan), canonical(address),
+                         sorted(self.msg_wire(model, m) for m in op.reply.messages)])
+        if bindings and op.obj.has("bindings"):
+            wire.append(canonical(through_ref(self.engine, model.side,
+                                              op.obj.value["bindings"],
+                                              op.obj.at("bindings"))))
+        return json.dumps(wire, sort_keys=True, default=str)
+
+    def op_named(self, model: Model, op: Op) -> str:
+        """Loosest: an operation whose id changed along with its messages' contents (not
+        their ids) is still the one with that action on that channel for those messages."""
+        wire: list[Any] = [op.action, self.chan_wire(model, op.chan),
+                           sorted(str(m.key) for m in op.messages)]
+        if op.reply is not None:
+            wire.append([self.chan_wire(model, op.reply.chan),
+                         sorted(str(m.key) for m in op.reply.messages)])
+        return json.dumps(wire)
 
     # servers --------------------------------------------------------------------------------
 
@@ -308,17 +397,15 @@ class _Walk:
                         f"channel {r.shown!r}", engine, affects=affects,
                         info={"holder": "channel", "base": bparams, "rev": rparams,
                               "address_changed": b.address != r.address}))
-        directions = sorted(b.directions | r.directions) or [NONE]
         for name in bparams.keys() & rparams.keys():
             (bp, bpl), (rp, rpl) = bparams[name], rparams[name]
             bs, bsl = _parameter_schema(bp, bpl, self.bm.v3)
             rs, rsl = _parameter_schema(rp, rpl, self.rm.v3)
             if not isinstance(bs, dict) or not isinstance(rs, dict):
                 continue
-            for direction in directions:
-                for label in affects:
-                    compare_schemas(engine, bs, bsl, rs, rsl, direction, label,
-                                    f"channel {r.shown!r} parameter {name!r}")
+            for label in affects:  # the addresses the other side picks: see the docstring
+                compare_schemas(engine, bs, bsl, rs, rsl, SUBSCRIBE, label,
+                                f"channel {r.shown!r} parameter {name!r}")
 
     def unused_channel_messages(self, chan_pairs: list[tuple[Chan | None, Chan | None]]
                                 ) -> None:
@@ -370,7 +457,12 @@ class _Walk:
 
     def messages(self, base: list[Msg], rev: list[Msg], direction: Direction, label: str,
                  subject: str) -> None:
-        for b, r in pair_messages(base, rev, not self.bm.v3 or not self.rm.v3):
+        in_base = {id(m) for m in base}
+
+        def wire(msg: Msg) -> str:
+            return self.msg_wire(self.bm if id(msg) in in_base else self.rm, msg)
+
+        for b, r in pair_messages(base, rev, not self.bm.v3 or not self.rm.v3, wire):
             self.message(b, r, direction, label, subject)
 
     def message(self, b: Msg | None, r: Msg | None, direction: Direction, label: str,
@@ -384,7 +476,8 @@ class _Walk:
             pair = Pair("message", b.obj.value, r.obj.value, b.loc, r.loc, direction, subject,
                         engine, affects=(label,), info={"base": bfacts, "rev": rfacts,
                                                         "holder": holder, "base_msg": b,
-                                                        "rev_msg": r})
+                                                        "rev_msg": r,
+                                                        "mixed": self.bm.v3 != self.rm.v3})
         else:
             pair = Pair("message", b.obj.value if b else None, r.obj.value if r else None,
                         b.use if b else None, r.use if r else None, direction, subject, engine,
@@ -456,12 +549,17 @@ class SchemaPart:
 
 def _parameter_schema(param: Any, loc: Loc, v3: bool) -> tuple[Any, Loc]:
     """What a channel parameter accepts, as a schema: 2.x has one; a 3.x parameter is a
-    string with an optional enum and default, written on the parameter itself."""
+    string with an optional enum and default, written on the parameter itself (its
+    ``location`` is not a schema keyword: channel-parameter-location-changed reports it)."""
     if not isinstance(param, dict):
         return None, loc
     if not v3:
         return param.get("schema"), loc.child("schema")
-    return ({"type": "string", **param} if "type" not in param else param), loc
+    return {"type": "string", **{k: v for k, v in param.items() if k in _PARAM_SCHEMA}}, loc
+
+
+# What of a 3.x parameter says which values it takes (the rest documents or locates it).
+_PARAM_SCHEMA = ("enum", "default", "description", "examples")
 
 
 def _schema_part(value: dict[str, Any], obj: Obj, part: str, v3: bool) -> SchemaPart | None:

@@ -18,9 +18,14 @@ RULE_MODULES = (
     "ledgerpact.governance.diff.rules.bodies",
     "ledgerpact.governance.diff.rules.responses",
     "ledgerpact.governance.diff.rules.security",
+    "ledgerpact.governance.diff.rules.servers",
+    "ledgerpact.governance.diff.rules.webhooks",
+    "ledgerpact.governance.diff.rules.links",
+    "ledgerpact.governance.diff.rules.encoding",
     "ledgerpact.governance.diff.rules.schemas",
     "ledgerpact.governance.diff.rules.constraints",
     "ledgerpact.governance.diff.rules.composition",
+    "ledgerpact.governance.diff.rules.keywords",
     "ledgerpact.governance.diff.rules.asyncapi",
     "ledgerpact.governance.diff.rules.contracts",
 )
@@ -42,6 +47,8 @@ def diff_rule(
     level: str | None = None,
     request: str | None = None,
     response: str | None = None,
+    subscribe: str | None = None,
+    publish: str | None = None,
     additive: bool = False,
     family: str = "openapi",
     formats: frozenset[str] = frozenset(),
@@ -52,7 +59,9 @@ def diff_rule(
     ``level`` is the level whatever the direction (paths, security, channels). ``request`` and
     ``response`` give a data rule's level where the revision reads the data (request, and
     events it receives: ``subscribe``) and where it writes it (response, and events it sends:
-    ``publish``). ``base`` and ``revision`` are complete small documents: the rule's fixture.
+    ``publish``). ``subscribe`` / ``publish`` override those two where event streams follow
+    other conventions than HTTP (a schema registry's compatibility rules: a data rule only).
+    ``base`` and ``revision`` are complete small documents: the rule's fixture.
     ``example`` is the direction in which that fixture shows the change (default: the
     direction in which the rule is most severe; required when both are equal)."""
 
@@ -61,6 +70,8 @@ def diff_rule(
             raise ValueError(f"duplicate diff rule id {id!r}")
         if (level is None) == (request is None and response is None):
             raise ValueError(f"{id}: give either level or request/response levels")
+        if level is not None and (subscribe is not None or publish is not None):
+            raise ValueError(f"{id}: subscribe/publish override request/response levels")
         if level is not None:
             levels = dict.fromkeys(Direction, _LEVELS[level])
         else:
@@ -68,7 +79,11 @@ def diff_rule(
                 raise ValueError(f"{id}: give both request and response levels")
             reads, writes = _LEVELS[request], _LEVELS[response]
             levels = {d: (reads if d.revision_reads else writes) for d in Direction}
-            levels[Direction.NONE] = max(reads, writes)
+            for direction, given in ((Direction.SUBSCRIBE, subscribe),
+                                     (Direction.PUBLISH, publish)):
+                if given is not None:
+                    levels[direction] = _LEVELS[given]
+            levels[Direction.NONE] = max(levels[d] for d in Direction if d is not Direction.NONE)
         shown = example
         if shown is None and level is not None:
             shown = Direction.NONE

@@ -25,9 +25,8 @@ if TYPE_CHECKING:
     from ledgerpact.governance.diff.engine import DocSide
     from ledgerpact.governance.diff.model import Change
     from ledgerpact.governance.diff.report import Compared
-    from ledgerpact.registry.catalog import Catalog, Entry
+    from ledgerpact.registry.catalog import Catalog
     from ledgerpact.registry.repository import Registry
-    from ledgerpact.registry.workspace import Workspace
 
 # Kept here, not imported from the report package: this module is imported whenever the
 # ``ledgerpact`` command starts, whatever the command.
@@ -166,56 +165,13 @@ def _require_commit(reg: Registry, ref: str) -> None:
 
 def _contract_since(contract_id: str, ref: str, base_cat: Catalog,
                     rev_cat: Catalog) -> Compared | None:
-    from ledgerpact.governance.diff.engine import DocSide
     from ledgerpact.governance.diff.report import Compared
+    from ledgerpact.governance.diff.since import contract_changes
 
     for catalog in (rev_cat, base_cat):
         if contract_id in catalog.errors:
             raise catalog.errors[contract_id]
-    old, new = base_cat.entries.get(contract_id), rev_cat.entries.get(contract_id)
     labels = (f"{contract_id}@{ref}", f"{contract_id} (working tree)")
-    if old is None or new is None:
-        if old is None and new is None:
-            return None
-        changes = _presence(contract_id, old, new, base_cat.ws, rev_cat.ws, labels)
-        return Compared(contract_id, *labels, changes=changes)
-    if not _differs(base_cat.ws, old, rev_cat.ws, new):
-        return None
-    base = DocSide(base_cat.ws, old.document_path, labels[0], contract=contract_id,
-                   kind=old.meta.kind.value)
-    rev = DocSide(rev_cat.ws, new.document_path, labels[1], contract=contract_id,
-                  kind=new.meta.kind.value)
-    return Compared(contract_id, *labels, changes=_diff(base, rev))
-
-
-def _differs(base_ws: Workspace, old: Entry, rev_ws: Workspace, new: Entry) -> bool:
-    """Whether the contract's document or any file it $refs differs between the sides."""
-    from ledgerpact.registry.bundle import bundle
-
-    before = bundle(base_ws, old.document_path).files
-    after = bundle(rev_ws, new.document_path).files
-    if before != after:
-        return True
-    return any(base_ws.source.read(f) != rev_ws.source.read(f) for f in after)
-
-
-def _presence(contract_id: str, old: Entry | None, new: Entry | None, base_ws: Workspace,
-              rev_ws: Workspace, labels: tuple[str, str]) -> list[Change]:
-    """A contract on one side only: the ``contract`` rules (added, removed) run on its
-    metadata, located at its ``contract.yaml``."""
-    from ledgerpact.governance.diff.engine import DocSide, Engine
-    from ledgerpact.governance.diff.model import Direction
-    from ledgerpact.governance.diff.pairs import Pair
-    from ledgerpact.governance.lint.model import Loc
-
-    present = new or old
-    assert present is not None
-    where = present.metadata_path
-    engine = Engine(DocSide(base_ws, where, labels[0], contract=contract_id),
-                    DocSide(rev_ws, where, labels[1], contract=contract_id))
-    loc = Loc(where, "")
-    engine.run(Pair("contract", old.meta.model_dump(mode="json") if old else None,
-                    new.meta.model_dump(mode="json") if new else None,
-                    loc if old else None, loc if new else None, Direction.NONE,
-                    contract_id, engine))
-    return engine.finish()
+    changes = contract_changes(contract_id, base_cat.ws, base_cat.entries.get(contract_id),
+                               rev_cat.ws, rev_cat.entries.get(contract_id), labels)
+    return None if changes is None else Compared(contract_id, *labels, changes=changes)

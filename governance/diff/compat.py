@@ -74,16 +74,20 @@ class CompatReport:
         return not any(c.level is Level.BREAKING for c in self.changes)
 
 
-def compare(base: DocSide, rev: DocSide) -> list[Change]:
+def compare(base: DocSide, rev: DocSide, mode: Compatibility | None = None) -> list[Change]:
     """Diff two sides as the contract's mode asks: its directions for a JSON Schema, and
     NONE's cap. Without a mode (two plain files) a JSON Schema is checked both ways.
 
     The mode in force is the BASE's: a change that also weakens the mode (FULL to NONE, say)
     is judged by the rules it was proposed under, and the mode change itself is reported, so
-    a pull request cannot relax the policy and slip a breaking change through at once."""
+    a pull request cannot relax the policy and slip a breaking change through at once.
+    ``mode`` overrides that, for judging old releases under the policy in force now."""
     from ledgerpact.governance.diff.run import BOTH_WAYS, diff_sides
     from ledgerpact.governance.diff.sides import mode_of
 
+    if mode is not None:
+        changes = diff_sides(base, rev, directions=directions_for(mode))
+        return apply_mode(changes, mode)
     base_mode, rev_mode = mode_of(base), mode_of(rev)
     mode = base_mode or rev_mode
     directions = directions_for(mode) if mode is not None else BOTH_WAYS
@@ -101,10 +105,11 @@ def _mode_change(base: DocSide, rev: DocSide) -> list[Change]:
     from ledgerpact.governance.diff.model import Direction
     from ledgerpact.governance.diff.pairs import Pair
     from ledgerpact.governance.lint.model import Loc
-    from ledgerpact.registry.catalog import Catalog
+    from ledgerpact.registry.catalog import find_entry
 
-    old = Catalog(base.ws).get(base.contract)
-    new = Catalog(rev.ws).get(rev.contract)
+    old = find_entry(base.ws, base.contract)
+    new = find_entry(rev.ws, rev.contract)
+    assert old is not None and new is not None  # both have a mode, so both exist
     engine = Engine(base, rev)
     engine.run(Pair("contract", old.meta.model_dump(mode="json"),
                     new.meta.model_dump(mode="json"), Loc(old.metadata_path, ""),

@@ -75,11 +75,15 @@ class DocSide:
         return f"{self.prefix}/{file}" if self.prefix else file
 
 
+# (base place, revision place, direction, inside an odd number of ``not``s)
+UnitKey = tuple[Loc | None, Loc | None, Direction, bool]
+
+
 @dataclass(eq=False, slots=True)
 class Unit:
     """One schema comparison; ``labels`` are the operations/channels using it directly."""
 
-    key: tuple[Loc | None, Loc | None, Direction]
+    key: UnitKey
     labels: set[str] = field(default_factory=set)
     parents: list[Unit] = field(default_factory=list)
 
@@ -91,6 +95,7 @@ class _Pending:
     message: str
     base: tuple[str, str] | None
     rev: tuple[str, str] | None
+    judged: Direction  # the direction the rule's level is read in (see Pair.reported)
     affects: set[str] = field(default_factory=set)
     units: list[Unit] = field(default_factory=list)
 
@@ -104,7 +109,7 @@ class Engine:
     def __init__(self, base: DocSide, rev: DocSide, options: DiffOptions | None = None) -> None:
         self.sides = (base, rev)
         self.options = options or DiffOptions()
-        self.units: dict[tuple[Loc | None, Loc | None, Direction], Unit] = {}
+        self.units: dict[UnitKey, Unit] = {}
         self._pending: dict[tuple[Any, ...], _Pending] = {}
         self._targets: list[dict[tuple[str, str], tuple[Any, Loc]]] = [{}, {}]
         self._dialects: list[dict[str, bool]] = [{}, {}]
@@ -161,8 +166,8 @@ class Engine:
 
     # -- schema units ------------------------------------------------------------------------
 
-    def unit(self, key: tuple[Loc | None, Loc | None, Direction],
-             parent: Unit | None, label: str | None = None) -> tuple[Unit, bool]:
+    def unit(self, key: UnitKey, parent: Unit | None,
+             label: str | None = None) -> tuple[Unit, bool]:
         """The unit for ``key`` and whether it is new (and so still to be compared)."""
         unit = self.units.get(key)
         fresh = unit is None
@@ -196,14 +201,17 @@ class Engine:
 
     def record(self, rule: DiffRule, pair: Pair, hit: Hit) -> None:
         base = None if hit.no_base or (pair.base_loc is None and hit.base_at is None) else (
-            hit.base_at or tuple(pair.base_loc))  # type: ignore[arg-type]
+            hit.base_at or pair.default_at(True, hit.rev_at))
         rev = None if hit.no_rev or (pair.rev_loc is None and hit.rev_at is None) else (
-            hit.rev_at or tuple(pair.rev_loc))  # type: ignore[arg-type]
-        key = (rule.id, pair.direction, base, rev, hit.message)
+            hit.rev_at or pair.default_at(False, hit.base_at))
+        # Inside ``not`` the rule judged in the mirror direction: its level stands, the
+        # change is reported in the direction the data really flows.
+        direction, message = pair.reported(rule, hit.message)
+        key = (rule.id, direction, pair.direction, base, rev, message)
         pending = self._pending.get(key)
         if pending is None:
-            pending = self._pending[key] = _Pending(rule, pair.direction, hit.message,
-                                                    base, rev)  # type: ignore[arg-type]
+            pending = self._pending[key] = _Pending(rule, direction, message, base, rev,
+                                                    judged=pair.direction)
         pending.affects.update(pair.affects)
         if pair.unit is not None and pair.unit not in pending.units:
             pending.units.append(pair.unit)
@@ -228,7 +236,7 @@ class Engine:
         places = [self._places(side, wanted[side]) for side in (BASE, REV)]
         changes = []
         for p in self._pending.values():
-            level = p.rule.level(p.direction)
+            level = p.rule.level(p.judged)
             changes.append(Change(
                 rule=p.rule.id, level=level, direction=p.direction, message=p.message,
                 base=places[BASE][p.base] if p.base else None,

@@ -61,9 +61,10 @@ def mode_of(side: DocSide) -> Compatibility | None:
     """The compatibility mode a registry side declares; None for a plain file."""
     if not side.contract:
         return None
-    from ledgerpact.registry.catalog import Catalog
+    from ledgerpact.registry.catalog import find_entry
 
-    return Catalog(side.ws).get(side.contract).meta.compatibility
+    entry = find_entry(side.ws, side.contract)
+    return entry.meta.compatibility if entry is not None else None
 
 
 def checked(side: DocSide) -> DocSide:

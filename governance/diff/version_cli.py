@@ -273,7 +273,7 @@ def compat_cmd(contract_ids: tuple[str, ...], registry_path: Path | None, fmt: s
         for release in targets:
             base = side(reg, f"{contract_id}@{release.version}")
             reports.append(CompatReport(release.tag, str(release.version),
-                                        compare(base, rev)))
+                                        compare(base, rev, mode)))
         failed = failed or any(not r.compatible for r in reports)
         results.append({"id": contract_id, "mode": mode.value, "reports": reports})
     if fmt == "json":

@@ -51,6 +51,7 @@ REMOVALS: dict[str, str] = {
     "operation-removed-before-sunset": "operation",
     "deprecated-operation-removed": "operation",
     "parameter-removed": "parameter",
+    "header-or-cookie-parameter-removed": "parameter",
     "parameter-removed-before-sunset": "parameter",
     "deprecated-parameter-removed": "parameter",
     "property-removed": "property",

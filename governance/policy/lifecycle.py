@@ -29,7 +29,8 @@ from ledgerpact.registry.metadata import Lifecycle
 
 # Additive by the catalogue, but deprecating part of a deprecated contract is welcome.
 _DEPRECATIONS = frozenset({"operation-deprecated", "parameter-deprecated",
-                           "header-deprecated", "schema-deprecated"})
+                           "header-deprecated", "schema-deprecated", "webhook-deprecated",
+                           "callback-deprecated"})
 
 
 def needs_approval(entry: Entry) -> bool:

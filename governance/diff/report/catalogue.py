@@ -19,7 +19,12 @@ def levels_text(rule: DiffRule) -> str:
     if len(set(rule.levels.values())) == 1:
         return rule.levels[Direction.NONE].label
     shown = _EVENTS if rule.family == "asyncapi" else _DATA
-    return ", ".join(f"{d.value} {rule.levels[d].label}" for d in shown)
+    text = ", ".join(f"{d.value} {rule.levels[d].label}" for d in shown)
+    if rule.family != "asyncapi":  # events, where they are judged apart from HTTP
+        text += "".join(f", {e.value} {rule.levels[e].label}"
+                        for d, e in zip(_DATA, _EVENTS, strict=True)
+                        if rule.levels[e] is not rule.levels[d])
+    return text
 
 
 def _bump(rule: DiffRule) -> str:

@@ -73,4 +73,7 @@ def affects_text(affects: list[str], shown: int = SHOWN_AFFECTS) -> str:
         return ""
     first = ", ".join(affects[:shown])
     more = f" and {len(affects) - shown} more" if len(affects) > shown else ""
-    return f"{len(affects)} operation{'s' if len(affects) != 1 else ''}: {first}{more}"
+    # Operations are labelled "GET /a" or "send invoicePosted"; a JSON Schema contract's
+    # label is its own name, and "1 operation: money" would be wrong.
+    noun = "operation" if all(" " in label for label in affects) else "use"
+    return f"{len(affects)} {noun}{'s' if len(affects) != 1 else ''}: {first}{more}"

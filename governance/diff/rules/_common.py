@@ -73,14 +73,50 @@ class Retirement(NamedTuple):
 
 
 def sunset_date(raw: Any) -> dt.date | None:
-    """``x-sunset`` as a date: an ISO date, or the date part of an RFC 3339 date-time."""
+    """``x-sunset`` as a date: an ISO date, the date part of an RFC 3339 date-time, or an
+    HTTP-date. The ``Sunset`` header it mirrors (RFC 8594) carries an HTTP-date ("Sat, 31 Dec
+    2026 23:59:59 GMT"), so teams copy that form into the document; refusing it would turn a
+    promised date into "not a date" and every removal into one before its sunset."""
     if isinstance(raw, dt.datetime):
         return raw.date()
     if isinstance(raw, dt.date):
         return raw
-    if isinstance(raw, str) and _ISO_DATE.match(raw.strip()):
+    if not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    if _ISO_DATE.match(text):
         try:
-            return dt.date.fromisoformat(raw.strip()[:10])
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    return http_date(text)
+
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
+_TIME = r"\d{2}:\d{2}:\d{2}"
+# RFC 9110 section 5.6.7: recipients accept IMF-fixdate and the two obsolete forms. The
+# weekday is not checked against the date: it adds nothing a reader acts on.
+_HTTP_DATES = (
+    re.compile(rf"[A-Za-z]{{3}}, (?P<day>\d{{2}}) {_MONTH} (?P<year>\d{{4}}) {_TIME} GMT"),
+    re.compile(rf"[A-Za-z]{{6,9}}, (?P<day>\d{{2}})-{_MONTH}-(?P<yy>\d{{2}}) {_TIME} GMT"),
+    re.compile(rf"[A-Za-z]{{3}} {_MONTH} (?P<day>[ \d]\d) {_TIME} (?P<year>\d{{4}})"),
+)
+
+
+def http_date(text: str) -> dt.date | None:
+    """The day of an RFC 9110 HTTP-date (always GMT), or None when ``text`` is not one."""
+    for form in _HTTP_DATES:
+        found = form.fullmatch(text)
+        if found is None:
+            continue
+        parts = found.groupdict()
+        if parts.get("year"):
+            year = int(parts["year"])
+        else:  # RFC 850's two-digit year, read as POSIX strptime reads %y
+            year = int(parts["yy"]) + (1900 if int(parts["yy"]) >= 69 else 2000)
+        try:
+            return dt.date(year, _MONTHS.index(parts["month"]) + 1, int(parts["day"]))
         except ValueError:
             return None
     return None

@@ -622,37 +622,29 @@ def async_operation_channel_changed(pair: Pair) -> Iterator[Hit]:
               rev_at=rev.obj.at("channel") if "channel" in rev.obj.value else None)
 
 
-_V2_DOC = """asyncapi: 2.6.0
-info:
-  title: Invoice events
-  version: 1.0.0
-channels:
-  finance.invoice.posted:
-    subscribe:
-      operationId: onInvoicePosted
-      message:
-        payload:
-          type: object
-"""
-
-
 @async_rule(
-    "async-operation-id-changed", kind="async-operation", level="warning",
-    summary="An AsyncAPI 2.x operation's operationId changed.",
-    why="""Code generators name methods after the operationId: generated clients no longer
-    compile against the new one, although nothing changes on the wire.""",
-    base=_V2_DOC,
-    revision=_swap(_V2_DOC, ("operationId: onInvoicePosted", "operationId: invoicePosted")),
+    "async-operation-id-changed", kind="async-operation", level="info",
+    summary="An operation's id changed (3.x: its key under operations; 2.x: its "
+            "operationId).",
+    why="""The id is not on the wire: producers and consumers keep meeting at the same
+    address with the same messages. Clients generated from the document see a new method
+    name, which is worth a line in the changelog but breaks nobody at run time. (A 3.x
+    operation whose id changed is found again by what the other side sees, its action,
+    channel, messages and reply, or failing that by its action, channel and the ids of its
+    messages; only one that changed those as well is reported as removed and added.)""",
+    base=_DOC,
+    revision=_swap(_DOC, ("  receivePaymentReceived:\n", "  handlePaymentReceived:\n")),
 )
 def async_operation_id_changed(pair: Pair) -> Iterator[Hit]:
     base, rev = _ops(pair)
-    if base is None or rev is None or not base.keyword or not rev.keyword:
+    if base is None or rev is None or base.id == rev.id:
         return
-    if base.id != rev.id:
+    if not base.keyword and not rev.keyword:  # both 3.x: the id is the key
+        yield Hit(f"operation id changed from {_show(base.id)} to {_show(rev.id)}",
+                  base_at=base.id_at, rev_at=rev.id_at)
+    elif base.keyword and rev.keyword:
         yield Hit(f"operationId changed from {_show(base.id or None)} to "
-                  f"{_show(rev.id or None)}",
-                  base_at=base.obj.at("operationId") if base.id else None,
-                  rev_at=rev.obj.at("operationId") if rev.id else None)
+                  f"{_show(rev.id or None)}", base_at=base.id_at, rev_at=rev.id_at)
 
 
 # -- replies (3.x request/reply) ---------------------------------------------------------------
@@ -1027,22 +1019,48 @@ def message_correlation_id_removed(pair: Pair) -> Iterator[Hit]:
 
 @async_rule(
     "message-name-changed", kind="message", level="warning",
-    summary="A message's name (or 2.x messageId) changed.",
-    why="""Code generators name classes and handlers after it: generated code changes
-    although the bytes on the wire do not.""",
+    summary="A message's name changed.",
+    why="""The name says which kind of message this is to whoever reads the document, and
+    code generators name classes and handlers after it: review who relies on it. (The id
+    the document gives a message, its key or 2.x messageId, is message-id-changed.)""",
     base=_DOC,
     revision=_swap(_DOC, ("name: InvoicePosted", "name: InvoiceBooked")),
 )
 def message_name_changed(pair: Pair) -> Iterator[Hit]:
     if not pair.both:
         return
-    for key in ("name", "messageId"):
-        old, new = pair.base.get(key, _MISSING), pair.rev.get(key, _MISSING)
-        if old == new:
-            continue
+    old, new = pair.base.get("name", _MISSING), pair.rev.get("name", _MISSING)
+    if old != new:
         b_msg, r_msg = pair.info["base_msg"], pair.info["rev_msg"]
-        yield Hit(f"{key} changed from {_show(old)} to {_show(new)}",
-                  base_at=b_msg.obj.at(key), rev_at=r_msg.obj.at(key))
+        yield Hit(f"name changed from {_show(old)} to {_show(new)}",
+                  base_at=b_msg.obj.at("name"), rev_at=r_msg.obj.at("name"))
+
+
+@async_rule(
+    "message-id-changed", kind="message", level="info",
+    summary="The id the document gives a message changed (3.x: its key under the "
+            "channel's messages; 2.x: its messageId) while the message did not.",
+    why="""The id is not on the wire: the same name, content type, payload and headers still
+    flow between the same producers and consumers. Clients generated from the document may
+    see a new name, which is worth a changelog line but breaks nobody at run time. (A
+    message whose id changed is found again by its name, content type, payload and headers,
+    or failing that by its name alone, and any other change is then reported by its own
+    rule; a message whose name changed as well is another message, removed and added.)""",
+    base=_DOC,
+    revision=_swap(_DOC, ("""      invoicePosted:
+        $ref: '#/components/messages/InvoicePosted'""", """      invoiceBooked:
+        $ref: '#/components/messages/InvoicePosted'"""),
+                   ("messages/invoicePosted'", "messages/invoiceBooked'")),
+    example=Direction.PUBLISH,
+)
+def message_id_changed(pair: Pair) -> Iterator[Hit]:
+    if not pair.both or pair.info.get("mixed"):
+        return  # a 3.x key and a 2.x messageId are different things
+    b_msg, r_msg = pair.info["base_msg"], pair.info["rev_msg"]
+    if b_msg.id != r_msg.id:
+        yield Hit(f"message id changed from {_show(b_msg.id)} to {_show(r_msg.id)}",
+                  base_at=b_msg.id_at or tuple(b_msg.loc),
+                  rev_at=r_msg.id_at or tuple(r_msg.loc))
 
 
 # -- the document ----------------------------------------------------------------------------

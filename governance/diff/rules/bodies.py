@@ -1,9 +1,12 @@
 """Request-body and media-type rules.
 
-A request body is always request data, so its rules have one level whatever the direction.
-Media types sit under request bodies, responses and parameters alike; their rules give a
-level per direction and the walker hands each pair the direction of its holder. Schema
-changes under a media type are the schema rules' business, not these.
+A request body is what the caller sends: request data when clients call the API, but data
+the API writes (direction ``response``) in a webhook or a callback, where the API is the
+caller. Its rules therefore give a level per direction, like the media types, which sit
+under request bodies, responses and parameters alike; the walker hands each pair the
+direction of its holder. Schema changes under a media type are the schema rules' business,
+not these. A removed media type that a range now covers (``application/json`` ->
+``application/*``) is paired with that range by the walker: a generalisation, not a removal.
 
 Added and removed things are placed where the operation names them (its ``requestBody``, its
 ``content`` entry), so a body component added to two operations is two changes; changes
@@ -16,6 +19,7 @@ from collections.abc import Iterator
 
 from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.model import Direction, Hit
+from ledgerpact.governance.diff.openapi_walk import media_covers
 from ledgerpact.governance.diff.pairs import Pair
 from ledgerpact.governance.diff.rules._common import flag, flipped, parent_at, places
 from ledgerpact.governance.diff.rules._examples import (
@@ -54,10 +58,12 @@ def _op_place(pair: Pair, side: str) -> tuple[str, str] | None:
 
 
 @diff_rule(
-    "required-request-body-added", kind="request-body", level="breaking",
+    "required-request-body-added", kind="request-body", request="breaking", response="info",
+    additive=True,
     summary="An operation that took no request body now requires one.",
     why="""Existing clients call the operation without a body; the server now rejects every
-    one of those calls.""",
+    one of those calls. In a webhook or callback the API now always sends a body: more
+    information for receivers.""",
     base=_body_doc(body=False),
     revision=_body_doc(required=True),
 )
@@ -67,7 +73,8 @@ def required_request_body_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "optional-request-body-added", kind="request-body", level="info", additive=True,
+    "optional-request-body-added", kind="request-body", request="info", response="info",
+    additive=True, example=Direction.REQUEST,
     summary="An operation that took no request body now accepts an optional one.",
     why="""Existing clients keep calling without a body and the server still accepts that;
     new clients may send the body. A new capability: a minor version.""",
@@ -80,11 +87,13 @@ def optional_request_body_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "request-body-removed", kind="request-body", level="warning",
+    "request-body-removed", kind="request-body", request="warning", response="breaking",
+    example=Direction.REQUEST,
     summary="An operation no longer takes a request body.",
     why="""Clients that still send the body are not rejected by a lenient server, but what
     they send is now silently ignored: a payment note or an invoice line they think they set
-    is dropped. Strict servers may reject the unexpected body outright.""",
+    is dropped. Strict servers may reject the unexpected body outright. In a webhook or
+    callback the API stops sending the payload receivers read: breaking.""",
     base=_body_doc(),
     revision=_body_doc(body=False),
 )
@@ -94,10 +103,10 @@ def request_body_removed(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "request-body-became-required", kind="request-body", level="breaking",
+    "request-body-became-required", kind="request-body", request="breaking", response="info",
     summary="An optional request body became required.",
     why="""Clients that called the operation without a body (relying on it being optional)
-    are now rejected.""",
+    are now rejected. In a webhook or callback the API now always sends it.""",
     base=_body_doc(required=False),
     revision=_body_doc(required=True),
 )
@@ -107,9 +116,13 @@ def request_body_became_required(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "request-body-became-optional", kind="request-body", level="info", additive=True,
+    "request-body-became-optional", kind="request-body", request="info", response="breaking",
+    example=Direction.REQUEST,
+    additive=True,
     summary="A required request body became optional.",
-    why="""Every call that was valid stays valid; clients may now also omit the body.""",
+    why="""Every call that was valid stays valid; clients may now also omit the body. In a
+    webhook or callback the API may now send no body, which receivers that read it do not
+    expect.""",
     base=_body_doc(required=True),
     revision=_body_doc(),
 )
@@ -209,3 +222,39 @@ def media_type_schema_removed(pair: Pair) -> Iterator[Hit]:
     if pair.both and _has(pair.base, "schema") and not _has(pair.rev, "schema"):
         yield Hit(f"schema removed from media type {_media_name(pair)!r}",
                   base_at=pair.base_at("schema"))
+
+
+@diff_rule(
+    "media-type-generalised", kind="media-type", request="info", response="warning",
+    summary="A media type was replaced by a range that covers it (application/json -> "
+            "application/*).",
+    why="""The range still matches the media type clients use, and the old entry's schema is
+    compared with the range's, so this is not a removal. In a request the server accepts
+    more than before: nothing breaks. In a response the server may now send any type of the
+    range (XML where clients parse JSON) unless clients ask for theirs in Accept: a
+    warning.""",
+    base=_response_media(_JSON),
+    revision=_response_media(_JSON.replace("application/json:", "application/*:")),
+)
+def media_type_generalised(pair: Pair) -> Iterator[Hit]:
+    old, new = str(pair.info.get("base_media", "")), _media_name(pair)
+    if pair.both and old and media_covers(new, old):
+        yield Hit(f"media type {old!r} generalised to {new!r}")
+
+
+@diff_rule(
+    "media-type-specialised", kind="media-type", request="breaking", response="info",
+    summary="A media range was replaced by a media type it covers (application/* -> "
+            "application/json, or a parameter such as charset now required).",
+    why="""In a request the server now accepts only part of what it did: clients sending
+    another type of the range (XML where only JSON is left), or the type without the
+    parameter now named, are refused with 415. In a response the server promises less than
+    the range allowed, which clients already had to cope with. The range's schema is
+    compared with the type's, so this is one change, not a removal and an addition.""",
+    base=_request_media(_SUPPLIER_JSON.replace("application/json:", "application/*:")),
+    revision=_request_media(_SUPPLIER_JSON),
+)
+def media_type_specialised(pair: Pair) -> Iterator[Hit]:
+    old, new = str(pair.info.get("base_media", "")), _media_name(pair)
+    if pair.both and old and media_covers(old, new):
+        yield Hit(f"media type {old!r} narrowed to {new!r}")

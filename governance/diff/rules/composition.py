@@ -1,7 +1,7 @@
 """Composition rules: oneOf/anyOf variants, a schema becoming or ceasing to be a oneOf/anyOf,
 discriminators, and ``not``.
 
-``allOf`` needs no rules: schema pairs arrive with it merged (schema_walk.merged_view), so
+``allOf`` needs no rules: schema pairs arrive with it merged (schema_walk.schema_pairs), so
 moving properties into or out of an ``allOf`` member is no change and everything merged is
 reported by the rule for that keyword. Variants are paired with ``schema_walk.pair_variants``
 -- the very pairing the walker uses to descend -- so what these rules call added or removed
@@ -259,7 +259,11 @@ schema_rule(
 # -- discriminator -----------------------------------------------------------------------------
 
 def _discriminator(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """The discriminator as an OpenAPI Discriminator Object; AsyncAPI 2's Schema Object
+    names the property alone (``discriminator: paymentMethod``)."""
     value = schema.get("discriminator")
+    if isinstance(value, str):
+        return {"propertyName": value}
     return value if isinstance(value, dict) else None
 
 

@@ -1,6 +1,10 @@
 """Parameter rules: added, removed, required, location, serialization, deprecation.
 
-Parameters are request data: clients send them, the API reads them. The walker pairs them by
+Parameters are request data: clients send them, the API reads them. In a webhook or a
+callback the API is the one calling, so there they are data it writes (direction
+``response``) and the rules whose verdict depends on who reads carry a level per direction:
+a new required header in a webhook is something consumers may ignore, not a rejected call.
+The walker pairs them by
 (in, name), path parameters by their position in the template (so renaming ``{id}`` to
 ``{invoiceId}`` is no change), and a parameter that left one location for another by name
 (so a move is one change). A path parameter cannot be added or removed without changing the
@@ -15,7 +19,7 @@ from typing import Any
 
 from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.engine import BASE, REV
-from ledgerpact.governance.diff.model import Check, Hit
+from ledgerpact.governance.diff.model import Check, Direction, Hit
 from ledgerpact.governance.diff.pairs import Pair
 from ledgerpact.governance.diff.rules._common import (
     EARLY,
@@ -75,10 +79,12 @@ def _required(param: Any) -> bool:
 
 
 @diff_rule(
-    "required-parameter-added", kind="parameter", level="breaking",
+    "required-parameter-added", kind="parameter", request="breaking", response="info",
+    additive=True,
     summary="A new required parameter was added.",
     why="""Every existing request lacks it, so the API now rejects every call an existing
-    client makes. Add it as optional with a server-side default instead.""",
+    client makes. Add it as optional with a server-side default instead. In a webhook or
+    callback (the API sends the request) it is only more information for the receiver.""",
     base=_doc(),
     revision=_doc(_STATUS, _param(", required: true", name="currency")),
 )
@@ -88,7 +94,8 @@ def required_parameter_added(pair: Pair) -> Iterator[Hit]:
 
 
 @diff_rule(
-    "optional-parameter-added", kind="parameter", level="info", additive=True,
+    "optional-parameter-added", kind="parameter", request="info", response="info",
+    additive=True, example=Direction.REQUEST,
     summary="A new optional parameter was added.",
     why="""Existing requests, which do not send it, stay valid: this is new functionality,
     a minor release.""",
@@ -110,31 +117,66 @@ def _removal(pair: Pair) -> Retirement | None:
     return retirement(pair.base, None, pair.engine.options.today)
 
 
+def _incidental(param: Any) -> bool:
+    """An optional header or cookie: metadata about the call (a correlation id, a locale
+    hint, a tracking cookie), not part of what it asks for."""
+    return _in(param) in ("header", "cookie") and not _required(param)
+
+
 @diff_rule(
     "parameter-removed", kind="parameter", level="breaking",
-    summary="A query, header or cookie parameter was removed without being deprecated first.",
+    summary="A query parameter, or a required header or cookie parameter, was removed without "
+            "being deprecated first.",
     why="""The server no longer reads what clients still send, and says nothing: a client
     sending ?TaxType=INPUT to Xero's GET /TaxRates after 3.0.2 silently gets every tax rate
-    instead of the one it asked for, and acts on the wrong data. A filter, a sort order, an
-    idempotency key or a tenant header that is silently ignored changes what the call means,
-    so this is breaking, not a warning. Deprecate the parameter first, then remove it.""",
+    instead of the one it asked for, and acts on the wrong data. A query parameter is part of
+    what the call asks for (a filter, a sort order, a page size), and a required header or
+    cookie was one clients could not leave out (a tenant id, an idempotency key), so the
+    call's meaning rested on it: silently ignored, it changes what the call does. Breaking,
+    not a warning. Deprecate the parameter first, then remove it. (An optional header or
+    cookie removed is header-or-cookie-parameter-removed.)""",
     base=_doc(_STATUS, _param("")),
     revision=_doc(),
 )
 def parameter_removed(pair: Pair) -> Iterator[Hit]:
-    yield from removal_hits(pair.subject, _removal(pair), LIVE)
+    if not _incidental(pair.base):
+        yield from removal_hits(pair.subject, _removal(pair), LIVE)
+
+
+@diff_rule(
+    "header-or-cookie-parameter-removed", kind="parameter", level="warning",
+    summary="An optional header or cookie parameter was removed without deprecation, or "
+            "before its sunset date.",
+    why="""The server ignores it now, but the client's request still works and still means
+    what it meant: an optional header or cookie was never needed for the call (a correlation
+    id, an Accept-Language hint, a tracking cookie), and HTTP lets a server ignore headers it
+    does not know. Clients that sent it lose only what it added (their correlation id no
+    longer shows in the server's logs), so this is a warning. A query parameter stays
+    breaking even when optional (parameter-removed): a filter the server silently ignores
+    changes which data comes back, as Xero's TaxType did; so does a required header, which
+    the call's meaning rested on. Removed before the sunset it announced, it is the same
+    warning (the message says so): the call still works either way.""",
+    base=_doc(_STATUS, _param("", name="X-Correlation-Id", where="header")),
+    revision=_doc(),
+)
+def header_or_cookie_parameter_removed(pair: Pair) -> Iterator[Hit]:
+    if _incidental(pair.base):
+        yield from removal_hits(pair.subject, _removal(pair), LIVE)
+        yield from removal_hits(pair.subject, _removal(pair), EARLY)
 
 
 @diff_rule(
     "parameter-removed-before-sunset", kind="parameter", level="breaking",
-    summary="A deprecated parameter was removed before the sunset date it announced.",
+    summary="A deprecated query parameter, or required header or cookie parameter, was "
+            "removed before the sunset date it announced.",
     why="""The parameter's x-sunset date promised clients it would be honoured until then;
     ignoring it earlier changes the meaning of their calls before they could migrate.""",
     base=_doc(_STATUS, _param(', deprecated: true, x-sunset: "2999-12-31"')),
     revision=_doc(),
 )
 def parameter_removed_before_sunset(pair: Pair) -> Iterator[Hit]:
-    yield from removal_hits(pair.subject, _removal(pair), EARLY)
+    if not _incidental(pair.base):
+        yield from removal_hits(pair.subject, _removal(pair), EARLY)
 
 
 @diff_rule(
@@ -167,16 +209,20 @@ def _turned(key: str, now: bool, says: str, *, path_too: bool = True) -> Check:
 
 
 diff_rule(
-    "parameter-became-required", kind="parameter", level="breaking",
+    "parameter-became-required", kind="parameter", request="breaking", response="info",
     summary="An optional parameter became required.",
-    why="""Clients that leave it out, which the old contract allowed, are now rejected.""",
+    why="""Clients that leave it out, which the old contract allowed, are now rejected. In a
+    webhook or callback the API now always sends it: receivers lose nothing.""",
     base=_doc(_STATUS, _param("")),
     revision=_doc(_STATUS, _param(", required: true")),
 )(_turned("required", True, "became required", path_too=False))
 diff_rule(
-    "parameter-became-optional", kind="parameter", level="info",
+    "parameter-became-optional", kind="parameter", request="info", response="breaking",
+    example=Direction.REQUEST,
     summary="A required parameter became optional.",
-    why="""Every request that was valid still is: clients simply may leave it out now.""",
+    why="""Every request that was valid still is: clients simply may leave it out now. In a
+    webhook or callback it is the API that may now leave it out, and receivers that read it
+    without checking break.""",
     base=_doc(_STATUS, _param(", required: true")),
     revision=_doc(_STATUS, _param("")),
 )(_turned("required", False, "became optional", path_too=False))
@@ -278,34 +324,40 @@ def parameter_explode_changed(pair: Pair) -> Iterator[Hit]:
 
 
 diff_rule(
-    "parameter-allow-empty-value-removed", kind="parameter", level="breaking",
+    "parameter-allow-empty-value-removed", kind="parameter", request="breaking",
+    response="info",
     summary="A parameter no longer allows an empty value.",
     why="""Clients sending the parameter empty (?reference=), which was allowed, are now
-    rejected.""",
+    rejected. Where the API sends it (a webhook, a callback) it only sends less.""",
     base=_doc(_STATUS, _param(", allowEmptyValue: true", name="reference")),
     revision=_doc(_STATUS, _param("", name="reference")),
 )(_turned("allowEmptyValue", False, "no longer allows an empty value"))
 diff_rule(
-    "parameter-allow-empty-value-added", kind="parameter", level="info",
+    "parameter-allow-empty-value-added", kind="parameter", request="info", response="warning",
+    example=Direction.REQUEST,
     summary="A parameter now allows an empty value.",
-    why="""The server accepts more than before; every request that was valid still is.""",
+    why="""The server accepts more than before; every request that was valid still is. Where
+    the API sends it (a webhook, a callback), receivers may now get an empty value they never
+    got before.""",
     base=_doc(_STATUS, _param("", name="reference")),
     revision=_doc(_STATUS, _param(", allowEmptyValue: true", name="reference")),
 )(_turned("allowEmptyValue", True, "now allows an empty value"))
 diff_rule(
-    "parameter-allow-reserved-removed", kind="parameter", level="breaking",
+    "parameter-allow-reserved-removed", kind="parameter", request="breaking", response="info",
     summary="A query parameter no longer allows reserved characters unencoded.",
     why="""Clients that send reserved characters as they are (a redirect URL, a filter
     like a:b/c), which the old contract allowed, are now misparsed: the server expects them
-    percent-encoded.""",
+    percent-encoded. Where the API sends it, percent-encoded values decode as before.""",
     base=_doc(_STATUS, _param(", allowReserved: true", name="returnUrl")),
     revision=_doc(_STATUS, _param("", name="returnUrl")),
 )(_turned("allowReserved", False, "no longer allows reserved characters unencoded"))
 diff_rule(
-    "parameter-allow-reserved-added", kind="parameter", level="info",
+    "parameter-allow-reserved-added", kind="parameter", request="info", response="warning",
+    example=Direction.REQUEST,
     summary="A query parameter now allows reserved characters unencoded.",
     why="""Percent-encoded values, which clients send today, still decode to the same value:
-    the server only accepts more.""",
+    the server only accepts more. Where the API sends it (a webhook, a callback), receivers
+    may now get reserved characters unencoded and split the query wrongly.""",
     base=_doc(_STATUS, _param("", name="returnUrl")),
     revision=_doc(_STATUS, _param(", allowReserved: true", name="returnUrl")),
 )(_turned("allowReserved", True, "now allows reserved characters unencoded"))
@@ -333,3 +385,53 @@ diff_rule(
     base=_doc(_STATUS, _param(", deprecated: true")),
     revision=_doc(_STATUS, _param("")),
 )(_turned("deprecated", False, "no longer deprecated"))
+
+
+# -- schema or content ---------------------------------------------------------------------
+
+_CONTENT_FILTER = """        - name: filter
+          in: query
+          content:
+            application/json:
+              schema:
+                type: object
+                properties:
+                  status: {type: string}"""
+_SCHEMA_FILTER = """        - name: filter
+          in: query
+          schema:
+            type: object
+            properties:
+              status: {type: string}"""
+
+
+def _form(param: Any) -> str | None:
+    """How a parameter's value is written: by ``style`` from its ``schema``, or as one
+    media type (``content``)."""
+    if not isinstance(param, dict):
+        return None
+    return "schema" if "schema" in param else "content" if "content" in param else None
+
+
+@diff_rule(
+    "parameter-content-switched", kind="parameter", level="breaking",
+    summary="A parameter switched between a schema (serialised by style) and content (a "
+            "media type).",
+    why="""A parameter with a ``schema`` is written by its style (?filter[status]=paid,
+    status=paid); one with ``content`` is the media type's text (?filter={"status":"paid"}).
+    Clients keep writing the old form and the server misreads it. The schema is still
+    compared with the media type's, so a type change made at the same time is reported too;
+    the media type appearing or disappearing is this change, not an addition or removal.""",
+    base=_doc(_STATUS, _SCHEMA_FILTER),
+    revision=_doc(_STATUS, _CONTENT_FILTER),
+)
+def parameter_content_switched(pair: Pair) -> Iterator[Hit]:
+    if not _both(pair):
+        return
+    old, new = _form(pair.base), _form(pair.rev)
+    if old and new and old != new:
+        content = (pair.rev if new == "content" else pair.base)["content"]
+        media = ", ".join(repr(str(m)) for m in (content if isinstance(content, dict) else ()))
+        text = (f"now written as {media} content instead of by style" if new == "content"
+                else f"now written by style instead of as {media} content")
+        yield Hit(f"{pair.subject} {text}", base_at=pair.base_at(old), rev_at=pair.rev_at(new))

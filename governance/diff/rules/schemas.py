@@ -31,8 +31,7 @@ from ledgerpact.governance.diff.rules._examples import (
     post,
     request_body,
 )
-from ledgerpact.governance.diff.schema_walk import hidden
-from ledgerpact.governance.lint.model import Loc
+from ledgerpact.governance.diff.schema_walk import VALIDATION, hidden_defs, property_defs
 
 # -- examples ---------------------------------------------------------------------------------
 
@@ -79,11 +78,9 @@ def _at(pair: Pair, side: int, *tokens: str | int) -> tuple[str, str]:
 def _visible(pair: Pair, side: int, name: str) -> bool | None:
     """None: the side does not declare the property; False: it declares it but hides it in
     the pair's direction (readOnly in a request, writeOnly in a response); True: shown."""
-    props = _props(_schema(pair, side))
-    if name not in props:
+    if name not in _props(_schema(pair, side)):
         return None
-    at = Loc(*_at(pair, side, "properties", name))
-    return not hidden(pair.engine, side, props[name], at, pair.direction)
+    return not hidden_defs(pair.engine, side, property_defs(pair, side, name), pair.direction)
 
 
 def _hiding_flag(direction: Direction) -> str:
@@ -122,19 +119,47 @@ def _appeared(pair: Pair) -> Iterator[tuple[str, bool, bool]]:
             yield name, name in required, before is False
 
 
-def _addition_rule(pair: Pair, required: bool) -> str:
+def _addition_rule(pair: Pair, name: str, required: bool) -> str:
     """Which rule reports a property appearing. A required one breaks requests; in a
-    response anything new breaks readers validating against a closed base schema."""
+    response anything new breaks readers validating against a closed base schema; in data
+    the application receives under schema-registry rules, a constrained property breaks
+    readers of old data an open base schema let carry that name with any value."""
     if required and pair.direction.revision_reads:
         return "required-property-added"
     if not pair.direction.revision_reads and _closed(pair.base):
         return "property-added-to-closed-schema"
-    return "required-property-added" if required else "property-added"
+    if required:
+        return "required-property-added"
+    if pair.direction is Direction.SUBSCRIBE and not _closed(pair.base) \
+            and _narrows_old_data(pair, name):
+        return "property-added-to-open-content-model"
+    return "property-added"
+
+
+def _narrows_old_data(pair: Pair, name: str) -> bool:
+    """Whether the new property's definition may refuse a value old data held under that
+    name: unless it accepts anything, or is exactly the schema the base's
+    ``additionalProperties`` already imposed on undeclared properties."""
+    extra = pair.base.get("additionalProperties")
+    for node, loc, _key in property_defs(pair, REV, name):
+        value, _at = pair.engine.target(REV, node, loc)
+        if value is True or (isinstance(value, dict) and not _constraints(value)):
+            continue
+        if isinstance(extra, dict) and isinstance(value, dict) \
+                and _canonical(_constraints(extra)) == _canonical(_constraints(value)):
+            continue
+        return True
+    return False
+
+
+def _constraints(schema: dict[str, Any]) -> dict[str, Any]:
+    """A schema without its annotations: what it says about valid values."""
+    return {k: v for k, v in schema.items() if k in VALIDATION}
 
 
 def _added_hits(pair: Pair, rule: str, what: str) -> Iterator[Hit]:
     for name, required, was_hidden in _appeared(pair):
-        if _addition_rule(pair, required) != rule:
+        if _addition_rule(pair, name, required) != rule:
             continue
         if was_hidden:
             message = f"property {name!r} is no longer {_hiding_flag(pair.direction)}"
@@ -160,7 +185,9 @@ properties:
     properties they do not know. A property the direction could not see (readOnly in a
     request, writeOnly in a response) that loses that flag counts as added there. A new
     required property in a request is `required-property-added`; any new property in a
-    response whose base schema is closed is `property-added-to-closed-schema`.""",
+    response whose base schema is closed is `property-added-to-closed-schema`; in data the
+    application receives under schema-registry rules, a constrained property added to an
+    open schema is `property-added-to-open-content-model`.""",
     base=_doc(_INVOICE),
     revision=_doc(_INVOICE + "  reference: {type: string}\n"),
 )
@@ -197,6 +224,49 @@ def required_property_added(pair: Pair) -> Iterator[Hit]:
 )
 def property_added_to_closed_schema(pair: Pair) -> Iterator[Hit]:
     yield from _added_hits(pair, "property-added-to-closed-schema", "property")
+
+
+def _received(payload: str) -> str:
+    """A small AsyncAPI 3.0 document whose one message, received by the application (the
+    ``subscribe`` direction), has ``payload`` (YAML at column 0)."""
+    return ("asyncapi: 3.0.0\ninfo: {title: Payment events, version: 1.0.0}\nchannels:\n"
+            "  paymentReceived:\n    address: finance.payment.received\n    messages:\n"
+            "      paymentReceived:\n        payload:\n" + block(payload, 10)
+            + "operations:\n  receivePaymentReceived:\n    action: receive\n"
+            "    channel: {$ref: '#/channels/paymentReceived'}\n    messages:\n"
+            "      - $ref: '#/channels/paymentReceived/messages/paymentReceived'\n")
+
+
+_PAYMENT = """\
+type: object
+required: [paymentId]
+properties:
+  paymentId: {type: string}
+  amount: {type: string}
+"""
+
+
+@schema_rule(
+    "property-added-to-open-content-model", request="info", response="info",
+    subscribe="breaking", publish="info", example=Direction.SUBSCRIBE, additive=True,
+    summary="A constrained property was added to an open schema of data the application "
+            "receives: breaking there, in subscribe (schema-registry BACKWARD semantics).",
+    why="""Where the revision reads data written against the base (``subscribe``: an event
+    the application receives, a JSON Schema contract checked BACKWARD or FULL), the base's
+    open content model (no `additionalProperties: false`) let old writers put a property of
+    that name in with any value; the new definition may refuse those messages, still in
+    the topic or the queue. Confluent Schema Registry calls this
+    PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL and rejects it under BACKWARD. Not reported when
+    the new property accepts any value, or exactly what the base's `additionalProperties`
+    schema already required of undeclared properties. HTTP requests keep the
+    tolerant-reader convention instead (`property-added`, info): a client that sent
+    undeclared properties was never promised they would be accepted, and there is no
+    backlog of old requests for the new server to read.""",
+    base=_received(_PAYMENT),
+    revision=_received(_PAYMENT + "  settledOn: {type: string, format: date}\n"),
+)
+def property_added_to_open_content_model(pair: Pair) -> Iterator[Hit]:
+    yield from _added_hits(pair, "property-added-to-open-content-model", "property")
 
 
 def _removed(pair: Pair) -> Iterator[tuple[str, tuple[str, str]]]:
@@ -547,15 +617,22 @@ def format_narrowed(pair: Pair) -> Iterator[Hit]:
 
 def _allowed(schema: dict[str, Any]) -> tuple[str, list[Any]] | None:
     """The keyword listing the allowed values and the values: ``const`` is a one-value enum
-    (and wins over an ``enum`` next to it, being the stricter)."""
+    (and wins over an ``enum`` next to it, being the stricter). Zalando's
+    ``x-extensible-enum: [A, B]`` lists the values known today of an open set: no
+    constraint, but the values clients were told about, compared as an enum's."""
     if "const" in schema:
         return "const", [schema["const"]]
     values = schema.get("enum")
-    return ("enum", values) if isinstance(values, list) else None
+    if isinstance(values, list):
+        return "enum", values
+    known = schema.get("x-extensible-enum")
+    return ("x-extensible-enum", known) if isinstance(known, list) else None
 
 
 def _extensible(schema: dict[str, Any]) -> bool:
-    return flag(schema, "x-extensible-enum")
+    """Declared open to new values: ``x-extensible-enum: true`` beside an ``enum``, or
+    Zalando's list form."""
+    return flag(schema, "x-extensible-enum") or isinstance(schema.get("x-extensible-enum"), list)
 
 
 def _allowed_pair(pair: Pair) -> tuple[tuple[str, list[Any]] | None,
@@ -583,7 +660,7 @@ def _value_changes(pair: Pair, added: bool) -> Iterator[tuple[Any, tuple[str, st
         if canon in have or canon in seen:
             continue
         seen.add(canon)
-        here = (key, i) if key == "enum" else (key,)
+        here = (key,) if key == "const" else (key, i)
         if added:
             yield value, pair.base_at(other_key), pair.rev_at(*here)
         else:
@@ -627,9 +704,12 @@ def enum_value_added(pair: Pair) -> Iterator[Hit]:
 @schema_rule(
     "extensible-enum-value-added", request="info", response="info", example=Direction.RESPONSE,
     additive=True,
-    summary="A value was added to an enum declared `x-extensible-enum: true`.",
+    summary="A value was added to an enum declared `x-extensible-enum: true` (or to a "
+            "Zalando `x-extensible-enum: [...]` list).",
     why="""The base told clients to expect values it did not list (and to handle unknown ones
-    gracefully): a new value is the growth they were promised, not a break.""",
+    gracefully): a new value is the growth they were promised, not a break. Zalando's list
+    form (`x-extensible-enum: [DRAFT, PAID]`, no `enum`) names the values known today of
+    such an open set; its values are compared the same way.""",
     base=_doc(_INVOICE + _STATUS + "    x-extensible-enum: true\n"
               "    enum: [DRAFT, AUTHORISED, PAID]\n"),
     revision=_doc(_INVOICE + _STATUS + "    x-extensible-enum: true\n"
@@ -648,7 +728,9 @@ _CURRENCY = "  currencyCode:\n    type: string\n"
     summary="A value was removed from an enum.",
     why="""Clients still sending it are rejected (Xero removed GGP, IMP, JEP, XDR... from its
     CurrencyCode enum in 2.37.0). Readers of responses just never see it again. Each value
-    is one change, located at the value in the base.""",
+    is one change, located at the value in the base. A value dropped from a Zalando
+    `x-extensible-enum: [...]` list counts the same: clients were told it is a known
+    value, and a server that stops listing it has stopped handling it.""",
     base=_doc(_INVOICE + _CURRENCY + "    enum: [EUR, GBP, USD, XDR]\n", request=True),
     revision=_doc(_INVOICE + _CURRENCY + "    enum: [EUR, GBP, USD]\n", request=True),
 )
@@ -728,7 +810,7 @@ def const_removed(pair: Pair) -> Iterator[Hit]:
 
 
 def _extensibility_hit(pair: Pair, now: bool) -> Iterator[Hit]:
-    if not flipped(pair, "x-extensible-enum", now):
+    if _extensible(pair.base) is now or _extensible(pair.rev) is not now:
         return
     if "enum" not in pair.base and "enum" not in pair.rev:
         return  # the flag means nothing without an enum

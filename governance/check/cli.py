@@ -1,0 +1,172 @@
+"""``ledgerpact check``: the pull-request check, at the command line and in CI.
+
+Thin, as every command: choose the base, find the affected contracts (registry/impact.py),
+check each (run.py), render, write, exit 0 / 1 / 2.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+from ledgerpact.registry.cli_support import (
+    EXIT_FINDINGS,
+    EXIT_INPUT,
+    batch_mode,
+    input_errors_exit_2,
+    registry_option,
+)
+from ledgerpact.registry.errors import InputError
+
+if TYPE_CHECKING:
+    from ledgerpact.governance.check.model import CheckReport
+    from ledgerpact.governance.check.steps import Context
+    from ledgerpact.governance.policy.config import Policy
+    from ledgerpact.registry.repository import Registry
+    from ledgerpact.registry.workspace import Workspace
+
+# Kept here, not imported from the report package: this module is imported whenever the
+# ``ledgerpact`` command starts, whatever the command.
+REPORT_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
+WAIVERS_FILE = Path("governance") / "waivers.yaml"
+CONFIG_NAMES = (".spectral.yaml", ".spectral.yml", ".spectral.json")
+
+
+def _report_spec(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]
+                 ) -> list[tuple[str, Path]]:
+    out = []
+    for value in values:
+        fmt, sep, path = value.partition("=")
+        if not sep or not path or fmt not in REPORT_FORMATS:
+            raise click.BadParameter(f"expected FORMAT=FILE with FORMAT one of "
+                                     f"{', '.join(REPORT_FORMATS)}, got {value!r}")
+        out.append((fmt, Path(path)))
+    return out
+
+
+@click.command("check")
+@click.argument("contract_ids", nargs=-1, metavar="[ID]...")
+@click.option("--base", "base_ref", metavar="REF",
+              help="Compare with this Git branch, tag or commit. Default: the merge base of "
+                   "HEAD with the default branch (governance/policy.yaml's default_branch, "
+                   "else origin/HEAD, main, master).")
+@registry_option
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
+              show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file (atomically) instead of standard output.")
+@click.option("--report", "reports", multiple=True, metavar="FORMAT=FILE",
+              callback=_report_spec,
+              help="Also write the report in FORMAT to FILE (repeatable), from the same run: "
+                   "e.g. --report sarif=check.sarif --report markdown=check.md.")
+@input_errors_exit_2
+def check_cmd(contract_ids: tuple[str, ...], base_ref: str | None, registry_path: Path | None,
+              fmt: str, output: Path | None, reports: list[tuple[str, Path]]) -> None:
+    """The pull-request check. Finds every contract the changes since the base touch --
+    its own files, or a file it $refs, such as a shared canonical schema -- and checks
+    each: validity, lint (recommended ruleset and the registry's waivers), the diff against
+    the base under its compatibility mode, the version bump, lifecycle and deprecation
+    policy, ownership, approvals for breaking changes, and generated code (not applicable
+    until models are generated). Give IDs to check just those contracts.
+
+    Exit 0 every contract passed, 1 any failed (or, with github annotations, more problems
+    than GitHub can show), 2 usage error or unreadable input.
+
+    \b
+    Example:
+      ledgerpact check
+      ledgerpact check --base origin/main --format markdown -o summary.md
+      ledgerpact check --base origin/main --format github --report sarif=check.sarif
+      ledgerpact check erp-finance --base v2.0.0 --format json
+    """
+    batch_mode()
+    from ledgerpact.governance.check.report import render
+    from ledgerpact.governance.check.report.github import overflowed
+    from ledgerpact.registry.cli_support import open_registry
+    from ledgerpact.registry.output import write_atomic
+
+    report = run_check(open_registry(registry_path), base_ref, contract_ids)
+    for extra_fmt, path in reports:
+        write_atomic(path, render(extra_fmt, report))
+    text = render(fmt, report)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomic(output, text)
+    unreadable = [c.error for c in report.contracts if c.error]
+    for error in unreadable:
+        click.echo(f"error: {error}", err=True)
+    if unreadable:
+        sys.exit(EXIT_INPUT)
+    github = fmt == "github" or any(f == "github" for f, _ in reports)
+    if report.failed or (github and overflowed(report)):
+        sys.exit(EXIT_FINDINGS)
+
+
+def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...],
+              today: dt.date | None = None) -> CheckReport:
+    from ledgerpact.governance.check.model import CheckReport
+    from ledgerpact.governance.check.run import check_contract
+    from ledgerpact.governance.policy.config import load_policy
+    from ledgerpact.registry import __version__
+    from ledgerpact.registry.impact import affected, changed_files, default_base
+
+    rev_ws = reg.workspace()
+    policy = load_policy(rev_ws)
+    if base_ref is not None:
+        ref, commit = base_ref, _commit(reg, base_ref)
+    else:
+        commit = default_base(reg, policy.default_branch)
+        ref = f"merge base {commit[:10]}"  # as `ledgerpact approve` names it
+    changed = changed_files(reg, commit)
+    if contract_ids:
+        targets = [(cid, ["named on the command line"]) for cid in dict.fromkeys(contract_ids)]
+    else:
+        targets = [(a.id, list(a.reasons)) for a in affected(reg, commit, changed)]
+    ctx = _context(reg, rev_ws, policy, commit, ref, today or dt.date.today())
+    if contract_ids:
+        from ledgerpact.registry.catalog import find_entry as entry_at
+
+        for cid in contract_ids:
+            if entry_at(ctx.rev_ws, cid) is None and entry_at(ctx.base_ws, cid) is None:
+                raise InputError(f"no contract {cid!r} in the working tree or at {ref}",
+                                 file="contracts")
+    results = [check_contract(ctx, cid, reasons, changed) for cid, reasons in targets]
+    return CheckReport(ref, commit, sorted(changed), results, __version__)
+
+
+def _commit(reg: Registry, ref: str) -> str:
+    import git
+
+    try:
+        commit = reg.require_repo().commit(ref)
+    except (git.BadName, ValueError, git.GitCommandError):
+        raise InputError(f"{ref!r} is not a Git branch, tag or commit", file="--base") from None
+    return str(commit.hexsha)
+
+
+def _context(reg: Registry, rev_ws: Workspace, policy: Policy, commit: str, ref: str,
+             today: dt.date) -> Context:
+    from ledgerpact.governance.check.steps import Context, owner_handles
+    from ledgerpact.governance.lint.engine import LintOptions
+
+    options = LintOptions()
+    config = next((reg.root / n for n in CONFIG_NAMES if (reg.root / n).is_file()), None)
+    if config is not None:  # as `ledgerpact lint` does
+        from ledgerpact.governance.lint.spectral import configure, load_ruleset, resolver
+
+        custom = load_ruleset(config)
+        configure(options, custom)
+        options.policy = custom.policy(resolver(rev_ws))
+    options.replaced = options.replaced | {"structure"}  # the validity step's job
+    waivers = []
+    if (reg.root / WAIVERS_FILE).is_file():
+        from ledgerpact.governance.lint.waivers import load_waivers
+
+        waivers = load_waivers(reg.root / WAIVERS_FILE, display=WAIVERS_FILE.as_posix())
+    return Context(reg, commit, reg.workspace(commit, ref), rev_ws, policy, today,
+                   options, waivers, owner_handles(rev_ws))
