@@ -12,6 +12,7 @@ change. Plus: the report formats, GitHub's annotation limit, bad input.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import shutil
@@ -377,6 +378,32 @@ def test_a_retired_contract_cannot_change(reg: Path) -> None:
     assert lifecycle["summary"].startswith("retired")
 
 
+def test_a_shared_schema_may_change_under_a_retired_contract_that_uses_it(reg: Path) -> None:
+    """A description edit to Money reaches tax-engine through its $refs, but changes nothing
+    the diff sees: the retired contract's own files are untouched, so it does not block the
+    registry's live contracts."""
+    git(reg, "checkout", "-q", "main")
+    edit(reg, TAX_META, "lifecycle: active", "lifecycle: retired")
+    commit(reg, "retire tax-engine")
+    git(reg, "checkout", "-q", "-B", "pr")
+    money = json.loads((reg / MONEY).read_text())
+    money["description"] = money.get("description", "") + " Amounts are decimal strings."
+    (reg / MONEY).write_text(json.dumps(money, indent=2) + "\n")
+    edit(reg, "contracts/schemas/money/contract.yaml", "version: 1.0.0", "version: 1.0.1")
+    commit(reg, "clarify Money's description")
+    result, report = check(reg, "tax-engine")
+    assert step(report, "tax-engine", "lifecycle")["outcome"] == "passed", result.stdout
+
+
+def test_deleting_an_active_contract_needs_it_deprecated_first(reg: Path) -> None:
+    git(reg, "rm", "-r", "-q", "contracts/tax-engine")
+    commit(reg, "drop tax-engine")
+    result, report = check(reg)
+    assert result.returncode == 1
+    lifecycle = step(report, "tax-engine", "lifecycle")
+    assert lifecycle["outcome"] == "failed" and rules(lifecycle) == {"lifecycle-active-removed"}
+
+
 def test_a_draft_contract_changes_freely(reg: Path) -> None:
     git(reg, "checkout", "-q", "main")
     edit(reg, "contracts/erp-finance/contract.yaml", "lifecycle: active", "lifecycle: draft")
@@ -458,6 +485,13 @@ def test_github_annotations_never_exceed_the_limit_silently(reg: Path) -> None:
     assert len(warnings) == 10
     assert lines[-1].startswith("::error::1 of 11 errors and warnings were not annotated")
     assert "::group::1 findings not annotated" in lines
+    # The summary the same run posts on the pull request says the same: failed, and why.
+    summary = reg / "check.md"
+    again = run("check", "--format", "github", "--report", f"markdown={summary}", cwd=reg)
+    assert again.returncode == 1
+    posted = summary.read_text()
+    assert posted.startswith("## Ledgerpact check: ") and "failed" in posted.splitlines()[0].lower()
+    assert "beyond GitHub's annotation limits" in posted
 
 
 # -- scope and bad input -----------------------------------------------------------------------
@@ -505,3 +539,46 @@ def test_help_has_an_example() -> None:
     result = run("check", "--help")
     assert result.returncode == 0 and "Example:" in result.stdout
     assert "--report FORMAT=FILE" in result.stdout
+
+
+def test_an_approval_slipped_into_a_merge_commit_is_not_the_approvers(reg: Path) -> None:
+    """A record written by the merge itself (in neither parent) is authored by whoever made
+    the merge: without combined-diff history it had no authoring commit and passed."""
+    make_name_required(reg)
+    set_version(reg, ERP, "1.0.0", "2.0.0")
+    commit(reg, "name filter required", email=OUTSIDER[1])
+    git(reg, "branch", "side")
+    git(reg, "checkout", "-q", "side")
+    (reg / "side.txt").write_text("x\n")
+    commit(reg, "side", email=OUTSIDER[1])
+    git(reg, "checkout", "-q", "pr")
+    git(reg, "merge", "--no-ff", "--no-commit", "side", email=OUTSIDER[1])
+    assert approve(reg, ARCHITECT).returncode == 0
+    commit(reg, "merge side", email=OUTSIDER[1])
+    result, report = check(reg)
+    assert result.returncode == 1, result.stdout
+    reason = " ".join(contract(report, "erp-finance")["approval"]["reasons"])
+    assert f"by {OUTSIDER[1]}, which is not an e-mail of {ARCHITECT[0]}" in reason
+
+
+def test_the_deprecation_period_is_the_bases_not_the_pull_requests(reg: Path) -> None:
+    """Deprecated (with a passed sunset) only days before the removal: too recent under the
+    base's 90 days; a pull request that also sets minimum_days: 0 is still judged by 90."""
+    today = dt.date.today()
+    git(reg, "checkout", "-q", "main")
+    edit(reg, ERP, "      operationId: getCostCentre\n",
+         "      operationId: getCostCentre\n      deprecated: true\n"
+         f"      x-sunset: '{today - dt.timedelta(days=1)}'\n")
+    set_version(reg, ERP, "1.0.0", "1.0.1")
+    commit(reg, "deprecate GET /cost-centres/{costCentreCode}",
+           date=f"{today - dt.timedelta(days=5)}T10:00:00+00:00")
+    git(reg, "checkout", "-q", "-B", "pr")
+    remove_cost_centre_path(reg)
+    set_version(reg, ERP, "1.0.1", "1.0.2")
+    edit(reg, "governance/policy.yaml", "minimum_days: 90", "minimum_days: 0")
+    commit(reg, "remove cost centres; and no deprecation period any more")
+    result, report = check(reg)
+    assert result.returncode == 1
+    deprecation = step(report, "erp-finance", "deprecation")
+    assert deprecation["outcome"] == "failed"
+    assert "deprecation-period-too-short" in rules(deprecation)

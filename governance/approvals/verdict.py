@@ -163,6 +163,10 @@ class _Authorship:
         if not self._committed(record.path):
             return []
         commits = self._log().get(record.path, [])
+        if not commits:  # a shallow clone, or history rewritten: nothing ties it to anyone
+            return ["is committed, but no commit in the history reachable from HEAD adds it "
+                    "(a shallow clone? CI needs fetch-depth: 0), so it cannot be tied to its "
+                    "approver"]
         emails = authority.directory.emails(record.approver)
         if not emails:
             return [f"is committed, but {authority.directory.file} lists no Git e-mail for "
@@ -204,9 +208,13 @@ def _commits_by_file(reg: Registry, folder: str) -> dict[str, list[tuple[str, st
     assert reg.git_root is not None
     prefix = reg.root.relative_to(reg.git_root).as_posix()
     prefix = "" if prefix == "." else prefix + "/"
+    # --diff-merges=combined: a merge commit counts for the files it changes against EVERY
+    # parent (what the merge itself wrote), never for what one parent brought in. Without it
+    # a record added inside a merge commit has no authoring commit at all and would pass.
     out = repo.git.execute(["git", "-c", "core.quotepath=off", "log", "--no-renames",
-                            "--diff-filter=AMT", "--format=%x00%H%x09%ae", "--name-only",
-                            "HEAD", "--", prefix + folder])
+                            "--diff-merges=combined", "--diff-filter=AMT",
+                            "--format=%x00%H%x09%ae", "--name-only", "HEAD", "--",
+                            prefix + folder])
     assert isinstance(out, str)
     commits: dict[str, list[tuple[str, str]]] = {}
     for chunk in out.split("\x00")[1:]:

@@ -85,11 +85,14 @@ def check_cmd(contract_ids: tuple[str, ...], base_ref: str | None, registry_path
     """
     batch_mode()
     from ledgerpact.governance.check.report import render
-    from ledgerpact.governance.check.report.github import overflowed
     from ledgerpact.registry.cli_support import open_registry
     from ledgerpact.registry.output import write_atomic
 
     report = run_check(open_registry(registry_path), base_ref, contract_ids)
+    if fmt == "github" or any(f == "github" for f, _ in reports):
+        from ledgerpact.governance.check.report.github import split
+
+        report.unannotated = len(split(report)[1])
     for extra_fmt, path in reports:
         write_atomic(path, render(extra_fmt, report))
     text = render(fmt, report)
@@ -102,8 +105,7 @@ def check_cmd(contract_ids: tuple[str, ...], base_ref: str | None, registry_path
         click.echo(f"error: {error}", err=True)
     if unreadable:
         sys.exit(EXIT_INPUT)
-    github = fmt == "github" or any(f == "github" for f, _ in reports)
-    if report.failed or (github and overflowed(report)):
+    if report.outcome.value == "failed":
         sys.exit(EXIT_FINDINGS)
 
 
@@ -116,12 +118,14 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
     from ledgerpact.registry.impact import affected, changed_files, default_base
 
     rev_ws = reg.workspace()
-    policy = load_policy(rev_ws)
     if base_ref is not None:
         ref, commit = base_ref, _commit(reg, base_ref)
     else:
-        commit = default_base(reg, policy.default_branch)
+        commit = default_base(reg, load_policy(rev_ws).default_branch)
         ref = f"merge base {commit[:10]}"  # as `ledgerpact approve` names it
+    # The policy in force is the base's, as who may approve is: a pull request must not set
+    # its own deprecation period (minimum_days: 0) and pass under it.
+    policy = load_policy(reg.workspace(commit, ref))
     changed = changed_files(reg, commit)
     if contract_ids:
         targets = [(cid, ["named on the command line"]) for cid in dict.fromkeys(contract_ids)]

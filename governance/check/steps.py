@@ -217,7 +217,10 @@ def lifecycle(ctx: Context, sides: Sides, changes: list[Change], changed: set[st
 
     own: set[str] = set()
     if sides.base is not None and sides.base.meta.lifecycle.value == "retired":
-        own = {f for f in _contract_files(ctx, sides) if f in changed}
+        # Its own folder only: a shared schema it $refs may change for the contracts that
+        # are alive (if the change reaches this one, the diff says so and that fails).
+        folder = sides.base.metadata_path.rsplit("/", 1)[0] + "/"
+        own = {f for f in _contract_files(ctx, sides) if f in changed and f.startswith(folder)}
     found = [_from_policy(f) for f in lifecycle_findings(sides.id, sides.base, sides.rev,
                                                           changes, changed_files=own)]
     states = [e.meta.lifecycle.value for e in (sides.base, sides.rev) if e is not None]

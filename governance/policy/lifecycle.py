@@ -53,6 +53,12 @@ def lifecycle_findings(contract_id: str, base_entry: Entry | None, rev_entry: En
     if state is Lifecycle.DRAFT:
         return []
     out: list[PolicyFinding] = []
+    if rev_entry is None and state is Lifecycle.ACTIVE:
+        out.append(finding(
+            "lifecycle-active-removed",
+            f"{contract_id} is active and was deleted: deprecate it first (with a sunset "
+            "date its consumers can plan for), then retire or delete it in a later change",
+            file=base_entry.metadata_path, pointer="/lifecycle", line=1, contract=contract_id))
     if rev_entry is not None and rev_entry.meta.lifecycle is Lifecycle.DRAFT:
         out.append(finding(
             "lifecycle-back-to-draft",

@@ -65,6 +65,13 @@ POLICY_RULES: dict[str, PolicyRule] = {r.id: r for r in (
         allowed. Put additions into the successor, or make the contract active again
         first, in its own reviewed change."""),
     _rule(
+        "lifecycle-active-removed", "error",
+        "An active contract was deleted from the registry.",
+        """Deleting an active contract removes every operation, channel and field it offers
+        at once, without the deprecation period a single removed operation would need.
+        Deprecate it first (its consumers are told to migrate), then retire or delete it
+        in a later change."""),
+    _rule(
         "lifecycle-back-to-draft", "error",
         "A contract that was active, deprecated or retired was set back to draft.",
         """Draft contracts change freely, without approvals or deprecation periods, because

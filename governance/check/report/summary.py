@@ -29,8 +29,11 @@ def verdict_line(report: CheckReport) -> str:
     n = len(report.contracts)
     if not n:
         return "0 contracts checked: passed"
-    return (f"{plural(n, 'contract')} checked: {failed} failed, {n - failed} passed; "
-            f"{report.outcome.value}")
+    overflow = (f"; {plural(report.unannotated, 'finding')} beyond GitHub's annotation "
+                "limits (listed in this summary and in code scanning), so the check fails"
+                if report.unannotated else "")
+    return (f"{plural(n, 'contract')} checked: {failed} failed, {n - failed} passed"
+            f"{overflow}; {report.outcome.value}")
 
 
 def lint_counts(contract: ContractCheck) -> dict[str, int] | None:
