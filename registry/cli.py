@@ -397,6 +397,7 @@ def _restore_sigpipe() -> None:
 def _attach_groups() -> None:
     """Other areas contribute their command groups to the one front door."""
     from ledgerpact.adapters.cli import ubl
+    from ledgerpact.generators.cli import generate_group
     from ledgerpact.governance.approvals.cli import approve_cmd
     from ledgerpact.governance.check.cli import check_cmd
     from ledgerpact.governance.cli import lint_cmd, rules_cmd
@@ -414,6 +415,7 @@ def _attach_groups() -> None:
     main.add_command(check_cmd)
     main.add_command(approve_cmd)
     main.add_command(impact_cmd)
+    main.add_command(generate_group)
 
 
 _attach_groups()

@@ -171,7 +171,7 @@ def test_additive_change_with_minor_bump_passes(reg: Path) -> None:
                         "version": "passed", "lifecycle": "passed", "deprecation": "passed",
                         "ownership": "passed", "approvals": "not applicable",
                         "generated-code": "not applicable"}
-    assert "no models are generated" in step(report, "erp-finance", "generated-code")["summary"]
+    assert "no committed code is generated" in step(report, "erp-finance", "generated-code")["summary"]
 
 
 def test_additive_change_without_a_bump_fails_on_the_version(reg: Path) -> None:
@@ -582,3 +582,37 @@ def test_the_deprecation_period_is_the_bases_not_the_pull_requests(reg: Path) ->
     deprecation = step(report, "erp-finance", "deprecation")
     assert deprecation["outcome"] == "failed"
     assert "deprecation-period-too-short" in rules(deprecation)
+
+
+# -- generated code ----------------------------------------------------------------------------
+
+
+def test_committed_models_must_match_their_contract(reg: Path) -> None:
+    """Models committed for Money go stale when Money changes (even only its description:
+    the header's content hash says so) and when someone edits them by hand; regenerating
+    them in the same pull request passes."""
+    out = reg / "adapters" / "sap" / "models"
+    assert run("generate", "models", "money", "--out", out, cwd=reg).returncode == 0
+    git(reg, "checkout", "-q", "main")
+    commit(reg, "money models")
+    git(reg, "checkout", "-q", "-B", "pr")
+
+    money = json.loads((reg / MONEY).read_text())
+    money["description"] += " Amounts are decimal strings."
+    (reg / MONEY).write_text(json.dumps(money, indent=2) + "\n")
+    commit(reg, "clarify Money")
+    result, report = check(reg, "money")
+    generated = step(report, "money", "generated-code")
+    assert result.returncode == 1 and generated["outcome"] == "failed", result.stdout
+    assert rules(generated) == {"generated-code-stale"}
+
+    assert run("generate", "models", "money", "--out", out, "--replace", cwd=reg).returncode == 0
+    commit(reg, "regenerate Money's models")
+    result, report = check(reg, "money")
+    assert step(report, "money", "generated-code")["outcome"] == "passed", result.stdout
+
+    module = next(out.rglob("__init__.py"))
+    module.write_text(module.read_text() + "\n# a hand edit\n")
+    commit(reg, "tweak generated code")
+    result, report = check(reg)  # no contract changed: the edited module brings Money in
+    assert step(report, "money", "generated-code")["outcome"] == "failed", result.stdout

@@ -28,6 +28,7 @@ VERSION_BUMP = "version-bump"
 OWNERS_DECLARED = "owners-declared"
 OWNER_UNKNOWN = "owner-unknown"
 APPROVAL_REQUIRED = "approval-required"
+GENERATED_CODE_STALE = "generated-code-stale"
 
 CHECK_RULES: tuple[Rule, ...] = (
     _rule(INPUT_ERROR, Severity.ERROR,
@@ -70,6 +71,13 @@ CHECK_RULES: tuple[Rule, ...] = (
           anyway belongs to the people accountable for the contract, recorded in the
           repository and bound to the exact content they approved, so a later edit needs
           a new decision."""),
+    _rule(GENERATED_CODE_STALE, Severity.ERROR,
+          "Committed models generated from the contract match what the contract generates "
+          "now.",
+          """Adapter teams import the committed models, not the contract: models generated
+          from an older version of the contract (or edited by hand since) silently disagree
+          with what the API or event now carries. Regenerate them in the same pull request
+          as the contract change (`ledgerpact generate models ID --out DIR --replace`)."""),
 )
 
 

@@ -70,8 +70,8 @@ def check_cmd(contract_ids: tuple[str, ...], base_ref: str | None, registry_path
     its own files, or a file it $refs, such as a shared canonical schema -- and checks
     each: validity, lint (recommended ruleset and the registry's waivers), the diff against
     the base under its compatibility mode, the version bump, lifecycle and deprecation
-    policy, ownership, approvals for breaking changes, and generated code (not applicable
-    until models are generated). Give IDs to check just those contracts.
+    policy, ownership, approvals for breaking changes, and committed generated models (up to
+    date with their contract). Give IDs to check just those contracts.
 
     Exit 0 every contract passed, 1 any failed (or, with github annotations, more problems
     than GitHub can show), 2 usage error or unreadable input.
@@ -131,6 +131,11 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
         targets = [(cid, ["named on the command line"]) for cid in dict.fromkeys(contract_ids)]
     else:
         targets = [(a.id, list(a.reasons)) for a in affected(reg, commit, changed)]
+        seen = {cid for cid, _ in targets}
+        for cid, path in _generated_from(rev_ws, changed):
+            if cid not in seen:  # generated code edited, its contract not: check it anyway
+                seen.add(cid)
+                targets.append((cid, [f"generated code {path} changed"]))
     ctx = _context(reg, rev_ws, policy, commit, ref, today or dt.date.today())
     if contract_ids:
         from ledgerpact.registry.catalog import find_entry as entry_at
@@ -141,6 +146,24 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
                                  file="contracts")
     results = [check_contract(ctx, cid, reasons, changed) for cid, reasons in targets]
     return CheckReport(ref, commit, sorted(changed), results, __version__)
+
+
+def _generated_from(ws: Workspace, changed: set[str]) -> list[tuple[str, str]]:
+    """(contract id, file) for each changed Python file that is generated from a contract."""
+    from ledgerpact.generators.models.header import read_header
+    from ledgerpact.registry.errors import InputError
+
+    found = []
+    for path in sorted(p for p in changed if p.endswith(".py")):
+        if not ws.source.exists(path):
+            continue
+        try:
+            header = read_header(ws.source.read(path)[:4096].decode("utf-8", "replace"))
+        except InputError:
+            continue
+        if header is not None:
+            found.append((header.contract, path))
+    return found
 
 
 def _commit(reg: Registry, ref: str) -> str:

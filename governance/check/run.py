@@ -86,7 +86,7 @@ def _run_steps(ctx: Context, sides: Sides, result: ContractCheck, changed: set[s
     diff = steps.diff(sides, changes, result.mode, steps.approval_waiver(approval))
     result.steps = [validity, lint, diff, version, steps.lifecycle(ctx, sides, changes, changed),
                     steps.deprecation(ctx, sides, changes), steps.ownership(ctx, sides),
-                    approvals, steps.generated_code()]
+                    approvals, steps.generated_code(ctx, sides)]
     result.changes, result.version, result.approval = changes, verdict, approval
 
 

@@ -325,9 +325,22 @@ def approval_waiver(approval: Approval) -> str:
     return ""
 
 
-def generated_code() -> Step:
-    return not_applicable("generated-code", "no models are generated from contracts yet, so "
-                                            "there is no committed generated code to compare")
+def generated_code(ctx: Context, sides: Sides) -> Step:
+    """Committed models generated from this contract (found by their header) must be what
+    the contract generates now; with none committed there is nothing to compare."""
+    from ledgerpact.generators.models import committed_models, stale_models
+
+    committed = committed_models(ctx.reg, sides.id, ctx.rev_ws)
+    if not committed:
+        return not_applicable("generated-code", "no committed code is generated from this "
+                                                "contract")
+    problems = stale_models(ctx.reg, sides.id, ctx.rev_ws)
+    found = [LintFinding(path, 1, 1, "", catalog.GENERATED_CODE_STALE, Severity.ERROR, why,
+                         sides.id)
+             for path, _, why in (p.partition(": ") for p in problems)]
+    n = f"{len(committed)} generated module{'s' if len(committed) != 1 else ''}"
+    return step("generated-code", f"{n}, {len(problems)} out of date" if problems
+                else f"{n}, up to date", found)
 
 
 def owner_handles(ws: Workspace) -> set[str] | None:

@@ -1,0 +1,180 @@
+"""The bundle as datamodel-code-generator should read it: decimals and extensible enums marked.
+
+datamodel-code-generator has no notion of a decimal string or of an enum that grows, so this
+pass says it in the generator's own vocabulary before generation: a decimal string (and a JSON
+number) gets ``x-python-type`` naming a type of the package's ``_types`` module, which carries
+the string's pattern and length limits, so the constraint is kept and checked on the text the
+contract describes; extensible enums are only collected here (``postprocess`` gives their
+classes a base that accepts unknown values). The input is never modified: the bundle is
+read-only and shared with the workspace's cache.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from ledgerpact.generators.models.decimals import is_decimal_string, is_json_number
+from ledgerpact.registry import pointer as jp
+
+# Values that are data, not schema: never rewritten.
+_LITERAL_KEYS = frozenset({"example", "examples", "const", "default", "enum"})
+# Keys whose values map user-chosen names to schemas or spec objects (a property may be called
+# "default" or "examples" and is still a schema).
+_NAME_MAPS = frozenset({
+    "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
+    "paths", "responses", "headers", "content", "parameters", "requestBodies", "messages",
+    "channels", "operations", "components", "webhooks", "callbacks", "pathItems",
+})
+_DEFINITION_MAPS = frozenset({"$defs", "definitions", "schemas"})
+_TEXT_LIMITS = ("pattern", "maxLength", "minLength", "format")
+# What an inlined allOf base does not bring along: its own definitions (still reachable where
+# they are), its examples (of the base, not of the narrowed object) and its naming.
+_NOT_INLINED = ("$defs", "definitions", "examples", "example", "title", "description", "$id",
+                "$schema")
+# datamodel-code-generator's own extensions (``x-python-type``, ``x-python-import``) name
+# Python imports: only this pass may set them.
+_GENERATOR_KEYS = ("x-python-",)
+DECIMAL_NUMBER = "DecimalNumber"
+
+
+@dataclass(frozen=True)
+class DecimalSpec:
+    """One kind of decimal string: its pattern and length limits."""
+
+    pattern: str | None
+    max_length: int | None
+    min_length: int | None
+
+
+@dataclass
+class Prepared:
+    """The document to generate from, and what the ``_types`` module and the enum pass need."""
+
+    document: Any
+    decimals: dict[str, DecimalSpec] = field(default_factory=dict)  # type name -> spec
+    extensible_enums: set[tuple[Any, ...]] = field(default_factory=set)
+
+
+def _type_name(seed: str) -> str:
+    """``DecimalString`` -> ``DecimalStringValue``: the suffix keeps the contract's own name
+    free for the type alias the generator writes for that schema."""
+    words = re.split(r"[^A-Za-z0-9]+", seed)
+    name = "".join(w[:1].upper() + w[1:] for w in words if w) or "Decimal"
+    return (name if name[0].isalpha() else f"Decimal{name}") + "Value"
+
+
+class _Preparer:
+    def __init__(self, document: Any, types_module: str) -> None:
+        self.document = document
+        self.types_module = types_module
+        self.result = Prepared(None)
+        self.by_spec: dict[DecimalSpec, str] = {}
+
+    def decimal_type(self, spec: DecimalSpec, seed: str) -> str:
+        if spec in self.by_spec:
+            return self.by_spec[spec]
+        base = _type_name(seed)
+        name, n = base, 2
+        while name in self.result.decimals or name == DECIMAL_NUMBER:
+            name, n = f"{base}{n}", n + 1
+        self.by_spec[spec] = name
+        self.result.decimals[name] = spec
+        return name
+
+    def schema(self, node: dict[str, Any], name: str | None) -> dict[str, Any]:
+        out = self.obj(self.inline_narrowed_base(node))
+        if is_decimal_string(node):
+            spec = DecimalSpec(node.get("pattern") if isinstance(node.get("pattern"), str)
+                               else None,
+                               _int(node.get("maxLength")), _int(node.get("minLength")))
+            type_name = self.decimal_type(spec, name or "Decimal")
+            for key in _TEXT_LIMITS:
+                out.pop(key, None)
+            out["x-python-type"] = f"{self.types_module}.{type_name}"
+        elif is_json_number(node):
+            out.pop("format", None)
+            out["x-python-type"] = f"{self.types_module}.{DECIMAL_NUMBER}"
+        if node.get("x-extensible-enum") is True and isinstance(node.get("enum"), list):
+            self.result.extensible_enums.add(tuple(node["enum"]))
+        return out
+
+    def resolve(self, node: Any) -> Any:
+        """``node`` with bundle-internal ``$ref``s followed (a few hops at most)."""
+        for _ in range(8):
+            ref = node.get("$ref") if isinstance(node, dict) else None
+            if not (isinstance(ref, str) and ref.startswith("#")):
+                return node
+            try:
+                node = jp.resolve(self.document, unquote(ref[1:]))
+            except (KeyError, IndexError, TypeError, ValueError):
+                return None
+        return None
+
+    def inline_narrowed_base(self, node: dict[str, Any]) -> dict[str, Any]:
+        """An ``allOf`` of one ``$ref``'d object and members that narrow one of its enum
+        properties (``state: {const: approved}``) becomes a flat object. Left as it is, the
+        generator writes a subclass whose field type (``Literal['approved']``) is not a subtype
+        of the base's (the enum class), which type checkers rightly refuse."""
+        members = node.get("allOf")
+        if not isinstance(members, list):
+            return node
+        refs = [i for i, m in enumerate(members) if isinstance(m, dict) and "$ref" in m]
+        if len(refs) != 1:
+            return node
+        base = self.resolve(members[refs[0]])
+        base_props = base.get("properties") if isinstance(base, dict) else None
+        if not isinstance(base_props, dict):
+            return node
+        narrowing = [node.get("properties")] + [m.get("properties") for i, m in
+                                                 enumerate(members) if i != refs[0]
+                                                 and isinstance(m, dict)]
+        if not any(self.narrows_enum(base_props, props) for props in narrowing
+                   if isinstance(props, dict)):
+            return node
+        inlined = {k: v for k, v in base.items() if k not in _NOT_INLINED}
+        return {**node, "allOf": [inlined if i == refs[0] else m
+                                  for i, m in enumerate(members)]}
+
+    def narrows_enum(self, base_props: dict[str, Any], props: dict[str, Any]) -> bool:
+        for prop, schema in props.items():
+            base = self.resolve(base_props.get(prop))
+            if (isinstance(base, dict) and "enum" in base and isinstance(schema, dict)
+                    and ("const" in schema or "enum" in schema)):
+                return True
+        return False
+
+    def obj(self, node: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if key.startswith(_GENERATOR_KEYS):
+                continue  # a contract does not choose what generated code imports
+            if key in _LITERAL_KEYS or key.startswith("x-"):
+                out[key] = value
+            elif key in _NAME_MAPS and isinstance(value, dict):
+                named = key in _DEFINITION_MAPS
+                out[key] = {k: self.value(v, k if named else None) for k, v in value.items()}
+            else:
+                out[key] = self.value(value, None)
+        return out
+
+    def value(self, node: Any, name: str | None) -> Any:
+        if isinstance(node, dict):
+            return self.schema(node, name)
+        if isinstance(node, list):
+            return [self.value(v, None) for v in node]
+        return node
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def prepare(document: Any, types_module: str) -> Prepared:
+    """A copy of ``document`` with decimals typed through ``types_module``, and what the
+    support module must define."""
+    preparer = _Preparer(document, types_module)
+    preparer.result.document = preparer.value(document, None)
+    return preparer.result
