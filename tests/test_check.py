@@ -171,7 +171,8 @@ def test_additive_change_with_minor_bump_passes(reg: Path) -> None:
                         "version": "passed", "lifecycle": "passed", "deprecation": "passed",
                         "ownership": "passed", "approvals": "not applicable",
                         "generated-code": "not applicable"}
-    assert "no committed code is generated" in step(report, "erp-finance", "generated-code")["summary"]
+    generated = step(report, "erp-finance", "generated-code")
+    assert "no committed code is generated" in generated["summary"]
 
 
 def test_additive_change_without_a_bump_fails_on_the_version(reg: Path) -> None:

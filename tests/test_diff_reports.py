@@ -18,8 +18,9 @@ import pytest
 
 from ledgerpact.governance.diff.catalog import all_diff_rules, get_rule
 from ledgerpact.governance.diff.model import Bump, Change, Direction, Level, Place
-from ledgerpact.governance.diff.report import FORMATS, Compared, DiffReport, render
+from ledgerpact.governance.diff.report import Compared, DiffReport, render
 from ledgerpact.governance.diff.report.catalogue import levels_text, render_catalogue
+from ledgerpact.governance.report import FORMATS
 from ledgerpact.registry.errors import InputError
 from tests.diff_helpers import diff_texts
 from tests.test_reports import parse_commands

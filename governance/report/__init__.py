@@ -27,15 +27,22 @@ FORMATS: dict[str, str] = {
 }
 
 
-def render(fmt: str, findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str) -> str:
-    """The report in ``fmt``; ``rules`` are the rules that ran, ``checked`` the contracts
-    (registry ids or files) that were linted, ``fail_severity`` decides pass or fail."""
+def renderer_for(package: str, fmt: str) -> Renderer:
+    """The ``render`` function of ``fmt``'s module in ``package``: lint, diff and check
+    reports keep one module per format under the same names, imported on demand."""
     try:
         module = FORMATS[fmt]
     except KeyError:
         raise InputError(f"unknown report format {fmt!r} (expected "
                          f"{', '.join(FORMATS)})") from None
-    renderer: Renderer = import_module(f"{__name__}.{module}").render
+    renderer: Renderer = import_module(f"{package}.{module}").render
+    return renderer
+
+
+def render(fmt: str, findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
+           fail_severity: Severity, tool_version: str) -> str:
+    """The report in ``fmt``; ``rules`` are the rules that ran, ``checked`` the contracts
+    (registry ids or files) that were linted, ``fail_severity`` decides pass or fail."""
+    renderer = renderer_for(__name__, fmt)
     return renderer(list(findings), rules=list(rules), checked=list(checked),
                     fail_severity=fail_severity, tool_version=tool_version)

@@ -11,20 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from ledgerpact.governance.diff.model import Change, Level
-from ledgerpact.registry.errors import InputError
-
-# Format -> module, imported only for the format asked for (as for lint's reports).
-FORMATS: dict[str, str] = {
-    "text": "text",
-    "json": "json_report",
-    "markdown": "markdown",
-    "sarif": "sarif",
-    "junit": "junit",
-    "github": "github",
-}
 
 
 @dataclass
@@ -52,10 +40,7 @@ Renderer = Callable[[DiffReport], str]
 
 
 def render(fmt: str, report: DiffReport) -> str:
-    try:
-        module = FORMATS[fmt]
-    except KeyError:
-        raise InputError(f"unknown report format {fmt!r} (expected "
-                         f"{', '.join(FORMATS)})") from None
-    renderer: Renderer = import_module(f"{__name__}.{module}").render
+    from ledgerpact.governance.report import renderer_for
+
+    renderer: Renderer = renderer_for(__name__, fmt)
     return renderer(report)
