@@ -617,3 +617,9 @@ def test_committed_models_must_match_their_contract(reg: Path) -> None:
     commit(reg, "tweak generated code")
     result, report = check(reg)  # no contract changed: the edited module brings Money in
     assert step(report, "money", "generated-code")["outcome"] == "failed", result.stdout
+
+    git(reg, "checkout", "-q", "HEAD~1", "--", str(module.relative_to(reg)))
+    git(reg, "rm", "-q", str((module.parent / "_types.py").relative_to(reg)))
+    commit(reg, "lose a generated file")
+    result, report = check(reg)  # a deleted generated file brings Money in as well
+    assert step(report, "money", "generated-code")["outcome"] == "failed", result.stdout

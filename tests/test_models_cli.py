@@ -326,3 +326,25 @@ def test_stale_models_without_git_and_for_a_removed_contract(tmp_path: Path) -> 
     shutil.rmtree(money)
     problems = stale_models(reg, "money")
     assert len(problems) == 2 and all("no longer in the registry" in p for p in problems)
+
+
+def test_stale_models_reports_a_deleted_file_of_a_generated_package(registry: Path) -> None:
+    models_dir = registry / "adapters" / "acme" / "models"
+    assert run("generate", "models", "money", "--out", models_dir, "--registry", registry
+               ).returncode == 0
+    commit_all(registry, "generated money models")
+    reg = Registry.open(registry)
+    package = f"adapters/acme/models/{PACKAGE}"
+    assert stale_models(reg, "money") == []
+
+    (registry / package / "_types.py").unlink()
+    (registry / package / "py.typed").unlink()
+    problems = stale_models(reg, "money", regenerate=False)
+    assert [p.split(":", 1)[0] for p in problems] == [f"{package}/_types.py",
+                                                      f"{package}/py.typed"]
+    assert all("is missing from the generated package of money" in p
+               and "--out adapters/acme/models --replace" in p for p in problems)
+
+    commit_all(registry, "lose two files")
+    assert len(stale_models(reg, "money")) == 2  # committed without them: still stale
+    assert stale_models(reg, "money", reg.workspace("HEAD~1")) == []  # read at that commit

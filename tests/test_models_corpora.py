@@ -8,6 +8,7 @@ few seconds, which is why it is the only model test that generates a whole vendo
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -70,3 +71,17 @@ def test_stripe_models_generate_and_import(corpora: Path, on_path: Path) -> None
          "unit_amount_decimal": "0.0875"})
     assert price.unit_amount_decimal == Decimal("0.0875")  # format: decimal -> Decimal
     assert seconds < 120
+
+
+def test_xero_models_pass_mypy_strict(corpora: Path, on_path: Path) -> None:
+    """Xero writes ``default: "false"`` on booleans; generated as is, the field's default was
+    a truthy string and mypy --strict found 23 errors."""
+    xero, _, _ = _generate_and_import(corpora / "xero" / "xero_accounting-3.0.2.yaml", on_path)
+    assert xero.Account.model_fields["HasAttachments"].default is False
+    assert xero.Account().HasAttachments is False
+    package = on_path / xero.__name__
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--cache-dir",
+         str(on_path / ".mypy_cache"), str(package)],
+        cwd=on_path, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-1000:]

@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 MODELS_FILE = "__init__.py"
 TYPES_FILE = "_types.py"
+TYPED_FILE = "py.typed"
+# Every file of a generated package: ``stale`` reports one that is missing.
+PACKAGE_FILES = (MODELS_FILE, TYPES_FILE, TYPED_FILE)
 _INPUT_TYPES = {"openapi": "openapi", "asyncapi": "asyncapi", "json-schema": "jsonschema"}
 
 
@@ -140,7 +143,7 @@ def generate_models(contract: Contract) -> GeneratedModels:
     files = {
         f"{package}/{MODELS_FILE}": models.encode(),
         f"{package}/{TYPES_FILE}": support.render(head.text(), prepared.decimals).encode(),
-        f"{package}/py.typed": b"",
+        f"{package}/{TYPED_FILE}": b"",
     }
     return GeneratedModels(contract.id, contract.version, contract.content_hash, package,
                            files, names, time.perf_counter() - started)
@@ -170,9 +173,9 @@ def generate_code(document: Any, kind: str, package: str, header: str,
     if not isinstance(code, str):
         raise InputError("datamodel-code-generator wrote several modules; expected one",
                          file=label)
-    code = postprocess.finish(code, f"{package}._types", prepared.extensible_enums)
     names = {_pointer(m["source_ref"]): m["class_name"] for m in meta.get("models", [])
              if isinstance(m.get("source_ref"), str) and m["source_ref"].startswith("#")}
+    code = postprocess.finish(code, f"{package}._types", prepared.enums, names)
     return code if code.endswith("\n") else code + "\n", names, prepared
 
 

@@ -10,7 +10,10 @@ lines the syntax tree points at, never by searching the text.
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 from typing import Any
+
+from ledgerpact.generators.models.prepare import EnumSchema
 
 _EXTENSIBLE_BASE = {"StrEnum": "ExtensibleStrEnum", "Enum": "ExtensibleEnum",
                     "IntEnum": "ExtensibleEnum"}
@@ -31,9 +34,36 @@ def _member_values(node: ast.ClassDef) -> set[Any] | None:
     return values
 
 
-def _is_extensible(node: ast.ClassDef, extensible: list[set[Any]]) -> bool:
+def extensible_classes(enums: Mapping[str, EnumSchema], names: Mapping[str, str]
+                       ) -> tuple[set[str], list[frozenset[Any]]]:
+    """(classes to make extensible, value sets that name an extensible enum by themselves).
+
+    A class is matched by the schema the generator says it came from (``names``: schema
+    pointer -> class), never by its values alone: a closed enum with the same values as an
+    extensible one must stay closed. A class made from both kinds of schema stays closed. Only
+    an extensible schema the generator did not report falls back to its values, and only when
+    no closed enum of the document has the same values; otherwise there is no telling which
+    class is which, and closed is the safe side."""
+    kinds: dict[str, set[bool]] = {}
+    for pointer, enum in enums.items():
+        if pointer in names:
+            kinds.setdefault(names[pointer], set()).add(enum.extensible)
+    by_class = {name for name, flags in kinds.items() if flags == {True}}
+    closed_values = {e.values for e in enums.values() if not e.extensible}
+    by_values = [e.values for p, e in enums.items()
+                 if e.extensible and p not in names and e.values
+                 and e.values not in closed_values]
+    return by_class, by_values
+
+
+def _is_extensible(node: ast.ClassDef, by_class: set[str], by_values: list[frozenset[Any]],
+                   reported: set[str]) -> bool:
+    if node.name in by_class:
+        return True
+    if node.name in reported:
+        return False
     values = _member_values(node)
-    return bool(values) and any(values == wanted for wanted in extensible)
+    return bool(values) and any(frozenset(values or ()) == wanted for wanted in by_values)
 
 
 def _sort_key(name: str) -> tuple[int, str]:
@@ -51,26 +81,30 @@ def import_statement(module: str, names: set[str]) -> str:
     return f"from {module} import (\n" + "".join(f"    {n},\n" for n in ordered) + ")"
 
 
-def finish(code: str, types_module: str, extensible_enums: set[tuple[Any, ...]]) -> str:
+def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
+           class_names: Mapping[str, str]) -> str:
     """``code`` with extensible enums based on ``_types`` and ``types_module`` imported
-    relatively."""
+    relatively. ``enums`` are the document's enum schemas by pointer, ``names`` the class the
+    generator wrote for each schema pointer."""
     tree = ast.parse(code)
-    wanted = [{v for v in values if v is not None} for values in extensible_enums]
+    by_class, by_values = extensible_classes(enums, class_names)
+    reported = set(class_names.values())
     edits: list[_Edit] = []
     names: set[str] = set()
     for node in tree.body:
         if (isinstance(node, ast.ClassDef) and len(node.bases) == 1
                 and isinstance(node.bases[0], ast.Name)
-                and node.bases[0].id in _EXTENSIBLE_BASE and _is_extensible(node, wanted)):
+                and node.bases[0].id in _EXTENSIBLE_BASE
+                and _is_extensible(node, by_class, by_values, reported)):
             base = node.bases[0]
             names.add(_EXTENSIBLE_BASE[base.id])
             edits.append((base.lineno, base.col_offset, base.lineno, base.end_col_offset or 0,
                           _EXTENSIBLE_BASE[base.id]))
     typing_aliases = _typing_aliases(tree)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in typing_aliases:
-            edits.append((node.lineno, node.col_offset, node.lineno, node.end_col_offset or 0,
-                          _BUILTIN_GENERICS[node.id]))
+    for found in ast.walk(tree):
+        if isinstance(found, ast.Name) and found.id in typing_aliases:
+            edits.append((found.lineno, found.col_offset, found.lineno,
+                          found.end_col_offset or 0, _BUILTIN_GENERICS[found.id]))
     replaced = {(e[0], e[1]) for e in edits}
     still_used = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)
                   and (n.lineno, n.col_offset) not in replaced}

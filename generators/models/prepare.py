@@ -4,7 +4,8 @@ datamodel-code-generator has no notion of a decimal string or of an enum that gr
 pass says it in the generator's own vocabulary before generation: a decimal string (and a JSON
 number) gets ``x-python-type`` naming a type of the package's ``_types`` module, which carries
 the string's pattern and length limits, so the constraint is kept and checked on the text the
-contract describes; extensible enums are only collected here (``postprocess`` gives their
+contract describes; defaults that contradict their schema's type are fixed or dropped
+(``defaults``); extensible enums are only collected here (``postprocess`` gives their
 classes a base that accepts unknown values). The input is never modified: the bundle is
 read-only and shared with the workspace's cache.
 """
@@ -17,6 +18,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ledgerpact.generators.models.decimals import is_decimal_string, is_json_number
+from ledgerpact.generators.models.defaults import fit_default
 from ledgerpact.registry import pointer as jp
 
 # Values that are data, not schema: never rewritten.
@@ -49,13 +51,26 @@ class DecimalSpec:
     min_length: int | None
 
 
+@dataclass(frozen=True)
+class EnumSchema:
+    """One enum schema of the document: its values (``None`` aside) and whether the contract
+    lets it grow."""
+
+    values: frozenset[Any]
+    extensible: bool
+
+
 @dataclass
 class Prepared:
-    """The document to generate from, and what the ``_types`` module and the enum pass need."""
+    """The document to generate from, and what the ``_types`` module and the enum pass need.
+
+    Enums are kept by the JSON pointer of their schema in ``document``: the generator records
+    the schema each class came from, which is what tells an extensible enum from a closed one
+    with the same values."""
 
     document: Any
     decimals: dict[str, DecimalSpec] = field(default_factory=dict)  # type name -> spec
-    extensible_enums: set[tuple[Any, ...]] = field(default_factory=set)
+    enums: dict[str, EnumSchema] = field(default_factory=dict)  # schema pointer -> enum
 
 
 def _type_name(seed: str) -> str:
@@ -84,8 +99,9 @@ class _Preparer:
         self.result.decimals[name] = spec
         return name
 
-    def schema(self, node: dict[str, Any], name: str | None) -> dict[str, Any]:
-        out = self.obj(self.inline_narrowed_base(node))
+    def schema(self, node: dict[str, Any], name: str | None, at: str) -> dict[str, Any]:
+        out = self.obj(self.inline_narrowed_base(node), at)
+        fit_default(node, out)  # a default the generator would copy into wrong code
         if is_decimal_string(node):
             spec = DecimalSpec(node.get("pattern") if isinstance(node.get("pattern"), str)
                                else None,
@@ -97,8 +113,12 @@ class _Preparer:
         elif is_json_number(node):
             out.pop("format", None)
             out["x-python-type"] = f"{self.types_module}.{DECIMAL_NUMBER}"
-        if node.get("x-extensible-enum") is True and isinstance(node.get("enum"), list):
-            self.result.extensible_enums.add(tuple(node["enum"]))
+        if isinstance(node.get("enum"), list):
+            try:
+                values = frozenset(v for v in node["enum"] if v is not None)
+            except TypeError:  # unhashable values: not a class the generator writes
+                return out
+            self.result.enums[at] = EnumSchema(values, node.get("x-extensible-enum") is True)
         return out
 
     def resolve(self, node: Any) -> Any:
@@ -146,7 +166,7 @@ class _Preparer:
                 return True
         return False
 
-    def obj(self, node: dict[str, Any]) -> dict[str, Any]:
+    def obj(self, node: dict[str, Any], at: str) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in node.items():
             if key.startswith(_GENERATOR_KEYS):
@@ -155,17 +175,22 @@ class _Preparer:
                 out[key] = value
             elif key in _NAME_MAPS and isinstance(value, dict):
                 named = key in _DEFINITION_MAPS
-                out[key] = {k: self.value(v, k if named else None) for k, v in value.items()}
+                out[key] = {k: self.value(v, k if named else None, _child(_child(at, key), k))
+                            for k, v in value.items()}
             else:
-                out[key] = self.value(value, None)
+                out[key] = self.value(value, None, _child(at, key))
         return out
 
-    def value(self, node: Any, name: str | None) -> Any:
+    def value(self, node: Any, name: str | None, at: str) -> Any:
         if isinstance(node, dict):
-            return self.schema(node, name)
+            return self.schema(node, name, at)
         if isinstance(node, list):
-            return [self.value(v, None) for v in node]
+            return [self.value(v, None, _child(at, i)) for i, v in enumerate(node)]
         return node
+
+
+def _child(at: str, token: str | int) -> str:
+    return f"{at}/{jp.escape(token)}"
 
 
 def _int(value: Any) -> int | None:
@@ -176,5 +201,5 @@ def prepare(document: Any, types_module: str) -> Prepared:
     """A copy of ``document`` with decimals typed through ``types_module``, and what the
     support module must define."""
     preparer = _Preparer(document, types_module)
-    preparer.result.document = preparer.value(document, None)
+    preparer.result.document = preparer.value(document, None, "")
     return preparer.result

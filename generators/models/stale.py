@@ -3,8 +3,9 @@
 A generated module's header names the contract and the content hash it was generated from
 (``header.py``), so finding stale code costs a ``git grep`` for the header and a hash per
 contract; only code whose hash still matches is regenerated, to catch hand edits and output of
-another generator version. This is the function ``ledgerpact check`` calls; it decides nothing
-about pass or fail, it says what is out of date and why.
+another generator version; a package missing one of its files is reported too. This is the
+function ``ledgerpact check`` calls; it decides nothing about pass or fail, it says what is out
+of date and why.
 """
 
 from __future__ import annotations
@@ -130,6 +131,22 @@ def stale_models(reg: Registry, contract_id: str, ws: Workspace | None = None, *
             why = (f"was written by {header.generator}, this is {label}"
                    if header.generator != label else "was edited after it was generated")
             problems.append(f"{path}: {why}; {how}")
+    return problems + _missing_files(ws, committed, contract_id)
+
+
+def _missing_files(ws: Workspace, committed: dict[str, Header], contract_id: str) -> list[str]:
+    """Files of a package that has committed models but not all its files. The header check
+    sees only files that are there, so a deleted ``_types.py`` (an import error for every
+    user) or ``py.typed`` (types silently gone) would otherwise pass as current."""
+    from ledgerpact.generators.models.generate import PACKAGE_FILES
+
+    problems = []
+    for package_dir in sorted({posixpath.dirname(path) for path in committed}):
+        for name in PACKAGE_FILES:
+            path = posixpath.join(package_dir, name)
+            if path not in committed and not ws.source.exists(path):
+                problems.append(f"{path}: is missing from the generated package of "
+                                f"{contract_id}; {_how_to_regenerate(path, contract_id)}")
     return problems
 
 

@@ -15,7 +15,7 @@ Decimal strings ("1250.00") become ``Decimal`` and are written back as the same 
 through a float and never in exponent form; the contract's pattern and length limits apply to
 the text, in JSON as in Python. JSON numbers become ``Decimal`` as well. Extensible enums accept
 values added after this version of the contract: an unknown value becomes a member of its own
-that compares, serializes and prints as its value.
+(never stored on the class) that compares, serializes and prints as its value.
 """
 
 from __future__ import annotations
@@ -106,7 +106,11 @@ DecimalNumber = Annotated[Decimal, PlainSerializer(decimal_number, when_used="js
 
 class ExtensibleStrEnum(StrEnum):
     """A string enum whose contract may add values: an unknown value is accepted as a member
-    of its own instead of failing validation."""
+    of its own instead of failing validation.
+
+    The unknown member is made anew each time and never stored on the class: values come from
+    the wire, and a class that remembered each one would grow without limit in a long-running
+    service. Two such members are equal (and hash alike) because they are equal strings."""
 
     @classmethod
     def _missing_(cls, value: object) -> Self | None:
@@ -115,21 +119,27 @@ class ExtensibleStrEnum(StrEnum):
         member = str.__new__(cls, value)
         member._name_ = value
         member._value_ = value
-        return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
+        return member
 
 
 class ExtensibleEnum(Enum):
-    """An enum of other values whose contract may add values (see ``ExtensibleStrEnum``)."""
+    """An enum of other values whose contract may add values (see ``ExtensibleStrEnum``:
+    unknown members are not stored either, so members compare by value, not identity)."""
 
     @classmethod
     def _missing_(cls, value: object) -> Self | None:
         member = object.__new__(cls)
         member._name_ = str(value)
         member._value_ = value
-        try:
-            return cls._value2member_map_.setdefault(value, member)  # type: ignore[return-value]
-        except TypeError:  # an unhashable value
-            return member
+        return member
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, ExtensibleEnum) and type(other) is type(self):
+            return bool(self._value_ == other._value_)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._name_)
 '''
 
 

@@ -132,7 +132,7 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
     else:
         targets = [(a.id, list(a.reasons)) for a in affected(reg, commit, changed)]
         seen = {cid for cid, _ in targets}
-        for cid, path in _generated_from(rev_ws, changed):
+        for cid, path in _generated_from(rev_ws, reg.workspace(commit, ref), changed):
             if cid not in seen:  # generated code edited, its contract not: check it anyway
                 seen.add(cid)
                 targets.append((cid, [f"generated code {path} changed"]))
@@ -148,17 +148,20 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
     return CheckReport(ref, commit, sorted(changed), results, __version__)
 
 
-def _generated_from(ws: Workspace, changed: set[str]) -> list[tuple[str, str]]:
-    """(contract id, file) for each changed Python file that is generated from a contract."""
+def _generated_from(ws: Workspace, base_ws: Workspace,
+                    changed: set[str]) -> list[tuple[str, str]]:
+    """(contract id, file) for each changed Python file that is (or, deleted, was) generated
+    from a contract."""
     from ledgerpact.generators.models.header import read_header
     from ledgerpact.registry.errors import InputError
 
     found = []
     for path in sorted(p for p in changed if p.endswith(".py")):
-        if not ws.source.exists(path):
+        side = ws if ws.source.exists(path) else base_ws
+        if not side.source.exists(path):
             continue
         try:
-            header = read_header(ws.source.read(path)[:4096].decode("utf-8", "replace"))
+            header = read_header(side.source.read(path)[:4096].decode("utf-8", "replace"))
         except InputError:
             continue
         if header is not None:
