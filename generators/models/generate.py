@@ -61,10 +61,12 @@ def generator_label() -> str:
     return f"ledgerpact {__version__}, datamodel-code-generator {generator}"
 
 
-def _options(kind: str, header: str, metadata: Path) -> dict[str, Any]:
+def _options(kind: str, header: str, metadata: Path, types_module: str) -> dict[str, Any]:
     return {
         "input_file_type": _INPUT_TYPES[kind],
         "output_model_type": "pydantic_v2.BaseModel",
+        # JSON numbers read and written with their exact digits, never through a float
+        "base_class": f"{types_module}.ContractModel",
         "target_python_version": "3.11",
         "use_annotated": True,
         "field_constraints": True,
@@ -164,7 +166,8 @@ def generate_code(document: Any, kind: str, package: str, header: str,
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                code = generate(prepared.document, **_options(kind, header, metadata))
+                code = generate(prepared.document,
+                                **_options(kind, header, metadata, f"{package}._types"))
         except Exception as exc:  # the generator's refusal of this input, in one line
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise InputError(f"datamodel-code-generator cannot generate models: "

@@ -20,15 +20,23 @@ values added after this version of the contract: an unknown value becomes a memb
 
 from __future__ import annotations
 
+import json
+import math
 import re
+import secrets
 from decimal import Decimal
 from enum import Enum, StrEnum
 from typing import Annotated, Any, Self
 
-from pydantic import GetCoreSchemaHandler, PlainSerializer
-from pydantic_core import PydanticCustomError, core_schema
+from pydantic import BaseModel, GetCoreSchemaHandler, ValidationError
+from pydantic_core import PydanticCustomError, core_schema, to_jsonable_python
+from pydantic_core.core_schema import SerializationInfo
 
 _DECIMAL = re.compile(r"-?[0-9]+(\\.[0-9]+)?")
+_NUMBER_TOKEN = "ledgerpact_number_token"
+# Set by ContractModel.model_validate_json: the data is JSON read with ``json``, whose numbers
+# are Decimals and ints, so a Decimal there was a JSON number, never a decimal string.
+_FROM_JSON = "ledgerpact_from_json"
 
 
 def decimal_text(value: Decimal) -> str:
@@ -36,12 +44,72 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def decimal_number(value: Decimal) -> int | float:
-    """The decimal as a JSON number (the contract chose a JSON number, not a string)."""
+def _decimal_string(value: Decimal, info: SerializationInfo) -> Decimal | str:
+    """A decimal string's value: its text in JSON (and for ``ContractModel``'s writer, which
+    dumps in python mode and must tell it from a JSON number), the Decimal in Python."""
+    context = info.context
+    if info.mode == "json" or (isinstance(context, dict) and _NUMBER_TOKEN in context):
+        return decimal_text(value)
+    return value
+
+
+def decimal_number(value: Decimal, info: SerializationInfo) -> Decimal | int | float | str:
+    """The decimal as a JSON number (the contract chose a JSON number, not a string).
+
+    ``ContractModel.model_dump_json`` asks for the exact digits: they come back as a string
+    marked with that call's own token, which its writer puts out bare. pydantic's own JSON
+    writer (a ``TypeAdapter`` of a union, say) can only write a float: the value is exact
+    there only while it has at most 15 significant digits."""
+    context = info.context
+    token = context.get(_NUMBER_TOKEN) if isinstance(context, dict) else None
+    if isinstance(token, str):
+        return token + decimal_text(value)
+    if info.mode != "json":
+        return value
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= 0:
         return int(value)
     return float(value)
+
+
+def _number_python(value: object) -> Decimal:
+    """From Python: a Decimal, an int, or a decimal's text; never a float, whose binary
+    value is not the amount that was meant."""
+    exact = isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(value, Decimal):
+        number = value
+    elif exact or (isinstance(value, str) and _DECIMAL.fullmatch(value)):
+        number = Decimal(str(value))
+    else:
+        raise PydanticCustomError(
+            "decimal_type", "Input should be a Decimal, an int or a decimal string such as "
+            "\\"1250.00\\", not {type}", {"type": type(value).__name__})
+    if not number.is_finite():
+        raise PydanticCustomError("decimal_type", "Input should be a finite decimal")
+    return number
+
+
+class _DecimalNumber:
+    """Annotation for a decimal carried as a JSON number."""
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.json_or_python_schema(
+            # pydantic's own JSON reader has already made the number a float here;
+            # ContractModel.model_validate_json reads with Decimal and takes the python path.
+            json_schema=core_schema.decimal_schema(allow_inf_nan=False),
+            python_schema=core_schema.no_info_plain_validator_function(_number_python),
+            serialization=core_schema.plain_serializer_function_ser_schema(
+                decimal_number, info_arg=True),
+        )
+
+
+def _json_type(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return "literal"
+    if isinstance(value, int | Decimal):
+        return "number"
+    return "array" if isinstance(value, list) else "object"
 
 
 class DecimalText:
@@ -69,7 +137,7 @@ class DecimalText:
             raise PydanticCustomError("decimal_text", "Input should be a finite decimal")
         text = decimal_text(value)
         if self._regex is not None and not self._regex.search(text):
-            raise PydanticCustomError("decimal_text", "{text} does not match {pattern}",
+            raise PydanticCustomError("decimal_text", "{text} does not match the pattern {pattern}",
                                       {"text": text, "pattern": self.pattern})
         if self.max_length is not None and len(text) > self.max_length:
             raise PydanticCustomError("decimal_text", "{text} is longer than {n} characters",
@@ -79,12 +147,19 @@ class DecimalText:
                                       {"text": text, "n": self.min_length})
         return value
 
-    def _python(self, value: object) -> Decimal:
-        """From Python: a Decimal, or its text as JSON would carry it; never a float."""
-        if isinstance(value, Decimal):
+    def _python(self, value: object, info: core_schema.ValidationInfo) -> Decimal:
+        """From Python: a Decimal, or its text as JSON would carry it; never a float. From
+        JSON (read by ContractModel): the text only, as in pydantic's own JSON mode."""
+        context = info.context
+        from_json = isinstance(context, dict) and context.get(_FROM_JSON) is True
+        if isinstance(value, Decimal) and not from_json:
             return self._check(value)
         if isinstance(value, str):
             return self._check(self._read(value))
+        if from_json:
+            raise PydanticCustomError(
+                "string_type", "Input should be a decimal number written as a string, such as "
+                "\\"1250.00\\", not a JSON {type}", {"type": _json_type(value)})
         raise PydanticCustomError(
             "decimal_type", "Input should be a Decimal or a decimal string such as "
             "\\"1250.00\\", not {type}", {"type": type(value).__name__})
@@ -95,13 +170,89 @@ class DecimalText:
                                       min_length=self.min_length, strict=True)
         return core_schema.json_or_python_schema(
             json_schema=core_schema.no_info_after_validator_function(self._read, text),
-            python_schema=core_schema.no_info_plain_validator_function(self._python),
+            python_schema=core_schema.with_info_plain_validator_function(self._python),
             serialization=core_schema.plain_serializer_function_ser_schema(
-                decimal_text, when_used="json"),
+                _decimal_string, info_arg=True),
         )
 
 
-DecimalNumber = Annotated[Decimal, PlainSerializer(decimal_number, when_used="json")]
+DecimalNumber = Annotated[Decimal, _DecimalNumber()]
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _write(value: object, token: str, indent: int | None, ascii_only: bool,
+           depth: int = 0) -> str:
+    """``value`` (a python-mode dump) as JSON, laid out as pydantic lays it out. A string
+    that starts with ``token`` is a JSON number's exact digits and is written bare, as is a
+    Decimal (read from a JSON number into an untyped field)."""
+    if isinstance(value, str):
+        if value.startswith(token):
+            return value[len(token):]
+        return json.dumps(str(value), ensure_ascii=ascii_only)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            return "null"
+        return decimal_text(value)
+    if value is None or isinstance(value, bool | int):
+        return json.dumps(value)
+    if isinstance(value, float):
+        return json.dumps(value) if math.isfinite(value) else "null"
+    if isinstance(value, Enum):
+        return _write(value.value, token, indent, ascii_only, depth)
+    if isinstance(value, dict):
+        parts = [_write(key if isinstance(key, str) else str(to_jsonable_python(key)), token,
+                        indent, ascii_only) + (": " if indent is not None else ":")
+                 + _write(item, token, indent, ascii_only, depth + 1)
+                 for key, item in value.items()]
+        return _layout("{", parts, "}", indent, depth)
+    if isinstance(value, list | tuple | set | frozenset):
+        parts = [_write(item, token, indent, ascii_only, depth + 1) for item in value]
+        return _layout("[", parts, "]", indent, depth)
+    return _write(to_jsonable_python(value), token, indent, ascii_only, depth)
+
+
+def _layout(opening: str, parts: list[str], closing: str, indent: int | None,
+            depth: int) -> str:
+    if indent is None or not parts:
+        return opening + ",".join(parts) + closing
+    inner = "\\n" + " " * (indent * (depth + 1))
+    return opening + inner + ("," + inner).join(parts) + "\\n" + " " * (indent * depth) + closing
+
+
+class ContractModel(BaseModel):
+    """The base of every generated model: JSON numbers are read and written with their exact
+    digits.
+
+    pydantic's own JSON reader turns every number with a fraction into a float before any
+    validator sees it, and its writer can only write a float, so ``12345678901234567890.12``
+    would come back as ``12345678901234567000``. Here JSON is read with ``json`` (fractions as
+    ``Decimal``) and validated as Python data, and written from a python-mode dump."""
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
+        try:
+            data = json.loads(json_data, parse_float=Decimal, parse_constant=_no_constant)
+        except ValueError as exc:  # JSONDecodeError, bad UTF-8, NaN or Infinity
+            raise ValidationError.from_exception_data(cls.__name__, [{
+                "type": "json_invalid", "loc": (), "input": json_data,
+                "ctx": {"error": str(exc)}}]) from None
+        context = kwargs.pop("context", None)
+        marked = {**context, _FROM_JSON: True} if isinstance(context, dict) else {
+            _FROM_JSON: True}
+        return cls.model_validate(data, context=marked, **kwargs)
+
+    def model_dump_json(self, **kwargs: Any) -> str:
+        indent = kwargs.pop("indent", None)
+        ascii_only = bool(kwargs.pop("ensure_ascii", False))
+        context = kwargs.pop("context", None)
+        token = secrets.token_hex(16)  # unguessable: no string of the data can pose as it
+        marked = {**context, _NUMBER_TOKEN: token} if isinstance(context, dict) else {
+            _NUMBER_TOKEN: token}
+        data = self.model_dump(mode="python", context=marked, **kwargs)
+        return _write(data, token, indent, ascii_only)
 
 
 class ExtensibleStrEnum(StrEnum):
