@@ -10,9 +10,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ledgerpact.registry import __version__
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    REPORT_FORMATS,
     batch_mode,
     input_errors_exit_2,
     registry_option,
@@ -23,16 +25,9 @@ if TYPE_CHECKING:
     from ledgerpact.registry.catalog import Catalog
 from ledgerpact.registry.output import to_json, write_atomic
 
-REPORT_FORMATS = ("text", "json", "sarif", "junit", "markdown", "github")
 SEVERITIES = ("error", "warn", "info", "hint")
 WAIVERS_FILE = Path("governance") / "waivers.yaml"
 CONFIG_NAMES = (".spectral.yaml", ".spectral.yml", ".spectral.json")
-
-
-def _version() -> str:
-    from ledgerpact.registry import __version__
-
-    return __version__
 
 
 @click.command("lint")
@@ -186,7 +181,7 @@ def _render(fmt: str, findings: list[Any], options: Any, checked: list[str],
     from ledgerpact.governance.report import render
 
     return render(fmt, findings, rules=options.rules(), checked=checked,
-                  fail_severity=threshold, tool_version=_version())
+                  fail_severity=threshold, tool_version=__version__)
 
 
 @click.command("rules")

@@ -22,9 +22,9 @@ from ledgerpact.registry.schema_keywords import SUBSCHEMA, SUBSCHEMA_LISTS, SUBS
 from ledgerpact.registry.workspace import Workspace
 
 # Keys whose values are data, not contract structure: never look for $refs inside them.
-_LITERAL_KEYS = frozenset({"example", "const", "default", "enum"})
+LITERAL_KEYS = frozenset({"example", "const", "default", "enum"})
 # Keys whose values map user-chosen names to objects: their keys are never keywords.
-_NAME_MAPS = frozenset({
+NAME_MAPS = frozenset({
     "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
     "paths", "responses", "headers", "content", "encoding", "links", "callbacks",
     "requestBodies", "securitySchemes", "channels", "messages", "operations", "servers",
@@ -36,8 +36,8 @@ _NAME_MAPS = frozenset({
 # Keys whose value is a schema: JSON Schema's own, plus OpenAPI's and AsyncAPI's slots.
 _SCHEMA_SLOTS = frozenset({*SUBSCHEMA, "schema", "payload"})
 # Keys whose value holds schemas by name or by position.
-_SCHEMA_PARENTS = frozenset({*SUBSCHEMA_MAPS, *SUBSCHEMA_LISTS, "schemas"})
-_LIST_KEYWORDS = frozenset(SUBSCHEMA_LISTS)
+SCHEMA_PARENTS = frozenset({*SUBSCHEMA_MAPS, *SUBSCHEMA_LISTS, "schemas"})
+LIST_KEYWORDS = frozenset(SUBSCHEMA_LISTS)
 _OBJECT, _NAMES, _SCHEMA_NAMES = "object", "names", "schema-names"
 _SECTION_BY_PARENT = {
     "parameters": "parameters", "responses": "responses", "examples": "examples",
@@ -206,7 +206,7 @@ class _Bundler:
             if keywords and k == "$ref" and isinstance(v, str):
                 out[k] = self._rewrite(v, file, ptr, key, parent)
             elif (mode != _SCHEMA_NAMES and k.startswith("x-")) or (
-                    keywords and k in _LITERAL_KEYS):
+                    keywords and k in LITERAL_KEYS):
                 out[k] = v
             elif keywords and k == "examples":
                 out[k] = self._copy_examples(v, file, f"{ptr}/examples")
@@ -216,8 +216,8 @@ class _Bundler:
             elif isinstance(v, dict | list):
                 child = _OBJECT
                 if keywords:
-                    child = (_SCHEMA_NAMES if k in _SCHEMA_PARENTS and k not in _LIST_KEYWORDS
-                             else _NAMES if k in _NAME_MAPS else _OBJECT)
+                    child = (_SCHEMA_NAMES if k in SCHEMA_PARENTS and k not in LIST_KEYWORDS
+                             else _NAMES if k in NAME_MAPS else _OBJECT)
                 out[k] = self._copy(v, file, f"{ptr}/{jp.escape(k)}", k, key, child)
             else:
                 out[k] = v
@@ -289,7 +289,7 @@ class _Bundler:
     def _section(self, key: str, parent: str) -> str:
         if self.kind == "json-schema":
             return "/$defs"
-        if key in _SCHEMA_SLOTS or parent in _SCHEMA_PARENTS:
+        if key in _SCHEMA_SLOTS or parent in SCHEMA_PARENTS:
             return self.schema_section
         if key == "requestBody":
             return "/components/requestBodies"

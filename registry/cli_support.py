@@ -27,6 +27,9 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 EXIT_FINDINGS = 1
+# The report formats every command that reports findings offers (governance.report has one
+# module per format under these names).
+REPORT_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
 EXIT_INPUT = 2
 
 

@@ -17,10 +17,10 @@ from urllib.parse import quote, unquote
 
 # One definition of where a $ref is a reference (and where it is data): the bundler's.
 from ledgerpact.registry.bundle import (
-    _LIST_KEYWORDS,
-    _LITERAL_KEYS,
-    _NAME_MAPS,
-    _SCHEMA_PARENTS,
+    LIST_KEYWORDS,
+    LITERAL_KEYS,
+    NAME_MAPS,
+    SCHEMA_PARENTS,
 )
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
@@ -73,7 +73,7 @@ def _walk(node: Any, from_file: str, key: str, mode: int, found: set[str]) -> No
             if keywords and k == "$ref":
                 _add(v, from_file, found)
             elif (mode != _SCHEMA_NAMES and k.startswith("x-")) or (
-                    keywords and k in _LITERAL_KEYS):
+                    keywords and k in LITERAL_KEYS):
                 continue
             elif keywords and k == "examples":
                 if isinstance(v, dict):  # an OpenAPI examples map may hold refs; data else
@@ -88,8 +88,8 @@ def _walk(node: Any, from_file: str, key: str, mode: int, found: set[str]) -> No
             elif isinstance(v, dict | list):
                 child = _OBJECT
                 if keywords:
-                    child = (_SCHEMA_NAMES if k in _SCHEMA_PARENTS and k not in _LIST_KEYWORDS
-                             else _NAMES if k in _NAME_MAPS else _OBJECT)
+                    child = (_SCHEMA_NAMES if k in SCHEMA_PARENTS and k not in LIST_KEYWORDS
+                             else _NAMES if k in NAME_MAPS else _OBJECT)
                 stack.append((v, k, child))
 
 

@@ -20,16 +20,12 @@ from urllib.parse import unquote
 from ledgerpact.generators.models.decimals import is_decimal_string, is_json_number
 from ledgerpact.generators.models.defaults import fit_default
 from ledgerpact.registry import pointer as jp
+from ledgerpact.registry.bundle import LITERAL_KEYS, NAME_MAPS
 
-# Values that are data, not schema: never rewritten.
-_LITERAL_KEYS = frozenset({"example", "examples", "const", "default", "enum"})
-# Keys whose values map user-chosen names to schemas or spec objects (a property may be called
-# "default" or "examples" and is still a schema).
-_NAME_MAPS = frozenset({
-    "properties", "patternProperties", "$defs", "definitions", "dependentSchemas", "schemas",
-    "paths", "responses", "headers", "content", "parameters", "requestBodies", "messages",
-    "channels", "operations", "components", "webhooks", "callbacks", "pathItems",
-})
+# Values that are data, not schema: never rewritten (the bundler's, plus OpenAPI's examples
+# map, whose entries are examples too). Name maps are the bundler's: a property may be called
+# "default" or "examples" and is still a schema.
+_LITERAL_KEYS = LITERAL_KEYS | {"examples"}
 _DEFINITION_MAPS = frozenset({"$defs", "definitions", "schemas"})
 _TEXT_LIMITS = ("pattern", "maxLength", "minLength", "format")
 # What an inlined allOf base does not bring along: its own definitions (still reachable where
@@ -173,7 +169,7 @@ class _Preparer:
                 continue  # a contract does not choose what generated code imports
             if key in _LITERAL_KEYS or key.startswith("x-"):
                 out[key] = value
-            elif key in _NAME_MAPS and isinstance(value, dict):
+            elif key in NAME_MAPS and isinstance(value, dict):
                 named = key in _DEFINITION_MAPS
                 out[key] = {k: self.value(v, k if named else None, _child(_child(at, key), k))
                             for k, v in value.items()}

@@ -25,14 +25,13 @@ if TYPE_CHECKING:
     from ledgerpact.governance.approvals.content import (
         ABSENT_HASH,
         content_hash,
-        entry_at,
         hash_at,
     )
     from ledgerpact.governance.approvals.verdict import ApprovalVerdict, evaluate
 
-__all__ = ["ABSENT_HASH", "ApprovalVerdict", "content_hash", "entry_at", "evaluate", "hash_at"]
+__all__ = ["ABSENT_HASH", "ApprovalVerdict", "content_hash", "evaluate", "hash_at"]
 
-_HOME = {"ABSENT_HASH": "content", "content_hash": "content", "entry_at": "content",
+_HOME = {"ABSENT_HASH": "content", "content_hash": "content",
          "hash_at": "content", "ApprovalVerdict": "verdict", "evaluate": "verdict"}
 
 

@@ -15,9 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ledgerpact.governance.approvals.codeowners import CodeOwners, load_codeowners
-from ledgerpact.governance.approvals.content import entry_at
 from ledgerpact.governance.approvals.people import Directory, load_directory
 from ledgerpact.governance.policy.config import load_policy
+from ledgerpact.registry.catalog import find_entry
 from ledgerpact.registry.metadata import METADATA_NAME
 from ledgerpact.registry.repository import CONTRACTS_DIR
 from ledgerpact.registry.workspace import Workspace
@@ -49,7 +49,7 @@ class Authority:
 def authority_for(ws: Workspace, contract_id: str) -> Authority:
     """The authority over ``contract_id`` as the registry in ``ws`` defines it. A contract not
     in ``ws`` (new in the change under review) has the CODEOWNERS owners of its folder."""
-    entry = entry_at(ws, contract_id)
+    entry = find_entry(ws, contract_id)
     folder = f"{CONTRACTS_DIR}/{contract_id}"
     paths = [f"{folder}/{METADATA_NAME}"]
     declared: list[str] = []

@@ -39,14 +39,7 @@ def content_hash(ws: Workspace, entry: Entry) -> str:
     return _digest(ws, [entry.metadata_path, *bundle(ws, entry.document_path).files])
 
 
-def entry_at(ws: Workspace, contract_id: str) -> Entry | None:
-    """The contract's entry in ``ws``, read from its own folder only (the catalog would read
-    every contract's metadata, and approvals must cost what the change costs, not what the
-    registry does); None when the contract is not there."""
-    return find_entry(ws, contract_id)
-
-
 def hash_at(ws: Workspace, contract_id: str) -> str:
     """The contract's content hash in ``ws``, or ``ABSENT_HASH`` when it is not there."""
-    entry = entry_at(ws, contract_id)
+    entry = find_entry(ws, contract_id)
     return ABSENT_HASH if entry is None else content_hash(ws, entry)

@@ -16,6 +16,7 @@ import click
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    REPORT_FORMATS,
     batch_mode,
     input_errors_exit_2,
     registry_option,
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 # Kept here, not imported from the report package: this module is imported whenever the
 # ``ledgerpact`` command starts, whatever the command.
-REPORT_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
 WAIVERS_FILE = Path("governance") / "waivers.yaml"
 CONFIG_NAMES = (".spectral.yaml", ".spectral.yml", ".spectral.json")
 
@@ -138,10 +138,10 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
                 targets.append((cid, [f"generated code {path} changed"]))
     ctx = _context(reg, rev_ws, policy, commit, ref, today or dt.date.today())
     if contract_ids:
-        from ledgerpact.registry.catalog import find_entry as entry_at
+        from ledgerpact.registry.catalog import find_entry
 
         for cid in contract_ids:
-            if entry_at(ctx.rev_ws, cid) is None and entry_at(ctx.base_ws, cid) is None:
+            if find_entry(ctx.rev_ws, cid) is None and find_entry(ctx.base_ws, cid) is None:
                 raise InputError(f"no contract {cid!r} in the working tree or at {ref}",
                                  file="contracts")
     results = [check_contract(ctx, cid, reasons, changed) for cid, reasons in targets]

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ledgerpact.governance.check import steps
 from ledgerpact.governance.check.model import ContractCheck, Outcome, Step
 from ledgerpact.governance.check.steps import Context, Sides
-from ledgerpact.registry.catalog import find_entry as entry_at
+from ledgerpact.registry.catalog import find_entry
 from ledgerpact.registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -22,8 +22,8 @@ if TYPE_CHECKING:
 
 def sides_of(ctx: Context, contract_id: str) -> Sides:
     short = ctx.base_commit[:10]
-    return Sides(contract_id, entry_at(ctx.base_ws, contract_id),
-                 entry_at(ctx.rev_ws, contract_id), f"{contract_id}@{short}",
+    return Sides(contract_id, find_entry(ctx.base_ws, contract_id),
+                 find_entry(ctx.rev_ws, contract_id), f"{contract_id}@{short}",
                  f"{contract_id} (working tree)")
 
 

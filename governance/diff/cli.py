@@ -12,9 +12,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from ledgerpact.registry import __version__
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    REPORT_FORMATS,
     batch_mode,
     input_errors_exit_2,
     registry_option,
@@ -30,7 +32,6 @@ if TYPE_CHECKING:
 
 # Kept here, not imported from the report package: this module is imported whenever the
 # ``ledgerpact`` command starts, whatever the command.
-REPORT_FORMATS = ("text", "json", "markdown", "sarif", "junit", "github")
 
 
 @click.command("diff")
@@ -83,7 +84,7 @@ def diff_cmd(specs: tuple[str, ...], base_ref: str | None, registry_path: Path |
         reg = open_registry(registry_path) if registry_path is not None else None
         compared = [_two_sides(reg, specs[0], specs[1])]
 
-    report = DiffReport(compared, Level.parse(fail_on), _version())
+    report = DiffReport(compared, Level.parse(fail_on), __version__)
     if compared or not errors:  # with nothing compared, the error lines are the whole answer
         text = render(fmt, report)
         if output is None:
@@ -96,12 +97,6 @@ def diff_cmd(specs: tuple[str, ...], base_ref: str | None, registry_path: Path |
         sys.exit(EXIT_INPUT)
     if failed(report):
         sys.exit(EXIT_FINDINGS)
-
-
-def _version() -> str:
-    from ledgerpact.registry import __version__
-
-    return __version__
 
 
 def _diff(base: DocSide, rev: DocSide) -> list[Change]:
