@@ -20,6 +20,7 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, OAS3, OAS30, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.findings import shorten
 
@@ -57,10 +58,8 @@ def _oas_validator(fmt: str) -> Any:
 info: {title: Payments}
 paths: {}
 """,
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths: {}
-""",
+    good=openapi("""paths: {}
+""", title="Payments"),
 )
 def structure(index: Index) -> Iterator[Violation]:
     external = sorted({u.target.file for u in index.refs

@@ -13,6 +13,7 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import asyncapi3
 from ledgerpact.governance.lint.rules._util import as_dict, as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     VARIABLE,
@@ -46,25 +47,17 @@ def _root_addresses(index: Index) -> Iterator[tuple[str, str, Loc]]:
             "asyncapi-channel-no-empty-parameter, asyncapi-3-channel-no-empty-parameter).",
     why="""An empty substitution '{}' cannot be bound to any parameter, so neither
     producers nor consumers can build the topic or routing key.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi3("""channels:
   paymentStatus:
     address: finance.payment.{}
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+"""),
+    good=asyncapi3("""channels:
   paymentStatus:
     address: finance.payment.{eventType}
     parameters:
       eventType:
         description: The payment event type.
-""",
+"""),
 )
 def channel_no_empty_parameter(index: Index) -> Iterator[Violation]:
     for name, address, where in _root_addresses(index):
@@ -118,22 +111,14 @@ def channel_no_query_nor_fragment(index: Index) -> Iterator[Violation]:
             "asyncapi-channel-no-trailing-slash, asyncapi-3-channel-no-trailing-slash).",
     why="""'orders/' and 'orders' are different topics to most brokers; a trailing slash
     is almost always an accident that makes producers and consumers miss each other.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi3("""channels:
   paymentStatus:
     address: finance/payments/
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+"""),
+    good=asyncapi3("""channels:
   paymentStatus:
     address: finance/payments
-""",
+"""),
 )
 def channel_no_trailing_slash(index: Index) -> Iterator[Violation]:
     for name, address, where in _root_addresses(index):
@@ -153,29 +138,21 @@ def channel_no_trailing_slash(index: Index) -> Iterator[Violation]:
     why="""Code generators and contract tests substitute parameters into the address; an
     undeclared one has no type or allowed values, and a declared one the address never
     uses is a leftover that documents something that does not exist.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi3("""channels:
   paymentStatus:
     address: finance.payment.{eventType}
     parameters:
       paymentId:
         description: The payment.
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+"""),
+    good=asyncapi3("""channels:
   paymentStatus:
     address: finance.payment.{eventType}
     parameters:
       eventType:
         description: The payment event type.
         enum: [released, settled]
-""",
+"""),
 )
 def channel_parameters_declared(index: Index) -> Iterator[Violation]:
     for name, channel, loc, _ in all_channels(index):
@@ -212,11 +189,7 @@ def channel_parameters_declared(index: Index) -> Iterator[Violation]:
     why="""A channel bound to a server that does not exist is available nowhere, and one
     bound to a reusable server under components is ambiguous: the specification requires
     a root channel to name root servers so every tool agrees where the messages flow.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+    bad=asyncapi3("""servers:
   production:
     host: broker.payments.internal:9092
     protocol: kafka
@@ -230,12 +203,8 @@ components:
     staging:
       host: broker.staging.internal:9092
       protocol: kafka
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+"""),
+    good=asyncapi3("""servers:
   production:
     host: broker.payments.internal:9092
     protocol: kafka
@@ -244,7 +213,7 @@ channels:
     address: finance.payment.status
     servers:
       - $ref: '#/servers/production'
-""",
+"""),
 )
 def channel_servers(index: Index) -> Iterator[Violation]:
     root_servers = as_dict(index.doc.get("servers"))
@@ -290,29 +259,21 @@ def _v3_channel_server(index: Index, name: str, entry: dict[str, Any], where: Lo
             "asyncapi-parameter-description).",
     why="""A parameter is part of the topic or routing key; consumers subscribing with
     wildcards need to know what each position means and which values occur.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi3("""channels:
   paymentStatus:
     address: finance.payment.{eventType}
     parameters:
       eventType:
         enum: [released, settled]
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+"""),
+    good=asyncapi3("""channels:
   paymentStatus:
     address: finance.payment.{eventType}
     parameters:
       eventType:
         description: The payment event type.
         enum: [released, settled]
-""",
+"""),
 )
 def parameter_description(index: Index) -> Iterator[Violation]:
     for name, param, loc in channel_parameters(index):

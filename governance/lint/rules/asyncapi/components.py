@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Violation
+from ledgerpact.governance.lint.rules._examples import asyncapi3
 from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.governance.lint.rules.asyncapi._common import is_within, used_targets
 from ledgerpact.registry import pointer as jp
@@ -46,21 +47,13 @@ def _unused(index: Index, section: str, what: str) -> Iterator[Violation]:
             "(spectral:asyncapi asyncapi-unused-components-schema).",
     why="""An unreferenced schema is either dead weight or, worse, the schema someone meant
     to use: reviewers read it as part of the contract although no message carries it.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+    bad=asyncapi3("""channels: {}
 components:
   schemas:
     Payment:
       type: object
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+"""),
+    good=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -69,7 +62,7 @@ components:
   schemas:
     Payment:
       type: object
-""",
+"""),
 )
 def unused_schema(index: Index) -> Iterator[Violation]:
     yield from _unused(index, "schemas", "schema")
@@ -86,23 +79,15 @@ def unused_schema(index: Index) -> Iterator[Violation]:
     why="""A reusable message that no channel carries is not part of the contract, yet
     readers and generators treat it as if it were: code gets generated for events that are
     never sent.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi3("""channels:
   paymentSettled:
     address: finance.payment.settled
 components:
   messages:
     PaymentSettled:
       payload: {type: object}
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+"""),
+    good=asyncapi3("""channels:
   paymentSettled:
     address: finance.payment.settled
     messages:
@@ -112,7 +97,7 @@ components:
   messages:
     PaymentSettled:
       payload: {type: object}
-""",
+"""),
 )
 def unused_message(index: Index) -> Iterator[Violation]:
     yield from _unused(index, "messages", "message")
@@ -127,21 +112,13 @@ def unused_message(index: Index) -> Iterator[Violation]:
             "(spectral:asyncapi asyncapi-unused-components-server).",
     why="""A reusable server nobody refers to documents a broker no channel is on;
     operators and consumers may connect to it and find nothing.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-components:
+    bad=asyncapi3("""components:
   servers:
     staging:
       host: broker.staging.internal:9092
       protocol: kafka
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+"""),
+    good=asyncapi3("""servers:
   staging:
     $ref: '#/components/servers/staging'
 components:
@@ -149,7 +126,7 @@ components:
     staging:
       host: broker.staging.internal:9092
       protocol: kafka
-""",
+"""),
 )
 def unused_server(index: Index) -> Iterator[Violation]:
     yield from _unused(index, "servers", "server")

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Violation
+from ledgerpact.governance.lint.rules._examples import asyncapi2, asyncapi3
 from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.registry.asyncapi_structure import SUPPORTED_VERSIONS
 
@@ -30,20 +31,12 @@ LATEST = max(SUPPORTED_VERSIONS, key=_version_key)
     why="""An event contract outlives the team that wrote it. Consumers who find a broken
     payload at 2 a.m. need to know who owns the producer; the contact is the only place
     the document says so.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  contact:
+    bad=asyncapi3(""),
+    good=asyncapi3("""  contact:
     name: Treasury platform team
     url: https://treasury.example.org
     email: treasury@example.org
-""",
+"""),
 )
 def info_contact(index: Index) -> Iterator[Violation]:
     if not as_dict(index.doc.get("info")).get("contact"):
@@ -62,22 +55,14 @@ def info_contact(index: Index) -> Iterator[Violation]:
     why="""A contact with only a name cannot be reached, and one with only an e-mail
     address says nothing about which team it is. All three make the owner findable and
     reachable.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  contact:
+    bad=asyncapi3("""  contact:
     name: Treasury platform team
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  contact:
+"""),
+    good=asyncapi3("""  contact:
     name: Treasury platform team
     url: https://treasury.example.org
     email: treasury@example.org
-""",
+"""),
 )
 def info_contact_properties(index: Index) -> Iterator[Violation]:
     contact = as_dict(index.doc.get("info")).get("contact")
@@ -99,17 +84,9 @@ def info_contact_properties(index: Index) -> Iterator[Violation]:
     why="""The description is where a reader learns what the events are for, who
     produces them and what delivery guarantees hold. Without it every consumer has to
     reverse-engineer the producer.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  description: Status changes of outgoing payments, published by the ERP at least once.
-""",
+    bad=asyncapi3(""),
+    good=asyncapi3("  description: Status changes of outgoing payments, published by the ERP "
+                   "at least once.\n"),
 )
 def info_description(index: Index) -> Iterator[Violation]:
     info = as_dict(index.doc.get("info"))
@@ -129,19 +106,11 @@ def info_description(index: Index) -> Iterator[Violation]:
     summary="info has a license object (spectral:asyncapi asyncapi-info-license).",
     why="""Partners and other teams copy contracts into their own repositories and
     generate code from them; the licence says whether they may.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  license:
+    bad=asyncapi3(""),
+    good=asyncapi3("""  license:
     name: Apache-2.0
     url: https://www.apache.org/licenses/LICENSE-2.0
-""",
+"""),
 )
 def info_license(index: Index) -> Iterator[Violation]:
     if not as_dict(index.doc.get("info")).get("license"):
@@ -158,21 +127,13 @@ def info_license(index: Index) -> Iterator[Violation]:
     summary="info.license has a url (spectral:asyncapi asyncapi-info-license-url).",
     why="""A licence name alone can be ambiguous (which "BSD"?); the URL pins the exact
     text.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  license:
+    bad=asyncapi3("""  license:
     name: Apache-2.0
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  license:
+"""),
+    good=asyncapi3("""  license:
     name: Apache-2.0
     url: https://www.apache.org/licenses/LICENSE-2.0
-""",
+"""),
 )
 def info_license_url(index: Index) -> Iterator[Violation]:
     license_ = as_dict(index.doc.get("info")).get("license")
@@ -193,12 +154,8 @@ def info_license_url(index: Index) -> Iterator[Violation]:
     contract left on an old one drifts away from what generators and brokers expect.
     AsyncAPI 2.x to 3.x is a real migration (operations and channels were split), so this
     is information, not a warning.""",
-    bad="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
-""",
+    bad=asyncapi2("""channels: {}
+"""),
     good=f"""asyncapi: {LATEST}
 info:
   title: Payment events

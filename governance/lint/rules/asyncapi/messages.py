@@ -16,6 +16,7 @@ from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Message
 from ledgerpact.governance.lint.instances import InstanceChecker
 from ledgerpact.governance.lint.model import ASYNCAPI, ASYNCAPI2, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import asyncapi2, asyncapi3
 from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     checkable_format,
@@ -49,11 +50,7 @@ def _label(message: Message) -> str:
     why="""Tools identify a 2.x message by its messageId (generated class names, schema
     registry subjects, diff reports); two different messages with one id silently
     replace each other.""",
-    bad="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi2("""channels:
   finance.payment.settled:
     subscribe:
       operationId: onPaymentSettled
@@ -66,12 +63,8 @@ channels:
       message:
         messageId: paymentEvent
         payload: {type: object}
-""",
-    good="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+"""),
+    good=asyncapi2("""channels:
   finance.payment.settled:
     subscribe:
       operationId: onPaymentSettled
@@ -84,7 +77,7 @@ channels:
       message:
         messageId: paymentFailed
         payload: {type: object}
-""",
+"""),
 )
 def message_id_unique(index: Index) -> Iterator[Violation]:
     yield from _unique(index, "messageId")
@@ -101,11 +94,7 @@ def message_id_unique(index: Index) -> Iterator[Violation]:
     why="""Code generators name message classes and schema registry subjects after the
     message name; two different messages with the same name overwrite each other in
     generated code, and a consumer deserialises one as the other.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+    bad=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -114,12 +103,8 @@ components:
     PaymentFailed:
       name: paymentEvent
       payload: {type: object}
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+"""),
+    good=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -128,7 +113,7 @@ components:
     PaymentFailed:
       name: paymentFailed
       payload: {type: object}
-""",
+"""),
 )
 def message_name_unique(index: Index) -> Iterator[Violation]:
     yield from _unique(index, "name")
@@ -156,22 +141,14 @@ def _unique(index: Index, field: str) -> Iterator[Violation]:
             "AsyncAPI allows any payload when it is absent).",
     why="""A message without a payload schema promises nothing: consumers cannot generate
     types, contract tests accept any body, and breaking changes go undetected.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+    bad=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
       name: paymentSettled
       contentType: application/json
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+"""),
+    good=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -181,7 +158,7 @@ components:
         type: object
         properties:
           paymentId: {type: string}
-""",
+"""),
 )
 def message_payload(index: Index) -> Iterator[Violation]:
     for message in index.messages:
@@ -229,23 +206,15 @@ def _headers_schema(index: Index, headers: Any, loc: Loc) -> tuple[Any, Loc] | N
     why="""Headers are a map from header name to value on every protocol (Kafka record
     headers, AMQP properties, HTTP headers); a headers schema that is not an object
     cannot describe them, and generators produce nothing usable.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+    bad=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
       headers:
         type: string
       payload: {type: object}
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+"""),
+    good=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -254,7 +223,7 @@ components:
         properties:
           correlationId: {type: string}
       payload: {type: object}
-""",
+"""),
 )
 def headers_type_object(index: Index) -> Iterator[Violation]:
     done: set[Loc] = set()
@@ -285,11 +254,7 @@ def headers_type_object(index: Index) -> Iterator[Violation]:
     why="""Examples are copied into documentation, mocks and contract tests; an example
     that breaks its own schema teaches consumers the wrong shape and makes tests fail
     for the wrong reason.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+    bad=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -304,12 +269,8 @@ components:
           payload:
             paymentId: PAY-1
             amount: 12.5
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+"""),
+    good=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -324,7 +285,7 @@ components:
           payload:
             paymentId: PAY-1
             amount: '12.50'
-""",
+"""),
 )
 def message_examples(index: Index) -> Iterator[Violation]:
     checker = InstanceChecker(index)
@@ -371,11 +332,7 @@ def message_examples(index: Index) -> Iterator[Violation]:
     why="""Avro, Protobuf, RAML or OpenAPI payloads are legal, but this linter (like
     Spectral) validates examples and defaults only against JSON Schema. Knowing which
     messages were not checked keeps a clean report from being read as "verified".""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+    bad=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -386,12 +343,8 @@ components:
           name: PaymentSettled
           fields:
             - {name: paymentId, type: string}
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+"""),
+    good=asyncapi3("""channels: {}
 components:
   messages:
     PaymentSettled:
@@ -401,7 +354,7 @@ components:
           type: object
           properties:
             paymentId: {type: string}
-""",
+"""),
 )
 def payload_unsupported_schema_format(index: Index) -> Iterator[Violation]:
     for message in index.messages:

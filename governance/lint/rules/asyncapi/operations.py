@@ -15,6 +15,7 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, ASYNCAPI2, ASYNCAPI3, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import asyncapi2, asyncapi3, settled_publisher
 from ledgerpact.governance.lint.rules._util import as_dict, as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     SecurityChecker,
@@ -48,27 +49,19 @@ def _label(index: Index, loc: Loc, name: str) -> str:
     why="""Code generators name the send / receive functions after the operationId, and
     contract tests and diffs refer to operations by it. (In 3.x the operation's key is
     its id, so it always has one.)""",
-    bad="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi2("""channels:
   finance.payment.settled:
     subscribe:
       message:
         payload: {type: object}
-""",
-    good="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+"""),
+    good=asyncapi2("""channels:
   finance.payment.settled:
     subscribe:
       operationId: onPaymentSettled
       message:
         payload: {type: object}
-""",
+"""),
 )
 def operation_id(index: Index) -> Iterator[Violation]:
     for op in index.async_operations:
@@ -87,11 +80,7 @@ def operation_id(index: Index) -> Iterator[Violation]:
             "asyncapi-operation-operationId-uniqueness).",
     why="""Two operations with one id collide in generated code and make a diff or a
     contract test ambiguous about which channel and direction it means.""",
-    bad="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi2("""channels:
   finance.payment.settled:
     subscribe:
       operationId: onPayment
@@ -102,12 +91,8 @@ channels:
       operationId: onPayment
       message:
         payload: {type: object}
-""",
-    good="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+"""),
+    good=asyncapi2("""channels:
   finance.payment.settled:
     subscribe:
       operationId: onPaymentSettled
@@ -118,7 +103,7 @@ channels:
       operationId: onPaymentFailed
       message:
         payload: {type: object}
-""",
+"""),
 )
 def operation_id_unique(index: Index) -> Iterator[Violation]:
     seen: dict[str, list[tuple[str, Loc]]] = defaultdict(list)
@@ -143,33 +128,9 @@ def operation_id_unique(index: Index) -> Iterator[Violation]:
     why="""The description says when the event is sent, what triggers it and what
     guarantees hold (ordering, at-least-once, outbox); a consumer cannot infer that from
     the payload.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
-  paymentSettled:
-    address: finance.payment.settled
-operations:
-  publishPaymentSettled:
-    action: send
-    channel:
-      $ref: '#/channels/paymentSettled'
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
-  paymentSettled:
-    address: finance.payment.settled
-operations:
-  publishPaymentSettled:
-    action: send
-    channel:
-      $ref: '#/channels/paymentSettled'
-    description: Sent once the bank confirms settlement; at least once, deduplicate by id.
-""",
+    bad=settled_publisher(""),
+    good=settled_publisher("    description: Sent once the bank confirms settlement; at least "
+                           "once, deduplicate by id.\n"),
 )
 def operation_description(index: Index) -> Iterator[Violation]:
     for op in index.async_operations:
@@ -190,34 +151,10 @@ def operation_description(index: Index) -> Iterator[Violation]:
             "asyncapi-3-operation-security).",
     why="""A security requirement that cannot be resolved leaves producers and consumers
     guessing how to authenticate, and an unknown scope can never be granted.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
-  paymentSettled:
-    address: finance.payment.settled
-operations:
-  publishPaymentSettled:
-    action: send
-    channel:
-      $ref: '#/channels/paymentSettled'
-    security:
+    bad=settled_publisher("""    security:
       - $ref: '#/components/securitySchemes/oauth'
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
-  paymentSettled:
-    address: finance.payment.settled
-operations:
-  publishPaymentSettled:
-    action: send
-    channel:
-      $ref: '#/channels/paymentSettled'
-    security:
+"""),
+    good=settled_publisher("""    security:
       - $ref: '#/components/securitySchemes/oauth'
 components:
   securitySchemes:
@@ -229,7 +166,7 @@ components:
           availableScopes:
             payments:publish: Publish payment events.
       scopes: ['payments:publish']
-""",
+"""),
 )
 def operation_security(index: Index) -> Iterator[Violation]:
     checker = SecurityChecker(index)
@@ -255,11 +192,7 @@ def operation_security(index: Index) -> Iterator[Violation]:
     why="""The channel reference is how tools know where an operation sends or receives.
     The specification requires a root operation to point at a root channel, not at a
     reusable one under components, so that every tool resolves the same address.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
+    bad=asyncapi3("""channels:
   paymentSettled:
     address: finance.payment.settled
 operations:
@@ -267,20 +200,8 @@ operations:
     action: send
     channel:
       $ref: '#/channels/paymentSetled'
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
-  paymentSettled:
-    address: finance.payment.settled
-operations:
-  publishPaymentSettled:
-    action: send
-    channel:
-      $ref: '#/channels/paymentSettled'
-""",
+"""),
+    good=settled_publisher(""),
 )
 def operation_channel(index: Index) -> Iterator[Violation]:
     root_channels = as_dict(index.doc.get("channels"))
@@ -308,6 +229,18 @@ def operation_channel(index: Index) -> Iterator[Violation]:
                             f"{reply[0]['channel']['$ref']!r}, which cannot be resolved")
 
 
+def _settled_sent_as(message_ref: str) -> str:
+    """The example of the rule below: its bad and good documents differ only in the message
+    reference of publishPaymentSettled, whose channel carries the message as ``settled``."""
+    return asyncapi3(
+        "channels:\n  paymentSettled:\n    address: finance.payment.settled\n"
+        "    messages:\n      settled:\n        $ref: '#/components/messages/PaymentSettled'\n"
+        "operations:\n  publishPaymentSettled:\n    action: send\n    channel:\n"
+        "      $ref: '#/channels/paymentSettled'\n"
+        f"    messages:\n      - $ref: '{message_ref}'\n"
+        "components:\n  messages:\n    PaymentSettled:\n      payload: {type: object}\n")
+
+
 @rule(
     "asyncapi-operation-messages-from-referred-channel",
     severity="error",
@@ -320,50 +253,8 @@ def operation_channel(index: Index) -> Iterator[Violation]:
     reference that points elsewhere (another channel, or straight at components.messages)
     describes a message that never appears where the operation listens, so generated
     code and contract tests check the wrong thing.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
-  paymentSettled:
-    address: finance.payment.settled
-    messages:
-      settled:
-        $ref: '#/components/messages/PaymentSettled'
-operations:
-  publishPaymentSettled:
-    action: send
-    channel:
-      $ref: '#/channels/paymentSettled'
-    messages:
-      - $ref: '#/components/messages/PaymentSettled'
-components:
-  messages:
-    PaymentSettled:
-      payload: {type: object}
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels:
-  paymentSettled:
-    address: finance.payment.settled
-    messages:
-      settled:
-        $ref: '#/components/messages/PaymentSettled'
-operations:
-  publishPaymentSettled:
-    action: send
-    channel:
-      $ref: '#/channels/paymentSettled'
-    messages:
-      - $ref: '#/channels/paymentSettled/messages/settled'
-components:
-  messages:
-    PaymentSettled:
-      payload: {type: object}
-""",
+    bad=_settled_sent_as("#/components/messages/PaymentSettled"),
+    good=_settled_sent_as("#/channels/paymentSettled/messages/settled"),
 )
 def operation_messages_from_channel(index: Index) -> Iterator[Violation]:
     for name, op, loc, _ in operations_v3(index):

@@ -16,6 +16,7 @@ from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, SchemaNode
 from ledgerpact.governance.lint.instances import InstanceChecker
 from ledgerpact.governance.lint.model import ASYNCAPI, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import asyncapi3
 from ledgerpact.governance.lint.rules._util import as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     channel_parameters,
@@ -98,30 +99,22 @@ def _parameter_values(index: Index, keyword: str) -> Iterator[Violation]:
             "asyncapi-payload-default).",
     why="""Consumers and generated code fill in the default when a field is absent; a
     default that breaks its own schema puts an invalid value into every such message.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+    bad=asyncapi3("""channels: {}
 components:
   schemas:
     Priority:
       type: string
       enum: [normal, urgent]
       default: express
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+"""),
+    good=asyncapi3("""channels: {}
 components:
   schemas:
     Priority:
       type: string
       enum: [normal, urgent]
       default: normal
-""",
+"""),
 )
 def schema_default(index: Index) -> Iterator[Violation]:
     yield from _check(index, "default")
@@ -138,30 +131,22 @@ def schema_default(index: Index) -> Iterator[Violation]:
     why="""Schema examples end up in documentation, mocks and generated tests; an example
     its own schema rejects teaches the wrong format (a money amount as a number, a date
     in the wrong form).""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+    bad=asyncapi3("""channels: {}
 components:
   schemas:
     Amount:
       type: string
       pattern: '^-?[0-9]+(\\.[0-9]+)?$'
       examples: [12.5]
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-channels: {}
+"""),
+    good=asyncapi3("""channels: {}
 components:
   schemas:
     Amount:
       type: string
       pattern: '^-?[0-9]+(\\.[0-9]+)?$'
       examples: ['12.50']
-""",
+"""),
 )
 def schema_examples(index: Index) -> Iterator[Violation]:
     yield from _check(index, "examples")

@@ -13,6 +13,7 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import asyncapi2, asyncapi3
 from ledgerpact.governance.lint.rules._util import as_dict, as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     VARIABLE,
@@ -49,20 +50,12 @@ def _addresses(index: Index, server: dict[str, Any],
     why="""Without a server nobody knows which broker (Kafka cluster, RabbitMQ vhost, NATS
     account) carries the events, so consumers cannot connect and contract tests cannot
     run against a real environment.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+    bad=asyncapi3(""),
+    good=asyncapi3("""servers:
   production:
     host: broker.payments.internal:9092
     protocol: kafka
-""",
+"""),
 )
 def servers_present(index: Index) -> Iterator[Violation]:
     value = index.doc.get("servers")
@@ -119,27 +112,19 @@ def server_no_trailing_slash(index: Index) -> Iterator[Violation]:
             "asyncapi-server-no-empty-variable, asyncapi-3-server-no-empty-variable).",
     why="""An empty substitution '{}' can never be filled in from the variables, so the
     address cannot be built and tools that expand server variables fail.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+    bad=asyncapi3("""servers:
   production:
     host: 'broker.payments.internal:{}'
     protocol: kafka
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+"""),
+    good=asyncapi3("""servers:
   production:
     host: 'broker.payments.internal:{port}'
     protocol: kafka
     variables:
       port:
         default: '9092'
-""",
+"""),
 )
 def server_no_empty_variable(index: Index) -> Iterator[Violation]:
     for name, server, loc in servers(index):
@@ -161,24 +146,16 @@ def server_no_empty_variable(index: Index) -> Iterator[Violation]:
     why="""Those names are reserved for documentation (RFC 2606). A contract whose broker
     is still example.com was copied from a template and never finished, so nobody can
     connect with it.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+    bad=asyncapi3("""servers:
   production:
     host: kafka.example.com:9092
     protocol: kafka
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+"""),
+    good=asyncapi3("""servers:
   production:
     host: kafka.payments.internal:9092
     protocol: kafka
-""",
+"""),
 )
 def server_not_example_com(index: Index) -> Iterator[Violation]:
     for name, server, loc in servers(index):
@@ -200,23 +177,15 @@ def server_not_example_com(index: Index) -> Iterator[Violation]:
     why="""Tools build the broker address by substituting variables: an undeclared one
     leaves '{port}' in the address, an unused one is dead configuration that misleads,
     and a default outside the enum gives an address the server itself says is invalid.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+    bad=asyncapi3("""servers:
   production:
     host: 'broker.payments.internal:{port}'
     protocol: kafka
     variables:
       region:
         default: eu-west-1
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+"""),
+    good=asyncapi3("""servers:
   production:
     host: 'broker.payments.internal:{port}'
     protocol: kafka
@@ -224,7 +193,7 @@ servers:
       port:
         enum: ['9092', '9093']
         default: '9092'
-""",
+"""),
 )
 def server_variables(index: Index) -> Iterator[Violation]:
     for name, server, loc in servers(index):
@@ -281,23 +250,15 @@ def _variable_values(index: Index, server: str, name: str, variable: Any,
     why="""A security requirement that names a missing scheme cannot be satisfied: client
     generators and contract tests do not know how to authenticate, and reviewers cannot
     tell which credentials the broker accepts.""",
-    bad="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+    bad=asyncapi2("""servers:
   production:
     url: broker.payments.internal:9092
     protocol: kafka
     security:
       - saslScram: []
 channels: {}
-""",
-    good="""asyncapi: 2.6.0
-info:
-  title: Payment events
-  version: 1.0.0
-servers:
+"""),
+    good=asyncapi2("""servers:
   production:
     url: broker.payments.internal:9092
     protocol: kafka
@@ -309,7 +270,7 @@ components:
     saslScram:
       type: scramSha256
       description: SASL/SCRAM with a per-service user.
-""",
+"""),
 )
 def server_security(index: Index) -> Iterator[Violation]:
     checker = SecurityChecker(index)

@@ -10,6 +10,7 @@ from itertools import pairwise
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ASYNCAPI, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import asyncapi3
 from ledgerpact.governance.lint.rules._util import as_list
 from ledgerpact.governance.lint.rules.asyncapi._common import (
     is_v3,
@@ -46,19 +47,11 @@ def _root_tags(index: Index) -> list[tuple[str, dict[str, object], Loc]]:
     why="""Tags group operations and messages by business area in documentation and
     catalogues; without a declared list each author invents names and the grouping
     falls apart.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+    bad=asyncapi3(""),
+    good=asyncapi3("""  tags:
     - name: payments
       description: Outgoing payments and their status.
-""",
+"""),
 )
 def tags_present(index: Index) -> Iterator[Violation]:
     tags, loc = root_tags_loc(index)
@@ -78,22 +71,14 @@ def tags_present(index: Index) -> Iterator[Violation]:
             "(spectral:asyncapi asyncapi-tags-uniqueness, asyncapi-3-tags-uniqueness).",
     why="""Duplicate tags make documentation list an operation twice and make it
     ambiguous which description of the tag applies.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+    bad=asyncapi3("""  tags:
     - name: payments
     - name: payments
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+"""),
+    good=asyncapi3("""  tags:
     - name: payments
     - name: suppliers
-""",
+"""),
 )
 def tags_unique(index: Index) -> Iterator[Violation]:
     for tags, loc in tag_lists(index):
@@ -120,22 +105,14 @@ def tags_unique(index: Index) -> Iterator[Violation]:
             "asyncapi-tags-alphabetical, asyncapi-3-tags-alphabetical).",
     why="""Documentation renders tags in the order written; alphabetical order makes a
     long list scannable and makes merge conflicts rarer when teams add tags.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+    bad=asyncapi3("""  tags:
     - name: suppliers
     - name: payments
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+"""),
+    good=asyncapi3("""  tags:
     - name: payments
     - name: suppliers
-""",
+"""),
 )
 def tags_alphabetical(index: Index) -> Iterator[Violation]:
     tags = _root_tags(index)
@@ -158,21 +135,13 @@ def tags_alphabetical(index: Index) -> Iterator[Violation]:
             "asyncapi-tag-description, asyncapi-3-tag-description).",
     why="""A tag name such as 'ap' or 'core' means something only to its author; the
     description tells readers what belongs under it.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+    bad=asyncapi3("""  tags:
     - name: payments
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+"""),
+    good=asyncapi3("""  tags:
     - name: payments
       description: Outgoing payments and their status.
-""",
+"""),
 )
 def tag_description(index: Index) -> Iterator[Violation]:
     for name, tag, where in _root_tags(index):
@@ -192,11 +161,7 @@ def tag_description(index: Index) -> Iterator[Violation]:
     why="""An operation tag that the document does not declare is usually a typo
     ('payment' for 'payments'); documentation then shows a group of one, without a
     description.""",
-    bad="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+    bad=asyncapi3("""  tags:
     - name: payments
 channels:
   paymentSettled:
@@ -208,12 +173,8 @@ operations:
       $ref: '#/channels/paymentSettled'
     tags:
       - name: payment
-""",
-    good="""asyncapi: 3.0.0
-info:
-  title: Payment events
-  version: 1.0.0
-  tags:
+"""),
+    good=asyncapi3("""  tags:
     - name: payments
 channels:
   paymentSettled:
@@ -225,7 +186,7 @@ operations:
       $ref: '#/channels/paymentSettled'
     tags:
       - name: payments
-""",
+"""),
 )
 def operation_tag_defined(index: Index) -> Iterator[Violation]:
     declared = {name for name, _, _ in _root_tags(index)}

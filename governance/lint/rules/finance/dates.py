@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ALL_FORMATS, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules.finance import vocabulary as vocab
 from ledgerpact.governance.lint.rules.finance.facts import (
     View,
@@ -64,9 +65,7 @@ def _problem(v: View) -> tuple[Loc, str] | None:
     so the contract must say format: date (a calendar date) or date-time (an instant with
     an offset). Integer instants are accepted only when the contract documents the epoch
     (a unix-time format or a description that says so), as Stripe does.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+    bad=openapi("""paths: {}
 components:
   schemas:
     Invoice:
@@ -74,10 +73,8 @@ components:
       properties:
         DueDate: {type: string}
         UpdatedDateUTC: {type: string, x-is-msdate: true}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+"""),
+    good=openapi("""paths: {}
 components:
   schemas:
     Invoice:
@@ -85,7 +82,7 @@ components:
       properties:
         dueDate: {type: string, format: date}
         updatedAt: {type: string, format: date-time}
-""",
+"""),
 )
 def date_format(index: Index) -> Iterator[Violation]:
     f = facts(index)

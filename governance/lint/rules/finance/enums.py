@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ALL_FORMATS, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules.finance import vocabulary as vocab
 from ledgerpact.governance.lint.rules.finance.facts import View, array_item_views, facts
 
@@ -44,19 +45,15 @@ def _problem(v: View) -> tuple[Loc, str] | None:
     breaking change for generated clients. Declaring x-extensible-enum: true tells
     consumers to keep a default branch; false is an explicit promise that the list is
     complete and a new value means a new major version.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+    bad=openapi("""paths: {}
 components:
   schemas:
     Invoice:
       type: object
       properties:
         status: {type: string, enum: [draft, approved, posted, paid]}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+"""),
+    good=openapi("""paths: {}
 components:
   schemas:
     Invoice:
@@ -66,7 +63,7 @@ components:
           type: string
           enum: [draft, approved, posted, paid]
           x-extensible-enum: true
-""",
+"""),
 )
 def status_enum_extensible(index: Index) -> Iterator[Violation]:
     f = facts(index)

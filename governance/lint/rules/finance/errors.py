@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules._util import resolve
 from ledgerpact.governance.lint.rules.finance.facts import view
 
@@ -20,6 +21,28 @@ PROBLEM_TYPES = frozenset({"application/problem+json", "application/problem+xml"
 # The RFC 9457 members and the JSON types they may have.
 MEMBERS = {"type": {"string"}, "title": {"string"}, "status": {"integer", "number"},
            "detail": {"string"}, "instance": {"string"}}
+
+# The problem+json content entry with the RFC 9457 members that the good examples show.
+_PROBLEM_MEMBERS = (
+    "            application/problem+json:\n"
+    "              schema:\n"
+    "                type: object\n"
+    "                properties:\n"
+    "                  type: {type: string, format: uri-reference}\n"
+    "                  title: {type: string}\n"
+    "                  status: {type: integer}\n"
+    "                  detail: {type: string}\n"
+    "                  instance: {type: string, format: uri-reference}\n"
+)
+
+
+def _bad_request(content: str) -> str:
+    """The examples' document: ``GET /invoices`` with a 400 response whose ``content``
+    entries (at 12 spaces) are what the examples differ in."""
+    return openapi('paths:\n  /invoices:\n    get:\n      responses:\n'
+                   '        "200": {description: The invoices.}\n'
+                   '        "400":\n          description: Bad request.\n          content:\n'
+                   + content)
 
 
 def media_base(media_type: str) -> str:
@@ -42,39 +65,10 @@ def is_error_status(status: str) -> bool:
     RFC 9457 problem details. An error response without a body, or with a home-grown JSON
     error, forces each consumer to write and maintain its own parser. A shared error
     response (components/responses) is reported once.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      responses:
-        "200": {description: The invoices.}
-        "400":
-          description: Bad request.
-          content:
-            application/json:
+    bad=_bad_request("""            application/json:
               schema: {type: object, properties: {message: {type: string}}}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      responses:
-        "200": {description: The invoices.}
-        "400":
-          description: Bad request.
-          content:
-            application/problem+json:
-              schema:
-                type: object
-                properties:
-                  type: {type: string, format: uri-reference}
-                  title: {type: string}
-                  status: {type: integer}
-                  detail: {type: string}
-                  instance: {type: string, format: uri-reference}
-""",
+"""),
+    good=_bad_request(_PROBLEM_MEMBERS),
 )
 def problem_json(index: Index) -> Iterator[Violation]:
     seen: set[Loc] = set()
@@ -114,44 +108,14 @@ def problem_json(index: Index) -> Iterator[Violation]:
     all members optional in a message, but the schema should declare them (type and
     instance as URI-reference strings, title and detail as strings, status as an integer)
     so clients can rely on their meaning; extensions are added next to them.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      responses:
-        "200": {description: The invoices.}
-        "400":
-          description: Bad request.
-          content:
-            application/problem+json:
+    bad=_bad_request("""            application/problem+json:
               schema:
                 type: object
                 properties:
                   error: {type: string}
                   code: {type: integer}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      responses:
-        "200": {description: The invoices.}
-        "400":
-          description: Bad request.
-          content:
-            application/problem+json:
-              schema:
-                type: object
-                properties:
-                  type: {type: string, format: uri-reference}
-                  title: {type: string}
-                  status: {type: integer}
-                  detail: {type: string}
-                  instance: {type: string, format: uri-reference}
-                  code: {type: string}
-""",
+"""),
+    good=_bad_request(_PROBLEM_MEMBERS + "                  code: {type: string}\n"),
 )
 def problem_schema(index: Index) -> Iterator[Violation]:
     seen: set[Loc] = set()

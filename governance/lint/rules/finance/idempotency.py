@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Operation
 from ledgerpact.governance.lint.model import OAS3, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules._util import is_webhook
 from ledgerpact.governance.lint.rules.finance import vocabulary as vocab
 from ledgerpact.governance.lint.rules.finance.facts import facts, operation_parameters
@@ -90,18 +91,14 @@ def records_financially(op: Operation) -> str | None:
     cancel, send) are not postings, and webhooks and callbacks are calls the provider
     makes, not ones its clients retry. The header may be declared inline or by $ref, in
     any letter case.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /payments:
     post:
       operationId: createPayment
       responses:
         "201": {description: The payment was created.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths:
+""", title="Payments"),
+    good=openapi("""paths:
   /payments:
     post:
       operationId: createPayment
@@ -116,7 +113,7 @@ components:
       in: header
       required: true
       schema: {type: string, maxLength: 255}
-""",
+""", title="Payments"),
 )
 def idempotency_key(index: Index) -> Iterator[Violation]:
     f = facts(index)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ALL_FORMATS, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules.finance import vocabulary as vocab
 from ledgerpact.governance.lint.rules.finance.facts import (
     Facts,
@@ -157,9 +158,7 @@ def _who(loc: Loc, names: list[str], param_in: str) -> str:
     amountType, totalCount or DiscountRate) or by an ``x-is-money: true`` marker, also
     inside arrays and behind ``$ref``/``allOf``; a shared schema is reported once, where
     its type is declared.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+    bad=openapi("""paths: {}
 components:
   schemas:
     Invoice:
@@ -168,10 +167,8 @@ components:
         SubTotal: {type: number, format: double}
         TotalTax: {type: number, format: double}
         CurrencyCode: {type: string}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+"""),
+    good=openapi("""paths: {}
 components:
   schemas:
     Money:
@@ -185,7 +182,7 @@ components:
       properties:
         subTotal: {$ref: '#/components/schemas/Money'}
         totalTax: {$ref: '#/components/schemas/Money'}
-""",
+"""),
 )
 def money_decimal_string(index: Index) -> Iterator[Violation]:
     f = facts(index)
@@ -261,19 +258,15 @@ def money_minor_units(index: Index) -> Iterator[Violation]:
     presentment_currency...). Only names that are amounts whatever their type are
     checked (amount, total, price, balance, fee, cost...), not tax or discount, which are
     often codes when they are strings.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths: {}
+    bad=openapi("""paths: {}
 components:
   schemas:
     Payment:
       type: object
       properties:
         amount: {type: string, pattern: '^-?[0-9]+([.][0-9]+)?$'}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths: {}
+""", title="Payments"),
+    good=openapi("""paths: {}
 components:
   schemas:
     Payment:
@@ -281,7 +274,7 @@ components:
       properties:
         amount: {type: string, pattern: '^-?[0-9]+([.][0-9]+)?$'}
         currency: {type: string, pattern: '^[A-Z]{3}$'}
-""",
+""", title="Payments"),
 )
 def money_currency(index: Index) -> Iterator[Violation]:
     f = facts(index)

@@ -14,6 +14,7 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import ALL_FORMATS, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules.finance.vocabulary import LIFECYCLES
 
 EXPECTED_LIFECYCLE = f"one of {', '.join(LIFECYCLES)}"
@@ -38,10 +39,8 @@ def _owners(value: Any) -> bool:
     contract whose lifecycle (draft, active, deprecated, retired) is unknown. The registry
     keeps both in contract.yaml; a contract linted as a plain file must carry them itself
     so the information travels with it.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths: {}
-""",
+    bad=openapi("""paths: {}
+""", title="Payments"),
     good="""openapi: 3.1.0
 info:
   title: Payments

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Operation
 from ledgerpact.governance.lint.model import OAS3, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules.finance import vocabulary as vocab
 from ledgerpact.governance.lint.rules.finance.facts import (
     Facts,
@@ -122,9 +123,7 @@ def _collections(index: Index, f: Facts) -> Iterator[Collection]:
     The collection is recognised by a 200 response that is an array, or an object with an
     array property named items, data, results... or after the resource (Xero's
     {Invoices: [...]}).""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     get:
       responses:
@@ -133,10 +132,8 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {type: object}}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+"""),
+    good=openapi("""paths:
   /invoices:
     get:
       parameters:
@@ -152,7 +149,7 @@ paths:
                 properties:
                   items: {type: array, items: {type: object}}
                   nextCursor: {type: [string, "null"]}
-""",
+"""),
 )
 def pagination(index: Index) -> Iterator[Violation]:
     for c in collections(index, facts(index)):
@@ -174,9 +171,7 @@ def pagination(index: Index) -> Iterator[Violation]:
     pages through a ledger shifts every later page: records are skipped or read twice, and
     a sync or reconciliation job silently works on the wrong set. A cursor names a position
     that does not move; a limit lets the client bound each response.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     get:
       parameters:
@@ -187,10 +182,8 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {type: object}}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+"""),
+    good=openapi("""paths:
   /invoices:
     get:
       parameters:
@@ -202,7 +195,7 @@ paths:
           content:
             application/json:
               schema: {type: array, items: {type: object}}
-""",
+"""),
 )
 def pagination_cursor(index: Index) -> Iterator[Violation]:
     for c in collections(index, facts(index)):

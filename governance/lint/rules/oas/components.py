@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS31, Violation
+from ledgerpact.governance.lint.rules._examples import invoices_listed, openapi
 from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.governance.lint.rules.oas._shared import extra_refs, security_requirements
 from ledgerpact.registry import pointer as jp
@@ -69,13 +70,7 @@ def _used(index: Index) -> set[tuple[str, str]]:
     keep compatible, or a sign that an operation references a copy instead of it. Only
     the root document's components are checked: shared schema files are libraries, and a
     document without paths or webhooks is treated as one.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+    bad=invoices_listed("""      responses:
         "200":
           description: The invoices.
           content:
@@ -85,14 +80,8 @@ components:
   schemas:
     InvoicePage: {type: object}
     LegacyInvoice: {type: object}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+"""),
+    good=invoices_listed("""      responses:
         "200":
           description: The invoices.
           content:
@@ -101,7 +90,7 @@ paths:
 components:
   schemas:
     InvoicePage: {type: object}
-""",
+"""),
 )
 def unused_component(index: Index) -> Iterator[Violation]:
     if not index.doc.get("paths") and not index.doc.get("webhooks"):
@@ -133,9 +122,7 @@ def unused_component(index: Index) -> Iterator[Violation]:
     schemas reference something that does not exist. Example, link and callback
     references are not needed for that walk, so a broken one would otherwise go unnoticed
     until a documentation build or a mock server fails on it.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     post:
       operationId: createInvoice
@@ -147,10 +134,8 @@ paths:
               simple: {$ref: "#/components/examples/Simple"}
       responses:
         "201": {description: Created.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+"""),
+    good=openapi("""paths:
   /invoices:
     post:
       operationId: createInvoice
@@ -165,7 +150,7 @@ paths:
 components:
   examples:
     Simple: {value: {number: INV-1}}
-""",
+"""),
 )
 def ref_resolves(index: Index) -> Iterator[Violation]:
     for loc, holder in extra_refs(index):

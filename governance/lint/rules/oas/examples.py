@@ -10,6 +10,7 @@ from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.instances import InstanceChecker
 from ledgerpact.governance.lint.model import OAS3, OAS31, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import invoices_listed, openapi
 from ledgerpact.governance.lint.rules.oas._shared import (
     component_entries,
     example_holders,
@@ -37,13 +38,7 @@ def _mismatches(checker: InstanceChecker, schema_loc: Loc, value: Any, at: Loc,
     An example that breaks its own schema (an amount as a number where the schema says a
     decimal string) teaches consumers the wrong format and makes mocks lie. Schemas are
     resolved across files offline, so a canonical schema's rules apply too.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+    bad=invoices_listed("""      responses:
         "200":
           description: The invoices.
           content:
@@ -53,14 +48,8 @@ paths:
                 properties:
                   total: {type: string, pattern: "^-?[0-9]+(\\\\.[0-9]+)?$"}
               example: {total: 12.5}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+"""),
+    good=invoices_listed("""      responses:
         "200":
           description: The invoices.
           content:
@@ -70,7 +59,7 @@ paths:
                 properties:
                   total: {type: string, pattern: "^-?[0-9]+(\\\\.[0-9]+)?$"}
               example: {total: "12.50"}
-""",
+"""),
 )
 def valid_media_example(index: Index) -> Iterator[Violation]:
     checker = InstanceChecker(index)
@@ -100,26 +89,22 @@ def valid_media_example(index: Index) -> Iterator[Violation]:
     why="""A default that breaks its schema is what a server fills in when the client says
     nothing, so the API's own behaviour would be invalid; a schema example that breaks it
     ends up in every generated document and mock.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+    bad=openapi("""paths: {}
 components:
   schemas:
     Currency:
       type: string
       pattern: "^[A-Z]{3}$"
       examples: [eur]
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+"""),
+    good=openapi("""paths: {}
 components:
   schemas:
     Currency:
       type: string
       pattern: "^[A-Z]{3}$"
       examples: [EUR]
-""",
+"""),
 )
 def valid_schema_example(index: Index) -> Iterator[Violation]:
     checker: InstanceChecker | None = None
@@ -158,9 +143,7 @@ def valid_schema_example(index: Index) -> Iterator[Violation]:
             "neither (spectral:oas oas3-examples-value-or-externalValue).",
     why="""OpenAPI makes `value` and `externalValue` mutually exclusive: with both, tools
     disagree on which one is the example; with neither, the example is only a title.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     post:
       operationId: createInvoice
@@ -174,10 +157,8 @@ paths:
                 externalValue: https://ledgerpact.example/examples/invoice.json
       responses:
         "201": {description: Created.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+"""),
+    good=openapi("""paths:
   /invoices:
     post:
       operationId: createInvoice
@@ -190,7 +171,7 @@ paths:
                 value: {number: INV-1}
       responses:
         "201": {description: Created.}
-""",
+"""),
 )
 def examples_value_or_external_value(index: Index) -> Iterator[Violation]:
     found: list[tuple[str, Loc, dict[str, Any] | None]] = []

@@ -8,6 +8,7 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS31, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.governance.lint.rules.oas._shared import text
 
@@ -26,10 +27,8 @@ def _info(index: Index) -> tuple[dict[str, Any], Loc]:
     why="""When a consumer finds a problem in a payment or posting API they need to reach
     the owning team quickly; the contact is where every portal and generated client shows
     it.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths: {}
-""",
+    bad=openapi("""paths: {}
+""", title="Payments"),
     good="""openapi: 3.1.0
 info:
   title: Payments
@@ -55,10 +54,8 @@ def info_contact(index: Index) -> Iterator[Violation]:
     why="""The API's description is its front page: what system of record it fronts, how
     authentication, idempotency and errors work. Without it every consumer asks the same
     questions.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths: {}
-""",
+    bad=openapi("""paths: {}
+""", title="Payments"),
     good="""openapi: 3.1.0
 info:
   title: Payments
@@ -123,10 +120,8 @@ def contact_properties(index: Index) -> Iterator[Violation]:
     summary="info has a license object (spectral:oas info-license).",
     why="""Partners and auditors ask under what terms an API description may be used and
     copied; for internal contracts the license can say so explicitly ("Proprietary").""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths: {}
-""",
+    bad=openapi("""paths: {}
+""", title="Payments"),
     good="""openapi: 3.1.0
 info:
   title: Payments

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS31, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import invoices_listed, openapi
 from ledgerpact.governance.lint.rules._util import as_list, is_webhook
 from ledgerpact.governance.lint.rules.oas._shared import callback_operations, quoted_list, text
 
@@ -24,23 +25,15 @@ from ledgerpact.governance.lint.rules.oas._shared import callback_operations, qu
     mocks refer to operations by them, and diff reports use them to say what changed. An
     operation without one gets a name invented from its path, which changes when the path
     does.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     get:
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+"""),
+    good=invoices_listed("""      responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def operation_id_present(index: Index) -> Iterator[Violation]:
     for op in index.operations:
@@ -57,9 +50,7 @@ def operation_id_present(index: Index) -> Iterator[Violation]:
             "operation-operationId-unique).",
     why="""Two operations with the same id collide in every generated client and make a
     pact interaction or a diff entry ambiguous about which endpoint it means.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     get:
       operationId: getInvoices
@@ -72,14 +63,8 @@ paths:
         - {name: id, in: path, required: true, schema: {type: string}}
       responses:
         "200": {description: One invoice.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+"""),
+    good=invoices_listed("""      responses:
         "200": {description: The invoices.}
   /invoices/{id}:
     get:
@@ -88,7 +73,7 @@ paths:
         - {name: id, in: path, required: true, schema: {type: string}}
       responses:
         "200": {description: One invoice.}
-""",
+"""),
 )
 def operation_id_unique(index: Index) -> Iterator[Violation]:
     seen: dict[str, list[tuple[str, Loc]]] = defaultdict(list)
@@ -117,24 +102,16 @@ _URL_SAFE = re.compile(r"^[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]*$")
     why="""Documentation portals, mock servers and contract-test reports put the operationId
     in URLs and file names. A space or a non-ASCII letter there has to be escaped, and the
     escaped form no longer matches what people search for.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     get:
       operationId: list invoices
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+"""),
+    good=invoices_listed("""      responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def operation_id_valid_in_url(index: Index) -> Iterator[Violation]:
     for op in index.operations:
@@ -157,27 +134,15 @@ def operation_id_valid_in_url(index: Index) -> Iterator[Violation]:
     why="""The summary names an operation; the description says what it does to the books:
     what it creates or posts, what it refuses and why. Consumers of a finance API need that
     to call it correctly, and reviewers need it to judge a change.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      summary: List invoices
+    bad=invoices_listed("""      summary: List invoices
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      summary: List invoices
+"""),
+    good=invoices_listed("""      summary: List invoices
       description: Invoices received from suppliers, newest first, one page at a time.
       responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def operation_description(index: Index) -> Iterator[Violation]:
     for op in index.operations:
@@ -195,18 +160,10 @@ def operation_description(index: Index) -> Iterator[Violation]:
     summary="Every operation has at least one tag (spectral:oas operation-tags).",
     why="""Tags group operations in documentation, generated clients and coverage reports;
     an untagged operation lands in a "default" bucket nobody owns.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+    bad=invoices_listed("""      responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-tags:
+"""),
+    good=openapi("""tags:
   - name: Invoices
 paths:
   /invoices:
@@ -215,7 +172,7 @@ paths:
       tags: [Invoices]
       responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def operation_tags(index: Index) -> Iterator[Violation]:
     for op in index.operations:
@@ -236,9 +193,7 @@ def operation_tags(index: Index) -> Iterator[Violation]:
     why="""Top-level tags carry the description and order documentation shows; a tag used
     only on operations is usually a typo ("Invoice" next to "Invoices") that splits one
     group in two.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-tags:
+    bad=openapi("""tags:
   - name: Invoices
 paths:
   /invoices:
@@ -247,10 +202,8 @@ paths:
       tags: [Invoice]
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-tags:
+"""),
+    good=openapi("""tags:
   - name: Invoices
 paths:
   /invoices:
@@ -259,7 +212,7 @@ paths:
       tags: [Invoices]
       responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def operation_tag_defined(index: Index) -> Iterator[Violation]:
     declared = [t["name"] for t in as_list(index.doc.get("tags"))
@@ -285,9 +238,7 @@ def operation_tag_defined(index: Index) -> Iterator[Violation]:
     why="""Documentation portals and generated clients file an operation under each of its
     tags, so two tags publish it twice and generate the same method on two client classes.
     One tag per operation keeps one owner and one place.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-tags:
+    bad=openapi("""tags:
   - name: Invoices
   - name: Payables
 paths:
@@ -297,10 +248,8 @@ paths:
       tags: [Invoices, Payables]
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-tags:
+"""),
+    good=openapi("""tags:
   - name: Invoices
 paths:
   /invoices:
@@ -309,7 +258,7 @@ paths:
       tags: [Invoices]
       responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def operation_singular_tag(index: Index) -> Iterator[Violation]:
     for op in index.operations:
@@ -333,26 +282,14 @@ _SUCCESS = re.compile(r"^[23](?:\d\d|XX)$")
     why="""An operation that documents only errors (or only "default") tells clients, mocks
     and contract tests nothing about what success looks like, so none of them can check
     it. Ranges such as "2XX" count.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+    bad=invoices_listed("""      responses:
         "404": {description: No such supplier.}
         default: {description: Unexpected error.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+"""),
+    good=invoices_listed("""      responses:
         "200": {description: The invoices.}
         default: {description: Unexpected error.}
-""",
+"""),
 )
 def operation_success_response(index: Index) -> Iterator[Violation]:
     for op in index.operations:
@@ -378,9 +315,7 @@ def operation_success_response(index: Index) -> Iterator[Violation]:
     some HTTP clients drop it, so a filter or a reason sent there is silently lost. OpenAPI
     says such bodies SHOULD be avoided. Send searches as POST to a search resource, and
     reasons for a deletion as a state change.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     get:
       operationId: searchInvoices
@@ -390,10 +325,8 @@ paths:
             schema: {type: object}
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+"""),
+    good=openapi("""paths:
   /invoice-searches:
     post:
       operationId: searchInvoices
@@ -403,7 +336,7 @@ paths:
             schema: {type: object}
       responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def request_body_method(index: Index) -> Iterator[Violation]:
     for op in index.operations:
@@ -424,9 +357,7 @@ def request_body_method(index: Index) -> Iterator[Violation]:
     why="""A callback is a request the API makes to the consumer; a callback of a callback
     is a request the consumer would make back during it, which no tool generates or mocks
     and which is almost always a copy-paste mistake.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /payments:
     post:
       operationId: createPayment
@@ -444,10 +375,8 @@ paths:
                     post:
                       responses:
                         "204": {description: Received.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths:
+""", title="Payments"),
+    good=openapi("""paths:
   /payments:
     post:
       operationId: createPayment
@@ -459,7 +388,7 @@ paths:
             post:
               responses:
                 "204": {description: Received.}
-""",
+""", title="Payments"),
 )
 def callbacks_in_callbacks(index: Index) -> Iterator[Violation]:
     for loc, op, label in callback_operations(index):
@@ -478,9 +407,7 @@ def callbacks_in_callbacks(index: Index) -> Iterator[Violation]:
     why="""A webhook is already a request the API sends on its own; a callback on it would
     be a request in answer to a notification, which no consumer implements and no tool
     generates.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-webhooks:
+    bad=openapi("""webhooks:
   paymentSettled:
     post:
       operationId: paymentSettled
@@ -492,16 +419,14 @@ webhooks:
             post:
               responses:
                 "204": {description: Received.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-webhooks:
+""", title="Payments"),
+    good=openapi("""webhooks:
   paymentSettled:
     post:
       operationId: paymentSettled
       responses:
         "204": {description: Received.}
-""",
+""", title="Payments"),
 )
 def callbacks_in_webhook(index: Index) -> Iterator[Violation]:
     for op in index.operations:

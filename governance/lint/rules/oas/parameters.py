@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Parameter
 from ledgerpact.governance.lint.model import OAS3, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import invoices_listed
 from ledgerpact.governance.lint.rules.oas._shared import (
     component_entries,
     parent,
@@ -36,30 +37,18 @@ def _key(param: dict[str, object]) -> tuple[str, str] | None:
     `limit` in the query leave generators and mocks to pick one at random. HTTP header
     names are case-insensitive, so `Idempotency-Key` and `idempotency-key` are one
     header.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      parameters:
+    bad=invoices_listed("""      parameters:
         - {name: limit, in: query, schema: {type: integer}}
         - {name: limit, in: query, schema: {type: string}}
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      parameters:
+"""),
+    good=invoices_listed("""      parameters:
         - {name: limit, in: query, schema: {type: integer}}
         - {name: limit, in: header, schema: {type: string}}
       responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def operation_parameters(index: Index) -> Iterator[Violation]:
     lists: dict[Loc, list[Parameter]] = defaultdict(list)
@@ -91,31 +80,19 @@ def operation_parameters(index: Index) -> Iterator[Violation]:
     why="""A parameter's name rarely says its units, format, defaulting or effect on the
     result ("Is `date` the invoice date or the posting date?"); the description is where
     consumers look.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      parameters:
+    bad=invoices_listed("""      parameters:
         - {name: since, in: query, schema: {type: string, format: date}}
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      parameters:
+"""),
+    good=invoices_listed("""      parameters:
         - name: since
           in: query
           description: Only invoices issued on or after this date.
           schema: {type: string, format: date}
       responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def parameter_description(index: Index) -> Iterator[Violation]:
     defined = [(p.loc, p.param) for p in unique_by_loc(index.parameters)]

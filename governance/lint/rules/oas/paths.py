@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index, Operation, Parameter
 from ledgerpact.governance.lint.model import OAS3, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import invoices_listed, openapi
 from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.governance.lint.rules.oas._shared import parent, path_operations, unique_by_use
 
@@ -34,9 +35,7 @@ def _path_keys(index: Index) -> Iterator[tuple[str, Loc]]:
     nowhere. Path parameters are always required by HTTP routing, so `required: false`
     misleads generators. `/invoices/{id}` and `/invoices/{invoiceId}` are one route to a
     server, so which operation answers is undefined.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices/{invoiceId}:
     get:
       operationId: getInvoice
@@ -44,10 +43,8 @@ paths:
         - {name: id, in: path, required: true, schema: {type: string}}
       responses:
         "200": {description: One invoice.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+"""),
+    good=openapi("""paths:
   /invoices/{invoiceId}:
     parameters:
       - {name: invoiceId, in: path, required: true, schema: {type: string}}
@@ -55,7 +52,7 @@ paths:
       operationId: getInvoice
       responses:
         "200": {description: One invoice.}
-""",
+"""),
 )
 def path_params(index: Index) -> Iterator[Violation]:
     # Paths equivalent up to parameter names, and variables used twice in one template.
@@ -161,18 +158,14 @@ def _operations_by_path_item(index: Index) -> dict[tuple[Loc, str], list[Operati
             "(spectral:oas path-declarations-must-exist).",
     why="""An empty `{}` cannot be matched to any parameter, so no client can fill it in and
     no server can route it.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices/{}:
     get:
       operationId: getInvoice
       responses:
         "200": {description: One invoice.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+"""),
+    good=openapi("""paths:
   /invoices/{invoiceId}:
     get:
       operationId: getInvoice
@@ -180,7 +173,7 @@ paths:
         - {name: invoiceId, in: path, required: true, schema: {type: string}}
       responses:
         "200": {description: One invoice.}
-""",
+"""),
 )
 def path_declarations_must_exist(index: Index) -> Iterator[Violation]:
     for path, loc in _path_keys(index):
@@ -198,24 +191,16 @@ def path_declarations_must_exist(index: Index) -> Iterator[Violation]:
     why="""Some servers, gateways and mocks treat `/invoices/` and `/invoices` as the same
     resource and others do not; documenting the slash-less form avoids requests that work
     in one environment and 404 in the next.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices/:
     get:
       operationId: listInvoices
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+"""),
+    good=invoices_listed("""      responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def path_keys_no_trailing_slash(index: Index) -> Iterator[Violation]:
     for path, loc in _path_keys(index):
@@ -232,26 +217,18 @@ def path_keys_no_trailing_slash(index: Index) -> Iterator[Violation]:
     why="""A query string in a path key is matched literally by tools, is not a parameter
     clients can set, and hides a filter from the documentation. Query items belong in
     parameters with `in: query`.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices?status=open:
     get:
       operationId: listOpenInvoices
       responses:
         "200": {description: The invoices.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      parameters:
+"""),
+    good=invoices_listed("""      parameters:
         - {name: status, in: query, schema: {type: string, enum: [open, paid]}}
       responses:
         "200": {description: The invoices.}
-""",
+"""),
 )
 def path_not_include_query(index: Index) -> Iterator[Violation]:
     for path, loc in _path_keys(index):

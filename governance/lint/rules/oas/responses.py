@@ -9,6 +9,7 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import invoices_listed, openapi
 from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.governance.lint.rules.oas._shared import component_entries, links, unique_by_loc
 
@@ -23,24 +24,12 @@ from ledgerpact.governance.lint.rules.oas._shared import component_entries, link
     why="""OpenAPI requires a response description because the status code alone does not
     say what happened ("202: accepted for posting, not yet posted"). An empty string
     satisfies the schema but tells the consumer nothing.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+    bad=invoices_listed("""      responses:
         "200": {description: ""}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      operationId: listInvoices
-      responses:
+"""),
+    good=invoices_listed("""      responses:
         "200": {description: "One page of invoices, newest first."}
-""",
+"""),
 )
 def response_description(index: Index) -> Iterator[Violation]:
     defined = [(r.loc, r.status, r.response) for r in unique_by_loc(index.responses)]
@@ -103,9 +92,7 @@ def runtime_expression_problem(expression: str) -> str | None:
     why="""A link tells clients how to call the next operation with values from this
     response ("use $response.body#/id as invoiceId"). A malformed expression is sent as a
     literal string, so the follow-up call quietly goes to the wrong record.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+    bad=openapi("""paths:
   /invoices:
     post:
       operationId: createInvoice
@@ -123,10 +110,8 @@ paths:
         - {name: invoiceId, in: path, required: true, schema: {type: string}}
       responses:
         "200": {description: One invoice.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths:
+"""),
+    good=openapi("""paths:
   /invoices:
     post:
       operationId: createInvoice
@@ -144,7 +129,7 @@ paths:
         - {name: invoiceId, in: path, required: true, schema: {type: string}}
       responses:
         "200": {description: One invoice.}
-""",
+"""),
 )
 def links_parameters_expression(index: Index) -> Iterator[Violation]:
     for _, where, link, _ in links(index):

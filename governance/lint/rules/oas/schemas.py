@@ -9,6 +9,7 @@ from typing import Any
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS30, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules._util import as_dict
 from ledgerpact.governance.lint.rules.oas._shared import memo, ref_holders, servers
 
@@ -53,24 +54,20 @@ def _enums(index: Index) -> Iterator[tuple[Loc, tuple[str, ...], list[Any]]]:
     why="""A repeated enum value is usually a typo for another value ("paid", "paid"
     instead of "paid", "partially_paid"), and code generators fail or emit duplicate
     constants on it.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+    bad=openapi("""paths: {}
 components:
   schemas:
     InvoiceStatus:
       type: string
       enum: [received, approved, paid, paid]
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+"""),
+    good=openapi("""paths: {}
 components:
   schemas:
     InvoiceStatus:
       type: string
       enum: [received, approved, partially_paid, paid]
-""",
+"""),
 )
 def duplicated_entry_in_enum(index: Index) -> Iterator[Violation]:
     for holder, path, enum in _enums(index):
@@ -124,24 +121,20 @@ def schema_types(schema: dict[str, Any], *, nullable: bool) -> list[str] | None:
     why="""A value of the wrong type can never validate, so the enum documents a value the
     API cannot send or accept: `enum: [1, 2, "3"]` on an integer rejects "3", and `0` on a
     string field is not the string "0" clients will send.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+    bad=openapi("""paths: {}
 components:
   schemas:
     PaymentTermsDays:
       type: integer
       enum: [0, 30, "60"]
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+"""),
+    good=openapi("""paths: {}
 components:
   schemas:
     PaymentTermsDays:
       type: integer
       enum: [0, 30, 60]
-""",
+"""),
 )
 def typed_enum(index: Index) -> Iterator[Violation]:
     oas30 = index.format == OAS30
@@ -172,23 +165,19 @@ def typed_enum(index: Index) -> Iterator[Violation]:
     why="""OpenAPI 3.0 requires `items` on an array schema; without it generators emit a
     list of anything, and validators accept any element, so an invoice's lines go
     unchecked.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+    bad=openapi("""paths: {}
 components:
   schemas:
     InvoiceLines:
       type: array
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
+"""),
+    good=openapi("""paths: {}
 components:
   schemas:
     InvoiceLines:
       type: array
       items: {type: object}
-""",
+"""),
 )
 def array_items(index: Index) -> Iterator[Violation]:
     for node in index.schemas:

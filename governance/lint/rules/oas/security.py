@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS30, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules._util import as_dict, as_list, oauth2_scopes
 from ledgerpact.governance.lint.rules.oas._shared import (
     component_entries,
@@ -28,9 +29,7 @@ from ledgerpact.governance.lint.rules.oas._shared import (
     scope the authorization server does not define is one no token will ever carry.
     OpenID Connect scopes live on the provider and are not checked; in OpenAPI 3.0 other
     scheme types must list no scopes.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-security:
+    bad=openapi("""security:
   - oauth: [payments:write]
 paths: {}
 components:
@@ -41,10 +40,8 @@ components:
         clientCredentials:
           tokenUrl: https://auth.ledgerpact.example/token
           scopes: {"payments:read": Read payments.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-security:
+""", title="Payments"),
+    good=openapi("""security:
   - oauth2: [payments:read]
 paths: {}
 components:
@@ -55,7 +52,7 @@ components:
         clientCredentials:
           tokenUrl: https://auth.ledgerpact.example/token
           scopes: {"payments:read": Read payments.}
-""",
+""", title="Payments"),
 )
 def operation_security_defined(index: Index) -> Iterator[Violation]:
     schemes = {name: as_dict(value)

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, OAS31, Loc, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules._util import as_dict, as_list, is_webhook
 from ledgerpact.governance.lint.rules.oas._shared import quoted_list, servers
 
@@ -30,17 +31,13 @@ _MAX_SUBSTITUTIONS = 256
     why="""Without servers, clients, mocks and contract tests resolve every path against
     "/", which is where nothing runs; the servers list is also where consumers learn which
     environments exist.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-paths: {}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-servers:
+    bad=openapi("""paths: {}
+""", title="Payments"),
+    good=openapi("""servers:
   - url: https://payments.ledgerpact.example/v1
     description: Production
 paths: {}
-""",
+""", title="Payments"),
 )
 def api_servers(index: Index) -> Iterator[Violation]:
     found = index.doc.get("servers")
@@ -70,18 +67,14 @@ def _host(url: str) -> str | None:
             "(spectral:oas oas3-server-not-example.com).",
     why="""The example domains (RFC 2606) never serve an API: a server left on one is a
     placeholder that clients and contract tests will call and fail.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-servers:
+    bad=openapi("""servers:
   - url: https://api.example.com/v1
 paths: {}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-servers:
+""", title="Payments"),
+    good=openapi("""servers:
   - url: https://payments.ledgerpact.example/v1
 paths: {}
-""",
+""", title="Payments"),
 )
 def server_not_example_com(index: Index) -> Iterator[Violation]:
     for loc, server, whose in servers(index):
@@ -103,18 +96,14 @@ def server_not_example_com(index: Index) -> Iterator[Violation]:
     why="""Paths start with "/", so a server URL ending in "/" gives
     `https://host/v1//invoices` in every tool that joins them naively, which some gateways
     reject.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-servers:
+    bad=openapi("""servers:
   - url: https://payments.ledgerpact.example/v1/
 paths: {}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-servers:
+""", title="Payments"),
+    good=openapi("""servers:
   - url: https://payments.ledgerpact.example/v1
 paths: {}
-""",
+""", title="Payments"),
 )
 def server_trailing_slash(index: Index) -> Iterator[Violation]:
     for loc, server, whose in servers(index):
@@ -135,22 +124,18 @@ def server_trailing_slash(index: Index) -> Iterator[Violation]:
     why="""Clients build the base URL by substituting server variables; an undeclared
     variable leaves a literal `{region}` in the host, an unused one is a setting that does
     nothing, and a default outside the enum gives a URL the API says is not allowed.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-servers:
+    bad=openapi("""servers:
   - url: https://{region}.payments.ledgerpact.example/v1
     variables:
       environment: {default: prod}
 paths: {}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-servers:
+""", title="Payments"),
+    good=openapi("""servers:
   - url: https://{region}.payments.ledgerpact.example/v1
     variables:
       region: {default: eu, enum: [eu, us]}
 paths: {}
-""",
+""", title="Payments"),
 )
 def server_variables(index: Index) -> Iterator[Violation]:
     for loc, server, whose in servers(index):
@@ -234,9 +219,7 @@ def _valid_url(url: str) -> bool:
     summary="Webhooks do not declare servers (spectral:oas oas3_1-servers-in-webhook).",
     why="""A webhook is sent by the API to a URL the consumer registers; a server on it
     claims a fixed destination, which generators then hard-code.""",
-    bad="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-webhooks:
+    bad=openapi("""webhooks:
   paymentSettled:
     post:
       operationId: paymentSettled
@@ -244,16 +227,14 @@ webhooks:
         - url: https://hooks.ledgerpact.example
       responses:
         "204": {description: Received.}
-""",
-    good="""openapi: 3.1.0
-info: {title: Payments, version: 1.0.0}
-webhooks:
+""", title="Payments"),
+    good=openapi("""webhooks:
   paymentSettled:
     post:
       operationId: paymentSettled
       responses:
         "204": {description: Received.}
-""",
+""", title="Payments"),
 )
 def servers_in_webhook(index: Index) -> Iterator[Violation]:
     seen: set[Loc] = set()

@@ -8,6 +8,7 @@ from itertools import pairwise
 from ledgerpact.governance.lint.catalog import rule
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import OAS3, Violation
+from ledgerpact.governance.lint.rules._examples import openapi
 from ledgerpact.governance.lint.rules._util import as_list
 from ledgerpact.governance.lint.rules.oas._shared import text
 
@@ -28,17 +29,13 @@ def _tags(index: Index) -> Iterator[tuple[int, dict[str, object]]]:
             "openapi-tags).",
     why="""Top-level tags are where groups get a description and an order; without them
     documentation shows operation groups in whatever order it meets them, unexplained.""",
-    bad="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-paths: {}
-""",
-    good="""openapi: 3.1.0
-info: {title: Invoices, version: 1.0.0}
-tags:
+    bad=openapi("""paths: {}
+"""),
+    good=openapi("""tags:
   - name: Invoices
     description: Supplier invoices and their status.
 paths: {}
-""",
+"""),
 )
 def openapi_tags(index: Index) -> Iterator[Violation]:
     tags = index.doc.get("tags")
