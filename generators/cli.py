@@ -162,4 +162,4 @@ def _report(generated: list[GeneratedModels], out_dir: Path, fmt: str) -> None:
         return
     for m in generated:
         click.echo(f"wrote {m.package} ({m.contract_id} {m.version}, "
-                   f"{len(m.schema_names)} types, {m.seconds:.2f} s) to {out_dir}")
+                   f"{len(set(m.schema_names.values()))} types, {m.seconds:.2f} s) to {out_dir}")

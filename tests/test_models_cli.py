@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from ledgerpact.generators.models.header import read_header
-from ledgerpact.generators.models.stale import committed_models, stale_models
+from ledgerpact.generators.models.stale import committed_models, deleted_packages, stale_models
 from ledgerpact.governance.approvals.content import content_hash
 from ledgerpact.registry.catalog import find_entry
 from ledgerpact.registry.repository import Registry
@@ -348,3 +348,37 @@ def test_stale_models_reports_a_deleted_file_of_a_generated_package(registry: Pa
     commit_all(registry, "lose two files")
     assert len(stale_models(reg, "money")) == 2  # committed without them: still stale
     assert stale_models(reg, "money", reg.workspace("HEAD~1")) == []  # read at that commit
+
+
+def test_check_reports_a_generated_package_deleted_whole(registry: Path) -> None:
+    """A committed package deleted in a pull request (every file of it) is reported by
+    ``ledgerpact check`` on a real Git repository, as a deleted file inside one always was;
+    once the contract is gone too, deleting its models is what is asked for."""
+    models_dir = registry / "adapters" / "acme" / "models"
+    assert run("generate", "models", "money", "--out", models_dir, "--registry", registry
+               ).returncode == 0
+    commit_all(registry, "acme adapter uses generated money models")
+    git(registry, "checkout", "-q", "-b", "pr")
+    package = f"adapters/acme/models/{PACKAGE}"
+    reg = Registry.open(registry)
+    assert deleted_packages(reg, "money", reg.workspace("main")) == []
+
+    git(registry, "rm", "-q", "-r", package)
+    commit_all(registry, "drop the generated models")
+    assert not (registry / package).exists()
+    (problem,) = deleted_packages(reg, "money", reg.workspace("main"))
+    assert problem.startswith(f"{package}/: the generated package of money 1.0.0 was deleted")
+    assert "ledgerpact generate models money --out adapters/acme/models --replace" in problem
+
+    result = run("check", "--format", "json", cwd=registry)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 1, result.stdout + result.stderr
+    report = json.loads(result.stdout)
+    (money,) = [c for c in report["contracts"] if c["id"] == "money"]
+    (generated,) = [s for s in money["steps"] if s["name"] == "generated-code"]
+    assert generated["outcome"] == "failed", generated
+    assert [(f["rule"], f["file"]) for f in generated["findings"]] == [
+        ("generated-code-stale", f"{package}/")]
+
+    shutil.rmtree(registry / "contracts" / "schemas" / "money")  # the contract goes as well
+    assert deleted_packages(reg, "money", reg.workspace("main")) == []

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import importlib
 import json
+import subprocess
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import PydanticSerializationError
 
 from ledgerpact.generators.models.generate import contract_from_file, generate_models
 from ledgerpact.registry.cli_support import file_workspace
@@ -40,6 +43,19 @@ components:
         card: {$ref: '#/components/schemas/Card'}
         rates: {type: array, items: {type: number}}
         extra: {type: object, additionalProperties: true}
+    Rate: {type: number, minimum: 0.1, default: 0.5}
+    Fee:
+      type: object
+      properties:
+        rate: {type: number, default: 0.1, minimum: 0.1, maximum: 99.99, multipleOf: 0.01}
+        textRate: {type: number, default: "12.5"}
+        level: {type: number, enum: [0.1, 0.25, 1]}
+        half: {type: number, const: 0.5}
+        open: {type: number, enum: [1.5], x-extensible-enum: true}
+        amount: {type: string, pattern: '^-?[0-9]+(\\.[0-9]+)?$', default: "1.50"}
+        maybe: {type: [number, "null"]}
+        ref: {$ref: '#/components/schemas/Rate'}
+        steps: {type: array, items: {type: number}, default: [0.1, 2]}
 """
 
 
@@ -57,7 +73,10 @@ def probe(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     sys.path.insert(0, str(out))
     importlib.invalidate_caches()
     try:
-        yield importlib.import_module(models.package)
+        module = importlib.import_module(models.package)
+        module.OUT = out  # type: ignore[attr-defined]
+        module.SUPPORT = importlib.import_module(f"{models.package}._types")
+        yield module
     finally:
         sys.path.remove(str(out))
         for name in [m for m in sys.modules if m.split(".")[0] == models.package]:
@@ -173,3 +192,136 @@ def test_python_dumps_keep_decimals(probe: Any) -> None:
     dumped = holder.model_dump(exclude_none=True)
     assert dumped == {"n": Decimal("0.10"), "dec": Decimal("1.50")}
     assert type(dumped["n"]) is Decimal and type(dumped["dec"]) is Decimal
+
+
+# -- (4) pydantic's own entry points: exact, or refused -----------------------------------------
+
+BIG = "12345678901234567890.12"
+
+
+@pytest.mark.parametrize("payload", [
+    f'{{"n": {BIG}}}', '{"rates": [0.5]}', '{"card": {"kind": "card", "amount": "1", '
+    '"rate": 0.1}}', '{"extra": {"fee": 0.5}}'])
+def test_pydantics_json_reader_refuses_fractions_it_has_made_floats(probe: Any,
+                                                                    payload: str) -> None:
+    """``TypeAdapter(Model).validate_json`` and a model inside a plain pydantic type never see
+    the JSON text: the fraction is a float already, so it is refused, never rounded."""
+    for adapter in (TypeAdapter(probe.Holder), TypeAdapter(list[probe.Holder])):
+        data = payload if adapter is TypeAdapter(probe.Holder) else f"[{payload}]"
+        with pytest.raises(ValidationError, match="model_validate_json"):
+            adapter.validate_json(data)
+    assert probe.Holder.model_validate_json(payload)  # the model's own reader is exact
+
+
+def test_pydantics_json_reader_keeps_what_it_reads_exactly(probe: Any) -> None:
+    holder = TypeAdapter(probe.Holder).validate_json(
+        '{"n": 12345678901234567890123, "dec": "12345678901234567890.12", "rates": [7]}')
+    assert holder.n == Decimal("12345678901234567890123") and type(holder.n) is Decimal
+    assert holder.dec == Decimal(BIG) and holder.rates == [Decimal(7)]
+    rate = TypeAdapter(probe.Rate)
+    with pytest.raises(ValidationError, match="float"):
+        rate.validate_json("0.5")
+    assert probe.SUPPORT.ExactAdapter(probe.Rate).validate_json("0.5") == Decimal("0.5")
+
+
+@pytest.mark.parametrize(("text", "number"), [("0.1", 0.1), ("1.50", 1.5), ("-2.75", -2.75),
+                                              ("100", 100), ("1E+3", 1000)])
+def test_pydantics_json_writer_writes_numbers_a_float_says_exactly(probe: Any, text: str,
+                                                                   number: float) -> None:
+    holder = probe.Holder(n=Decimal(text), dec=Decimal(BIG))
+    dumped = holder.model_dump(mode="json", exclude_none=True)
+    assert dumped == {"n": number, "dec": BIG} and type(dumped["n"]) is type(number)
+    written = json.loads(TypeAdapter(probe.Holder).dump_json(holder, exclude_none=True),
+                         parse_float=Decimal)
+    assert written == {"n": Decimal(text), "dec": BIG}
+
+
+@pytest.mark.parametrize("text", [BIG, "0.12345678901234567890123", "1.0000000000000001"])
+def test_pydantics_json_writer_refuses_what_a_float_would_round(probe: Any, text: str) -> None:
+    holder = probe.Holder(n=Decimal(text))
+    with pytest.raises(PydanticSerializationError, match="losing digits"):
+        holder.model_dump(mode="json")
+    with pytest.raises(PydanticSerializationError, match="losing digits"):
+        TypeAdapter(list[probe.Holder]).dump_json([holder])
+    assert json.loads(holder.model_dump_json(), parse_float=Decimal)["n"] == Decimal(text)
+    exact = probe.SUPPORT.ExactAdapter(list[probe.Holder])
+    assert exact.dump_json([holder], exclude_none=True) == f'[{{"n":{text}}}]'
+    assert exact.validate_json(f'[{{"n":{text}}}]')[0].n == Decimal(text)
+
+
+# -- (5) what else could bring a float in: defaults, bounds, enums, nullable numbers -----------
+
+
+def test_number_and_decimal_defaults_are_decimals(probe: Any) -> None:
+    fee = probe.Fee()
+    for name, text in (("rate", "0.1"), ("textRate", "12.5"), ("amount", "1.50"),
+                       ("ref", "0.5")):
+        value = getattr(fee, name)
+        assert type(value) is Decimal and format(value, "f") == text, name
+    assert fee.steps == [Decimal("0.1"), Decimal(2)]
+    assert all(type(s) is Decimal for s in fee.steps)
+    assert fee.model_dump_json(exclude_none=True) == (
+        '{"rate":0.1,"textRate":12.5,"amount":"1.50","ref":0.5,"steps":[0.1,2]}')
+
+
+@pytest.mark.parametrize(("rate", "ok"), [("0.1", True), ("0.15", True), ("99.99", True),
+                                          ("0.105", False), ("0.09", False), ("100", False)])
+def test_number_bounds_compare_as_decimals(probe: Any, rate: str, ok: bool) -> None:
+    """``minimum: 0.1`` as a float bound refused Decimal("0.1") (the float is a little more)
+    and ``multipleOf: 0.01`` as a float refused every decimal."""
+    payload = f'{{"rate": {rate}}}'
+    if ok:
+        assert probe.Fee.model_validate_json(payload).rate == Decimal(rate)
+    else:
+        with pytest.raises(ValidationError):
+            probe.Fee.model_validate_json(payload)
+
+
+@pytest.mark.parametrize(("field", "value", "ok"), [
+    ("level", "0.25", True), ("level", "1.0", True), ("level", "0.3", False),
+    ("half", "0.5", True), ("half", "0.25", False), ("open", "7.5", True)])
+def test_enums_and_consts_of_numbers_hold_as_decimals(probe: Any, field: str, value: str,
+                                                      ok: bool) -> None:
+    """The generator dropped a number's enum (any number passed) and wrote a const field as
+    a required ``None``; an extensible enum accepts a value added later."""
+    payload = f'{{"{field}": {value}}}'
+    if ok:
+        assert getattr(probe.Fee.model_validate_json(payload), field) == Decimal(value)
+        assert probe.Fee.model_validate_json(payload).model_dump_json(
+            exclude_unset=True) == payload.replace(" ", "")
+    else:
+        with pytest.raises(ValidationError, match="one of"):
+            probe.Fee.model_validate_json(payload)
+    with pytest.raises(ValidationError):  # the float 0.25 is not the decimal 0.25
+        probe.Fee(**{field: float(value)})
+
+
+def test_a_nullable_number_is_a_decimal_or_none(probe: Any) -> None:
+    """``type: [number, "null"]`` came out as ``float | None``."""
+    assert probe.Fee.model_validate_json('{"maybe": 0.1000000000000000055511}').maybe == \
+        Decimal("0.1000000000000000055511")
+    assert probe.Fee.model_validate_json('{"maybe": null}').maybe is None
+    with pytest.raises(ValidationError):
+        probe.Fee(maybe=0.5)
+
+
+def test_the_probe_passes_mypy_strict_and_ruff(probe: Any, tmp_path: Any) -> None:
+    """Decimal defaults and bounds, number enums and conditions are typed code too."""
+    bin_dir = Path(sys.executable).parent
+    package = probe.__name__
+    mypy = subprocess.run([str(bin_dir / "mypy"), "--strict", "--no-incremental",
+                           "--cache-dir", str(tmp_path), package], cwd=probe.OUT,
+                          capture_output=True, text=True, check=False)
+    assert mypy.returncode == 0, mypy.stdout[-3000:]
+    ruff = subprocess.run([str(bin_dir / "ruff"), "check", "--isolated", "--no-cache", package],
+                          cwd=probe.OUT, capture_output=True, text=True, check=False)
+    assert ruff.returncode == 0, ruff.stdout[-3000:]
+
+
+def test_assignments_are_validated_too(probe: Any) -> None:
+    """pydantic does not validate assignments by default: ``holder.n = 0.1`` stored a float."""
+    holder = probe.Holder(n=Decimal("1.10"))
+    with pytest.raises(ValidationError):
+        holder.n = 0.1
+    holder.n = "2.50"
+    assert holder.n == Decimal("2.50") and type(holder.n) is Decimal

@@ -6,6 +6,6 @@ result as an installable distribution, ``output`` writes either all or nothing, 
 ``ledgerpact check`` reports).
 """
 
-from ledgerpact.generators.models.stale import committed_models, stale_models
+from ledgerpact.generators.models.stale import committed_models, deleted_packages, stale_models
 
-__all__ = ["committed_models", "stale_models"]
+__all__ = ["committed_models", "deleted_packages", "stale_models"]

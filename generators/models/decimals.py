@@ -57,3 +57,8 @@ def is_decimal_string(schema: dict[str, Any]) -> bool:
 def is_json_number(schema: dict[str, Any]) -> bool:
     """A JSON number that may have a fraction (``type: number``); integers stay ``int``."""
     return _types(schema) == {"number"}
+
+
+def is_nullable_json_number(schema: dict[str, Any]) -> bool:
+    """``type: [number, "null"]``: the generator would write ``float | None``."""
+    return _types(schema) == {"number", "null"}

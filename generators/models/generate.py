@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING, Any
 from ledgerpact.generators.models import postprocess, support
 from ledgerpact.generators.models.header import Header
 from ledgerpact.generators.models.naming import package_name
-from ledgerpact.generators.models.prepare import Prepared, prepare
+from ledgerpact.generators.models.operations import add_operation_schemas
+from ledgerpact.generators.models.prepare import DECIMAL_NUMBER, Prepared, prepare
 from ledgerpact.registry import __version__
 from ledgerpact.registry.errors import InputError
 
@@ -144,7 +145,8 @@ def generate_models(contract: Contract) -> GeneratedModels:
                                             head.text(), contract.label)
     files = {
         f"{package}/{MODELS_FILE}": models.encode(),
-        f"{package}/{TYPES_FILE}": support.render(head.text(), prepared.decimals).encode(),
+        f"{package}/{TYPES_FILE}": support.render(head.text(), prepared.decimals,
+                                                          prepared.numbers).encode(),
         f"{package}/{TYPED_FILE}": b"",
     }
     return GeneratedModels(contract.id, contract.version, contract.content_hash, package,
@@ -160,6 +162,7 @@ def generate_code(document: Any, kind: str, package: str, header: str,
     if kind not in _INPUT_TYPES:
         raise InputError("not an OpenAPI, AsyncAPI or JSON Schema document: cannot generate "
                          "models from it", file=label)
+    document, moved = add_operation_schemas(document, kind)
     prepared = prepare(document, f"{package}._types")
     with tempfile.TemporaryDirectory(prefix="ledgerpact-models-") as tmp:
         metadata = Path(tmp) / "models.json"
@@ -178,7 +181,12 @@ def generate_code(document: Any, kind: str, package: str, header: str,
                          file=label)
     names = {_pointer(m["source_ref"]): m["class_name"] for m in meta.get("models", [])
              if isinstance(m.get("source_ref"), str) and m["source_ref"].startswith("#")}
-    code = postprocess.finish(code, f"{package}._types", prepared.enums, names)
+    for original, added in moved.items():  # a parameter's schema has its type's name too
+        if added in names:
+            names.setdefault(original, names[added])
+    decimal_types = {*prepared.decimals, *prepared.numbers, DECIMAL_NUMBER}
+    code = postprocess.finish(code, f"{package}._types", prepared.enums, names,
+                              prepared.conditions, decimal_types)
     return code if code.endswith("\n") else code + "\n", names, prepared
 
 

@@ -1,15 +1,20 @@
 """The last touches on datamodel-code-generator's output, located with ``ast``.
 
-Two things the generator has no option for: an extensible enum's class takes a base from
-``_types`` that accepts unknown values, and the package's own ``_types`` module is imported
+What the generator has no option for: an extensible enum's class takes a base from
+``_types`` that accepts unknown values; the package's own ``_types`` module is imported
 relatively (``from ._types import ...``), so the code does not depend on the folder it is
-installed under and import sorting is the same wherever a linter runs. Edits are made on
-lines the syntax tree points at, never by searching the text.
+installed under and import sorting is the same wherever a linter runs; a class whose schema has
+``if``/``then`` rules carries them (``__contract_conditions__``, checked by ``ContractModel``);
+and on decimal fields, defaults and numeric constraints (``ge=0.1``, ``multiple_of=0.01``) are
+written as ``Decimal("0.1")``, because a float default would be handed out unvalidated and a
+float bound compares with its binary value (``Decimal("0.1") >= 0.1`` is false). Edits are made
+on lines the syntax tree points at, never by searching the text.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -81,11 +86,173 @@ def import_statement(module: str, names: set[str]) -> str:
     return f"from {module} import (\n" + "".join(f"    {n},\n" for n in ordered) + ")"
 
 
+_BOUNDS = frozenset({"ge", "gt", "le", "lt", "multiple_of"})
+
+
+def _decimal_names(tree: ast.Module, decimal_types: set[str]) -> set[str]:
+    """``decimal_types`` and the module's aliases that name one of them (``Rate =
+    TypeAliasType("Rate", Annotated[DecimalNumber, ...])``), through any number of aliases."""
+    aliases: dict[str, ast.expr] = {}
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)):
+            aliases[node.targets[0].id] = node.value
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and (
+                node.value is not None):
+            aliases[node.target.id] = node.value
+    names = set(decimal_types)
+    while True:
+        more = {alias for alias, value in aliases.items() if alias not in names
+                and _mentions(value, names)}
+        if not more:
+            return names
+        names |= more
+
+
+def _mentions(node: ast.AST, names: set[str]) -> bool:
+    return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
+
+
+def _decimal_literal(node: ast.expr) -> str | None:
+    """``Decimal("...")`` for a number or decimal-text constant, else None."""
+    if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
+        return None
+    value = node.value
+    if isinstance(value, float):
+        text = repr(value)  # the shortest digits that are this float: those written
+    elif isinstance(value, int | str):
+        text = str(value)
+    else:
+        return None
+    if re.fullmatch(r"-?[0-9]+", text) and text != "-0":
+        return f"Decimal({int(text)})"  # ruff's FURB157 asks for the int
+    return f'Decimal("{text}")'
+
+
+def _decimal_edits(tree: ast.Module, decimal_types: set[str]) -> list[_Edit]:
+    """Defaults and numeric bounds of decimal fields and aliases, written as Decimals."""
+    names = _decimal_names(tree, decimal_types)
+    edits: list[_Edit] = []
+
+    def literal(node: ast.expr) -> None:
+        if isinstance(node, ast.List | ast.Tuple):
+            for item in node.elts:
+                literal(item)
+            return
+        text = _decimal_literal(node)
+        if text is not None:
+            edits.append((node.lineno, node.col_offset, node.end_lineno or node.lineno,
+                           node.end_col_offset or 0, text))
+
+    def bounds(annotation: ast.AST) -> None:
+        for call in ast.walk(annotation):
+            if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and (
+                    call.func.id == "Field"):
+                for keyword in call.keywords:
+                    if keyword.arg in _BOUNDS:
+                        literal(keyword.value)
+
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            for stmt in node.body:
+                if isinstance(stmt, ast.AnnAssign) and _mentions(stmt.annotation, names):
+                    bounds(stmt.annotation)
+                    if stmt.value is not None:
+                        literal(stmt.value)
+        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None and (
+                _mentions(node.value, names)):
+            bounds(node.value)
+    return edits
+
+
+def _mutable_default_edits(tree: ast.Module) -> list[_Edit]:
+    """A list, dict or set default of a field becomes ``Field(default_factory=lambda: ...)``:
+    pydantic copies it either way, but ruff (RUF012) cannot know a ``ContractModel`` subclass
+    is a pydantic model and reports a mutable class attribute."""
+    edits: list[_Edit] = []
+    for node in tree.body:
+        if not isinstance(node, ast.ClassDef):
+            continue
+        for stmt in node.body:
+            value = stmt.value if isinstance(stmt, ast.AnnAssign) else None
+            if isinstance(value, ast.List | ast.Dict | ast.Set):
+                end_line, end_col = value.end_lineno or value.lineno, value.end_col_offset or 0
+                edits.append((value.lineno, value.col_offset, value.lineno, value.col_offset,
+                              "Field(default_factory=lambda: "))
+                edits.append((end_line, end_col, end_line, end_col, ")"))
+    return edits
+
+
+def _field_import(tree: ast.Module) -> _Edit | None:
+    pydantic = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "pydantic"]
+    if any(a.name == "Field" and not a.asname for n in pydantic for a in n.names):
+        return None
+    imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
+    line = (imports[-1].end_lineno or imports[-1].lineno) + 1 if imports else 1
+    return line, 0, line, 0, "from pydantic import Field\n"
+
+
+def _condition_lines(conditions: list[tuple[Any, Any, Any]]) -> str:
+    items = "".join(f"        Condition({_args(c)}),\n" for c in conditions)
+    return f"    __contract_conditions__ = (\n{items}    )\n"
+
+
+def _args(condition: tuple[Any, Any, Any]) -> str:
+    if_, then, else_ = condition
+    args = [repr(if_), repr(then)]
+    if else_ is not None:
+        args.append(f"else_={else_!r}")
+    return ", ".join(args)
+
+
+def _condition_edits(tree: ast.Module, conditions: Mapping[str, list[tuple[Any, Any, Any]]],
+                     class_names: Mapping[str, str]) -> list[_Edit]:
+    """The schema's if/then rules, as a class attribute after the class's last line."""
+    wanted: dict[str, list[tuple[Any, Any, Any]]] = {}
+    for pointer, rules in sorted(conditions.items()):
+        name = class_names.get(pointer)
+        if name is not None and name not in wanted:
+            wanted[name] = rules
+    edits: list[_Edit] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in wanted and not any(
+                isinstance(b, ast.Name) and b.id in _EXTENSIBLE_BASE for b in node.bases):
+            end = (node.end_lineno or node.lineno) + 1
+            edits.append((end, 0, end, 0, _condition_lines(wanted[node.name])))
+    return edits
+
+
+def _decimal_import(tree: ast.Module) -> _Edit | None:
+    """``from decimal import Decimal`` among the standard library imports, unless there."""
+    stdlib = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 0
+              and n.module not in (None, "__future__") and not str(n.module).startswith(
+                  ("pydantic", "typing_extensions"))]
+    if any(n.module == "decimal" and any(a.name == "Decimal" and not a.asname
+                                         for a in n.names) for n in stdlib):
+        return None
+    after = [n for n in stdlib if str(n.module) < "decimal"]
+    if after:
+        line = (after[-1].end_lineno or after[-1].lineno) + 1
+    elif stdlib:
+        line = stdlib[0].lineno
+    else:
+        future = [n for n in tree.body if isinstance(n, ast.ImportFrom)
+                  and n.module == "__future__"]
+        line = (future[-1].end_lineno or future[-1].lineno) + 1 if future else 1
+        return line, 0, line, 0, "\nfrom decimal import Decimal\n"
+    return line, 0, line, 0, "from decimal import Decimal\n"
+
+
 def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
-           class_names: Mapping[str, str]) -> str:
+           class_names: Mapping[str, str],
+           conditions: Mapping[str, list[tuple[Any, Any, Any]]] | None = None,
+           decimal_types: set[str] | None = None) -> str:
     """``code`` with extensible enums based on ``_types`` and ``types_module`` imported
-    relatively. ``enums`` are the document's enum schemas by pointer, ``names`` the class the
-    generator wrote for each schema pointer."""
+    relatively, conditional rules attached and decimal defaults and bounds made Decimals.
+    ``enums`` are the document's enum schemas by pointer, ``names`` the class the generator
+    wrote for each schema pointer, ``conditions`` the if/then rules by schema pointer and
+    ``decimal_types`` the names of ``_types`` that are Decimals."""
+    code = code if code.endswith("\n") else code + "\n"  # lines are added after the last
     tree = ast.parse(code)
     by_class, by_values = extensible_classes(enums, class_names)
     reported = set(class_names.values())
@@ -121,6 +288,22 @@ def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
             if kept != {a.name for a in node.names}:
                 text = import_statement(node.module, kept) + "\n" if kept else ""
                 edits.append(_whole_lines(node, text))
+    decimal_edits = _decimal_edits(tree, decimal_types or set())
+    if decimal_edits:
+        edits.extend(decimal_edits)
+        decimal_import = _decimal_import(tree)
+        if decimal_import is not None:
+            edits.append(decimal_import)
+    mutable_edits = _mutable_default_edits(tree)
+    if mutable_edits:
+        edits.extend(mutable_edits)
+        field_import = _field_import(tree)
+        if field_import is not None:
+            edits.append(field_import)
+    condition_edits = _condition_edits(tree, conditions or {}, class_names)
+    if condition_edits:
+        edits.extend(condition_edits)
+        names.add("Condition")
     if names:
         edits.append((last_import + 1, 0, last_import + 1, 0,
                       "\n" + import_statement("._types", names) + "\n"))

@@ -4,8 +4,11 @@ datamodel-code-generator has no notion of a decimal string or of an enum that gr
 pass says it in the generator's own vocabulary before generation: a decimal string (and a JSON
 number) gets ``x-python-type`` naming a type of the package's ``_types`` module, which carries
 the string's pattern and length limits, so the constraint is kept and checked on the text the
-contract describes; defaults that contradict their schema's type are fixed or dropped
-(``defaults``); extensible enums are only collected here (``postprocess`` gives their
+contract describes; a JSON number limited by ``enum`` or ``const`` gets a type of its own that
+compares the values as decimals (the generator would otherwise write float values or lose the
+enum); defaults that contradict their schema's type are fixed or dropped (``defaults``);
+``if``/``then``/``else`` rules are collected for ``postprocess`` to attach to their classes;
+extensible enums are only collected here (``postprocess`` gives their
 classes a base that accepts unknown values). The input is never modified: the bundle is
 read-only and shared with the workspace's cache.
 """
@@ -14,10 +17,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 from urllib.parse import unquote
 
-from ledgerpact.generators.models.decimals import is_decimal_string, is_json_number
+from ledgerpact.generators.models.decimals import (
+    is_decimal_string,
+    is_json_number,
+    is_nullable_json_number,
+)
 from ledgerpact.generators.models.defaults import fit_default
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import LITERAL_KEYS, NAME_MAPS
@@ -67,6 +75,10 @@ class Prepared:
     document: Any
     decimals: dict[str, DecimalSpec] = field(default_factory=dict)  # type name -> spec
     enums: dict[str, EnumSchema] = field(default_factory=dict)  # schema pointer -> enum
+    # Type name -> the decimal texts a JSON number is limited to (its enum or const).
+    numbers: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Schema pointer -> its if/then/else rules, each (if, then, else) as plain JSON data.
+    conditions: dict[str, list[tuple[Any, Any, Any]]] = field(default_factory=dict)
 
 
 def _type_name(seed: str) -> str:
@@ -89,15 +101,36 @@ class _Preparer:
             return self.by_spec[spec]
         base = _type_name(seed)
         name, n = base, 2
-        while name in self.result.decimals or name == DECIMAL_NUMBER:
+        while name in self.result.decimals or name in self.result.numbers or (
+                name == DECIMAL_NUMBER):
             name, n = f"{base}{n}", n + 1
         self.by_spec[spec] = name
         self.result.decimals[name] = spec
         return name
 
+    def number_type(self, values: tuple[str, ...], seed: str) -> str:
+        for known, limited in self.result.numbers.items():
+            if limited == values:
+                return known
+        base = _type_name(seed)
+        name, n = base, 2
+        taken = set(self.result.decimals) | {DECIMAL_NUMBER}
+        while name in self.result.numbers or name in taken:
+            name, n = f"{base}{n}", n + 1
+        self.result.numbers[name] = values
+        return name
+
     def schema(self, node: dict[str, Any], name: str | None, at: str) -> dict[str, Any]:
+        if is_nullable_json_number(node):  # as a number or null, so the number is a Decimal
+            number = {k: v for k, v in node.items() if k not in ("default", *_ANNOTATIONS)}
+            number["type"] = "number"
+            node = {**{k: v for k, v in node.items() if k in ("default", *_ANNOTATIONS)},
+                    "anyOf": [number, {"type": "null"}]}
         out = self.obj(self.inline_narrowed_base(node), at)
         fit_default(node, out)  # a default the generator would copy into wrong code
+        conditions = _conditions(node)
+        if conditions:
+            self.result.conditions[at] = conditions
         if is_decimal_string(node):
             spec = DecimalSpec(node.get("pattern") if isinstance(node.get("pattern"), str)
                                else None,
@@ -106,9 +139,21 @@ class _Preparer:
             for key in _TEXT_LIMITS:
                 out.pop(key, None)
             out["x-python-type"] = f"{self.types_module}.{type_name}"
+            if not _decimal_default(out, spec):
+                out.pop("default", None)
         elif is_json_number(node):
             out.pop("format", None)
-            out["x-python-type"] = f"{self.types_module}.{DECIMAL_NUMBER}"
+            type_name = DECIMAL_NUMBER
+            limited = _number_values(node)
+            if limited:  # the generator would drop the enum (or write floats): ours checks it
+                type_name = self.number_type(limited, name or "Number")
+                out.pop("enum", None)
+                out.pop("const", None)
+            if not _is_number(out.get("default", 0)):
+                out.pop("default", None)
+            out["x-python-type"] = f"{self.types_module}.{type_name}"
+            if limited:
+                return out  # no enum class: the type holds the values
         if isinstance(node.get("enum"), list):
             try:
                 values = frozenset(v for v in node["enum"] if v is not None)
@@ -183,6 +228,106 @@ class _Preparer:
         if isinstance(node, list):
             return [self.value(v, None, _child(at, i)) for i, v in enumerate(node)]
         return node
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def _decimal_default(out: dict[str, Any], spec: DecimalSpec) -> bool:
+    """Whether ``out``'s default (if any) is a decimal string the type accepts; the generator
+    copies it and ``postprocess`` makes it a ``Decimal``."""
+    if "default" not in out:
+        return True
+    value = out["default"]
+    if not (isinstance(value, str) and _DECIMAL_TEXT.fullmatch(value)):
+        return False
+    try:
+        return spec.pattern is None or re.search(spec.pattern, value) is not None
+    except re.error:
+        return False
+
+
+def _number_values(node: dict[str, Any]) -> tuple[str, ...] | None:
+    """The decimal texts a JSON number's ``enum``/``const`` allow: None when it has neither
+    or the contract lets the enum grow, () when a value is not a number (left as it is)."""
+    if node.get("x-extensible-enum") is True:
+        return None
+    raw: list[Any]
+    if "const" in node:
+        raw = [node["const"]]
+    elif isinstance(node.get("enum"), list):
+        raw = [v for v in node["enum"] if v is not None]
+    else:
+        return None
+    if not raw or not all(_is_number(v) for v in raw):
+        return ()
+    # A float is what YAML or JSON made of the digits written: its shortest repr is them.
+    texts = [format(Decimal(repr(v)) if isinstance(v, float) else Decimal(v), "f")
+             for v in raw]
+    return tuple(dict.fromkeys(texts))
+
+
+# What a conditional rule may use to be enforced by the models (the Condition class of
+# ``_types`` implements exactly these); a rule with anything else is left to schema validation.
+_CONDITION_KEYS = frozenset({"properties", "required", "description", "title", "$comment"})
+_CONDITION_PROPERTY_KEYS = frozenset({"const", "enum", "pattern", "minLength", "maxLength",
+                                      "description", "title", "$comment"})
+_ANNOTATIONS = ("description", "title", "$comment")
+
+
+def _condition_part(part: Any) -> dict[str, Any] | None:
+    """The enforceable content of an ``if``/``then``/``else`` subschema, or None."""
+    if not isinstance(part, dict) or not set(part) <= _CONDITION_KEYS:
+        return None
+    out: dict[str, Any] = {}
+    required = part.get("required", [])
+    if not (isinstance(required, list) and all(isinstance(r, str) for r in required)):
+        return None
+    if required:
+        out["required"] = list(required)
+    properties = part.get("properties", {})
+    if not isinstance(properties, dict):
+        return None
+    kept: dict[str, Any] = {}
+    for prop, sub in properties.items():
+        if not isinstance(sub, dict) or not set(sub) <= _CONDITION_PROPERTY_KEYS:
+            return None
+        values = [sub["const"]] if "const" in sub else sub.get("enum", [])
+        if not isinstance(values, list) or any(isinstance(v, dict | list) for v in values):
+            return None
+        if isinstance(sub.get("pattern"), str):
+            try:
+                re.compile(sub["pattern"])
+            except re.error:
+                return None
+        kept[prop] = {k: v for k, v in sub.items() if k not in _ANNOTATIONS}
+    if kept:
+        out["properties"] = kept
+    return out
+
+
+def _conditions(node: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+    """``node``'s own if/then/else and those of its ``allOf`` members that are nothing else,
+    as far as ``_condition_part`` can enforce them."""
+    found = []
+    all_of = node.get("allOf")
+    members: list[Any] = all_of if isinstance(all_of, list) else []
+    for holder in [node, *[m for m in members if isinstance(m, dict)]]:
+        if "if" not in holder or (holder is not node and not set(holder) <= {
+                "if", "then", "else", *_ANNOTATIONS}):
+            continue
+        parts = [_condition_part(holder.get(k)) if k in holder else None
+                 for k in ("if", "then", "else")]
+        if parts[0] is None or any(p is None for k, p in zip(("then", "else"), parts[1:],
+                                                              strict=True) if k in holder):
+            continue
+        if parts[1] or parts[2]:
+            found.append((parts[0], parts[1], parts[2]))
+    return found
 
 
 def _child(at: str, token: str | int) -> str:

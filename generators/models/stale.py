@@ -150,6 +150,36 @@ def _missing_files(ws: Workspace, committed: dict[str, Header], contract_id: str
     return problems
 
 
+def deleted_packages(reg: Registry, contract_id: str, base_ws: Workspace,
+                     ws: Workspace | None = None) -> list[str]:
+    """Generated packages of ``contract_id`` committed at ``base_ws`` (the pull request's base)
+    of which nothing is left in ``ws``, one line each. ``stale_models`` sees only packages that
+    are still there (a package missing some of its files is its business), so a package
+    deleted whole would pass silently while the adapter code that imports it breaks. A
+    package whose contract is gone too is not reported: deleting it is what ``stale_models``
+    asks for then."""
+    from ledgerpact.generators.models.generate import PACKAGE_FILES
+    from ledgerpact.registry.catalog import find_entry
+
+    ws = ws or reg.workspace()
+    before = committed_models(reg, contract_id, base_ws)
+    if not before or find_entry(ws, contract_id) is None:
+        return []
+    problems = []
+    for package_dir in sorted({posixpath.dirname(path) for path in before}):
+        files = {posixpath.join(package_dir, name) for name in PACKAGE_FILES} | {
+            path for path in before if posixpath.dirname(path) == package_dir}
+        if any(ws.source.exists(path) for path in files):
+            continue
+        version = next(h.version for path, h in sorted(before.items())
+                       if posixpath.dirname(path) == package_dir)
+        problems.append(
+            f"{package_dir}/: the generated package of {contract_id} {version} was deleted; "
+            f"{_how_to_regenerate(posixpath.join(package_dir, '__init__.py'), contract_id)}, "
+            "or retire the contract if no adapter uses it any more")
+    return problems
+
+
 def _how_to_regenerate(path: str, contract_id: str) -> str:
     package_dir = posixpath.dirname(path)
     out = posixpath.dirname(package_dir) or "."

@@ -16,6 +16,13 @@ through a float and never in exponent form; the contract's pattern and length li
 the text, in JSON as in Python. JSON numbers become ``Decimal`` as well. Extensible enums accept
 values added after this version of the contract: an unknown value becomes a member of its own
 (never stored on the class) that compares, serializes and prints as its value.
+
+pydantic's own JSON reader turns every number with a fraction into a float before any validator
+sees it, and its JSON writer can only write a float. So JSON is read and written exactly by
+``ContractModel.model_validate_json`` / ``model_dump_json`` and by ``ExactAdapter`` (for aliases,
+lists and unions); on pydantic's own paths (``TypeAdapter(...).validate_json``, ``dump_json``,
+``model_dump(mode="json")``) a fraction that reached the reader as a float is refused, and a
+decimal is written as a JSON number only when the float says exactly the same number.
 """
 
 from __future__ import annotations
@@ -24,11 +31,21 @@ import json
 import math
 import re
 import secrets
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 
-from pydantic import BaseModel, GetCoreSchemaHandler, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    GetCoreSchemaHandler,
+    ModelWrapValidatorHandler,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError, core_schema, to_jsonable_python
 from pydantic_core.core_schema import SerializationInfo
 
@@ -69,7 +86,25 @@ def decimal_number(value: Decimal, info: SerializationInfo) -> Decimal | int | f
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent >= 0:
         return int(value)
-    return float(value)
+    number = float(value)
+    if Decimal(repr(number)) != value:
+        raise ValueError(
+            f"{decimal_text(value)} cannot be written as a float without losing digits; "
+            "write JSON with ContractModel.model_dump_json() or ExactAdapter.dump_json(), or "
+            "dump in python mode")
+    return number
+
+
+_LOSSY = ("pydantic's own JSON reader has already turned this number into a float and may have "
+          "lost digits; read JSON with {model}.model_validate_json() or "
+          "ExactAdapter(...).validate_json()")
+
+
+def _no_float(value: object) -> object:
+    """On pydantic's own JSON path a float is all that is left of a JSON fraction: refused."""
+    if isinstance(value, float):
+        raise PydanticCustomError("decimal_lossy", _LOSSY, {"model": "the ContractModel's"})
+    return value
 
 
 def _number_python(value: object) -> Decimal:
@@ -89,16 +124,34 @@ def _number_python(value: object) -> Decimal:
     return number
 
 
-class _DecimalNumber:
-    """Annotation for a decimal carried as a JSON number."""
+class DecimalNumberOf:
+    """Annotation for a decimal carried as a JSON number, limited to the contract's ``enum``
+    (or ``const``) values when it has them: compared as decimals, so ``1.0`` is ``1`` and the
+    float ``0.1`` (not the decimal 0.1) is not ``0.1``."""
+
+    __slots__ = ("values",)
+
+    def __init__(self, *values: str) -> None:
+        self.values = frozenset(Decimal(v) for v in values)
+
+    def _python(self, value: object) -> Decimal:
+        number = _number_python(value)
+        if self.values and number not in self.values:
+            allowed = ", ".join(sorted(decimal_text(v) for v in self.values))
+            raise PydanticCustomError("enum", "Input should be one of {allowed}",
+                                      {"allowed": allowed})
+        return number
+
+    def _json(self, value: object) -> Decimal:
+        return self._python(_no_float(value))
 
     def __get_pydantic_core_schema__(self, source: Any,
                                      handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
         return core_schema.json_or_python_schema(
-            # pydantic's own JSON reader has already made the number a float here;
+            # pydantic's own JSON reader has already made a fraction a float here: refused.
             # ContractModel.model_validate_json reads with Decimal and takes the python path.
-            json_schema=core_schema.decimal_schema(allow_inf_nan=False),
-            python_schema=core_schema.no_info_plain_validator_function(_number_python),
+            json_schema=core_schema.no_info_plain_validator_function(self._json),
+            python_schema=core_schema.no_info_plain_validator_function(self._python),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 decimal_number, info_arg=True),
         )
@@ -176,7 +229,7 @@ class DecimalText:
         )
 
 
-DecimalNumber = Annotated[Decimal, _DecimalNumber()]
+DecimalNumber = Annotated[Decimal, DecimalNumberOf()]
 
 
 def _no_constant(name: str) -> object:
@@ -222,36 +275,182 @@ def _layout(opening: str, parts: list[str], closing: str, indent: int | None,
     return opening + inner + ("," + inner).join(parts) + "\\n" + " " * (indent * depth) + closing
 
 
+def _loads(json_data: str | bytes | bytearray, title: str) -> Any:
+    """JSON with fractions as ``Decimal``; anything ``json`` refuses as pydantic refuses it."""
+    try:
+        return json.loads(json_data, parse_float=Decimal, parse_constant=_no_constant)
+    except ValueError as exc:  # JSONDecodeError, bad UTF-8, NaN or Infinity
+        raise ValidationError.from_exception_data(title, [{
+            "type": "json_invalid", "loc": (), "input": json_data,
+            "ctx": {"error": str(exc)}}]) from None
+
+
+def _marked(context: object, key: str, value: object) -> dict[str, Any]:
+    return {**context, key: value} if isinstance(context, dict) else {key: value}
+
+
+def _float_at(value: object, path: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """Where in JSON read by pydantic's own reader a float is, or None."""
+    if isinstance(value, float):
+        return path
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for key, item in items:
+        found = _float_at(item, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
+class Condition:
+    """One ``if``/``then``/``else`` of the contract's schema (Money's minor units per currency),
+    as data copied from the schema. Only ``properties`` (with ``const``, ``enum``, ``pattern``,
+    ``minLength``, ``maxLength``) and ``required`` are used, read as JSON Schema reads them:
+    a property that is absent satisfies its subschema, a pattern applies to strings only."""
+
+    __slots__ = ("else_", "if_", "then")
+
+    def __init__(self, if_: Mapping[str, Any], then: Mapping[str, Any] | None = None,
+                 else_: Mapping[str, Any] | None = None) -> None:
+        self.if_ = if_
+        self.then = then
+        self.else_ = else_
+
+    def problem(self, data: Mapping[str, Any]) -> str | None:
+        """Why ``data`` (present properties, by JSON name, as JSON values) breaks the rule."""
+        branch = self.then if _failure(self.if_, data) is None else self.else_
+        return None if branch is None else _failure(branch, data)
+
+
+def _failure(schema: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
+    for name in schema.get("required", ()):
+        if name not in data:
+            return f"{name} is required"
+    for name, sub in schema.get("properties", {}).items():
+        if name not in data:
+            continue
+        value = data[name]
+        if "const" in sub and not _same(value, sub["const"]):
+            return f"{name} should be {sub['const']!r}"
+        if "enum" in sub and not any(_same(value, v) for v in sub["enum"]):
+            return f"{name} should be one of {', '.join(map(str, sub['enum']))}"
+        if not isinstance(value, str):
+            continue
+        if "pattern" in sub and not re.search(sub["pattern"], value):
+            return f"{name} {value!r} does not match {sub['pattern']}"
+        if len(value) > sub.get("maxLength", len(value)):
+            return f"{name} {value!r} is longer than {sub['maxLength']} characters"
+        if len(value) < sub.get("minLength", 0):
+            return f"{name} {value!r} is shorter than {sub['minLength']} characters"
+    return None
+
+
+def _same(value: object, wanted: object) -> bool:
+    """JSON equality: a string is never a number, a boolean never 1, and numbers compare as
+    decimals."""
+    if isinstance(value, bool) or isinstance(wanted, bool):
+        return value is wanted
+    if isinstance(value, str) != isinstance(wanted, str):
+        return False
+    if isinstance(wanted, float):
+        wanted = Decimal(repr(wanted))
+    return bool(value == wanted)
+
+
 class ContractModel(BaseModel):
     """The base of every generated model: JSON numbers are read and written with their exact
-    digits.
+    digits, and the schema's ``if``/``then`` rules hold.
 
     pydantic's own JSON reader turns every number with a fraction into a float before any
     validator sees it, and its writer can only write a float, so ``12345678901234567890.12``
     would come back as ``12345678901234567000``. Here JSON is read with ``json`` (fractions as
-    ``Decimal``) and validated as Python data, and written from a python-mode dump."""
+    ``Decimal``) and validated as Python data, and written from a python-mode dump; JSON that
+    reaches a model through pydantic's own reader is refused if it holds a fraction."""
+
+    # An assignment is validated like the input: ``line.amount = 0.1`` would otherwise store
+    # the float, and ``money.currency = "JPY"`` skip the minor-unit rule.
+    model_config = ConfigDict(validate_assignment=True)
+    # The schema's conditional rules; generated classes that have some set it.
+    __contract_conditions__: ClassVar[tuple[Condition, ...]] = ()
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _exact_json(cls, data: Any, handler: ModelWrapValidatorHandler[Self],
+                    info: ValidationInfo) -> Self:
+        if info.mode == "json":
+            at = _float_at(data)
+            if at is not None:
+                where = "/".join(str(p) for p in at) or "the input"
+                raise PydanticCustomError("decimal_lossy", _LOSSY + " (at {where})",
+                                          {"model": cls.__name__, "where": where})
+        return handler(data)
+
+    @model_validator(mode="after")
+    def _contract_conditions(self) -> Self:
+        conditions = type(self).__contract_conditions__
+        if not conditions:
+            return self
+        token = secrets.token_hex(16)
+        data = self.model_dump(mode="python", by_alias=True, exclude_unset=True,
+                               context={_NUMBER_TOKEN: token})
+        view = {k: _plain(v, token) for k, v in data.items()}
+        for condition in conditions:
+            problem = condition.problem(view)
+            if problem is not None:
+                raise PydanticCustomError("contract_condition", "{problem} (a conditional "
+                                          "rule of the contract's schema)", {"problem": problem})
+        return self
 
     @classmethod
     def model_validate_json(cls, json_data: str | bytes | bytearray, **kwargs: Any) -> Self:
-        try:
-            data = json.loads(json_data, parse_float=Decimal, parse_constant=_no_constant)
-        except ValueError as exc:  # JSONDecodeError, bad UTF-8, NaN or Infinity
-            raise ValidationError.from_exception_data(cls.__name__, [{
-                "type": "json_invalid", "loc": (), "input": json_data,
-                "ctx": {"error": str(exc)}}]) from None
-        context = kwargs.pop("context", None)
-        marked = {**context, _FROM_JSON: True} if isinstance(context, dict) else {
-            _FROM_JSON: True}
-        return cls.model_validate(data, context=marked, **kwargs)
+        data = _loads(json_data, cls.__name__)
+        context = _marked(kwargs.pop("context", None), _FROM_JSON, True)
+        return cls.model_validate(data, context=context, **kwargs)
 
     def model_dump_json(self, **kwargs: Any) -> str:
         indent = kwargs.pop("indent", None)
         ascii_only = bool(kwargs.pop("ensure_ascii", False))
-        context = kwargs.pop("context", None)
         token = secrets.token_hex(16)  # unguessable: no string of the data can pose as it
-        marked = {**context, _NUMBER_TOKEN: token} if isinstance(context, dict) else {
-            _NUMBER_TOKEN: token}
-        data = self.model_dump(mode="python", context=marked, **kwargs)
+        context = _marked(kwargs.pop("context", None), _NUMBER_TOKEN, token)
+        data = self.model_dump(mode="python", context=context, **kwargs)
+        return _write(data, token, indent, ascii_only)
+
+
+def _plain(value: object, token: str) -> object:
+    """A python-mode dump value as JSON data: enum members as their values, a JSON number's
+    marked digits as a Decimal (a number: patterns do not apply to it)."""
+    if isinstance(value, Enum):
+        value = value.value
+    if isinstance(value, str) and value.startswith(token):
+        return Decimal(value[len(token):])
+    return value
+
+
+class ExactAdapter:
+    """``TypeAdapter`` for any generated type (an alias, a list, a union of models) that reads
+    and writes JSON numbers exactly, as ``ContractModel``'s own JSON methods do."""
+
+    def __init__(self, type_: Any) -> None:
+        self.adapter: TypeAdapter[Any] = TypeAdapter(type_)
+
+    def validate_json(self, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:
+        data = _loads(json_data, "ExactAdapter")
+        context = _marked(kwargs.pop("context", None), _FROM_JSON, True)
+        return self.adapter.validate_python(data, context=context, **kwargs)
+
+    def validate_python(self, value: object, **kwargs: Any) -> Any:
+        return self.adapter.validate_python(value, **kwargs)
+
+    def dump_json(self, value: object, **kwargs: Any) -> str:
+        indent = kwargs.pop("indent", None)
+        ascii_only = bool(kwargs.pop("ensure_ascii", False))
+        token = secrets.token_hex(16)
+        context = _marked(kwargs.pop("context", None), _NUMBER_TOKEN, token)
+        data = self.adapter.dump_python(value, mode="python", context=context, **kwargs)
         return _write(data, token, indent, ascii_only)
 
 
@@ -294,9 +493,14 @@ class ExtensibleEnum(Enum):
 '''
 
 
-def render(header: str, decimals: dict[str, DecimalSpec]) -> str:
-    """The support module for one contract: the runtime plus its decimal aliases."""
+def render(header: str, decimals: dict[str, DecimalSpec],
+           numbers: dict[str, tuple[str, ...]] | None = None) -> str:
+    """The support module for one contract: the runtime plus its decimal aliases (decimal
+    strings with their text limits, JSON numbers limited to an enum's values)."""
     lines = [header.rstrip("\n"), RUNTIME.rstrip("\n")]
+    for name, values in sorted((numbers or {}).items()):
+        texts = ", ".join(f'"{v}"' for v in values)
+        lines.append(f"\n\n{name} = Annotated[Decimal, DecimalNumberOf({texts})]")
     for name in sorted(decimals):
         spec = decimals[name]
         args = [repr(spec.pattern)] if spec.pattern is not None else []

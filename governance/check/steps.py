@@ -327,14 +327,16 @@ def approval_waiver(approval: Approval) -> str:
 
 def generated_code(ctx: Context, sides: Sides) -> Step:
     """Committed models generated from this contract (found by their header) must be what
-    the contract generates now; with none committed there is nothing to compare."""
-    from ledgerpact.generators.models import committed_models, stale_models
+    the contract generates now, and a package committed at the base may not be deleted whole
+    while its contract lives; with none committed there is nothing to compare."""
+    from ledgerpact.generators.models import committed_models, deleted_packages, stale_models
 
     committed = committed_models(ctx.reg, sides.id, ctx.rev_ws)
-    if not committed:
+    deleted = deleted_packages(ctx.reg, sides.id, ctx.base_ws, ctx.rev_ws)
+    if not committed and not deleted:
         return not_applicable("generated-code", "no committed code is generated from this "
                                                 "contract")
-    problems = stale_models(ctx.reg, sides.id, ctx.rev_ws)
+    problems = (stale_models(ctx.reg, sides.id, ctx.rev_ws) if committed else []) + deleted
     found = [LintFinding(path, 1, 1, "", catalog.GENERATED_CODE_STALE, Severity.ERROR, why,
                          sides.id)
              for path, _, why in (p.partition(": ") for p in problems)]
