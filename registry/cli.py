@@ -19,6 +19,8 @@ from ledgerpact.registry import __version__
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     EXIT_INPUT,
+    LazyCommands,
+    LazyGroup,
     batch_mode,
     catalog_for,
     entry_for,
@@ -38,7 +40,58 @@ from ledgerpact.registry.workspace import Workspace
 if TYPE_CHECKING:
     from ledgerpact.registry.catalog import Catalog, Entry
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The commands other areas contribute to the one front door: name -> (module, attribute,
+# short help). Each module is imported only when its command runs (a lint of one file need
+# not import the simulators, the diff engine or GitPython); ``--help`` lists them from here.
+# The short help is the first sentence of the command's help, which is all ``--help`` shows
+# of it: keep it the same as the first sentence of the command's docstring.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "ubl": ("ledgerpact.adapters.cli", "ubl",
+            "UBL 2.1 e-invoices (EN 16931 / Peppol BIS 3.0)."),
+    "lint": ("ledgerpact.governance.cli", "lint_cmd",
+             "Lint contracts: structure, the OpenAPI/AsyncAPI rules, the finance pack and "
+             "your own Spectral-style rules."),
+    "rules": ("ledgerpact.governance.cli", "rules_cmd",
+              "The rule catalogue, generated from each rule's metadata: id, severity, "
+              "formats, rulesets, and a doc with a bad and a good example."),
+    "diff": ("ledgerpact.governance.diff.cli", "diff_cmd",
+             "Breaking changes between two versions of a contract: every change with its "
+             "rule, level (breaking, warning, info), direction, place on both sides and the "
+             "operations it affects, and the semantic-version bump they require."),
+    "version": ("ledgerpact.governance.diff.version_cli", "version_group",
+                "Semantic versions checked against the detected changes: breaking -> major, "
+                "additive -> minor, any other change -> patch."),
+    "changelog": ("ledgerpact.governance.diff.version_cli", "changelog_cmd",
+                  "A Keep-a-Changelog section written from the detected changes between two "
+                  "versions."),
+    "compat": ("ledgerpact.governance.diff.version_cli", "compat_cmd",
+               "Check the working tree against released versions under each contract's "
+               "compatibility mode (contract.yaml): BACKWARD, FORWARD, FULL, their "
+               "_TRANSITIVE forms (every release, not only the latest) and NONE."),
+    "check": ("ledgerpact.governance.check.cli", "check_cmd", "The pull-request check."),
+    "approve": ("ledgerpact.governance.approvals.cli", "approve_cmd",
+                "Record the approval of a contract's breaking changes as a file under "
+                "governance/approvals/ID/, to commit (as the approver) with the change."),
+    "impact": ("ledgerpact.registry.impact_cli", "impact_cmd",
+               "Everything that depends on a contract or canonical schema: the contracts that "
+               "$ref it (directly or through other schemas, with the chain of files), the "
+               "consumers declared in contract.yaml (its own and those of every contract that "
+               "uses it, since a change reaches them too) and the adapters (under adapters/) "
+               "that map onto it or onto a contract that uses it."),
+    "generate": ("ledgerpact.generators.cli", "generate_group",
+                 "Generate code from contracts: pydantic models, or an installable package "
+                 "of them."),
+    "simulate": ("ledgerpact.generators.simulators.cli", "simulate_cmd",
+                 "Serve a contract over HTTP on 127.0.0.1: every request and response "
+                 "validated against the contract, finance behaviour for erp and "
+                 "invoice-automation (seeded suppliers, POs, idempotent postings, the approval "
+                 "lifecycle, payments, events), any other OpenAPI contract served from its "
+                 "examples and schemas."),
+}
+
+
+@click.group(cls=LazyGroup, commands=LazyCommands(COMMANDS),
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="ledgerpact")
 def main() -> None:
     """Ledgerpact: governance and contract testing for finance APIs and events.
@@ -392,33 +445,6 @@ def _restore_sigpipe() -> None:
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
 
-
-
-def _attach_groups() -> None:
-    """Other areas contribute their command groups to the one front door."""
-    from ledgerpact.adapters.cli import ubl
-    from ledgerpact.generators.cli import generate_group
-    from ledgerpact.governance.approvals.cli import approve_cmd
-    from ledgerpact.governance.check.cli import check_cmd
-    from ledgerpact.governance.cli import lint_cmd, rules_cmd
-    from ledgerpact.governance.diff.cli import diff_cmd
-    from ledgerpact.governance.diff.version_cli import changelog_cmd, compat_cmd, version_group
-    from ledgerpact.registry.impact_cli import impact_cmd
-
-    main.add_command(ubl)
-    main.add_command(lint_cmd)
-    main.add_command(rules_cmd)
-    main.add_command(diff_cmd)
-    main.add_command(version_group)
-    main.add_command(changelog_cmd)
-    main.add_command(compat_cmd)
-    main.add_command(check_cmd)
-    main.add_command(approve_cmd)
-    main.add_command(impact_cmd)
-    main.add_command(generate_group)
-
-
-_attach_groups()
 
 if __name__ == "__main__":  # pragma: no cover
     main()

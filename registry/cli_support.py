@@ -8,8 +8,10 @@ use it without importing the ``registry`` command group (which attaches them).
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from gettext import gettext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
@@ -104,6 +106,76 @@ def file_workspace(arg: str) -> tuple[Workspace, str, str]:
         return reg.workspace(), path.relative_to(reg.root).as_posix(), ""
     prefix = str(Path(arg).parent)
     return Workspace(DirectorySource(path.parent)), path.name, "" if prefix == "." else prefix
+
+
+# name -> (module, attribute, short help): a command imported only when it runs.
+LazyTable = Mapping[str, tuple[str, str, str]]
+
+
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands, each command's module imported only when that command is asked
+    for by name.
+
+    Importing every command module (and what they import) on every start costs more than
+    linting a small contract; a command run needs one of them. Iterating lists every name
+    without importing anything; looking one up imports just that one. A mapping rather
+    than only overridden ``get_command``/``list_commands`` so that ``group.commands`` (read
+    by click and by tests) still holds every command."""
+
+    def __init__(self, lazy: LazyTable) -> None:
+        self._lazy = dict(lazy)
+        self._loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        command = self._loaded.get(name)
+        if command is None:
+            module, attribute, _ = self._lazy[name]  # KeyError: no such command
+            command = getattr(importlib.import_module(module), attribute)
+            self._loaded[name] = command
+        return command
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._loaded[name] = command
+        self._lazy.pop(name, None)
+
+    def __delitem__(self, name: str) -> None:
+        if self._loaded.pop(name, None) is None:
+            del self._lazy[name]
+        else:
+            self._lazy.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys([*self._loaded, *self._lazy]))
+
+    def __len__(self) -> int:
+        return len(self._loaded.keys() | self._lazy.keys())
+
+    def stand_in(self, name: str) -> click.Command | None:
+        """For help listings: a command not imported yet, as a stub carrying its short
+        help (the first sentence of its help, which is all click shows of it)."""
+        if name in self._loaded or name not in self._lazy:
+            return None
+        return click.Command(name, help=self._lazy[name][2])
+
+
+class LazyGroup(click.Group):
+    """A click group whose ``--help`` lists lazily registered commands without importing
+    them (see LazyCommands)."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        commands = self.commands
+        if not isinstance(commands, LazyCommands):
+            super().format_commands(ctx, formatter)
+            return
+        rows: list[tuple[str, click.Command]] = []
+        for name in self.list_commands(ctx):
+            command = commands.stand_in(name) or self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command))
+        if rows:  # as click lays it out: the short help fits beside the longest name
+            limit = formatter.width - 6 - max(len(name) for name, _ in rows)
+            with formatter.section(gettext("Commands")):  # click's own, translated
+                formatter.write_dl([(name, c.get_short_help_str(limit)) for name, c in rows])
 
 
 _freeze_at_exit: list[object] = []

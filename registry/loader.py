@@ -15,7 +15,8 @@ import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import chain, compress
+from gc import get_referents
+from itertools import compress
 from pathlib import Path
 from typing import Any
 
@@ -484,18 +485,20 @@ def check_shape(data: Any, path: str, *, shared_nodes_possible: bool) -> None:
 def _depth_at_most(data: Any, limit: int) -> bool:
     """Whether no container of ``data`` is nested deeper than ``limit``.
 
-    Level by level, with the values of a level gathered and filtered by C-level iterators
-    (no Python code runs per value, and most values are strings): about six times cheaper
-    than the walk that builds a JSON pointer for every node, which is kept for the rare
-    document that fails. Parsed JSON and YAML hold plain ``dict`` and ``list`` objects,
+    Level by level, with the values of a level gathered and filtered by C-level calls (no
+    Python code runs per value, and most values are strings): many times cheaper than the
+    walk that builds a JSON pointer for every node, which is kept for the rare document
+    that fails. ``gc.get_referents`` hands over every item of every list and every value
+    of every dict of a whole level in one call (with, for some dicts, their keys: strings,
+    filtered out with the other scalars), half the cost of chaining each container's
+    values on Stripe's spec. Parsed JSON and YAML hold plain ``dict`` and ``list`` objects,
     hence the exact type tests."""
     level = [data] if type(data) is dict or type(data) is list else []
     depth = 0
     while level:
         if depth > limit:
             return False
-        values = list(chain.from_iterable(
-            [node.values() if type(node) is dict else node for node in level]))
+        values = get_referents(*level)
         level = list(compress(values, map(_CONTAINER_TYPES.__contains__, map(type, values))))
         depth += 1
     return True

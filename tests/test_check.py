@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -57,6 +58,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     for rel in ("governance/policy.yaml", "governance/teams.yaml", ".github/CODEOWNERS"):
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / rel, root / rel)
+    # The tests bump from a known base: whatever the real contract's version is today, the
+    # template's erp-finance starts at 1.0.0 (only info.version changes, nothing else).
+    text = (root / ERP).read_text()
+    current = re.search(r"^  version: (\S+)$", text, re.M)
+    assert current is not None
+    (root / ERP).write_text(text.replace(f"  version: {current.group(1)}\n",
+                                         "  version: 1.0.0\n", 1))
     git(root, "init", "-q", "-b", "main")
     commit(root, "registry", date="2023-01-02T10:00:00+00:00")
     return root
@@ -344,8 +352,8 @@ def test_removal_without_deprecation_fails(reg: Path) -> None:
 
 def test_removal_after_the_sunset_passes(reg: Path) -> None:
     git(reg, "checkout", "-q", "main")
-    edit(reg, ERP, "      operationId: getCostCentre\n",
-         "      operationId: getCostCentre\n      deprecated: true\n"
+    edit(reg, ERP, "    get:\n      operationId: getCostCentre\n",
+         "    get:\n      operationId: getCostCentre\n      deprecated: true\n"
          "      x-sunset: '2023-06-30'\n")
     set_version(reg, ERP, "1.0.0", "1.0.1")
     commit(reg, "deprecate GET /cost-centres/{costCentreCode}",
@@ -567,8 +575,8 @@ def test_the_deprecation_period_is_the_bases_not_the_pull_requests(reg: Path) ->
     base's 90 days; a pull request that also sets minimum_days: 0 is still judged by 90."""
     today = dt.date.today()
     git(reg, "checkout", "-q", "main")
-    edit(reg, ERP, "      operationId: getCostCentre\n",
-         "      operationId: getCostCentre\n      deprecated: true\n"
+    edit(reg, ERP, "    get:\n      operationId: getCostCentre\n",
+         "    get:\n      operationId: getCostCentre\n      deprecated: true\n"
          f"      x-sunset: '{today - dt.timedelta(days=1)}'\n")
     set_version(reg, ERP, "1.0.0", "1.0.1")
     commit(reg, "deprecate GET /cost-centres/{costCentreCode}",
