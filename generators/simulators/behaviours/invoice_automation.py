@@ -1,0 +1,789 @@
+"""The invoice-automation simulator: capture (JSON or UBL), validation, matching, approval.
+
+Every state change goes through the approval-state machine read from the registry
+(``lifecycle``), so an illegal request is refused with the same rules a real workflow
+engine follows; each change is appended to the invoice's history and published as a
+finance event in the same store transaction as the entity write, so the outbox never
+announces a change that was rolled back (nor misses one that was kept).
+
+Capture runs validation and matching at once, inside the capture transaction; the 201
+answers the record as captured (state ``received``, as the contract's description of an
+asynchronous pipeline says), and ``getInvoice`` shows where it went. A matched invoice is
+sent to approval straight away (matched -> pending-approval), as the contract's resolution
+text says ("it then goes to approval").
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import copy
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from datetime import UTC
+from email.parser import BytesParser
+from email.policy import HTTP
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ledgerpact.adapters.ubl.reader import read_ubl
+from ledgerpact.adapters.ubl.reconcile import reconcile
+from ledgerpact.generators.simulators.behaviours import invoice_checks, paging
+from ledgerpact.generators.simulators.behaviours.erp_rules import is_credit_note
+from ledgerpact.generators.simulators.behaviours.lifecycle import IllegalTransition, Lifecycle
+from ledgerpact.generators.simulators.messages import (
+    ActionError,
+    Context,
+    SimRequest,
+    SimResponse,
+    problem,
+)
+from ledgerpact.registry.errors import InputError
+
+if TYPE_CHECKING:
+    from ledgerpact.generators.simulators.idempotency import IdempotencyLedger
+    from ledgerpact.generators.simulators.store import Store
+
+PROBLEMS = "https://ledgerpact.dev/problems/"
+INVOICE, EXCEPTION, ATTACHMENT, NUMBER_INDEX, ORIGINAL = (
+    "invoice", "invoiceException", "attachment", "invoiceNumberIndex", "invoiceOriginal")
+# reference data kinds, named as the ERP simulator names them (erp_rules reads them)
+REFERENCE_KINDS = {"suppliers": ("supplier", "supplierNumber"),
+                   "purchaseOrders": ("purchaseOrder", "poNumber"),
+                   "goodsReceipts": ("goodsReceipt", "receiptId"),
+                   "costCentres": ("costCentre", "code"),
+                   "glAccounts": ("glAccount", "accountNumber"),
+                   "taxCodes": ("taxCode", "code")}
+SYSTEM_VALIDATOR = {"type": "system", "id": "erp-finance"}
+SYSTEM_MATCHER = {"type": "system", "id": "matching-engine"}
+SYSTEM_WORKFLOW = {"type": "system", "id": "approval-workflow"}
+QA_ACTOR = {"type": "system", "id": "qa-admin"}
+_REJECTED_EVENTS = frozenset({"validation-failed", "exception-rejected", "approval-rejected"})
+_CHECKOUT = Path(__file__).resolve().parents[3]
+
+
+class _Refused(Exception):
+    """A request refused inside the capture transaction (rolls it back)."""
+
+    def __init__(self, response: SimResponse) -> None:
+        super().__init__(response.body)
+        self.response = response
+
+
+def _now(ctx: Context) -> str:
+    return ctx.clock.now().astimezone(UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z")
+
+
+def _user(request: SimRequest) -> dict[str, str]:
+    """The acting user from the bearer token's claims (``act.sub``, else ``sub``).
+
+    The simulator does not verify tokens; it only reads who the caller says acts, so the
+    approval history names a person as the contract requires.
+    """
+    auth = request.headers.get("authorization", "")
+    claims: dict[str, Any] = {}
+    parts = auth.removeprefix("Bearer ").strip().split(".")
+    if auth.startswith("Bearer ") and len(parts) == 3:
+        try:
+            claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+        except (ValueError, binascii.Error):
+            claims = {}
+    act = claims.get("act") if isinstance(claims, dict) else None
+    subject = (act.get("sub") if isinstance(act, dict) else None) or (
+        claims.get("sub") if isinstance(claims, dict) else None)
+    actor = {"type": "user", "id": str(subject).strip() if subject else "unknown-user"}
+    if isinstance(claims, dict) and isinstance(claims.get("name"), str) and claims["name"]:
+        actor["displayName"] = claims["name"][:200]
+    return actor
+
+
+def _not_found(request: SimRequest, what: str, ident: str, code: str) -> SimResponse:
+    return problem(404, "Not found", f"No {what} with id {ident}.",
+                   type_=PROBLEMS + "not-found", instance=request.path, code=code)
+
+
+def _bad_request(request: SimRequest, detail: str, code: str) -> SimResponse:
+    return problem(400, "Bad request", detail, type_=PROBLEMS + "bad-request",
+                   instance=request.path, code=code)
+
+
+def _unprocessable(request: SimRequest, title: str, detail: str,
+                   errors: list[dict[str, str]]) -> SimResponse:
+    return problem(422, title, detail, type_=PROBLEMS + "validation-failed",
+                   instance=request.path, code="VALIDATION_FAILED", errors=errors)
+
+
+def _reconcile_pointer(message: str) -> str:
+    """A JSON pointer from reconcile's 'totals.netTotal ...' / 'vatBreakdown[0] ...' text."""
+    head = message.split(" ", 1)[0].rstrip(":")
+    return "/" + head.replace("[", "/").replace("]", "").replace(".", "/")
+
+
+class InvoiceAutomationBehaviour:
+    """Finance behaviour of the ``invoice-automation`` contract."""
+
+    name = "invoice-automation"
+    contract_id = "invoice-automation"
+
+    def __init__(self, lifecycle: Lifecycle | None = None, *,
+                 registry_root: Path | None = None) -> None:
+        self._lifecycle = lifecycle
+        self._registry_root = registry_root
+        self._ledger: IdempotencyLedger | None = None
+
+    def ledger(self, store: Store) -> IdempotencyLedger:
+        """The store's idempotency ledger: one per store and process, because the claims
+        still in flight live in its memory (a second ledger would not see them)."""
+        if self._ledger is None or self._ledger.store is not store:
+            from ledgerpact.generators.simulators.idempotency import IdempotencyLedger
+
+            self._ledger = IdempotencyLedger(store)
+        return self._ledger
+
+    @property
+    def lifecycle(self) -> Lifecycle:
+        """The machine, loaded on first use (nearest registry, else this checkout's)."""
+        if self._lifecycle is None:
+            try:
+                self._lifecycle = Lifecycle.from_registry(self._registry_root)
+            except InputError:
+                if self._registry_root is not None:
+                    raise
+                self._lifecycle = Lifecycle.from_registry(_CHECKOUT)
+        return self._lifecycle
+
+    def bind_registry(self, root: Path) -> None:
+        """The registry ``--registry`` names: its approval-state machine and erp-finance
+        reference data are the ones served, not those of the current folder."""
+        self._registry_root = root
+
+    # ------------------------------------------------------------ Behaviour protocol
+
+    def seed(self, store: Store, seed: int, data_dir: Path | None) -> None:
+        """Suppliers, orders, receipts and accounting data: the ERP's reference data."""
+        from ledgerpact.generators.simulators.behaviours.finance_data import (
+            erp_document,
+            reference_data,
+        )
+
+        data = reference_data(seed, data_dir, document=erp_document(self._registry_root))
+        with store.transaction():
+            for key, (kind, id_field) in REFERENCE_KINDS.items():
+                for item in data.get(key, []):
+                    store.put(kind, str(item[id_field]), item)
+
+    async def handle(self, request: SimRequest, ctx: Context) -> SimResponse | None:
+        handler = {
+            "captureInvoice": self._capture,
+            "listInvoices": self._list_invoices,
+            "getInvoice": self._get_invoice,
+            "approveInvoice": self._approve,
+            "rejectInvoice": self._reject,
+            "listExceptions": self._list_exceptions,
+            "getException": self._get_exception,
+            "resolveException": self._resolve,
+            "addInvoiceAttachment": self._add_attachment,
+            "listInvoiceAttachments": self._list_attachments,
+            "getInvoiceAttachment": self._get_attachment,
+        }.get(request.operation_id)
+        return None if handler is None else handler(request, ctx)
+
+    def scenario(self, store: Store) -> dict[str, Any]:
+        states = dict.fromkeys(self.lifecycle.states, 0)
+        for entry in store.scan(INVOICE):
+            states[entry["record"]["state"]] = states.get(entry["record"]["state"], 0) + 1
+        exceptions = store.scan(EXCEPTION)
+        return {"invoices": states,
+                "openExceptions": sum(1 for e in exceptions if e["status"] == "open"),
+                "exceptions": len(exceptions),
+                "attachments": store.count(ATTACHMENT)}
+
+    def actions(self) -> Mapping[str, Callable[[Mapping[str, Any], Context], Any]]:
+        return {"apply-event": self._apply_event_action}
+
+    # ------------------------------------------------------------ capture
+
+    def _parse(self, request: SimRequest) -> tuple[dict[str, Any], str] | SimResponse:
+        """(canonical document, original format), or the 415/422 refusing the body."""
+        media = (request.media_type or "").lower()
+        if media in ("application/xml", "text/xml") or media.endswith("+xml"):
+            try:
+                document = read_ubl(request.raw_body, "request body")
+            except InputError as exc:
+                pointer = exc.pointer if exc.pointer and exc.pointer.startswith("/") else ""
+                return _unprocessable(request, "The invoice cannot be captured",
+                                      "The UBL document cannot be read; nothing was captured.",
+                                      [{"pointer": pointer, "detail": str(exc)[:2000],
+                                        "code": "UBL_INVALID"}])
+            fmt = "ubl-2.1"
+        elif media == "application/json" or media.endswith("+json"):
+            if not isinstance(request.body, Mapping):
+                return _unprocessable(request, "The invoice cannot be captured",
+                                      "The body is not a canonical invoice or credit note.",
+                                      [{"pointer": "", "detail": "Expected a JSON object.",
+                                        "code": "TYPE_MISMATCH"}])
+            document, fmt = copy.deepcopy(dict(request.body)), "canonical-json"
+        else:
+            return problem(415, "Unsupported media type",
+                           f"Send application/json (canonical) or application/xml (UBL 2.1), "
+                           f"not {media or 'no content type'}.",
+                           type_=PROBLEMS + "unsupported-media-type", instance=request.path,
+                           code="UNSUPPORTED_MEDIA_TYPE")
+        findings = reconcile(document)
+        if findings:
+            count = len(findings)
+            return _unprocessable(
+                request, "The invoice cannot be captured",
+                f"{count} total{'s' * (count != 1)} of the document do not reconcile; "
+                "nothing was captured.",
+                [{"pointer": _reconcile_pointer(f), "detail": f[:2000],
+                  "code": "TOTALS_DO_NOT_RECONCILE"} for f in findings])
+        return document, fmt
+
+    def _capture(self, request: SimRequest, ctx: Context) -> SimResponse:
+        from ledgerpact.generators.simulators.idempotency import fingerprint
+
+        key = request.headers.get("idempotency-key")
+        if not key:
+            return _bad_request(request, "The Idempotency-Key header is required.",
+                                "IDEMPOTENCY_KEY_MISSING")
+        parsed = self._parse(request)
+        if isinstance(parsed, SimResponse):
+            return parsed
+        document, fmt = parsed
+        ledger = self.ledger(ctx.store)
+        claim = ledger.begin("captureInvoice", key, fingerprint(request))
+        if claim.outcome == "replay" and claim.response is not None:
+            stored = claim.response
+            return SimResponse(stored.status, copy.deepcopy(stored.body),
+                               {**stored.headers, "Idempotent-Replayed": "true"},
+                               stored.media_type)
+        if claim.outcome != "new":
+            reused = claim.outcome == "mismatch"
+            detail = (f"Key {key} was first used with a different request body; use a new key "
+                      "for a new request." if reused else
+                      f"A request with key {key} is still being processed; retry later.")
+            return problem(409, "Idempotency key reused with a different request" if reused
+                           else "A request with this idempotency key is in progress", detail,
+                           type_=PROBLEMS + ("idempotency-key-reused" if reused
+                                             else "idempotency-key-in-use"),
+                           instance=request.path,
+                           code="IDEMPOTENCY_KEY_REUSED" if reused else "IDEMPOTENCY_KEY_IN_USE")
+        try:
+            with ctx.store.transaction():
+                response = self._store_capture(request, ctx, document, fmt)
+                ledger.finish(claim, response)
+        except _Refused as refused:
+            ledger.release(claim)
+            return refused.response
+        except BaseException:
+            ledger.release(claim)
+            raise
+        return response
+
+    def _store_capture(self, request: SimRequest, ctx: Context, document: dict[str, Any],
+                       fmt: str) -> SimResponse:
+        store = ctx.store
+        now = _now(ctx)
+        validated = invoice_checks.validate(document, store)
+        seller = _seller_key(document, validated.supplier)
+        number = str(document.get("number"))
+        earlier = store.get(NUMBER_INDEX, f"{seller}|{number}")
+        if earlier is not None:
+            raise _Refused(problem(
+                409, "Duplicate invoice",
+                f"Document {number} of this supplier was already captured as "
+                f"{earlier['invoiceId']}; a supplier's document number is captured once.",
+                type_=PROBLEMS + "duplicate-invoice", instance=request.path,
+                code="DUPLICATE_INVOICE", invoiceId=earlier["invoiceId"]))
+        invoice_id = f"ia-{store.next_number('invoice'):08d}"
+        store.put(NUMBER_INDEX, f"{seller}|{number}", {"invoiceId": invoice_id})
+        record: dict[str, Any] = {
+            "invoiceId": invoice_id,
+            "documentType": "credit-note" if is_credit_note(document) else "invoice",
+            "state": self.lifecycle.initial, "receivedAt": now, "originalFormat": fmt,
+            "document": document}
+        entry: dict[str, Any] = {"record": record, "history": [], "enteredAt": now}
+        if fmt == "ubl-2.1":
+            store.put(ORIGINAL, invoice_id, {"xml": request.raw_body.decode("utf-8", "replace")})
+        ctx.emit("invoiceCaptured", {"invoiceId": invoice_id,
+                                     "documentType": record["documentType"],
+                                     "originalFormat": fmt, "receivedAt": now,
+                                     "document": document})
+        response = SimResponse(201, copy.deepcopy(record),
+                               {"Location": f"{request.path.rstrip('/')}/{invoice_id}"})
+        self._process(entry, ctx, now)
+        store.put(INVOICE, invoice_id, entry)
+        return response
+
+    def _process(self, entry: dict[str, Any], ctx: Context, now: str) -> None:
+        """Validation, then matching: received -> validated -> matched | exception."""
+        record = entry["record"]
+        store = ctx.store
+        result = invoice_checks.assess(
+            record["document"], store, invoice_id=record["invoiceId"],
+            match_id=f"MR-{store.next_number('match'):08d}", evaluated_at=now)
+        if result.verdict == "rejected":
+            text = " ".join(f["message"] for f in result.rejections)
+            self._transition(entry, "validation-failed", SYSTEM_VALIDATOR, now, comment=text)
+            ctx.emit("invoiceRejected", _approval_state(entry))
+            return
+        supplier_number = str((result.supplier or {}).get("supplierNumber"))
+        record["supplierNumber"] = supplier_number
+        record["openExceptionIds"] = []
+        self._transition(entry, "validation-passed", SYSTEM_VALIDATOR, now)
+        ctx.emit("invoiceValidated", {"invoiceId": record["invoiceId"],
+                                      "invoiceNumber": _number(record),
+                                      "supplierNumber": supplier_number, "validatedAt": now,
+                                      "warnings": result.warnings})
+        match = result.match_result
+        reference = match["matchId"] if match is not None else None
+        if result.verdict == "exception":
+            kind = result.exception_type or "validation-failed"
+            self._transition(entry, "match-failed", SYSTEM_MATCHER, now, reference=reference)
+            self._raise_exception(entry, ctx, kind, result.errors, match, now)
+            return
+        self._transition(entry, "match-succeeded", SYSTEM_MATCHER, now, reference=reference)
+        if match is not None:
+            ctx.emit("invoiceMatched", match)
+        self._transition(entry, "approval-requested", SYSTEM_WORKFLOW, now)
+
+    def _raise_exception(self, entry: dict[str, Any], ctx: Context, kind: str,
+                         findings: list[dict[str, str]], match: dict[str, Any] | None,
+                         now: str) -> dict[str, Any]:
+        record = entry["record"]
+        exception_id = f"ex-{ctx.store.next_number('exception'):08d}"
+        item: dict[str, Any] = {"exceptionId": exception_id, "invoiceId": record["invoiceId"]}
+        if record.get("supplierNumber"):
+            item["supplierNumber"] = record["supplierNumber"]
+        item.update(type=kind, status="open", raisedAt=now, findings=findings)
+        if match is not None:
+            item["matchResult"] = match
+        ctx.store.put(EXCEPTION, exception_id, item)
+        record.setdefault("openExceptionIds", []).append(exception_id)
+        event = {key: value for key, value in item.items() if key not in ("status",)}
+        event["invoiceNumber"] = _number(record)
+        ctx.emit("invoiceExceptionRaised", event)
+        return item
+
+    def _transition(self, entry: dict[str, Any], event: str, actor: Mapping[str, str],
+                    now: str, *, comment: str | None = None,
+                    reference: str | None = None) -> None:
+        """Apply ``event`` (IllegalTransition if the machine forbids it) and record it."""
+        record = entry["record"]
+        target = self.lifecycle.apply(record["state"], event)
+        step: dict[str, Any] = {"from": record["state"], "to": target, "event": event,
+                                "at": now, "actor": dict(actor)}
+        if comment:
+            step["comment"] = comment[:2000]
+        if reference:
+            step["reference"] = reference
+        entry["history"].append(step)
+        entry["enteredAt"] = now
+        record["state"] = target
+
+    # ------------------------------------------------------------ invoices
+
+    def _load(self, store: Store, invoice_id: str) -> dict[str, Any] | None:
+        return store.get(INVOICE, invoice_id)
+
+    def _list_invoices(self, request: SimRequest, ctx: Context) -> SimResponse:
+        query = request.query
+        records = [e["record"] for e in ctx.store.scan(INVOICE)]
+        wanted = [r for r in reversed(records)
+                  if _matches(r, query.get("state"), query.get("supplierNumber"),
+                              query.get("issueDateFrom"), query.get("issueDateTo"))]
+        newest = f"ia-{10 ** 12:013d}"
+        try:  # most recent first: page on the inverted id so "after" keeps working
+            page, cursor = _page(wanted, lambda r: _invert(str(r["invoiceId"]), newest), query)
+        except ValueError as exc:
+            return _bad_request(request, str(exc), "INVALID_CURSOR")
+        return _paged(request, page, cursor)
+
+    def _get_invoice(self, request: SimRequest, ctx: Context) -> SimResponse:
+        invoice_id = str(request.path_params.get("invoiceId"))
+        entry = self._load(ctx.store, invoice_id)
+        if entry is None:
+            return _not_found(request, "invoice", invoice_id, "INVOICE_NOT_FOUND")
+        return SimResponse(200, entry["record"])
+
+    def _decide(self, request: SimRequest, ctx: Context, verb: str,
+                event_for: Callable[[str], str], events: frozenset[str]) -> SimResponse:
+        invoice_id = str(request.path_params.get("invoiceId"))
+        body: Mapping[str, Any] = request.body if isinstance(request.body, Mapping) else {}
+        now = _now(ctx)
+        with ctx.store.transaction():
+            entry = self._load(ctx.store, invoice_id)
+            if entry is None:
+                return _not_found(request, "invoice", invoice_id, "INVOICE_NOT_FOUND")
+            event = event_for(entry["record"]["state"])
+            try:
+                self._transition(entry, event, _user(request), now, comment=body.get("comment"))
+            except IllegalTransition as exc:
+                return self._illegal(request, verb, invoice_id, exc, events)
+            if event in _REJECTED_EVENTS:
+                self._close_exceptions(entry, ctx, "reject-invoice", body.get("comment"),
+                                       _user(request)["id"], now)
+            self._announce(entry, event, ctx, now)
+            ctx.store.put(INVOICE, invoice_id, entry)
+        return SimResponse(200, _approval_state(entry))
+
+    def _approve(self, request: SimRequest, ctx: Context) -> SimResponse:
+        return self._decide(request, ctx, "approve", lambda state: "approval-granted",
+                            frozenset({"approval-granted"}))
+
+    def _reject(self, request: SimRequest, ctx: Context) -> SimResponse:
+        def event_for(state: str) -> str:
+            return "exception-rejected" if state == "exception" else "approval-rejected"
+
+        return self._decide(request, ctx, "reject", event_for,
+                            frozenset({"approval-rejected", "exception-rejected"}))
+
+    def _illegal(self, request: SimRequest, verb: str, invoice_id: str,
+                 exc: IllegalTransition, events: frozenset[str]) -> SimResponse:
+        """409 naming the current state, the attempted transition and the allowed ones."""
+        sources = list(dict.fromkeys(t.source for t in self.lifecycle.transitions
+                                     if t.event in events))
+        allowed = ", ".join(exc.allowed) if exc.allowed else "none (terminal state)"
+        return problem(
+            409, "Illegal lifecycle transition",
+            f"Cannot {verb} invoice {invoice_id} in state {exc.state} (event {exc.event}); "
+            f"allowed from {', '.join(sources)} only. Events allowed in {exc.state}: "
+            f"{allowed}.",
+            type_=PROBLEMS + "invalid-state-transition", instance=request.path,
+            code="INVALID_STATE_TRANSITION", currentState=exc.state,
+            attemptedTransition=exc.event, allowedTransitions=exc.allowed)
+
+    def _announce(self, entry: dict[str, Any], event: str, ctx: Context, now: str) -> None:
+        """The finance event a QA- or user-made transition publishes, when it has one."""
+        record = entry["record"]
+        document = record["document"]
+        totals = document.get("totals", {})
+        if event == "approval-granted":
+            ctx.emit("invoiceApproved", _approval_state(entry))
+        elif event in _REJECTED_EVENTS:
+            ctx.emit("invoiceRejected", _approval_state(entry))
+        elif event == "validation-passed" and record.get("supplierNumber"):
+            ctx.emit("invoiceValidated", {"invoiceId": record["invoiceId"],
+                                          "invoiceNumber": _number(record),
+                                          "supplierNumber": record["supplierNumber"],
+                                          "validatedAt": now, "warnings": []})
+        elif event == "posted-to-ledger":
+            n = ctx.store.next_number("posting")
+            day = now[:10]
+            entry["postingId"] = f"PST-{n:08d}"
+            ctx.emit("invoicePosted", {
+                "invoiceId": record["invoiceId"], "invoiceNumber": _number(record),
+                "postingId": entry["postingId"], "journalEntryId": f"JE-{n:08d}",
+                "postingDate": day, "postingPeriod": {"fiscalYear": int(day[:4]),
+                                                      "period": int(day[5:7])},
+                "postedAt": now, "grossAmount": totals["grossTotal"]})
+        elif event == "payment-scheduled":
+            entry["paymentId"] = f"PAY-{ctx.store.next_number('payment'):08d}"
+            ctx.emit("invoicePaymentScheduled", {
+                "invoiceId": record["invoiceId"], "invoiceNumber": _number(record),
+                "paymentId": entry["paymentId"],
+                "requestedExecutionDate": document.get("dueDate") or now[:10],
+                "amount": totals["payableAmount"]})
+        elif event == "payment-settled" and entry.get("paymentId"):
+            ctx.emit("invoicePaid", {
+                "invoiceId": record["invoiceId"], "invoiceNumber": _number(record),
+                "paymentIds": [entry["paymentId"]], "paidAmount": totals["payableAmount"],
+                "valueDate": now[:10]})
+
+    # ------------------------------------------------------------ exceptions
+
+    def _close_exceptions(self, entry: dict[str, Any], ctx: Context, outcome: str,
+                          comment: str | None, user: str, now: str) -> None:
+        record = entry["record"]
+        for exception_id in record.get("openExceptionIds", []):
+            item = ctx.store.get(EXCEPTION, exception_id)
+            if item is None or item["status"] != "open":
+                continue
+            item["status"] = "resolved"
+            item["resolution"] = {"outcome": outcome,
+                                  "comment": (comment or f"Closed by {user}.")[:2000],
+                                  "resolvedBy": user[:200], "resolvedAt": now}
+            ctx.store.put(EXCEPTION, exception_id, item)
+        if "openExceptionIds" in record:
+            record["openExceptionIds"] = []
+
+    def _list_exceptions(self, request: SimRequest, ctx: Context) -> SimResponse:
+        query = request.query
+        status = query.get("status") or "open"
+        items = [e for e in ctx.store.scan(EXCEPTION)
+                 if e["status"] == status
+                 and query.get("type") in (None, e["type"])
+                 and query.get("invoiceId") in (None, e["invoiceId"])
+                 and query.get("supplierNumber") in (None, e.get("supplierNumber"))]
+        try:
+            page, cursor = _page(items, lambda e: str(e["exceptionId"]), query)
+        except ValueError as exc:
+            return _bad_request(request, str(exc), "INVALID_CURSOR")
+        return _paged(request, page, cursor)
+
+    def _get_exception(self, request: SimRequest, ctx: Context) -> SimResponse:
+        exception_id = str(request.path_params.get("exceptionId"))
+        item = ctx.store.get(EXCEPTION, exception_id)
+        if item is None:
+            return _not_found(request, "exception", exception_id, "EXCEPTION_NOT_FOUND")
+        return SimResponse(200, item)
+
+    def _resolve(self, request: SimRequest, ctx: Context) -> SimResponse:
+        """accept-variance / corrected: exception -> matched (then approval); reject-invoice:
+        exception -> rejected. ``corrected`` re-runs matching, since the cause was fixed."""
+        exception_id = str(request.path_params.get("exceptionId"))
+        body: Mapping[str, Any] = request.body if isinstance(request.body, Mapping) else {}
+        outcome = str(body.get("outcome"))
+        user = _user(request)
+        now = _now(ctx)
+        with ctx.store.transaction():
+            item = ctx.store.get(EXCEPTION, exception_id)
+            if item is None:
+                return _not_found(request, "exception", exception_id, "EXCEPTION_NOT_FOUND")
+            entry = self._load(ctx.store, str(item["invoiceId"]))
+            if entry is None:
+                return _not_found(request, "invoice", str(item["invoiceId"]),
+                                  "INVOICE_NOT_FOUND")
+            if item["status"] != "open":
+                return problem(409, "Exception already resolved",
+                               f"Exception {exception_id} is already resolved "
+                               f"({item['resolution']['outcome']}).",
+                               type_=PROBLEMS + "invalid-state-transition",
+                               instance=request.path, code="EXCEPTION_ALREADY_RESOLVED",
+                               currentState=entry["record"]["state"])
+            event = "exception-rejected" if outcome == "reject-invoice" else "exception-resolved"
+            try:
+                self._transition(entry, event, user, now, comment=body.get("comment"))
+            except IllegalTransition as exc:
+                return self._illegal(request, "resolve the exception of",
+                                     str(entry["record"]["invoiceId"]), exc,
+                                     frozenset({"exception-resolved", "exception-rejected"}))
+            self._close_exceptions(entry, ctx, outcome, body.get("comment"), user["id"], now)
+            if event == "exception-rejected":
+                ctx.emit("invoiceRejected", _approval_state(entry))
+            else:
+                self._rematch(entry, item, ctx, outcome, now)
+                self._transition(entry, "approval-requested", SYSTEM_WORKFLOW, now)
+            ctx.store.put(INVOICE, entry["record"]["invoiceId"], entry)
+            resolved = ctx.store.get(EXCEPTION, exception_id)
+        return SimResponse(200, resolved)
+
+    def _rematch(self, entry: dict[str, Any], item: Mapping[str, Any], ctx: Context,
+                 outcome: str, now: str) -> None:
+        """Publish invoiceMatched when a match result honestly says matched.
+
+        ``corrected`` evaluates the match again against today's reference data; an accepted
+        variance keeps the stored result, which is published only if it was not itself the
+        exception (a variance accepted by a person is not a tolerance match).
+        """
+        match = item.get("matchResult")
+        if outcome == "corrected":
+            record = entry["record"]
+            fresh = invoice_checks.assess(
+                record["document"], ctx.store, invoice_id=record["invoiceId"],
+                match_id=f"MR-{ctx.store.next_number('match'):08d}", evaluated_at=now)
+            match = fresh.match_result if not fresh.errors else None
+        if match is not None and match.get("outcome") != "exception":
+            ctx.emit("invoiceMatched", match)
+
+    # ------------------------------------------------------------ attachments
+
+    def _add_attachment(self, request: SimRequest, ctx: Context) -> SimResponse:
+        invoice_id = str(request.path_params.get("invoiceId"))
+        if self._load(ctx.store, invoice_id) is None:
+            return _not_found(request, "invoice", invoice_id, "INVOICE_NOT_FOUND")
+        parts = _multipart(request)
+        if isinstance(parts, str):
+            return _unprocessable(request, "The attachment cannot be stored", parts,
+                                  [{"pointer": "", "detail": parts, "code": "MALFORMED_UPLOAD"}])
+        metadata, content = parts
+        digest = hashlib.sha256(content).hexdigest()
+        errors: list[dict[str, str]] = []
+        if metadata.get("sha256") != digest:
+            errors.append({"pointer": "/metadata/sha256", "code": "DIGEST_MISMATCH",
+                           "detail": f"Declared {metadata.get('sha256')}, computed {digest}."})
+        if "size" in metadata and metadata["size"] != len(content):
+            errors.append({"pointer": "/metadata/size", "code": "SIZE_MISMATCH",
+                           "detail": f"Declared {metadata['size']} bytes, received "
+                                     f"{len(content)}."})
+        for name in ("filename", "mediaType"):
+            if not isinstance(metadata.get(name), str) or not metadata[name]:
+                errors.append({"pointer": f"/metadata/{name}", "code": "REQUIRED",
+                               "detail": f"metadata.{name} is required."})
+        if errors:
+            return _unprocessable(request, "The attachment cannot be stored",
+                                  "The upload does not match its metadata; nothing was stored.",
+                                  errors)
+        with ctx.store.transaction():
+            existing = self._attachment(ctx.store, invoice_id, digest)
+            if existing is not None:
+                return SimResponse(200, existing)
+            stored: dict[str, Any] = {"filename": metadata["filename"],
+                                      "mediaType": metadata["mediaType"], "sha256": digest,
+                                      "size": len(content)}
+            host = request.headers.get("host")
+            if host:
+                stored["uri"] = f"http://{host}{request.path.rstrip('/')}/{digest}"
+            for name in ("documentReference", "description"):
+                if name in metadata:
+                    stored[name] = metadata[name]
+            number = ctx.store.next_number("attachment")
+            ctx.store.put(ATTACHMENT, f"{invoice_id}|{number:010d}",
+                          {"invoiceId": invoice_id, "attachment": stored})
+        return SimResponse(201, stored, {"Location": f"{request.path.rstrip('/')}/{digest}"})
+
+    def _attachment(self, store: Store, invoice_id: str, digest: str) -> dict[str, Any] | None:
+        return next((a for a in self._attachments(store, invoice_id) if a["sha256"] == digest),
+                    None)
+
+    def _attachments(self, store: Store, invoice_id: str) -> list[dict[str, Any]]:
+        # keys are "<invoiceId>|<upload number>", so a scan is in upload order
+        return [dict(v["attachment"]) for v in store.scan(ATTACHMENT)
+                if v["invoiceId"] == invoice_id]
+
+    def _list_attachments(self, request: SimRequest, ctx: Context) -> SimResponse:
+        invoice_id = str(request.path_params.get("invoiceId"))
+        if self._load(ctx.store, invoice_id) is None:
+            return _not_found(request, "invoice", invoice_id, "INVOICE_NOT_FOUND")
+        items = self._attachments(ctx.store, invoice_id)
+        order = {a["sha256"]: f"{i:010d}" for i, a in enumerate(items)}
+        try:
+            page, cursor = _page(items, lambda a: order[a["sha256"]], request.query)
+        except ValueError as exc:
+            return _bad_request(request, str(exc), "INVALID_CURSOR")
+        return _paged(request, page, cursor)
+
+    def _get_attachment(self, request: SimRequest, ctx: Context) -> SimResponse:
+        invoice_id = str(request.path_params.get("invoiceId"))
+        digest = str(request.path_params.get("sha256"))
+        found = self._attachment(ctx.store, invoice_id, digest)
+        if found is None:
+            return _not_found(request, "attachment", f"{invoice_id}/{digest}",
+                              "ATTACHMENT_NOT_FOUND")
+        return SimResponse(200, found)
+
+    # ------------------------------------------------------------ admin action
+
+    def _apply_event_action(self, args: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
+        """Move an invoice by one legal lifecycle event (QA), publishing its finance event."""
+        invoice_id, event = args.get("invoiceId"), args.get("event")
+        if not isinstance(invoice_id, str) or not isinstance(event, str):
+            raise ActionError(400, "apply-event needs {\"invoiceId\": ..., \"event\": ...}")
+        now = _now(ctx)
+        with ctx.store.transaction():
+            entry = self._load(ctx.store, invoice_id)
+            if entry is None:
+                raise ActionError(404, f"No invoice with id {invoice_id}.")
+            comment = args.get("comment") if isinstance(args.get("comment"), str) else None
+            try:
+                self._transition(entry, event, QA_ACTOR, now, comment=comment)
+            except IllegalTransition as exc:
+                raise ActionError(409, str(exc)) from exc
+            if event == "match-failed":
+                self._raise_exception(entry, ctx, "validation-failed", [invoice_checks.finding(
+                    "RAISED_BY_QA", "", comment or "Exception raised by the apply-event action.")],
+                                      None, now)
+            elif event in _REJECTED_EVENTS:
+                self._close_exceptions(entry, ctx, "reject-invoice", comment, QA_ACTOR["id"], now)
+            elif event == "exception-resolved":
+                self._close_exceptions(entry, ctx, "accept-variance", comment, QA_ACTOR["id"],
+                                       now)
+            self._announce(entry, event, ctx, now)
+            ctx.store.put(INVOICE, invoice_id, entry)
+        return _approval_state(entry)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _number(record: Mapping[str, Any]) -> str:
+    return str(record["document"].get("number"))
+
+
+def _approval_state(entry: Mapping[str, Any]) -> dict[str, Any]:
+    record = entry["record"]
+    return {"invoiceId": record["invoiceId"], "invoiceNumber": _number(record),
+            "currentState": record["state"], "enteredAt": entry["enteredAt"],
+            "history": copy.deepcopy(entry["history"])}
+
+
+def _seller_key(document: Mapping[str, Any], supplier: Mapping[str, Any] | None) -> str:
+    """Who the seller is, for duplicate detection: the ERP supplier when known."""
+    if supplier is not None:
+        return f"supplier:{supplier.get('supplierNumber')}"
+    seller = document.get("seller", {})
+    for registration in seller.get("taxRegistrations", []):
+        return "tax:" + "".join(str(registration.get("id")).split()).upper()
+    return "name:" + " ".join(str(seller.get("name", "")).split()).casefold()
+
+
+def _matches(record: Mapping[str, Any], state: Any, supplier: Any, issued_from: Any,
+             issued_to: Any) -> bool:
+    issued = str(record["document"].get("issueDate", ""))
+    return ((state is None or record["state"] == state)
+            and (supplier is None or record.get("supplierNumber") == supplier)
+            and (issued_from is None or issued >= str(issued_from))
+            and (issued_to is None or issued <= str(issued_to)))
+
+
+def _invert(invoice_id: str, newest: str) -> str:
+    """A key that sorts newer ids first (ids are 'ia-' + a zero-padded sequence number)."""
+    digits = invoice_id.removeprefix("ia-")
+    return f"{10 ** 12 - int(digits):013d}" if digits.isdigit() else newest
+
+
+def _page(items: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any],
+          query: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """One page after the query's cursor (``paging``); ``paging.BadCursor`` (a ValueError)
+    if the cursor is unreadable."""
+    chunk, cursor, _ = paging.page_of(items, key, query)
+    return chunk, cursor
+
+
+def _paged(request: SimRequest, page: list[dict[str, Any]], cursor: str | None) -> SimResponse:
+    """A page with the optional RFC 8288 ``Link`` header mirroring ``nextCursor``."""
+    headers: dict[str, str] = {}
+    if cursor is not None:
+        limit = int(request.query.get("limit") or paging.DEFAULT_LIMIT)
+        headers["Link"] = paging.next_link(request.path, request.query, cursor, limit)
+    return SimResponse(200, {"items": page, "nextCursor": cursor}, headers)
+
+
+def _multipart(request: SimRequest) -> tuple[dict[str, Any], bytes] | str:
+    """(metadata, content) of an attachment upload, or why it cannot be read."""
+    body = request.body
+    if isinstance(body, Mapping) and "metadata" in body and "content" in body:
+        metadata, content = body["metadata"], body["content"]
+    else:
+        content_type = request.headers.get("content-type", "")
+        if "boundary=" not in content_type:
+            return "Expected a multipart/form-data body with a boundary."
+        message = BytesParser(policy=HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + request.raw_body)
+        fields: dict[str, Any] = {}
+        for part in message.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            if isinstance(name, str):
+                fields[name] = part.get_payload(decode=True) or b""
+        if "metadata" not in fields or "content" not in fields:
+            return "The upload needs the parts metadata and content."
+        metadata, content = fields["metadata"], fields["content"]
+    if isinstance(metadata, bytes | str):
+        try:
+            metadata = json.loads(metadata)
+        except ValueError:
+            return "The metadata part is not JSON."
+    if not isinstance(metadata, Mapping):
+        return "The metadata part is not a JSON object."
+    if isinstance(content, str):
+        content = content.encode()
+    if not isinstance(content, bytes):
+        return "The content part is not a file."
+    return dict(metadata), content
+
+
+def behaviour() -> InvoiceAutomationBehaviour:
+    return InvoiceAutomationBehaviour()
