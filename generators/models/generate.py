@@ -35,6 +35,17 @@ TYPED_FILE = "py.typed"
 # Every file of a generated package: ``stale`` reports one that is missing.
 PACKAGE_FILES = (MODELS_FILE, TYPES_FILE, TYPED_FILE)
 _INPUT_TYPES = {"openapi": "openapi", "asyncapi": "asyncapi", "json-schema": "jsonschema"}
+# The formatter's settings, pinned. datamodel-code-generator otherwise reads them from the
+# nearest pyproject.toml above the *current directory* ([tool.ruff] / [tool.black] line length,
+# string normalization, [tool.isort] first-party names), so the bytes would depend on where
+# the command runs. It is pointed at a folder of ours holding this file instead, and the line
+# length is also passed explicitly. 100 is this repository's own line length, the one its
+# committed models were generated with from the repository root.
+LINE_LENGTH = 100
+_SETTINGS = f"""[tool.black]
+line-length = {LINE_LENGTH}
+skip-string-normalization = true
+"""
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,8 @@ def generator_label() -> str:
     return f"ledgerpact {__version__}, datamodel-code-generator {generator}"
 
 
-def _options(kind: str, header: str, metadata: Path, types_module: str) -> dict[str, Any]:
+def _options(kind: str, header: str, metadata: Path, types_module: str,
+             settings: Path) -> dict[str, Any]:
     return {
         "input_file_type": _INPUT_TYPES[kind],
         "output_model_type": "pydantic_v2.BaseModel",
@@ -78,6 +90,8 @@ def _options(kind: str, header: str, metadata: Path, types_module: str) -> dict[
         "treat_dot_as_module": False,  # one module, whatever the names ("issuing.card")
         "custom_file_header": header,
         "formatters": ["builtin"],  # no external formatter whose version changes the bytes
+        "settings_path": settings,  # a pyproject.toml of ours, never the caller's
+        "builtin_format_line_length": LINE_LENGTH,
         "emit_model_metadata": metadata,
         # Formats whose pydantic types rewrite the value (AnyUrl adds a slash, EmailStr needs
         # an extra package): a contract's string comes back as it was sent.
@@ -163,14 +177,20 @@ def generate_code(document: Any, kind: str, package: str, header: str,
         raise InputError("not an OpenAPI, AsyncAPI or JSON Schema document: cannot generate "
                          "models from it", file=label)
     document, moved = add_operation_schemas(document, kind)
-    prepared = prepare(document, f"{package}._types")
+    try:
+        prepared = prepare(document, f"{package}._types")
+    except InputError as exc:
+        raise exc.located(file=label) from None
     with tempfile.TemporaryDirectory(prefix="ledgerpact-models-") as tmp:
         metadata = Path(tmp) / "models.json"
+        settings = Path(tmp) / "pyproject.toml"
+        settings.write_text(_SETTINGS, encoding="utf-8")
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 code = generate(prepared.document,
-                                **_options(kind, header, metadata, f"{package}._types"))
+                                **_options(kind, header, metadata, f"{package}._types",
+                                         settings))
         except Exception as exc:  # the generator's refusal of this input, in one line
             message = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
             raise InputError(f"datamodel-code-generator cannot generate models: "

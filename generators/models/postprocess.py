@@ -71,6 +71,55 @@ def _is_extensible(node: ast.ClassDef, by_class: set[str], by_values: list[froze
     return bool(values) and any(frozenset(values or ()) == wanted for wanted in by_values)
 
 
+class _Names:
+    """The names this pass writes (``Decimal``, ``Condition``, ``ExtensibleStrEnum``...) as the
+    module may use them. A contract may have a schema (or a property) called ``Decimal``: the
+    generator avoids names it imports itself, not those added here, and a class ``Decimal``
+    would replace ``decimal.Decimal`` (or a field ``Condition`` shadow the helper in its class
+    body). Such a name is imported under a reserved alias (``_lp_Decimal``) instead; a module
+    with no clash keeps the plain names, so its bytes do not change."""
+
+    def __init__(self, tree: ast.Module) -> None:
+        self.defined: set[str] = set()
+        for node in tree.body:
+            if isinstance(node, ast.ClassDef):
+                self.defined.add(node.name)
+                self.defined.update(_targets(node.body))
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                self.defined.add(node.name)
+        self.defined.update(_targets(tree.body))
+        self.taken = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {
+            a.asname or a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)
+            for a in n.names} | self.defined
+
+    def clashes(self, name: str) -> bool:
+        return name in self.defined
+
+    def __call__(self, name: str) -> str:
+        """What the module calls ``name``."""
+        if not self.clashes(name):
+            return name
+        alias = f"_lp_{name}"
+        while alias in self.taken:
+            alias += "_"
+        return alias
+
+    def imported(self, name: str) -> str:
+        """``name`` as an import list item: ``Decimal`` or ``Decimal as _lp_Decimal``."""
+        alias = self(name)
+        return name if alias == name else f"{name} as {alias}"
+
+
+def _targets(body: list[ast.stmt]) -> set[str]:
+    found: set[str] = set()
+    for stmt in body:
+        if isinstance(stmt, ast.AnnAssign) and isinstance(stmt.target, ast.Name):
+            found.add(stmt.target.id)
+        elif isinstance(stmt, ast.Assign):
+            found.update(t.id for t in stmt.targets if isinstance(t, ast.Name))
+    return found
+
+
 def _sort_key(name: str) -> tuple[int, str]:
     """isort's default order within one import: constants, classes, then the rest."""
     if name.isupper() and len(name) > 1:
@@ -79,6 +128,15 @@ def _sort_key(name: str) -> tuple[int, str]:
 
 
 def import_statement(module: str, names: set[str]) -> str:
+    """One ``from`` import of the plain ``names``, then one per aliased name (``X as Y``), the
+    way isort writes them without ``combine_as_imports``."""
+    plain = {n for n in names if " as " not in n}
+    statements = [(min(plain, key=_sort_key), _import_line(module, plain))] if plain else []
+    statements.extend((n, f"from {module} import {n}") for n in names if " as " in n)
+    return "\n".join(text for _, text in sorted(statements, key=lambda s: _sort_key(s[0])))
+
+
+def _import_line(module: str, names: set[str]) -> str:
     ordered = sorted(names, key=_sort_key)
     one = f"from {module} import {', '.join(ordered)}"
     if len(one) <= _WIDTH:
@@ -113,7 +171,7 @@ def _mentions(node: ast.AST, names: set[str]) -> bool:
     return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node))
 
 
-def _decimal_literal(node: ast.expr) -> str | None:
+def _decimal_literal(node: ast.expr, decimal: str = "Decimal") -> str | None:
     """``Decimal("...")`` for a number or decimal-text constant, else None."""
     if not isinstance(node, ast.Constant) or isinstance(node.value, bool):
         return None
@@ -125,31 +183,71 @@ def _decimal_literal(node: ast.expr) -> str | None:
     else:
         return None
     if re.fullmatch(r"-?[0-9]+", text) and text != "-0":
-        return f"Decimal({int(text)})"  # ruff's FURB157 asks for the int
-    return f'Decimal("{text}")'
+        return f"{decimal}({int(text)})"  # ruff's FURB157 asks for the int
+    return f'{decimal}("{text}")'
 
 
-def _decimal_edits(tree: ast.Module, decimal_types: set[str]) -> list[_Edit]:
-    """Defaults and numeric bounds of decimal fields and aliases, written as Decimals."""
+def _decimal_edits(tree: ast.Module, decimal_types: set[str], decimal: str = "Decimal",
+                   multiple_of: str = "MultipleOf") -> tuple[list[_Edit], bool]:
+    """Defaults and numeric bounds of decimal fields and aliases, written as Decimals; and
+    whether a ``multiple_of`` was moved out of ``Field`` into ``_types.MultipleOf`` (pydantic's
+    own check raises ``decimal.InvalidOperation`` on large decimals)."""
     names = _decimal_names(tree, decimal_types)
     edits: list[_Edit] = []
+    moved = False
+
+    def move_multiple_of(call: ast.Call) -> bool:
+        """``Annotated[T, Field(ge=.., multiple_of=X)]`` -> ``Annotated[T, Field(ge=..),
+        MultipleOf(X)]``."""
+        nonlocal moved
+        keywords = call.keywords
+        index = next((i for i, k in enumerate(keywords) if k.arg == "multiple_of"), None)
+        if index is None:
+            return False
+        keyword = keywords[index]
+        text = _decimal_literal(keyword.value, decimal)
+        if text is None:
+            return False
+        parts: list[ast.AST] = [*call.args, *keywords]
+        at = len(call.args) + index
+        if len(parts) == 1:
+            start, end = keyword, keyword
+            span = (start.lineno, start.col_offset, end.end_lineno or end.lineno,
+                    end.end_col_offset or 0)
+        elif at < len(parts) - 1:
+            after = parts[at + 1]
+            span = (keyword.lineno, keyword.col_offset, getattr(after, "lineno", 0),
+                    getattr(after, "col_offset", 0))
+        else:
+            before = parts[at - 1]
+            span = (getattr(before, "end_lineno", 0), getattr(before, "end_col_offset", 0),
+                    keyword.end_lineno or keyword.lineno, keyword.end_col_offset or 0)
+        edits.append((*span, ""))
+        end_line, end_col = call.end_lineno or call.lineno, call.end_col_offset or 0
+        edits.append((end_line, end_col, end_line, end_col, f", {multiple_of}({text})"))
+        moved = True
+        return True
 
     def literal(node: ast.expr) -> None:
         if isinstance(node, ast.List | ast.Tuple):
             for item in node.elts:
                 literal(item)
             return
-        text = _decimal_literal(node)
+        text = _decimal_literal(node, decimal)
         if text is not None:
             edits.append((node.lineno, node.col_offset, node.end_lineno or node.lineno,
                            node.end_col_offset or 0, text))
 
     def bounds(annotation: ast.AST) -> None:
+        in_annotated = {id(e) for n in ast.walk(annotation) if isinstance(n, ast.Subscript)
+                        and isinstance(n.value, ast.Name) and n.value.id == "Annotated"
+                        and isinstance(n.slice, ast.Tuple) for e in n.slice.elts[1:]}
         for call in ast.walk(annotation):
             if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) and (
                     call.func.id == "Field"):
+                movable = id(call) in in_annotated and move_multiple_of(call)
                 for keyword in call.keywords:
-                    if keyword.arg in _BOUNDS:
+                    if keyword.arg in _BOUNDS and not (movable and keyword.arg == "multiple_of"):
                         literal(keyword.value)
 
     for node in tree.body:
@@ -162,10 +260,10 @@ def _decimal_edits(tree: ast.Module, decimal_types: set[str]) -> list[_Edit]:
         elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None and (
                 _mentions(node.value, names)):
             bounds(node.value)
-    return edits
+    return edits, moved
 
 
-def _mutable_default_edits(tree: ast.Module) -> list[_Edit]:
+def _mutable_default_edits(tree: ast.Module, field: str = "Field") -> list[_Edit]:
     """A list, dict or set default of a field becomes ``Field(default_factory=lambda: ...)``:
     pydantic copies it either way, but ruff (RUF012) cannot know a ``ContractModel`` subclass
     is a pydantic model and reports a mutable class attribute."""
@@ -178,22 +276,23 @@ def _mutable_default_edits(tree: ast.Module) -> list[_Edit]:
             if isinstance(value, ast.List | ast.Dict | ast.Set):
                 end_line, end_col = value.end_lineno or value.lineno, value.end_col_offset or 0
                 edits.append((value.lineno, value.col_offset, value.lineno, value.col_offset,
-                              "Field(default_factory=lambda: "))
+                              f"{field}(default_factory=lambda: "))
                 edits.append((end_line, end_col, end_line, end_col, ")"))
     return edits
 
 
-def _field_import(tree: ast.Module) -> _Edit | None:
+def _field_import(tree: ast.Module, names: _Names) -> _Edit | None:
     pydantic = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.module == "pydantic"]
-    if any(a.name == "Field" and not a.asname for n in pydantic for a in n.names):
+    if not names.clashes("Field") and any(a.name == "Field" and not a.asname
+                                          for n in pydantic for a in n.names):
         return None
     imports = [n for n in tree.body if isinstance(n, ast.Import | ast.ImportFrom)]
     line = (imports[-1].end_lineno or imports[-1].lineno) + 1 if imports else 1
-    return line, 0, line, 0, "from pydantic import Field\n"
+    return line, 0, line, 0, f"from pydantic import {names.imported('Field')}\n"
 
 
-def _condition_lines(conditions: list[tuple[Any, Any, Any]]) -> str:
-    items = "".join(f"        Condition({_args(c)}),\n" for c in conditions)
+def _condition_lines(conditions: list[tuple[Any, Any, Any]], condition: str) -> str:
+    items = "".join(f"        {condition}({_args(c)}),\n" for c in conditions)
     return f"    __contract_conditions__ = (\n{items}    )\n"
 
 
@@ -206,7 +305,8 @@ def _args(condition: tuple[Any, Any, Any]) -> str:
 
 
 def _condition_edits(tree: ast.Module, conditions: Mapping[str, list[tuple[Any, Any, Any]]],
-                     class_names: Mapping[str, str]) -> list[_Edit]:
+                     class_names: Mapping[str, str], condition: str = "Condition"
+                     ) -> list[_Edit]:
     """The schema's if/then rules, as a class attribute after the class's last line."""
     wanted: dict[str, list[tuple[Any, Any, Any]]] = {}
     for pointer, rules in sorted(conditions.items()):
@@ -218,17 +318,19 @@ def _condition_edits(tree: ast.Module, conditions: Mapping[str, list[tuple[Any, 
         if isinstance(node, ast.ClassDef) and node.name in wanted and not any(
                 isinstance(b, ast.Name) and b.id in _EXTENSIBLE_BASE for b in node.bases):
             end = (node.end_lineno or node.lineno) + 1
-            edits.append((end, 0, end, 0, _condition_lines(wanted[node.name])))
+            edits.append((end, 0, end, 0, _condition_lines(wanted[node.name], condition)))
     return edits
 
 
-def _decimal_import(tree: ast.Module) -> _Edit | None:
+def _decimal_import(tree: ast.Module, names: _Names) -> _Edit | None:
     """``from decimal import Decimal`` among the standard library imports, unless there."""
+    statement = f"from decimal import {names.imported('Decimal')}\n"
     stdlib = [n for n in tree.body if isinstance(n, ast.ImportFrom) and n.level == 0
               and n.module not in (None, "__future__") and not str(n.module).startswith(
                   ("pydantic", "typing_extensions"))]
-    if any(n.module == "decimal" and any(a.name == "Decimal" and not a.asname
-                                         for a in n.names) for n in stdlib):
+    if not names.clashes("Decimal") and any(
+            n.module == "decimal" and any(a.name == "Decimal" and not a.asname
+                                          for a in n.names) for n in stdlib):
         return None
     after = [n for n in stdlib if str(n.module) < "decimal"]
     if after:
@@ -239,8 +341,8 @@ def _decimal_import(tree: ast.Module) -> _Edit | None:
         future = [n for n in tree.body if isinstance(n, ast.ImportFrom)
                   and n.module == "__future__"]
         line = (future[-1].end_lineno or future[-1].lineno) + 1 if future else 1
-        return line, 0, line, 0, "\nfrom decimal import Decimal\n"
-    return line, 0, line, 0, "from decimal import Decimal\n"
+        return line, 0, line, 0, "\n" + statement
+    return line, 0, line, 0, statement
 
 
 def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
@@ -254,6 +356,7 @@ def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
     ``decimal_types`` the names of ``_types`` that are Decimals."""
     code = code if code.endswith("\n") else code + "\n"  # lines are added after the last
     tree = ast.parse(code)
+    helper = _Names(tree)
     by_class, by_values = extensible_classes(enums, class_names)
     reported = set(class_names.values())
     edits: list[_Edit] = []
@@ -264,9 +367,9 @@ def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
                 and node.bases[0].id in _EXTENSIBLE_BASE
                 and _is_extensible(node, by_class, by_values, reported)):
             base = node.bases[0]
-            names.add(_EXTENSIBLE_BASE[base.id])
+            names.add(helper.imported(_EXTENSIBLE_BASE[base.id]))
             edits.append((base.lineno, base.col_offset, base.lineno, base.end_col_offset or 0,
-                          _EXTENSIBLE_BASE[base.id]))
+                          helper(_EXTENSIBLE_BASE[base.id])))
     typing_aliases = _typing_aliases(tree)
     for found in ast.walk(tree):
         if isinstance(found, ast.Name) and found.id in typing_aliases:
@@ -288,26 +391,47 @@ def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
             if kept != {a.name for a in node.names}:
                 text = import_statement(node.module, kept) + "\n" if kept else ""
                 edits.append(_whole_lines(node, text))
-    decimal_edits = _decimal_edits(tree, decimal_types or set())
-    if decimal_edits:
-        edits.extend(decimal_edits)
-        decimal_import = _decimal_import(tree)
+    decimal_edits, moved = _decimal_edits(tree, decimal_types or set(), helper("Decimal"),
+                                          helper("MultipleOf"))
+    if moved:
+        names.add(helper.imported("MultipleOf"))
+    edits.extend(decimal_edits)
+    if any(f"{helper('Decimal')}(" in e[4] for e in decimal_edits):
+        decimal_import = _decimal_import(tree, helper)
         if decimal_import is not None:
             edits.append(decimal_import)
-    mutable_edits = _mutable_default_edits(tree)
+    mutable_edits = _mutable_default_edits(tree, helper("Field"))
     if mutable_edits:
         edits.extend(mutable_edits)
-        field_import = _field_import(tree)
+        field_import = _field_import(tree, helper)
         if field_import is not None:
             edits.append(field_import)
-    condition_edits = _condition_edits(tree, conditions or {}, class_names)
+    condition_edits = _condition_edits(tree, conditions or {}, class_names,
+                                       helper("Condition"))
     if condition_edits:
         edits.extend(condition_edits)
-        names.add("Condition")
+        names.add(helper.imported("Condition"))
     if names:
         edits.append((last_import + 1, 0, last_import + 1, 0,
                       "\n" + import_statement("._types", names) + "\n"))
-    return _apply(code, edits)
+    return _tidy_imports(_apply(code, edits))
+
+
+def _tidy_imports(code: str) -> str:
+    """At most one blank line between the import statements at the top: removing an import
+    the module no longer uses (``from enum import StrEnum``) leaves its group's lines empty."""
+    tree = ast.parse(code)
+    end = 0
+    for node in tree.body:
+        if not isinstance(node, ast.Import | ast.ImportFrom):
+            break
+        end = node.end_lineno or node.lineno
+    lines = code.splitlines(keepends=True)
+    head: list[str] = []
+    for line in lines[:end]:
+        if not (line.strip() == "" and head and head[-1].strip() == ""):
+            head.append(line)
+    return "".join(head + lines[end:])
 
 
 def _typing_aliases(tree: ast.Module) -> set[str]:

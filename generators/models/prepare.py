@@ -29,6 +29,7 @@ from ledgerpact.generators.models.decimals import (
 from ledgerpact.generators.models.defaults import fit_default
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import LITERAL_KEYS, NAME_MAPS
+from ledgerpact.registry.errors import InputError
 
 # Values that are data, not schema: never rewritten (the bundler's, plus OpenAPI's examples
 # map, whose entries are examples too). Name maps are the bundler's: a property may be called
@@ -126,9 +127,11 @@ class _Preparer:
             number["type"] = "number"
             node = {**{k: v for k, v in node.items() if k in ("default", *_ANNOTATIONS)},
                     "anyOf": [number, {"type": "null"}]}
+        if isinstance(node.get("pattern"), str):
+            _check_pattern(node["pattern"], at)
         out = self.obj(self.inline_narrowed_base(node), at)
         fit_default(node, out)  # a default the generator would copy into wrong code
-        conditions = _conditions(node)
+        conditions = _conditions(node) + self.unique_items(node)
         if conditions:
             self.result.conditions[at] = conditions
         if is_decimal_string(node):
@@ -161,6 +164,21 @@ class _Preparer:
                 return out
             self.result.enums[at] = EnumSchema(values, node.get("x-extensible-enum") is True)
         return out
+
+    def unique_items(self, node: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+        """``uniqueItems: true`` of the object's array properties, as a rule that always
+        applies: the generator drops the keyword (its only alternative, ``set``, loses the
+        order and changes what is written back), so the model's class checks it like an
+        ``if``/``then`` rule. Arrays that are not an object's property are not checked."""
+        properties = node.get("properties")
+        if not isinstance(properties, dict):
+            return []
+        unique = {}
+        for name, sub in properties.items():
+            target = self.resolve(sub)
+            if isinstance(target, dict) and target.get("uniqueItems") is True:
+                unique[name] = {"uniqueItems": True}
+        return [({}, {"properties": unique}, None)] if unique else []
 
     def resolve(self, node: Any) -> Any:
         """``node`` with bundle-internal ``$ref``s followed (a few hops at most)."""
@@ -228,6 +246,23 @@ class _Preparer:
         if isinstance(node, list):
             return [self.value(v, None, _child(at, i)) for i, v in enumerate(node)]
         return node
+
+
+def _check_pattern(pattern: str, at: str) -> None:
+    """Refuse a ``pattern`` the generated module could not compile: it would fail at import,
+    in the adapter team's service rather than here. Python's ``re`` is the engine that counts:
+    ``_types.DecimalText`` uses it, and the generator switches a whole model to it
+    (``regex_engine="python-re"``) as soon as one of its patterns needs it (look-ahead), so an
+    ECMA-only ``\\p{N}`` that Rust's regex would take still fails there. Refusing, rather
+    than translating or dropping the constraint, keeps the model exactly as strict as its
+    contract."""
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise InputError(f"pattern {pattern!r} is not a regular expression Python's re can "
+                         f"compile ({exc}): the generated models would fail at import; "
+                         "expected the syntax ECMA-262 and Python share (no \\p{...})",
+                         pointer=at or "/") from None
 
 
 def _is_number(value: Any) -> bool:

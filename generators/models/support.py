@@ -34,6 +34,7 @@ import secrets
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum, StrEnum
+from fractions import Fraction
 from typing import Annotated, Any, ClassVar, Self
 
 from pydantic import (
@@ -54,6 +55,29 @@ _NUMBER_TOKEN = "ledgerpact_number_token"
 # Set by ContractModel.model_validate_json: the data is JSON read with ``json``, whose numbers
 # are Decimals and ints, so a Decimal there was a JSON number, never a decimal string.
 _FROM_JSON = "ledgerpact_from_json"
+
+
+# The largest decimal exponent accepted: 1e100000000 is a few bytes of JSON but a hundred
+# million digits once written out (or compared with a multipleOf); no amount needs more.
+MAX_EXPONENT = 1000
+
+
+def _bounded(value: Decimal) -> Decimal:
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and abs(exponent) > MAX_EXPONENT:
+        raise PydanticCustomError(
+            "decimal_exponent", "Input should be a decimal whose exponent is at most {max} "
+            "in magnitude", {"max": MAX_EXPONENT})
+    return value
+
+
+def _json_decimal(text: str) -> Decimal:
+    """``json``'s reader of a fraction or exponent number: a Decimal of bounded exponent."""
+    value = Decimal(text)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and abs(exponent) > MAX_EXPONENT:
+        raise ValueError(f"number {text[:40]} has an exponent over {MAX_EXPONENT}")
+    return value
 
 
 def decimal_text(value: Decimal) -> str:
@@ -121,7 +145,7 @@ def _number_python(value: object) -> Decimal:
             "\\"1250.00\\", not {type}", {"type": type(value).__name__})
     if not number.is_finite():
         raise PydanticCustomError("decimal_type", "Input should be a finite decimal")
-    return number
+    return _bounded(number)
 
 
 class DecimalNumberOf:
@@ -188,7 +212,7 @@ class DecimalText:
     def _check(self, value: Decimal) -> Decimal:
         if not value.is_finite():
             raise PydanticCustomError("decimal_text", "Input should be a finite decimal")
-        text = decimal_text(value)
+        text = decimal_text(_bounded(value))
         if self._regex is not None and not self._regex.search(text):
             raise PydanticCustomError("decimal_text", "{text} does not match the pattern {pattern}",
                                       {"text": text, "pattern": self.pattern})
@@ -230,6 +254,30 @@ class DecimalText:
 
 
 DecimalNumber = Annotated[Decimal, DecimalNumberOf()]
+
+
+class MultipleOf:
+    """The contract's ``multipleOf`` on a decimal, checked exactly (as fractions). pydantic's
+    own ``multiple_of`` computes ``value % step`` in the 28-digit decimal context, which raises
+    ``decimal.InvalidOperation`` (not a validation error) for ``1e30`` or a 30-digit value."""
+
+    __slots__ = ("step", "text")
+
+    def __init__(self, step: Decimal | int) -> None:
+        self.step = Fraction(step)
+        self.text = str(step)
+
+    def _check(self, value: object) -> object:
+        if isinstance(value, Decimal | int) and not isinstance(value, bool) and (
+                not isinstance(value, Decimal) or value.is_finite()) and (
+                Fraction(value) % self.step):
+            raise PydanticCustomError("multiple_of", "Input should be a multiple of {multiple_of}",
+                                      {"multiple_of": self.text})
+        return value
+
+    def __get_pydantic_core_schema__(self, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._check, handler(source))
 
 
 def _no_constant(name: str) -> object:
@@ -278,7 +326,7 @@ def _layout(opening: str, parts: list[str], closing: str, indent: int | None,
 def _loads(json_data: str | bytes | bytearray, title: str) -> Any:
     """JSON with fractions as ``Decimal``; anything ``json`` refuses as pydantic refuses it."""
     try:
-        return json.loads(json_data, parse_float=Decimal, parse_constant=_no_constant)
+        return json.loads(json_data, parse_float=_json_decimal, parse_constant=_no_constant)
     except ValueError as exc:  # JSONDecodeError, bad UTF-8, NaN or Infinity
         raise ValidationError.from_exception_data(title, [{
             "type": "json_invalid", "loc": (), "input": json_data,
@@ -334,6 +382,9 @@ def _failure(schema: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
         if name not in data:
             continue
         value = data[name]
+        if sub.get("uniqueItems") is True and isinstance(value, list) and (
+                len({_json_key(v) for v in value}) != len(value)):
+            return f"{name} has duplicate items (the contract says uniqueItems)"
         if "const" in sub and not _same(value, sub["const"]):
             return f"{name} should be {sub['const']!r}"
         if "enum" in sub and not any(_same(value, v) for v in sub["enum"]):
@@ -347,6 +398,22 @@ def _failure(schema: Mapping[str, Any], data: Mapping[str, Any]) -> str | None:
         if len(value) < sub.get("minLength", 0):
             return f"{name} {value!r} is shorter than {sub['minLength']} characters"
     return None
+
+
+def _json_key(value: object) -> object:
+    """A hashable key equal for values JSON Schema calls equal: numbers by value (``1`` is
+    ``1.0``), never a boolean as a number, objects whatever their key order."""
+    if isinstance(value, bool) or value is None:
+        return ("literal", value)
+    if isinstance(value, int | Decimal | float):
+        return ("number", Fraction(value) if not isinstance(value, float) else value)
+    if isinstance(value, str):
+        return ("string", value)
+    if isinstance(value, list | tuple):
+        return ("array", tuple(_json_key(v) for v in value))
+    if isinstance(value, Mapping):
+        return ("object", frozenset((k, _json_key(v)) for k, v in value.items()))
+    return ("other", repr(value))
 
 
 def _same(value: object, wanted: object) -> bool:
@@ -397,7 +464,7 @@ class ContractModel(BaseModel):
         token = secrets.token_hex(16)
         data = self.model_dump(mode="python", by_alias=True, exclude_unset=True,
                                context={_NUMBER_TOKEN: token})
-        view = {k: _plain(v, token) for k, v in data.items()}
+        view = {k: _deep_plain(v, token) for k, v in data.items()}
         for condition in conditions:
             problem = condition.problem(view)
             if problem is not None:
@@ -427,6 +494,16 @@ def _plain(value: object, token: str) -> object:
         value = value.value
     if isinstance(value, str) and value.startswith(token):
         return Decimal(value[len(token):])
+    return value
+
+
+def _deep_plain(value: object, token: str) -> object:
+    """``_plain`` all the way down: list items and nested objects as JSON data too."""
+    value = _plain(value, token)
+    if isinstance(value, list | tuple):
+        return [_deep_plain(v, token) for v in value]
+    if isinstance(value, dict):
+        return {k: _deep_plain(v, token) for k, v in value.items()}
     return value
 
 
@@ -472,16 +549,44 @@ class ExtensibleStrEnum(StrEnum):
         return member
 
 
+def _json_kind(value: object) -> str:
+    if isinstance(value, bool) or value is None:
+        return type(value).__name__
+    if isinstance(value, int):
+        return "integer"
+    return "number" if isinstance(value, float | Decimal) else type(value).__name__
+
+
 class ExtensibleEnum(Enum):
     """An enum of other values whose contract may add values (see ``ExtensibleStrEnum``:
     unknown members are not stored either, so members compare by value, not identity)."""
 
     @classmethod
     def _missing_(cls, value: object) -> Self | None:
+        """An unknown value of a JSON type the members have (an integer enum takes new
+        integers, never a string, a float, a boolean or an object)."""
+        if _json_kind(value) not in {_json_kind(m.value) for m in cls}:
+            return None
         member = object.__new__(cls)
         member._name_ = str(value)
         member._value_ = value
         return member
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any,
+                                     handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
+        """pydantic finds a member by equality before ``_missing_`` is asked, and ``True ==
+        1``: a value of a JSON type no member has is refused first."""
+        kinds = {_json_kind(m.value) for m in cls}
+
+        def same_kind(value: object) -> object:
+            if not isinstance(value, cls) and _json_kind(value) not in kinds:
+                allowed = ", ".join(repr(m.value) for m in cls)
+                raise PydanticCustomError("enum", "Input should be {allowed} or another value "
+                                          "of the same JSON type", {"allowed": allowed})
+            return value
+
+        return core_schema.no_info_before_validator_function(same_kind, handler(source))
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, ExtensibleEnum) and type(other) is type(self):
