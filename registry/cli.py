@@ -87,6 +87,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "invoice-automation (seeded suppliers, POs, idempotent postings, the approval "
                  "lifecycle, payments, events), any other OpenAPI contract served from its "
                  "examples and schemas."),
+    "can-i-deploy": ("ledgerpact.governance.deploy.cli", "can_i_deploy_cmd",
+                     "Whether a consumer or provider version may deploy, from the verification "
+                     "records and pacts committed in the registry (Pact Broker semantics, "
+                     "pending pacts included)."),
 }
 
 

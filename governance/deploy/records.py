@@ -1,0 +1,224 @@
+"""Verification records and pact files as they are stored in the registry.
+
+A verification is evidence, so it lives in Git beside the contracts: reviewed, immutable once
+committed, readable at any past revision. The layout is fixed so that a record's path alone
+says which provider version verified which consumer version:
+
+- ``pacts/<consumer>/<consumer-version>/<provider>.json``
+- ``verifications/<provider>/<provider-version>/<consumer>-<consumer-version>.yaml``
+
+A record names the pact it verified by content hash: a pact republished with new content is a
+new pact, and an old verification must not vouch for it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.output import to_yaml, write_atomic
+from ledgerpact.registry.repository import Registry
+from ledgerpact.registry.semver import is_semver
+from ledgerpact.registry.workspace import Workspace
+
+PACTS_DIR = "pacts"
+VERIFICATIONS_DIR = "verifications"
+OUTCOMES = ("passed", "failed")
+# A participant name becomes a path segment: no separators, no dot-dot, no hidden files.
+_NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_FIELDS = ("consumer", "consumer_version", "provider", "provider_version", "contract", "pact",
+           "outcome", "verified_at", "verifier", "pending")
+
+
+@dataclass(frozen=True)
+class Pact:
+    """One pact file: who expects what of whom, identified by its content."""
+
+    consumer: str
+    consumer_version: str
+    provider: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class VerificationRecord:
+    """One provider version's verdict on one pact (pure data, as committed)."""
+
+    consumer: str
+    consumer_version: str
+    provider: str
+    provider_version: str
+    contract_id: str
+    contract_version: str
+    pact_path: str
+    pact_sha256: str
+    outcome: str
+    verified_at: datetime
+    verifier_tool: str
+    verifier_version: str
+    pending: bool
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == "passed"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "consumer": self.consumer, "consumer_version": self.consumer_version,
+            "provider": self.provider, "provider_version": self.provider_version,
+            "contract": {"id": self.contract_id, "version": self.contract_version},
+            "pact": {"path": self.pact_path, "sha256": self.pact_sha256},
+            "outcome": self.outcome, "verified_at": self.verified_at.isoformat(),
+            "verifier": {"tool": self.verifier_tool, "version": self.verifier_version},
+            "pending": self.pending,
+        }
+
+
+def pact_path(consumer: str, consumer_version: str, provider: str) -> str:
+    return f"{PACTS_DIR}/{consumer}/{consumer_version}/{provider}.json"
+
+
+def record_path(provider: str, provider_version: str, consumer: str,
+                consumer_version: str) -> str:
+    return f"{VERIFICATIONS_DIR}/{provider}/{provider_version}/{consumer}-{consumer_version}.yaml"
+
+
+def content_sha256(data: bytes) -> str:
+    """The pact's identity: the hash of its bytes exactly as committed."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _check_name(value: str, what: str, file: str, pointer: str | None = None) -> None:
+    if not _NAME.match(value):
+        raise InputError(f"{what} {value!r} is not a valid name; expected lower-case letters, "
+                         "digits, '.', '_' or '-'", file=file, pointer=pointer)
+
+
+def _check_version(value: str, what: str, file: str, pointer: str | None = None) -> None:
+    # Versions are ordered to find a consumer's latest pact: they must be semantic versions.
+    if not is_semver(value):
+        raise InputError(f"{what} {value!r} is not a semantic version; expected X.Y.Z",
+                         file=file, pointer=pointer)
+
+
+def load_pacts(ws: Workspace) -> list[Pact]:
+    """Every pact file under ``pacts/``; a file off the path convention is an error, since a
+    misplaced pact would silently escape every deployment check."""
+    pacts = []
+    for rel in ws.source.glob(PACTS_DIR, "*"):
+        parts = rel.split("/")
+        if len(parts) != 4 or not parts[3].endswith(".json"):
+            raise InputError("pact file off the layout; expected "
+                             "pacts/<consumer>/<consumer-version>/<provider>.json", file=rel)
+        _, consumer, version, name = parts
+        provider = name[: -len(".json")]
+        _check_name(consumer, "consumer", rel)
+        _check_version(version, "consumer version", rel)
+        _check_name(provider, "provider", rel)
+        pacts.append(Pact(consumer, version, provider, rel, content_sha256(ws.source.read(rel))))
+    return pacts
+
+
+def _field(ws: Workspace, data: dict[str, Any], key: str, rel: str, kind: type,
+           prefix: str = "") -> Any:
+    pointer = f"{prefix}/{key}"
+    if key not in data:
+        raise ws.error(f"missing required field {key!r}", rel, prefix or "")
+    value = data[key]
+    if not isinstance(value, kind) or (kind is str and not value) or \
+            (kind is not bool and isinstance(value, bool)):
+        raise ws.error(f"{key} must be a non-empty {kind.__name__}, found {value!r}", rel,
+                       pointer)
+    return value
+
+
+def _object(ws: Workspace, data: dict[str, Any], key: str, rel: str,
+            keys: tuple[str, ...]) -> dict[str, Any]:
+    value = _field(ws, data, key, rel, dict)
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        raise ws.error(f"unknown field {unknown[0]!r}; expected {', '.join(keys)}", rel,
+                       f"/{key}/{unknown[0]}")
+    return {k: _field(ws, value, k, rel, str, f"/{key}") for k in keys}
+
+
+def parse_record(ws: Workspace, rel: str) -> VerificationRecord:
+    """One record file, validated strictly: a wrong record would be a false deployment."""
+    data = ws.document(rel).data
+    if not isinstance(data, dict):
+        raise InputError("a verification record must be a mapping", file=rel, pointer="")
+    unknown = sorted(set(data) - set(_FIELDS))
+    if unknown:
+        raise ws.error(f"unknown field {unknown[0]!r}; expected {', '.join(_FIELDS)}", rel,
+                       f"/{unknown[0]}")
+    text = {k: _field(ws, data, k, rel, str) for k in
+            ("consumer", "consumer_version", "provider", "provider_version", "outcome",
+             "verified_at")}
+    for key in ("consumer", "provider"):
+        _check_name(text[key], key, rel, f"/{key}")
+    for key in ("consumer_version", "provider_version"):
+        _check_version(text[key], key.replace("_", " "), rel, f"/{key}")
+    contract = _object(ws, data, "contract", rel, ("id", "version"))
+    pact = _object(ws, data, "pact", rel, ("path", "sha256"))
+    verifier = _object(ws, data, "verifier", rel, ("tool", "version"))
+    pending = _field(ws, data, "pending", rel, bool)
+    if text["outcome"] not in OUTCOMES:
+        raise ws.error(f"outcome {text['outcome']!r} is not one of {', '.join(OUTCOMES)}",
+                       rel, "/outcome")
+    if not _SHA256.match(pact["sha256"]):
+        raise ws.error("pact sha256 must be 64 lower-case hex digits", rel, "/pact/sha256")
+    expected_pact = pact_path(text["consumer"], text["consumer_version"], text["provider"])
+    if pact["path"] != expected_pact:
+        raise ws.error(f"pact path {pact['path']!r} does not match the record; expected "
+                       f"{expected_pact!r}", rel, "/pact/path")
+    try:
+        verified_at = datetime.fromisoformat(text["verified_at"])
+    except ValueError:
+        verified_at = None
+    if verified_at is None or verified_at.tzinfo is None:
+        raise ws.error(f"verified_at {text['verified_at']!r} is not an ISO 8601 time with a "
+                       "time zone; expected e.g. 2026-11-24T10:00:00+00:00", rel, "/verified_at")
+    expected = record_path(text["provider"], text["provider_version"], text["consumer"],
+                           text["consumer_version"])
+    if rel != expected:
+        raise InputError(f"record stored at the wrong path; its content says {expected}",
+                         file=rel)
+    return VerificationRecord(
+        text["consumer"], text["consumer_version"], text["provider"], text["provider_version"],
+        contract["id"], contract["version"], pact["path"], pact["sha256"], text["outcome"],
+        verified_at, verifier["tool"], verifier["version"], pending)
+
+
+def load_records(ws: Workspace) -> list[VerificationRecord]:
+    """Every verification record under ``verifications/``."""
+    return [parse_record(ws, rel) for rel in ws.source.glob(VERIFICATIONS_DIR, "*")]
+
+
+def load(registry: Registry, ref: str | None = "HEAD"
+         ) -> tuple[list[VerificationRecord], list[Pact]]:
+    """Records and pacts as committed at ``ref`` (None: the working tree)."""
+    ws = registry.workspace(ref)
+    return load_records(ws), load_pacts(ws)
+
+
+def write_record(root: Path, record: VerificationRecord) -> Path:
+    """Write ``record`` under the registry ``root`` at its conventional path, atomically (a
+    half-written record would fail every later can-i-deploy); committing it is the caller's
+    job."""
+    rel = record_path(record.provider, record.provider_version, record.consumer,
+                      record.consumer_version)
+    for value, what in ((record.consumer, "consumer"), (record.provider, "provider")):
+        _check_name(value, what, rel)
+    for value, what in ((record.consumer_version, "consumer version"),
+                        (record.provider_version, "provider version")):
+        _check_version(value, what, rel)
+    path = root / rel
+    write_atomic(path, to_yaml(record.as_dict()))
+    return path
