@@ -397,10 +397,11 @@ class InvoiceAutomationBehaviour:
                               query.get("issueDateFrom"), query.get("issueDateTo"))]
         newest = f"ia-{10 ** 12:013d}"
         try:  # most recent first: page on the inverted id so "after" keeps working
-            page, cursor = _page(wanted, lambda r: _invert(str(r["invoiceId"]), newest), query)
+            page, cursor = paging.page(
+                wanted, lambda r: _invert(str(r["invoiceId"]), newest), query)
         except ValueError as exc:
             return _bad_request(request, str(exc), "INVALID_CURSOR")
-        return _paged(request, page, cursor)
+        return paging.response(request, page, cursor)
 
     def _get_invoice(self, request: SimRequest, ctx: Context) -> SimResponse:
         invoice_id = str(request.path_params.get("invoiceId"))
@@ -519,10 +520,10 @@ class InvoiceAutomationBehaviour:
                  and query.get("invoiceId") in (None, e["invoiceId"])
                  and query.get("supplierNumber") in (None, e.get("supplierNumber"))]
         try:
-            page, cursor = _page(items, lambda e: str(e["exceptionId"]), query)
+            page, cursor = paging.page(items, lambda e: str(e["exceptionId"]), query)
         except ValueError as exc:
             return _bad_request(request, str(exc), "INVALID_CURSOR")
-        return _paged(request, page, cursor)
+        return paging.response(request, page, cursor)
 
     def _get_exception(self, request: SimRequest, ctx: Context) -> SimResponse:
         exception_id = str(request.path_params.get("exceptionId"))
@@ -651,10 +652,10 @@ class InvoiceAutomationBehaviour:
         items = self._attachments(ctx.store, invoice_id)
         order = {a["sha256"]: f"{i:010d}" for i, a in enumerate(items)}
         try:
-            page, cursor = _page(items, lambda a: order[a["sha256"]], request.query)
+            page, cursor = paging.page(items, lambda a: order[a["sha256"]], request.query)
         except ValueError as exc:
             return _bad_request(request, str(exc), "INVALID_CURSOR")
-        return _paged(request, page, cursor)
+        return paging.response(request, page, cursor)
 
     def _get_attachment(self, request: SimRequest, ctx: Context) -> SimResponse:
         invoice_id = str(request.path_params.get("invoiceId"))
@@ -733,23 +734,6 @@ def _invert(invoice_id: str, newest: str) -> str:
     """A key that sorts newer ids first (ids are 'ia-' + a zero-padded sequence number)."""
     digits = invoice_id.removeprefix("ia-")
     return f"{10 ** 12 - int(digits):013d}" if digits.isdigit() else newest
-
-
-def _page(items: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any],
-          query: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
-    """One page after the query's cursor (``paging``); ``paging.BadCursor`` (a ValueError)
-    if the cursor is unreadable."""
-    chunk, cursor, _ = paging.page_of(items, key, query)
-    return chunk, cursor
-
-
-def _paged(request: SimRequest, page: list[dict[str, Any]], cursor: str | None) -> SimResponse:
-    """A page with the optional RFC 8288 ``Link`` header mirroring ``nextCursor``."""
-    headers: dict[str, str] = {}
-    if cursor is not None:
-        limit = int(request.query.get("limit") or paging.DEFAULT_LIMIT)
-        headers["Link"] = paging.next_link(request.path, request.query, cursor, limit)
-    return SimResponse(200, {"items": page, "nextCursor": cursor}, headers)
 
 
 def _multipart(request: SimRequest) -> tuple[dict[str, Any], bytes] | str:

@@ -15,6 +15,8 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
+from ledgerpact.generators.simulators.messages import SimRequest, SimResponse
+
 DEFAULT_LIMIT = 50
 Key = Callable[[dict[str, Any]], Any]  # a tuple, or one value taken as a 1-tuple
 
@@ -77,3 +79,22 @@ def next_link(path: str, query: Mapping[str, Any], cursor: str, limit: int) -> s
               for k, v in query.items() if k != "cursor"}
     params.update(cursor=cursor, limit=str(limit))
     return f'<{path}?{urlencode(params)}>; rel="next"'
+
+
+def page(items: list[dict[str, Any]], key: Key,
+         query: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
+    """One page after the query's cursor, and the next cursor; ``BadCursor`` (a ValueError)
+    if the cursor is unreadable."""
+    chunk, cursor, _ = page_of(items, key, query)
+    return chunk, cursor
+
+
+def response(request: SimRequest, items: list[dict[str, Any]],
+             cursor: str | None) -> SimResponse:
+    """A page as the contracts shape it: ``items`` and ``nextCursor``, with the RFC 8288
+    ``Link`` header mirroring the cursor (keeping the query's filters)."""
+    headers: dict[str, str] = {}
+    if cursor is not None:
+        limit = int(request.query.get("limit") or DEFAULT_LIMIT)
+        headers["Link"] = next_link(request.path, request.query, cursor, limit)
+    return SimResponse(200, {"items": items, "nextCursor": cursor}, headers)

@@ -41,23 +41,6 @@ def _not_found(request: SimRequest, code: str) -> SimResponse:
                    code="JURISDICTION_NOT_FOUND")
 
 
-def _page(items: list[dict[str, Any]], key: Callable[[dict[str, Any]], Any],
-          query: Mapping[str, Any]) -> tuple[list[dict[str, Any]], str | None]:
-    """One page after the query's cursor (``paging``); ``paging.BadCursor`` (a ValueError)
-    if the cursor is unreadable."""
-    chunk, cursor, _ = paging.page_of(items, key, query)
-    return chunk, cursor
-
-
-def _paged(request: SimRequest, page: list[dict[str, Any]], cursor: str | None) -> SimResponse:
-    """A page with the optional RFC 8288 ``Link`` header mirroring ``nextCursor``."""
-    headers: dict[str, str] = {}
-    if cursor is not None:
-        limit = int(request.query.get("limit") or paging.DEFAULT_LIMIT)
-        headers["Link"] = paging.next_link(request.path, request.query, cursor, limit)
-    return SimResponse(200, {"items": page, "nextCursor": cursor}, headers)
-
-
 def _bad_cursor(request: SimRequest, exc: ValueError) -> SimResponse:
     return problem(400, "Bad request", str(exc), type_=PROBLEMS + "bad-request",
                    instance=request.path, code="INVALID_CURSOR")
@@ -174,10 +157,10 @@ class TaxEngineBehaviour:
         items = [j for j in ctx.store.scan(JURISDICTION)
                  if country is None or j["countryCode"] == country]
         try:
-            page, cursor = _page(items, lambda j: str(j["code"]), request.query)
+            page, cursor = paging.page(items, lambda j: str(j["code"]), request.query)
         except ValueError as exc:
             return _bad_cursor(request, exc)
-        return _paged(request, page, cursor)
+        return paging.response(request, page, cursor)
 
     def _get_jurisdiction(self, request: SimRequest, ctx: Context) -> SimResponse:
         code = str(request.path_params.get("jurisdictionCode"))
@@ -193,10 +176,10 @@ class TaxEngineBehaviour:
         items = sorted((c for c in self._codes(ctx.store, code) if tax_rules.valid_on(c, on)),
                        key=lambda c: str(c["code"]))
         try:
-            page, cursor = _page(items, lambda c: str(c["code"]), request.query)
+            page, cursor = paging.page(items, lambda c: str(c["code"]), request.query)
         except ValueError as exc:
             return _bad_cursor(request, exc)
-        return _paged(request, page, cursor)
+        return paging.response(request, page, cursor)
 
 
 def _registrations(body: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
