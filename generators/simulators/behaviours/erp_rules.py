@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOpe
 from typing import Any, Protocol
 
 from ledgerpact.generators.simulators.behaviours import tax_rules
+from ledgerpact.generators.simulators.behaviours.findings import Finding
 
 CREDIT_NOTE_TYPES = frozenset({"81", "83", "261", "262", "296", "308", "381", "396", "420",
                                "458", "532"})
@@ -32,18 +33,6 @@ class MasterData(Protocol):
     def get(self, kind: str, key: str) -> dict[str, Any] | None: ...
 
     def scan(self, kind: str) -> list[dict[str, Any]]: ...
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
-    pointer: str
-    message: str
-    severity: str = "error"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "severity": self.severity, "pointer": self.pointer,
-                "message": self.message}
 
 
 @dataclass(frozen=True, slots=True)

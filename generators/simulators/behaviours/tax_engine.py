@@ -41,6 +41,12 @@ def _not_found(request: SimRequest, code: str) -> SimResponse:
                    code="JURISDICTION_NOT_FOUND")
 
 
+def _unknown_jurisdiction(request: SimRequest, body: Mapping[str, Any]) -> SimResponse:
+    return _unprocessable(request, "The jurisdiction is not covered by the engine.", [
+        {"pointer": "/jurisdiction", "code": "JURISDICTION_UNKNOWN",
+         "detail": f"No jurisdiction {body.get('jurisdiction')}."}])
+
+
 def _bad_cursor(request: SimRequest, exc: ValueError) -> SimResponse:
     return problem(400, "Bad request", str(exc), type_=PROBLEMS + "bad-request",
                    instance=request.path, code="INVALID_CURSOR")
@@ -106,9 +112,7 @@ class TaxEngineBehaviour:
         body: Mapping[str, Any] = request.body or {}
         jurisdiction = ctx.store.get(JURISDICTION, str(body.get("jurisdiction")))
         if jurisdiction is None:
-            return _unprocessable(request, "The jurisdiction is not covered by the engine.", [
-                {"pointer": "/jurisdiction", "code": "JURISDICTION_UNKNOWN",
-                 "detail": f"No jurisdiction {body.get('jurisdiction')}."}])
+            return _unknown_jurisdiction(request, body)
         on = self._tax_point(body, ctx)
         codes = self._codes(ctx.store, jurisdiction["code"])
         findings: list[tax_rules.Finding] = []
@@ -139,9 +143,7 @@ class TaxEngineBehaviour:
         body: Mapping[str, Any] = request.body or {}
         jurisdiction = ctx.store.get(JURISDICTION, str(body.get("jurisdiction")))
         if jurisdiction is None:
-            return _unprocessable(request, "The jurisdiction is not covered by the engine.", [
-                {"pointer": "/jurisdiction", "code": "JURISDICTION_UNKNOWN",
-                 "detail": f"No jurisdiction {body.get('jurisdiction')}."}])
+            return _unknown_jurisdiction(request, body)
         on = self._tax_point(body, ctx)
         try:
             result = tax_rules.calculate(body, self._codes(ctx.store, jurisdiction["code"]),

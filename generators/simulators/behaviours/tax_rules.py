@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation, l
 from typing import Any
 
 from ledgerpact.adapters.ubl.minor_units import quantum
+from ledgerpact.generators.simulators.behaviours.findings import Finding
 
 ROUNDING_RULES = ("half-up-per-breakdown", "half-up-per-line", "half-even-per-breakdown",
                   "half-even-per-line")
@@ -83,18 +84,6 @@ class TaxRequestError(Exception):
     def __init__(self, errors: list[dict[str, str]]) -> None:
         super().__init__("; ".join(e["detail"] for e in errors))
         self.errors = errors
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    code: str
-    pointer: str
-    message: str
-    severity: str = "error"
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "severity": self.severity, "pointer": self.pointer,
-                "message": self.message}
 
 
 def jurisdiction_of(code: Mapping[str, Any]) -> str:
