@@ -11,18 +11,13 @@ import gc
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import fields
-from operator import attrgetter
 from typing import Any
 
 from ledgerpact.governance.lint.catalog import all_rules, ruleset
 from ledgerpact.governance.lint.index import Index, build_index
-from ledgerpact.governance.lint.model import RECOMMENDED, LintFinding, Loc, Rule
+from ledgerpact.governance.lint.model import FINDING_ORDER, RECOMMENDED, LintFinding, Loc, Rule
+from ledgerpact.governance.lint.parallel import can_fork, run_split, worth_splitting
 from ledgerpact.registry.workspace import Workspace
-
-# LintFinding's own order (its fields, in order) as a C-level key: sorting a thousand
-# findings through the dataclass's Python __lt__ costs ten thousand Python calls.
-_FINDING_ORDER = attrgetter(*(f.name for f in fields(LintFinding)))
 
 # (rule id, file, pointer) -> severity in force; None = off; ... = no opinion
 SeverityPolicy = Callable[[str, str, str], Any]
@@ -98,7 +93,7 @@ def locate(ws: Workspace, violations: list[tuple[Rule, Loc, str]], contract: str
         line, column = positions[loc.file].get(loc.pointer, (1, 1))
         findings.append(LintFinding(loc.file, line, column, loc.pointer, rule.id, severity,
                                     message, contract))
-    return sorted(set(findings), key=_FINDING_ORDER)
+    return sorted(set(findings), key=FINDING_ORDER)
 
 
 @contextmanager
@@ -120,7 +115,22 @@ def collector_paused() -> Iterator[None]:
 
 
 def lint(ws: Workspace, root: str, options: LintOptions, *,
-         metadata: dict[str, Any] | None = None, contract: str = "") -> list[LintFinding]:
+         metadata: dict[str, Any] | None = None, contract: str = "",
+         parallel: bool | None = None) -> list[LintFinding]:
+    """The findings of ``options``' rules on the contract whose main file is ``root``.
+
+    ``parallel``: split the rules over two processes (see ``parallel``); None decides by
+    the size of the file, whether this platform can fork and whether it is safe here. The
+    findings are the same either way."""
     with collector_paused():
         index = build_index(ws, root, metadata)
-        return locate(ws, run_rules(index, options.rules()), contract, options.policy)
+
+        def run(rules: list[Rule]) -> list[LintFinding]:
+            return locate(ws, run_rules(index, rules), contract, options.policy)
+
+        rules = options.rules()
+        if parallel is None:
+            parallel = worth_splitting(ws, root)
+        if parallel and can_fork():
+            return run_split(rules, run)
+        return run(rules)

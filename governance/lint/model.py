@@ -9,9 +9,10 @@ kept by hand.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from functools import partial
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledgerpact.registry.pointer import escape
@@ -137,3 +138,7 @@ class LintFinding:
                 "message": self.message, "contract": self.contract,
                 **({"waivedBy": self.waived_by} if self.waived_by else {})}
 
+
+# LintFinding's own order (its fields, in order) as a C-level key: sorting a thousand
+# findings through the dataclass's Python __lt__ costs ten thousand Python calls.
+FINDING_ORDER = attrgetter(*(f.name for f in fields(LintFinding)))
