@@ -388,8 +388,13 @@ def _parse_yaml(text: str, path: str) -> Any:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "cannot parse"
-        raise InputError(f"invalid YAML: {problem}", file=path,
-                         line=mark.line + 1 if mark else None) from None
+        line = mark.line + 1 if mark else None
+        if "maximum nesting depth" in problem:
+            # libyaml 0.2.5+ (PyYAML 6.0.3+) refuses ~1,000 levels itself, and its scanner
+            # can get there before our event walk reaches our own limit: same refusal.
+            raise InputError(f"document is nested deeper than {MAX_DEPTH} levels",
+                             file=path, line=line) from None
+        raise InputError(f"invalid YAML: {problem}", file=path, line=line) from None
     except yaml.YAMLError as exc:
         raise InputError(f"invalid YAML: {exc}", file=path) from None
     except RecursionError:
