@@ -94,6 +94,13 @@ TARGETS = {"erp": "erp", "invoice-automation": "invoice-automation",
            "tax-engine": "tax-engine", "generic-erp-finance": "erp-finance"}
 BEHAVIOURS = frozenset({"erp", "invoice-automation", "tax-engine"})
 
+# Attachment parts may be PDF or TIFF (invoice-automation's multipart encoding). Schemathesis
+# ships byte serializers for octet-stream and common images only, so a wrong-typed value it
+# generated for such a part (negative data: a number where the file goes) stopped the run
+# with SerializationNotPossible instead of reaching the simulator. On the wire such a part is
+# bytes whatever its media type: sent as octet-stream bytes are, and judged by the checks.
+schemathesis.serializer.alias(["application/pdf", "image/tiff"], "application/octet-stream")
+
 
 def no_self_reported_violation(ctx: Any, response: Response, case: Case) -> None:
     """The simulator validates its own responses and, rather than hide a violation, sends
