@@ -85,8 +85,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
                  "Serve a contract over HTTP on 127.0.0.1: every request and response "
                  "validated against the contract, finance behaviour for erp and "
                  "invoice-automation (seeded suppliers, POs, idempotent postings, the approval "
-                 "lifecycle, payments, events), any other OpenAPI contract served from its "
-                 "examples and schemas."),
+                 "lifecycle, payments, events), vendor-style ERPs for the reference adapters "
+                 "(sap-s4hana: OData v2; netsuite: record REST), any other OpenAPI contract "
+                 "served from its examples and schemas."),
+    "verify": ("ledgerpact.governance.verify.cli", "verify_cmd",
+               "Verify an adapter against every consumer pact of the contracts it provides, "
+               "and run Schemathesis against its erp-finance API, with the adapter wired to "
+               "its vendor simulator."),
     "can-i-deploy": ("ledgerpact.governance.deploy.cli", "can_i_deploy_cmd",
                      "Whether a consumer or provider version may deploy, from the verification "
                      "records and pacts committed in the registry (Pact Broker semantics, "

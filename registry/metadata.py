@@ -8,6 +8,7 @@ a JSON Schema has no ``info``, so its version lives here.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -26,6 +27,8 @@ from ledgerpact.registry.loader import Document
 from ledgerpact.registry.semver import is_semver
 
 METADATA_NAME = "contract.yaml"
+# A participant name is a path segment in pacts/ and verifications/ (governance/deploy).
+_PARTICIPANT = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 
 
 class Kind(StrEnum):
@@ -74,6 +77,20 @@ class Metadata(BaseModel):
     lifecycle: Lifecycle
     compatibility: Compatibility
     consumers: list[NonBlank] = Field(default_factory=list)
+    # The adapter participants (adapters/*/adapter.yaml ``name``) that implement this contract:
+    # can-i-deploy requires each of them to verify a consumer's pact with the contract.
+    providers: list[str] = Field(default_factory=list)
+
+    @field_validator("providers")
+    @classmethod
+    def _participants(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _PARTICIPANT.match(name):
+                raise ValueError(f"provider {name!r} is not a participant name (lower-case "
+                                 "letters, digits, '.', '_' or '-')")
+        if len(set(value)) != len(value):
+            raise ValueError("providers must not repeat a name")
+        return value
 
     @field_validator("version")
     @classmethod

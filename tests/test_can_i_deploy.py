@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ledgerpact.governance.deploy.matrix import Decision, can_i_deploy
 from ledgerpact.governance.deploy.records import (
@@ -18,6 +19,7 @@ from ledgerpact.governance.deploy.records import (
     record_path,
     write_record,
 )
+from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.repository import Registry
 from tests.cli_helpers import commit_all, init_repo, run
 
@@ -198,7 +200,8 @@ def test_a_bad_record_exits_2_with_one_located_line(reg: Path, edit: object,
                                                     expected: str) -> None:
     publish_pact(reg, "invoice-automation", "1.0.0", "sap-adapter")
     verify(reg, "invoice-automation", "1.0.0", "sap-adapter", "2.0.0", passed=True)
-    path = reg / record_path("sap-adapter", "2.0.0", "invoice-automation", "1.0.0")
+    path = reg / record_path("sap-adapter", "2.0.0", "invoice-automation", "1.0.0",
+                             "sap-adapter", T0)
     path.write_text(edit(path.read_text()))  # type: ignore[operator]
     commit_all(reg, "a broken record")
     done = run("can-i-deploy", "invoice-automation", "--version", "1.0.0", "--registry", reg)
@@ -255,3 +258,234 @@ def test_help_has_an_example() -> None:
     assert "ledgerpact can-i-deploy invoice-automation --version 1.4.0" in done.stdout
     assert "--provider-version" in done.stdout and "--ref" in done.stdout
     assert "can-i-deploy" in run("--help").stdout
+
+
+# --- pacts with a canonical contract, verified by each adapter registered as its provider ---
+
+def register(root: Path, contract: str, providers: list[str]) -> None:
+    """A minimal contract whose metadata lists the adapters that provide it, and each
+    adapter's manifest providing it (can-i-deploy checks that the two agree)."""
+    for name in providers:
+        manifest_provides(root, name, contract)
+    folder = root / "contracts" / contract
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "openapi.yaml").write_text(
+        "openapi: 3.1.0\ninfo: {title: t, version: 1.0.0}\npaths: {}\n")
+    (folder / "contract.yaml").write_text(
+        f"id: {contract}\ntitle: T\nkind: openapi\ndocument: openapi.yaml\n"
+        f"owners: ['@test/owners']\nlifecycle: active\ncompatibility: BACKWARD\n"
+        f"providers: [{', '.join(providers)}]\n")
+
+
+def manifest_provides(root: Path, adapter: str, contract: str) -> None:
+    folder = adapter.removesuffix("-adapter").replace("-", "_")
+    path = root / "adapters" / folder / "adapter.yaml"
+    provides = set(yaml.safe_load(path.read_text())["provides"]) if path.exists() else set()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump({
+        "name": adapter, "version": "1.0.0", "owners": ["@test/owners"],
+        "provides": sorted(provides | {contract}),
+        "vendor": {"contract": "vendor-api", "simulator": "vendor"},
+        "service": f"ledgerpact.adapters.{folder}.service:build",
+        "states": f"ledgerpact.adapters.{folder}.states:STATE_HANDLERS"}))
+
+
+def adapter_verify(root: Path, consumer: str, version: str, contract: str, adapter: str,
+                   adapter_version: str, *, passed: bool, minutes: int = 0) -> Path:
+    rel = pact_path(consumer, version, contract)
+    record = VerificationRecord(
+        consumer, version, adapter, adapter_version, contract, "1.0.0", rel,
+        content_sha256((root / rel).read_bytes()), "passed" if passed else "failed",
+        T0 + timedelta(minutes=minutes), "pact-python", "4.2.0", False)
+    return write_record(root, record)
+
+
+def decide_with_providers(root: Path, participant: str, version: str) -> Decision:
+    from ledgerpact.governance.deploy.records import contract_providers
+
+    records, pacts = load(Registry.open(root))
+    ws = Registry.open(root).workspace("HEAD")
+    return can_i_deploy(participant, version, records, pacts,
+                        providers=contract_providers(ws, pacts))
+
+
+def test_a_contract_pact_needs_every_registered_adapter(reg: Path) -> None:
+    register(reg, "erp-finance", ["sap-s4hana-adapter", "netsuite-adapter"])
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    path = adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance",
+                          "sap-s4hana-adapter", "1.0.0", passed=True)
+    assert path == reg / "verifications/sap-s4hana-adapter/1.0.0/erp-finance/" \
+        "invoice-automation-1.0.0/20261101T090000000000Z.yaml"
+    commit_all(reg, "one adapter verified")
+    decision = decide_with_providers(reg, "invoice-automation", "1.0.0")
+    assert not decision.ok
+    assert {(r.provider, r.outcome) for r in decision.rows} == {
+        ("sap-s4hana-adapter", "passed"), ("netsuite-adapter", "missing")}
+    done = run("can-i-deploy", "invoice-automation", "--version", "1.0.0", "--registry", reg)
+    assert done.returncode == 1
+    assert "no verification of this pact content by netsuite-adapter" in done.stdout
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "netsuite-adapter",
+                   "1.0.0", passed=True)
+    commit_all(reg, "both adapters verified")
+    done = run("can-i-deploy", "invoice-automation", "--version", "1.0.0", "--registry", reg)
+    assert done.returncode == 0, done.stdout
+    assert "erp-finance: verified by netsuite-adapter 1.0.0" in done.stdout
+    assert run("can-i-deploy", "sap-s4hana-adapter", "--version", "1.0.0", "--registry",
+               reg).returncode == 0
+
+
+def test_an_adapter_answers_for_every_contract_it_provides(reg: Path) -> None:
+    register(reg, "erp-finance", ["sap-s4hana-adapter"])
+    register(reg, "finance-events", ["sap-s4hana-adapter"])
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    publish_pact(reg, "invoice-automation", "1.0.0", "finance-events", body="events")
+    publish_pact(reg, "treasury", "1.0.0", "finance-events", body="treasury")
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "sap-s4hana-adapter",
+                   "1.0.0", passed=True)
+    adapter_verify(reg, "invoice-automation", "1.0.0", "finance-events",
+                   "sap-s4hana-adapter", "1.0.0", passed=True)
+    adapter_verify(reg, "treasury", "1.0.0", "finance-events", "sap-s4hana-adapter", "1.0.0",
+                   passed=True)
+    # 1.1.0 regresses on treasury's events only (and never verified the other two)
+    adapter_verify(reg, "treasury", "1.0.0", "finance-events", "sap-s4hana-adapter", "1.1.0",
+                   passed=False, minutes=5)
+    commit_all(reg, "two records of one consumer version, one per contract")
+    assert decide_with_providers(reg, "sap-s4hana-adapter", "1.0.0").ok
+    newer = decide_with_providers(reg, "sap-s4hana-adapter", "1.1.0")
+    assert not newer.ok
+    assert sorted((r.consumer, r.outcome, r.blocks) for r in newer.rows) == [
+        ("invoice-automation", "missing", True), ("invoice-automation", "missing", True),
+        ("treasury", "failed", True)]
+    # the consumer is judged on the latest verification: 1.1.0 failed treasury's pact
+    assert not decide_with_providers(reg, "treasury", "1.0.0").ok
+
+
+def test_an_adapter_record_must_name_the_pact_of_its_contract(reg: Path) -> None:
+    register(reg, "erp-finance", ["sap-s4hana-adapter"])
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    path = adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance",
+                          "sap-s4hana-adapter", "1.0.0", passed=True)
+    path.write_text(path.read_text().replace("id: erp-finance", "id: tax-engine"))
+    commit_all(reg, "a record whose pact is not its contract's")
+    done = run("can-i-deploy", "invoice-automation", "--version", "1.0.0", "--registry", reg)
+    assert done.returncode == 2 and "/pact/path" in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+
+
+# --- review findings: history, pending over all providers, registration, version pins ---
+
+def test_every_verification_is_kept_and_the_latest_decides(reg: Path) -> None:
+    """A failed re-verification of the same provider version must not be erased by, nor
+    erase, the earlier pass; the latest record of that version decides."""
+    register(reg, "erp-finance", ["sap-s4hana-adapter"])
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    first = adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance",
+                           "sap-s4hana-adapter", "1.0.0", passed=True)
+    commit_all(reg, "1.0.0 passes")
+    assert decide_with_providers(reg, "sap-s4hana-adapter", "1.0.0").ok
+    second = adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance",
+                            "sap-s4hana-adapter", "1.0.0", passed=False, minutes=3)
+    commit_all(reg, "1.0.0 re-verified: a regression")
+    assert first.is_file() and second.is_file() and first != second
+    decision = decide_with_providers(reg, "sap-s4hana-adapter", "1.0.0")
+    assert not decision.ok
+    assert [(r.outcome, r.pending, r.blocks) for r in decision.rows] == [
+        ("failed", False, True)]
+    assert not decide_with_providers(reg, "invoice-automation", "1.0.0").ok
+    # a record is never overwritten: the same time twice is refused
+    with pytest.raises(InputError, match="never overwritten"):
+        adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance",
+                       "sap-s4hana-adapter", "1.0.0", passed=True, minutes=3)
+
+
+def test_pending_is_judged_over_every_registered_provider(reg: Path) -> None:
+    register(reg, "erp-finance", ["sap-s4hana-adapter", "netsuite-adapter"])
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    # a content nobody verified yet: a failure is pending for the provider
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "netsuite-adapter",
+                   "1.0.0", passed=False)
+    commit_all(reg, "netsuite fails a new pact")
+    assert decide_with_providers(reg, "netsuite-adapter", "1.0.0").ok
+    # once SAP satisfies it, the replacement's failure blocks the replacement
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "sap-s4hana-adapter",
+                   "1.0.0", passed=True, minutes=1)
+    commit_all(reg, "sap passes it")
+    decision = decide_with_providers(reg, "netsuite-adapter", "1.0.0")
+    assert not decision.ok
+    assert [(r.outcome, r.pending, r.blocks) for r in decision.rows] == [
+        ("failed", False, True)]
+    assert decide_with_providers(reg, "sap-s4hana-adapter", "1.0.0").ok
+
+
+def test_an_adapter_not_registered_as_provider_may_not_deploy(reg: Path) -> None:
+    register(reg, "erp-finance", ["sap-s4hana-adapter"])
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "sap-s4hana-adapter",
+                   "1.0.0", passed=True)
+    commit_all(reg, "verified")
+    # deregistered on both sides (contract.yaml and manifest): the old records remain
+    register(reg, "erp-finance", [])
+    (reg / "adapters" / "sap_s4hana" / "adapter.yaml").unlink()
+    commit_all(reg, "sap-s4hana-adapter is no provider of erp-finance any more")
+    done = run("can-i-deploy", "sap-s4hana-adapter", "--version", "1.0.0", "--registry", reg)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "sap-s4hana-adapter 1.0.0 is not a registered provider of erp-finance" in \
+        done.stdout
+    consumer = run("can-i-deploy", "invoice-automation", "--version", "1.0.0", "--registry",
+                   reg)
+    assert consumer.returncode == 1 and "erp-finance registers no provider" in consumer.stdout
+
+
+def test_manifests_and_providers_must_agree(reg: Path) -> None:
+    register(reg, "erp-finance", ["sap-s4hana-adapter"])
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "sap-s4hana-adapter",
+                   "1.0.0", passed=True)
+    # the review's case: providers emptied while the manifest still provides erp-finance
+    contract = reg / "contracts" / "erp-finance" / "contract.yaml"
+    contract.write_text(contract.read_text().replace("providers: [sap-s4hana-adapter]",
+                                                     "providers: []"))
+    commit_all(reg, "providers and manifests disagree")
+    done = run("can-i-deploy", "sap-s4hana-adapter", "--version", "1.0.0", "--registry", reg)
+    assert done.returncode == 2 and len(done.stderr.splitlines()) == 1
+    assert "erp-finance does not list sap-s4hana-adapter in providers" in done.stderr
+
+
+def test_a_provider_with_nothing_to_answer_for_is_not_ok(reg: Path) -> None:
+    publish_pact(reg, "invoice-automation", "1.0.0", "sap-adapter")
+    verify(reg, "invoice-automation", "1.0.0", "sap-adapter", "2.0.0", passed=True)
+    (reg / "pacts" / "invoice-automation" / "1.0.0" / "sap-adapter.json").unlink()
+    publish_pact(reg, "invoice-automation", "1.1.0", "other-service")
+    commit_all(reg, "the pact moved away")
+    decision = decide(reg, "sap-adapter", "2.0.0")
+    assert not decision.ok and decision.rows == []
+    assert "no pact to answer for" in decision.reasons[-1]
+
+
+def test_provider_versions_are_pinned_per_adapter_and_latest_is_the_highest(
+        reg: Path) -> None:
+    register(reg, "erp-finance", ["sap-s4hana-adapter", "netsuite-adapter"])
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "sap-s4hana-adapter",
+                   "1.1.0", passed=False)
+    # verified later, but a lower version: "latest" is the highest provider version
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "sap-s4hana-adapter",
+                   "1.0.0", passed=True, minutes=10)
+    adapter_verify(reg, "invoice-automation", "1.0.0", "erp-finance", "netsuite-adapter",
+                   "2.0.0", passed=True)
+    commit_all(reg, "records")
+    args = ("can-i-deploy", "invoice-automation", "--version", "1.0.0", "--registry", reg)
+    latest = run(*args)
+    assert latest.returncode == 1 and "FAILED verification by sap-s4hana-adapter 1.1.0" in \
+        latest.stdout
+    pinned = run(*args, "--provider-version", "sap-s4hana-adapter=1.0.0")
+    assert pinned.returncode == 0, pinned.stdout + pinned.stderr
+    assert "verified by netsuite-adapter 2.0.0" in pinned.stdout
+    both = run(*args, "--provider-version", "sap-s4hana-adapter=1.0.0",
+               "--provider-version", "netsuite-adapter=9.0.0")
+    assert both.returncode == 1 and "by netsuite-adapter version 9.0.0" in both.stdout
+    for bad, message in ((("1.0.0",), "ambiguous"),
+                         (("ghost-adapter=1.0.0",), "names ghost-adapter"),
+                         (("sap-s4hana-adapter=one",), "expected [PROVIDER=]X.Y.Z")):
+        done = run(*args, *[x for b in bad for x in ("--provider-version", b)])
+        assert done.returncode == 2 and message in done.stderr, done.stderr

@@ -245,6 +245,7 @@ class SimulatorApp:
                 response = problem(413, "Content too large", f"request bodies are limited to "
                                    f"{self.max_body} bytes",
                                    type_=PROBLEM_BASE + "content-too-large")
+                response = self._native(response)
                 await self._send(send, 413, *self._encode(response))
                 return
             chunks.append(chunk)
@@ -282,7 +283,7 @@ class SimulatorApp:
         if match is None:
             response = problem(404, "Not found", f"no path of {self.contract.contract_id} "
                                f"matches {path}", type_=PROBLEM_BASE + "not-found")
-            await self._finish(send, None, response, entry)
+            await self._finish(send, None, self._native(response), entry)
             return
         op = match.route.operations.get(method)
         if op is None and method == "HEAD":
@@ -299,7 +300,7 @@ class SimulatorApp:
                                f"{match.route.template} (allowed: {allowed})",
                                type_=PROBLEM_BASE + "method-not-allowed")
             response.headers["Allow"] = allowed
-            await self._finish(send, None, response, entry)
+            await self._finish(send, None, self._native(response), entry)
             return
         entry.operation_id = op.operation_id
         decision = self.faults.decide(op.operation_id, method, op.path_template,
@@ -322,8 +323,8 @@ class SimulatorApp:
         parsed = validate_request(op, match.path_params, query, headers, body)
         if parsed.violations:
             entry.request_violations = parsed.violations
-            await self._finish(send, op, self._invalid(op, parsed.violations,
-                                                      parsed.unsupported_media, path), entry)
+            await self._finish(send, op, self._native(self._invalid(
+                op, parsed.violations, parsed.unsupported_media, path)), entry)
             return
         request = SimRequest(method=method, path=path, operation_id=op.operation_id,
                              path_template=op.path_template, path_params=parsed.path_params,
@@ -347,7 +348,16 @@ class SimulatorApp:
             response = problem(500, "Simulator error",
                                _header_text(f"{type(exc).__name__}: {exc}", 4000),
                                type_=PROBLEM_BASE + "simulator-error")
+            response = self._native(response)
         await self._finish(send, op, response, entry)
+
+    def _native(self, response: SimResponse) -> SimResponse:
+        """An error the engine answers itself (invalid request, missing credentials, unknown
+        path, injected fault, crash), in the behaviour's own error format when it has one: a
+        vendor simulator must answer like the vendor (an OData error, a NetSuite error), or
+        clients written against the vendor's contract would see a shape it never declares."""
+        render = getattr(self.behaviour, "render_error", None)
+        return response if render is None else render(response)
 
     def _invalid(self, op: Operation, violations: list[Violation], media: bool,
                  path: str) -> SimResponse:
@@ -378,7 +388,7 @@ class SimulatorApp:
                            type_=PROBLEM_BASE + "unauthorized", code="UNAUTHORIZED")
         response.headers["WWW-Authenticate"] = ", ".join(
             dict.fromkeys(c.challenge for c in wanted))
-        await self._finish(send, op, response, entry,
+        await self._finish(send, op, self._native(response), entry,
                            validate=op.response_for(401) is not None)
 
     async def _not_acceptable(self, send: Send, op: Operation, accept: str,
@@ -391,7 +401,7 @@ class SimulatorApp:
                            f"types {op.operation_id} declares: {', '.join(declared)}",
                            type_=PROBLEM_BASE + "not-acceptable", code="NOT_ACCEPTABLE",
                            declared=declared)
-        await self._finish(send, op, response, entry,
+        await self._finish(send, op, self._native(response), entry,
                            validate=op.response_for(406) is not None)
 
     async def _fault(self, send: Send, decision: Decision, op: Operation,
@@ -411,7 +421,7 @@ class SimulatorApp:
                            code="RATE_LIMITED" if status == 429 else "INJECTED_FAULT")
         if decision.retry_after_s is not None or status in (429, 503):
             response.headers["Retry-After"] = str(decision.retry_after_s or 1)
-        await self._finish(send, op, response, entry, validate=False)
+        await self._finish(send, op, self._native(response), entry, validate=False)
 
     def _encode(self, response: SimResponse) -> tuple[list[tuple[bytes, bytes]], bytes]:
         body = response.body

@@ -19,7 +19,8 @@ READY = "ledgerpact simulate: {target} ({contract} {version}) listening on http:
 
 
 @click.command("simulate")
-@click.argument("target", metavar="erp|invoice-automation|tax-engine|CONTRACT_ID")
+@click.argument("target",
+                metavar="erp|invoice-automation|tax-engine|sap-s4hana|netsuite|CONTRACT_ID")
 @click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
               help="Port to listen on; 0 picks a free one (the ready line says which).")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
@@ -47,7 +48,8 @@ def simulate_cmd(target: str, port: int, host: str, seed: int, data_dir: Path | 
                  events: tuple[str, ...], no_auth: bool, registry_path: Path | None) -> None:
     """Serve a contract over HTTP on 127.0.0.1: every request and response validated against
     the contract, finance behaviour for erp and invoice-automation (seeded suppliers, POs,
-    idempotent postings, the approval lifecycle, payments, events), any other OpenAPI
+    idempotent postings, the approval lifecycle, payments, events), vendor-style ERPs for the
+    reference adapters (sap-s4hana: OData v2; netsuite: record REST), any other OpenAPI
     contract served from its examples and schemas. State persists in SQLite.
 
     Security: each operation's declared security (bearer, basic, API keys in a header, query
@@ -69,6 +71,7 @@ def simulate_cmd(target: str, port: int, host: str, seed: int, data_dir: Path | 
            -d '{"rules": [{"id": "slow", "latency": {"fixed_ms": 250}}]}'
       ledgerpact simulate invoice-automation --faults faults.yaml \\
            --events amqp://guest:guest@127.0.0.1:5672/
+      ledgerpact simulate sap-s4hana --port 8090 --in-memory
     """
     from ledgerpact.generators.simulators.server import bind, build, serve
 

@@ -101,6 +101,16 @@ class Behaviour(Protocol):
         ...
 
 
+class RendersErrors(Protocol):
+    """Optional part of a behaviour: ``render_error(problem) -> SimResponse`` turns an error
+    the engine answered itself (an RFC 9457 problem: invalid request, missing credentials,
+    unknown path, injected fault) into the native error format of the system simulated,
+    keeping its status and headers. Vendor simulators need it; canonical ones do not."""
+
+    def render_error(self, response: SimResponse) -> SimResponse:
+        ...
+
+
 class ActionError(Exception):
     """An admin action refused (unknown id, illegal transition); the admin API answers 4xx."""
 

@@ -71,8 +71,9 @@ def load_contract(contract_id: str, registry: Path | None) -> tuple[CompiledCont
         entry = catalog_for(ws).get(contract_id)  # raises with "did you mean"
     if entry.meta.kind is not Kind.OPENAPI:
         raise InputError(f"{contract_id} is a {entry.meta.kind.value} contract; simulate "
-                         f"serves OpenAPI contracts (erp, invoice-automation, tax-engine or an "
-                         f"OpenAPI contract id)", file=entry.metadata_path, pointer="/kind")
+                         f"serves OpenAPI contracts (erp, invoice-automation, tax-engine, "
+                         f"sap-s4hana, netsuite or an OpenAPI contract id)",
+                         file=entry.metadata_path, pointer="/kind")
     version = entry.version(ws)
     document = bundle(ws, entry.document_path).document
     return compile_contract(document, contract_id=contract_id, version=version), reg.root

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from ledgerpact.governance.deploy.matrix import Decision, can_i_deploy
-from ledgerpact.governance.deploy.records import load
+from ledgerpact.governance.deploy.records import contract_providers, load_pacts, load_records
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     format_option,
@@ -20,7 +20,9 @@ from ledgerpact.registry.cli_support import (
     open_registry,
     registry_option,
 )
+from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.output import table, to_json
+from ledgerpact.registry.semver import is_semver
 
 _HEADERS = ["consumer", "c.version", "provider", "p.version", "outcome", "pending", "pact"]
 
@@ -29,6 +31,25 @@ def _cells(decision: Decision) -> list[list[str]]:
     return [[r.consumer, r.consumer_version, r.provider, r.provider_version or "-",
              r.outcome, "yes" if r.pending else "no", r.pact_sha256[:12]]
             for r in decision.rows]
+
+
+def parse_pins(values: tuple[str, ...]) -> str | dict[str, str] | None:
+    """``--provider-version`` values: one bare VERSION, or PROVIDER=VERSION pairs."""
+    if not values:
+        return None
+    bare = [v for v in values if "=" not in v]
+    if bare and len(values) > 1:
+        raise InputError("--provider-version: give one bare VERSION or PROVIDER=VERSION "
+                         f"pairs, not both (found {', '.join(values)})")
+    pins: dict[str, str] = {}
+    for value in values:
+        name, _, pinned = value.rpartition("=")
+        if not is_semver(pinned) or (name == "" and "=" in value):
+            raise InputError(f"--provider-version {value!r}: expected [PROVIDER=]X.Y.Z")
+        if name in pins:
+            raise InputError(f"--provider-version names {name} twice")
+        pins[name] = pinned
+    return bare[0] if bare else pins
 
 
 def render(participant: str, version: str, decision: Decision, fmt: str) -> str:
@@ -55,33 +76,50 @@ def render(participant: str, version: str, decision: Decision, fmt: str) -> str:
 @click.command("can-i-deploy")
 @click.argument("participant")
 @click.option("--version", "version", required=True, help="The participant's version.")
-@click.option("--provider-version", default=None,
-              help="For a consumer: the provider version to check against (default: the "
-                   "provider version verified most recently).")
+@click.option("--provider-version", "provider_versions", multiple=True,
+              metavar="[PROVIDER=]VERSION",
+              help="For a consumer: the provider version to check against, as "
+                   "PROVIDER=VERSION (repeatable; a bare VERSION when each pact has one "
+                   "provider). Default: the highest provider version with a record.")
 @format_option("text", "json", "markdown")
 @registry_option
 @click.option("--ref", default="HEAD", show_default=True,
               help="Git revision whose committed records and pacts are read.")
 @input_errors_exit_2
-def can_i_deploy_cmd(participant: str, version: str, provider_version: str | None, fmt: str,
-                     registry_path: Path | None, ref: str) -> None:
+def can_i_deploy_cmd(participant: str, version: str, provider_versions: tuple[str, ...],
+                     fmt: str, registry_path: Path | None, ref: str) -> None:
     """Whether a consumer or provider version may deploy, from the verification records and
     pacts committed in the registry (Pact Broker semantics, pending pacts included).
 
     A consumer version may deploy when each of its pacts (by content) was verified
     successfully; a provider version when it verified every consumer's latest pact, except
-    pending pacts (never verified successfully), whose failure does not block it.
+    pending pacts (content no registered provider ever verified successfully), whose failure
+    does not block it. For a provider version, the latest record of each pact decides. A
+    pact with a canonical contract (erp-finance) must be verified by every adapter the
+    contract lists in providers (contract.yaml); an adapter answers for every contract it
+    provides, and one that is not registered as a contract's provider is answered no.
 
     \b
     Example:
       ledgerpact can-i-deploy invoice-automation --version 1.4.0
-      ledgerpact can-i-deploy sap-erp-adapter --version 2.0.1 --format json
+      ledgerpact can-i-deploy sap-s4hana-adapter --version 1.0.0 --format json
+      ledgerpact can-i-deploy invoice-automation --version 1.4.0 \
+          --provider-version sap-s4hana-adapter=1.2.0 --provider-version netsuite-adapter=1.0.3
     """
+    from ledgerpact.governance.verify.manifest import check_registrations, load_manifests
+
     registry = open_registry(registry_path)
     registry.require_repo()
-    records, pacts = load(registry, ref)
-    decision = can_i_deploy(participant, version, records, pacts,
-                            provider_version=provider_version)
+    ws = registry.workspace(ref)
+    pins = parse_pins(provider_versions)
+    records, pacts = load_records(ws), load_pacts(ws)
+    # who must verify a contract's pacts is read from contract.yaml: it must agree with the
+    # adapter manifests, or the answer would rest on a wrong list of providers
+    manifests = load_manifests(ws)
+    if manifests or ws.source.glob("contracts", "contract.yaml"):
+        check_registrations(ws, manifests)
+    decision = can_i_deploy(participant, version, records, pacts, provider_version=pins,
+                            providers=contract_providers(ws, pacts))
     click.echo(render(participant, version, decision, fmt), nl=False)
     if not decision.ok:
         sys.exit(EXIT_FINDINGS)

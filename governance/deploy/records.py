@@ -4,8 +4,22 @@ A verification is evidence, so it lives in Git beside the contracts: reviewed, i
 committed, readable at any past revision. The layout is fixed so that a record's path alone
 says which provider version verified which consumer version:
 
-- ``pacts/<consumer>/<consumer-version>/<provider>.json``
-- ``verifications/<provider>/<provider-version>/<consumer>-<consumer-version>.yaml``
+- ``pacts/<consumer>/<consumer-version>/<pact-provider>.json``
+- ``verifications/<provider>/<provider-version>/<pact-provider>/<consumer>-<consumer-version>/
+  <UTC time of the verification>.yaml``
+
+Records are never overwritten: every verification is kept (a failed re-verification of the
+same provider version must not erase, nor be erased by, an earlier success), and for one
+provider version and one pact content the latest record decides. An adapter's record also
+carries the sha256 of the adapter's code that was verified (``code``) and the summary of the
+property-based tests of the same run (``schemathesis``), which are part of its outcome.
+
+A pact's provider is either a participant (the provider verifies it itself) or a canonical
+contract id (``erp-finance``): then every adapter registered as a provider of that contract
+(``providers`` in its ``contract.yaml``) verifies it, and the record's ``provider`` is the
+adapter while its ``contract.id`` is the pact's provider. The pact's provider is a folder of
+the record's path because one consumer version can have pacts with two contracts that one
+adapter provides (``erp-finance`` and ``finance-events``): each gets its own record.
 
 A record names the pact it verified by content hash: a pact republished with new content is a
 new pact, and an old verification must not vouch for it.
@@ -15,8 +29,9 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +48,9 @@ OUTCOMES = ("passed", "failed")
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _FIELDS = ("consumer", "consumer_version", "provider", "provider_version", "contract", "pact",
-           "outcome", "verified_at", "verifier", "pending")
+           "outcome", "verified_at", "verifier", "pending", "code", "schemathesis")
+_STAMP = "%Y%m%dT%H%M%S%fZ"  # sorts as the time it names; no ':' (not portable in paths)
+_PROPERTY_LISTS = ("operations", "checks", "failures")
 
 
 @dataclass(frozen=True)
@@ -64,10 +81,18 @@ class VerificationRecord:
     verifier_tool: str
     verifier_version: str
     pending: bool
+    code_sha256: str | None = None  # sha256 of the adapter's code (adapters/<folder>/)
+    schemathesis: Mapping[str, Any] | None = None  # contract, passed, operations, ...
 
     @property
     def passed(self) -> bool:
         return self.outcome == "passed"
+
+    @property
+    def pact_provider(self) -> str:
+        """The provider named by the verified pact: this record's provider itself, or the
+        contract the provider (an adapter) implements."""
+        return self.pact_path.rsplit("/", 1)[-1][: -len(".json")]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -78,6 +103,8 @@ class VerificationRecord:
             "outcome": self.outcome, "verified_at": self.verified_at.isoformat(),
             "verifier": {"tool": self.verifier_tool, "version": self.verifier_version},
             "pending": self.pending,
+            **({"code": {"sha256": self.code_sha256}} if self.code_sha256 else {}),
+            **({"schemathesis": dict(self.schemathesis)} if self.schemathesis else {}),
         }
 
 
@@ -85,9 +112,11 @@ def pact_path(consumer: str, consumer_version: str, provider: str) -> str:
     return f"{PACTS_DIR}/{consumer}/{consumer_version}/{provider}.json"
 
 
-def record_path(provider: str, provider_version: str, consumer: str,
-                consumer_version: str) -> str:
-    return f"{VERIFICATIONS_DIR}/{provider}/{provider_version}/{consumer}-{consumer_version}.yaml"
+def record_path(provider: str, provider_version: str, consumer: str, consumer_version: str,
+                pact_provider: str, verified_at: datetime) -> str:
+    stamp = verified_at.astimezone(UTC).strftime(_STAMP)
+    return (f"{VERIFICATIONS_DIR}/{provider}/{provider_version}/{pact_provider}/"
+            f"{consumer}-{consumer_version}/{stamp}.yaml")
 
 
 def content_sha256(data: bytes) -> str:
@@ -113,6 +142,8 @@ def load_pacts(ws: Workspace) -> list[Pact]:
     misplaced pact would silently escape every deployment check."""
     pacts = []
     for rel in ws.source.glob(PACTS_DIR, "*"):
+        if ws.source.is_dir(rel):  # the working tree lists folders too; a commit does not
+            continue
         parts = rel.split("/")
         if len(parts) != 4 or not parts[3].endswith(".json"):
             raise InputError("pact file off the layout; expected "
@@ -174,10 +205,14 @@ def parse_record(ws: Workspace, rel: str) -> VerificationRecord:
                        rel, "/outcome")
     if not _SHA256.match(pact["sha256"]):
         raise ws.error("pact sha256 must be 64 lower-case hex digits", rel, "/pact/sha256")
-    expected_pact = pact_path(text["consumer"], text["consumer_version"], text["provider"])
-    if pact["path"] != expected_pact:
+    # The pact names the provider itself, or the contract the provider (an adapter) provides.
+    allowed = [pact_path(text["consumer"], text["consumer_version"], name)
+               for name in dict.fromkeys((text["provider"], contract["id"]))]
+    if pact["path"] not in allowed:
         raise ws.error(f"pact path {pact['path']!r} does not match the record; expected "
-                       f"{expected_pact!r}", rel, "/pact/path")
+                       f"{' or '.join(repr(a) for a in allowed)}", rel, "/pact/path")
+    pact_provider = pact["path"].rsplit("/", 1)[-1][: -len(".json")]
+    _check_name(pact_provider, "pact provider", rel, "/pact/path")
     try:
         verified_at = datetime.fromisoformat(text["verified_at"])
     except ValueError:
@@ -186,19 +221,55 @@ def parse_record(ws: Workspace, rel: str) -> VerificationRecord:
         raise ws.error(f"verified_at {text['verified_at']!r} is not an ISO 8601 time with a "
                        "time zone; expected e.g. 2026-11-24T10:00:00+00:00", rel, "/verified_at")
     expected = record_path(text["provider"], text["provider_version"], text["consumer"],
-                           text["consumer_version"])
+                           text["consumer_version"], pact_provider, verified_at)
     if rel != expected:
         raise InputError(f"record stored at the wrong path; its content says {expected}",
                          file=rel)
+    code = _object(ws, data, "code", rel, ("sha256",))["sha256"] if "code" in data else None
+    if code is not None and not _SHA256.match(code):
+        raise ws.error("code sha256 must be 64 lower-case hex digits", rel, "/code/sha256")
+    properties = _schemathesis(ws, data, rel) if "schemathesis" in data else None
+    if properties is not None and not properties["passed"] and text["outcome"] == "passed":
+        raise ws.error("outcome is passed although schemathesis did not pass", rel,
+                       "/outcome")
     return VerificationRecord(
         text["consumer"], text["consumer_version"], text["provider"], text["provider_version"],
         contract["id"], contract["version"], pact["path"], pact["sha256"], text["outcome"],
-        verified_at, verifier["tool"], verifier["version"], pending)
+        verified_at, verifier["tool"], verifier["version"], pending, code, properties)
+
+
+def _schemathesis(ws: Workspace, data: dict[str, Any], rel: str) -> dict[str, Any]:
+    """The property-based tests of the run: contract, passed, operations, checks, cases,
+    failures (their first lines)."""
+    value = _field(ws, data, "schemathesis", rel, dict)
+    keys = ("contract", "passed", "operations", "checks", "cases", "failures")
+    unknown = sorted(set(value) - set(keys))
+    if unknown:
+        raise ws.error(f"unknown field {unknown[0]!r}; expected {', '.join(keys)}", rel,
+                       f"/schemathesis/{unknown[0]}")
+    found: dict[str, Any] = {
+        "contract": _field(ws, value, "contract", rel, str, "/schemathesis"),
+        "passed": _field(ws, value, "passed", rel, bool, "/schemathesis")}
+    cases = value.get("cases")
+    if not isinstance(cases, int) or isinstance(cases, bool) or cases < 0:
+        raise ws.error(f"cases must be a count, found {cases!r}", rel, "/schemathesis/cases")
+    found["cases"] = cases
+    for key in _PROPERTY_LISTS:
+        items = value.get(key)
+        if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+            raise ws.error(f"{key} must be a list of strings, found {items!r}", rel,
+                           f"/schemathesis/{key}")
+        found[key] = items
+    if found["passed"] == bool(found["failures"]):
+        raise ws.error("passed must be true exactly when failures is empty", rel,
+                       "/schemathesis/passed")
+    return {k: found[k] for k in keys}
 
 
 def load_records(ws: Workspace) -> list[VerificationRecord]:
     """Every verification record under ``verifications/``."""
-    return [parse_record(ws, rel) for rel in ws.source.glob(VERIFICATIONS_DIR, "*")]
+    return [parse_record(ws, rel) for rel in ws.source.glob(VERIFICATIONS_DIR, "*")
+            if not ws.source.is_dir(rel)]
 
 
 def load(registry: Registry, ref: str | None = "HEAD"
@@ -208,17 +279,36 @@ def load(registry: Registry, ref: str | None = "HEAD"
     return load_records(ws), load_pacts(ws)
 
 
+def contract_providers(ws: Workspace, pacts: Sequence[Pact]) -> dict[str, list[str]]:
+    """Contract id -> the adapters its metadata registers as providers (possibly none), for
+    each contract a pact names as provider (read at the same revision as the pacts, so an old
+    answer uses the providers registered then). A pact provider that is no contract is a
+    participant."""
+    from ledgerpact.registry.catalog import find_entry
+
+    providers: dict[str, list[str]] = {}
+    for name in sorted({p.provider for p in pacts}):
+        entry = find_entry(ws, name)
+        if entry is not None:
+            providers[name] = list(entry.meta.providers)
+    return providers
+
+
 def write_record(root: Path, record: VerificationRecord) -> Path:
     """Write ``record`` under the registry ``root`` at its conventional path, atomically (a
     half-written record would fail every later can-i-deploy); committing it is the caller's
-    job."""
+    job. An existing record is never replaced: every verification is evidence."""
     rel = record_path(record.provider, record.provider_version, record.consumer,
-                      record.consumer_version)
-    for value, what in ((record.consumer, "consumer"), (record.provider, "provider")):
+                      record.consumer_version, record.pact_provider, record.verified_at)
+    for value, what in ((record.consumer, "consumer"), (record.provider, "provider"),
+                        (record.pact_provider, "pact provider")):
         _check_name(value, what, rel)
     for value, what in ((record.consumer_version, "consumer version"),
                         (record.provider_version, "provider version")):
         _check_version(value, what, rel)
     path = root / rel
+    if path.exists():
+        raise InputError("a verification record for this very time exists already; records "
+                         "are never overwritten", file=rel)
     write_atomic(path, to_yaml(record.as_dict()))
     return path

@@ -18,12 +18,16 @@ BEHAVIOUR_CONTRACTS: dict[str, str] = {
     "erp": "erp-finance",
     "invoice-automation": "invoice-automation",
     "tax-engine": "tax-engine",
+    "sap-s4hana": "sap-s4hana-odata",
+    "netsuite": "netsuite-rest",
 }
 
 _MODULES: dict[str, str] = {
     "erp": "erp",
     "invoice-automation": "invoice_automation",
     "tax-engine": "tax_engine",
+    "sap-s4hana": "sap_s4hana",
+    "netsuite": "netsuite",
 }
 
 

@@ -50,8 +50,10 @@ MASTER_TOKEN = "erp.masterData"  # meta key: changes whenever the store is seede
 _Handler = Callable[[SimRequest, Context], SimResponse]
 
 
-def _problem(status: int, slug: str, title: str, detail: str, code: str,
-             request: SimRequest, **extra: Any) -> SimResponse:
+def problem_for(status: int, slug: str, title: str, detail: str, code: str,
+                request: SimRequest, **extra: Any) -> SimResponse:
+    """An erp-finance problem answering ``request``: shared with the reference adapters, which
+    must refuse in exactly the canonical ERP's words (type, code, instance)."""
     # instance is a uri-reference: a path with spaces or non-ASCII must stay percent-encoded
     instance = quote(request.path, safe="/:@!$&'()*+,;=-._~")
     return problem(status, title, detail[:4000], type_=PROBLEMS + slug, instance=instance,
@@ -59,7 +61,7 @@ def _problem(status: int, slug: str, title: str, detail: str, code: str,
 
 
 def not_found(request: SimRequest, what: str, ident: Any, code: str) -> SimResponse:
-    return _problem(404, "not-found", "Not found", f"No {what} with id {ident}.", code, request)
+    return problem_for(404, "not-found", "Not found", f"No {what} with id {ident}.", code, request)
 
 
 def timestamp(at: datetime) -> str:
@@ -81,9 +83,9 @@ def page(request: SimRequest, items: list[dict[str, Any]],
     try:
         chunk, next_cursor, limit = paging.page_of(items, key, request.query, reverse=reverse)
     except paging.BadCursor:
-        return _problem(400, "bad-request", "Bad request",
-                        "The cursor is not one this server issued.", "INVALID_CURSOR",
-                        request)
+        return problem_for(400, "bad-request", "Bad request",
+                           "The cursor is not one this server issued.", "INVALID_CURSOR",
+                           request)
     headers = {"Link": paging.next_link(request.path, request.query, next_cursor, limit)} \
         if next_cursor else {}
     return SimResponse(200, {"items": chunk, "nextCursor": next_cursor}, headers=headers)
@@ -325,14 +327,14 @@ class ErpBehaviour:
             items = [s for s in items
                      if s.get("postalAddress", {}).get("countryCode") == q["countryCode"]]
         if q.get("updatedSince"):
-            since = _instant(str(q["updatedSince"]))
+            since = erp_rules.instant(str(q["updatedSince"]))
             if since is None:
-                return _problem(400, "bad-request", "Bad request",
-                                "updatedSince is not an RFC 3339 date-time.", "INVALID_PARAMETER",
-                                request)
+                return problem_for(400, "bad-request", "Bad request",
+                                   "updatedSince is not an RFC 3339 date-time.",
+                                   "INVALID_PARAMETER", request)
             meta = {m["number"]: m for m in _meta_rows(ctx.store)}
             items = [s for s in items
-                     if (_instant(meta.get(s["supplierNumber"], {}).get("updatedAt",
+                     if (erp_rules.instant(meta.get(s["supplierNumber"], {}).get("updatedAt",
                                                                           SEEDED_SINCE))
                          or since) >= since]
         return page(request, items, lambda s: (str(s["supplierNumber"]),))
@@ -340,30 +342,13 @@ class ErpBehaviour:
     def _search_suppliers(self, request: SimRequest, ctx: Context) -> SimResponse:
         body = request.body if isinstance(request.body, Mapping) else {}
         if not any(k in body for k in ("taxRegistration", "iban", "accountId")):
-            return _problem(422, "validation-failed", "The request cannot be processed",
-                            "Give a tax registration, an IBAN or an account id.",
-                            "VALIDATION_FAILED", request,
-                            errors=[{"pointer": "", "code": "SEARCH_CRITERION_MISSING",
+            return problem_for(422, "validation-failed", "The request cannot be processed",
+                               "Give a tax registration, an IBAN or an account id.",
+                               "VALIDATION_FAILED", request,
+                               errors=[{"pointer": "", "code": "SEARCH_CRITERION_MISSING",
                                      "detail": "Expected at least one of taxRegistration, "
                                                "iban, accountId."}])
-        norm = erp_rules._norm
-        found = []
-        for supplier in ctx.store.scan("supplier"):
-            if "taxRegistration" in body:
-                wanted = body["taxRegistration"]
-                if not any(norm(t.get("id")) == norm(wanted.get("id"))
-                           and t.get("scheme") == wanted.get("scheme")
-                           and wanted.get("countryCode") in (None, t.get("countryCode"))
-                           for t in supplier.get("taxRegistrations", [])):
-                    continue
-            accounts = supplier.get("bankAccounts", [])
-            if "iban" in body and not any(norm(a.get("iban", "")) == norm(body["iban"])
-                                          for a in accounts):
-                continue
-            if "accountId" in body and not any(a.get("accountId") == body["accountId"]
-                                               for a in accounts):
-                continue
-            found.append(supplier)
+        found = [s for s in ctx.store.scan("supplier") if erp_rules.supplier_matches(s, body)]
         return SimResponse(200, {"items": found, "nextCursor": None})
 
     def _list_purchase_orders(self, request: SimRequest, ctx: Context) -> SimResponse:
@@ -444,9 +429,9 @@ class ErpBehaviour:
 
         key = request.headers.get("idempotency-key")
         if not key:
-            return _problem(400, "bad-request", "Bad request",
-                            "The Idempotency-Key header is required for this operation.",
-                            "IDEMPOTENCY_KEY_MISSING", request)
+            return problem_for(400, "bad-request", "Bad request",
+                               "The Idempotency-Key header is required for this operation.",
+                               "IDEMPOTENCY_KEY_MISSING", request)
         ledger = self.ledger(ctx.store)
         claim = ledger.begin(SCOPE, key, fingerprint(request))
         if claim.outcome == "replay":
@@ -456,15 +441,15 @@ class ErpBehaviour:
                                headers={**stored.headers, "Idempotent-Replayed": "true"},
                                media_type=stored.media_type)
         if claim.outcome == "mismatch":
-            return _problem(409, "idempotency-key-reused",
-                            "Idempotency key reused with a different request",
-                            f"Key {key} was first used with a different request body; use a "
-                            "new key for a new request.", "IDEMPOTENCY_KEY_REUSED", request)
+            return problem_for(409, "idempotency-key-reused",
+                               "Idempotency key reused with a different request",
+                               f"Key {key} was first used with a different request body; use a "
+                               "new key for a new request.", "IDEMPOTENCY_KEY_REUSED", request)
         if claim.outcome == "in_flight":
-            return _problem(409, "idempotency-key-in-flight",
-                            "A request with this idempotency key is in progress",
-                            f"A request with key {key} is still being processed; retry "
-                            "later with the same key.", "IDEMPOTENCY_KEY_IN_FLIGHT", request)
+            return problem_for(409, "idempotency-key-in-flight",
+                               "A request with this idempotency key is in progress",
+                               f"A request with key {key} is still being processed; retry "
+                               "later with the same key.", "IDEMPOTENCY_KEY_IN_FLIGHT", request)
         finished = False
         try:
             # A real ERP takes time between accepting a key and committing; yielding here lets
@@ -489,8 +474,8 @@ class ErpBehaviour:
         result = erp_rules.validate_invoice(doc, self.master_data(ctx.store), self.minor_units)
         duplicate = next((f for f in result.findings if f.code == "DUPLICATE_INVOICE"), None)
         if duplicate is not None:
-            return _problem(409, "duplicate-invoice", "Duplicate invoice", duplicate.message,
-                            "DUPLICATE_INVOICE", request)
+            return problem_for(409, "duplicate-invoice", "Duplicate invoice", duplicate.message,
+                               "DUPLICATE_INVOICE", request)
         currency = str(doc["currency"])
         minor = self.minor_units.get(currency)
         with erp_rules.exact():
@@ -500,10 +485,10 @@ class ErpBehaviour:
                        "A document of zero amount cannot be posted.")
         if not result.valid:
             errors = result.errors
-            return _problem(422, "validation-failed", "The invoice cannot be posted",
-                            f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; "
-                            "nothing was posted.", "VALIDATION_FAILED", request,
-                            errors=[{"pointer": f.pointer, "detail": f.message, "code": f.code}
+            return problem_for(422, "validation-failed", "The invoice cannot be posted",
+                               f"{len(errors)} validation error{'s' if len(errors) != 1 else ''}; "
+                               "nothing was posted.", "VALIDATION_FAILED", request,
+                               errors=[{"pointer": f.pointer, "detail": f.message, "code": f.code}
                                     for f in errors])
         supplier = result.supplier or {}
         store = ctx.store
@@ -753,16 +738,8 @@ def _payable(lines: list[dict[str, Any]]) -> Decimal:
 
 
 def _not_a_document(request: SimRequest) -> SimResponse:
-    return _problem(400, "bad-request", "Bad request", "The body must be a JSON object.",
-                    "INVALID_BODY", request)
-
-
-def _instant(text: str) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    return problem_for(400, "bad-request", "Bad request", "The body must be a JSON object.",
+                       "INVALID_BODY", request)
 
 
 def _meta_rows(store: Store) -> list[dict[str, Any]]:

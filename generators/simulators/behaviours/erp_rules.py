@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import Any, Protocol
 
@@ -90,31 +90,62 @@ def document_date(doc: Mapping[str, Any]) -> date | None:
     return _date(doc.get("taxPointDate") or doc.get("issueDate"))
 
 
-def _norm(text: Any) -> str:
+def normalise(text: Any) -> str:
+    """Identifiers compare without whitespace and case: suppliers type VAT numbers and IBANs
+    with spaces and in lower case, the ERP stores them compact."""
     return "".join(str(text).split()).upper()
+
+
+def instant(text: str) -> datetime | None:
+    """An RFC 3339 date-time as an aware datetime (naive means UTC), or None when it is not
+    one, so callers answer their own 400 instead of raising."""
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def supplier_matches(supplier: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
+    """The one searchSuppliers rule (canonical ERP and every adapter answer it alike): every
+    criterion given must match; tax registrations and IBANs compare normalised."""
+    if "taxRegistration" in query:
+        wanted = query["taxRegistration"]
+        wanted = wanted if isinstance(wanted, Mapping) else {}
+        if not any(normalise(t.get("id")) == normalise(wanted.get("id"))
+                   and t.get("scheme") == wanted.get("scheme")
+                   and wanted.get("countryCode") in (None, t.get("countryCode"))
+                   for t in supplier.get("taxRegistrations", [])):
+            return False
+    accounts = supplier.get("bankAccounts", [])
+    if "iban" in query and not any(normalise(a.get("iban", "")) == normalise(query["iban"])
+                                   for a in accounts):
+        return False
+    return "accountId" not in query or any(a.get("accountId") == query["accountId"]
+                                           for a in accounts)
 
 
 def _seller_keys(seller: Mapping[str, Any]) -> set[tuple[str, str]]:
     """(kind, normalised identifier) pairs a seller can be matched on."""
-    keys = {("id", _norm(i.get("id"))) for i in [*seller.get("identifiers", []),
+    keys = {("id", normalise(i.get("id"))) for i in [*seller.get("identifiers", []),
                                                  *seller.get("externalIds", [])]}
-    keys |= {("tax", _norm(t.get("id"))) for t in seller.get("taxRegistrations", [])}
+    keys |= {("tax", normalise(t.get("id"))) for t in seller.get("taxRegistrations", [])}
     address = seller.get("electronicAddress", {}).get("id")
     if address:
         keys.add(("address", str(address)))
-    keys |= {("iban", _norm(b.get("iban"))) for b in seller.get("bankAccounts", [])
+    keys |= {("iban", normalise(b.get("iban"))) for b in seller.get("bankAccounts", [])
              if b.get("iban")}
     return keys
 
 
 def _supplier_keys(supplier: Mapping[str, Any]) -> set[tuple[str, str]]:
-    keys = {("id", _norm(supplier.get("supplierNumber")))}
-    keys |= {("id", _norm(e.get("id"))) for e in supplier.get("externalIds", [])}
-    keys |= {("tax", _norm(t.get("id"))) for t in supplier.get("taxRegistrations", [])}
+    keys = {("id", normalise(supplier.get("supplierNumber")))}
+    keys |= {("id", normalise(e.get("id"))) for e in supplier.get("externalIds", [])}
+    keys |= {("tax", normalise(t.get("id"))) for t in supplier.get("taxRegistrations", [])}
     address = supplier.get("electronicAddress", {}).get("id")
     if address:
         keys.add(("address", str(address)))
-    keys |= {("iban", _norm(b.get("iban"))) for b in supplier.get("bankAccounts", [])
+    keys |= {("iban", normalise(b.get("iban"))) for b in supplier.get("bankAccounts", [])
              if b.get("iban")}
     return keys
 
@@ -191,7 +222,7 @@ def check_supplier(doc: Mapping[str, Any], data: MasterData, result: Validation)
                    f"Supplier {number} has not finished onboarding (status pending).")
 
 
-def _order_refs(doc: Mapping[str, Any]) -> dict[str, str]:
+def order_references(doc: Mapping[str, Any]) -> dict[str, str]:
     """PO number -> pointer of its first reference in the document."""
     refs: dict[str, str] = {}
     header = doc.get("orderReference", {}).get("id")
@@ -208,7 +239,7 @@ def check_purchase_orders(doc: Mapping[str, Any], data: MasterData, result: Vali
                           ) -> dict[str, dict[str, Any]]:
     orders: dict[str, dict[str, Any]] = {}
     supplier = result.supplier
-    for number, pointer in _order_refs(doc).items():
+    for number, pointer in order_references(doc).items():
         po = data.get("purchaseOrder", number)
         if po is None:
             result.add("PURCHASE_ORDER_NOT_FOUND", pointer, f"No purchase order {number}.")
