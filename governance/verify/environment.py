@@ -99,6 +99,9 @@ class _StateServer(ThreadingHTTPServer):
 
 class _StateRequest(BaseHTTPRequestHandler):
     server: _StateServer
+    # Headers and body go out in two writes: with Nagle on, the body waits for the client's
+    # delayed ACK of the headers (40 ms on Linux), twice per interaction.
+    disable_nagle_algorithm = True
 
     def log_message(self, format: str, *args: Any) -> None:
         return None
