@@ -16,7 +16,6 @@ import importlib.util
 import itertools
 import json
 import time
-import unittest
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -536,9 +535,6 @@ def test_broken_variants_differ_where_they_should(world: World) -> None:
 def test_schemathesis_positive_data_conforms(world: World) -> None:
     import schemathesis
     from schemathesis.checks import not_a_server_error
-    from schemathesis.core.failures import FailureGroup
-    from schemathesis.core.result import Ok
-    from schemathesis.pytest.lazy import get_all_tests
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
         response_headers_conformance,
@@ -546,6 +542,7 @@ def test_schemathesis_positive_data_conforms(world: World) -> None:
         status_code_conformance,
     )
 
+    from ledgerpact.governance.verify.properties import run_operations
     from ledgerpact.registry.bundle import bundle
     from ledgerpact.registry.catalog import find_entry
     from ledgerpact.registry.cli_support import open_registry
@@ -568,28 +565,9 @@ def test_schemathesis_positive_data_conforms(world: World) -> None:
                          "coverage": {"enabled": False}, "stateful": {"enabled": False}}}
     schema = schemathesis.openapi.from_dict(bundle(ws, entry.document_path).document,
                                             config=schemathesis.Config.from_dict(config))
-    failures: list[str] = []
-    operations: list[str] = []
-    def send(case: Any) -> None:
-        case.call_and_validate(base_url=world.adapter.url, checks=checks)
-
-    for result in get_all_tests(schema=schema, settings=None, given_kwargs={},
-                                test_func=send):
-        if not isinstance(result, Ok):
-            failures.append(f"schema error: {result.err()}")
-            continue
-        operation, test = result.ok()
-        operations.append(operation.label)
-        try:
-            test()
-        except FailureGroup as exc:
-            failures.append(f"{operation.label}\n{exc}")
-        except unittest.SkipTest:
-            pass
-        except Exception as exc:
-            failures.append(f"{operation.label}\n{type(exc).__name__}: {exc}")
-    assert len(operations) >= 21
-    assert not failures, "\n\n".join(failures)
+    run = run_operations(schema, world.adapter.url, checks)
+    assert len(run.operations) >= 21
+    assert not run.failures, "\n\n".join(run.failures)
 
 
 def test_every_erp_finance_operation_is_routed_to_the_vendor() -> None:

@@ -9,7 +9,6 @@ statuses and the admin actions QA uses to arrange provider states.
 from __future__ import annotations
 
 import re
-import unittest
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -311,10 +310,7 @@ def test_schemathesis_positive_and_negative_data_conform(vendor: str) -> None:
     problem+json); negative data must be refused."""
     import schemathesis
     from schemathesis.checks import not_a_server_error
-    from schemathesis.core.failures import FailureGroup
-    from schemathesis.core.result import Ok
     from schemathesis.generation.case import Case
-    from schemathesis.pytest.lazy import get_all_tests
     from schemathesis.specs.openapi.checks import (
         content_type_conformance,
         negative_data_rejection,
@@ -323,6 +319,7 @@ def test_schemathesis_positive_and_negative_data_conform(vendor: str) -> None:
         status_code_conformance,
     )
 
+    from ledgerpact.governance.verify.properties import run_operations
     from ledgerpact.registry.bundle import bundle
     from ledgerpact.registry.catalog import find_entry
     from ledgerpact.registry.cli_support import open_registry
@@ -351,22 +348,8 @@ def test_schemathesis_positive_and_negative_data_conform(vendor: str) -> None:
                                     "unexpected-methods": []},
                        "stateful": {"enabled": False}}}))
         wanted = [negative_data_rejection, *checks] if mode == "negative" else checks
-
-        def send(case: Case) -> None:
-            case.call_and_validate(base_url=vendor, checks=wanted)  # noqa: B023 (run now)
-
-        for result in get_all_tests(schema=schema, test_func=send, settings=None,
-                                    given_kwargs={}):
-            if not isinstance(result, Ok):
-                failures.append(f"schema error: {result.err()}")
-                continue
-            operation, test = result.ok()
-            try:
-                test()
-            except FailureGroup as exc:
-                failures.append(f"{mode} {operation.label}\n{exc}")
-            except unittest.SkipTest:
-                pass
+        failures += [f"{mode} {failure}"
+                     for failure in run_operations(schema, vendor, wanted).failures]
     assert not failures, "\n\n".join(failures)
 
 

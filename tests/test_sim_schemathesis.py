@@ -51,7 +51,6 @@ import signal
 import subprocess
 import sys
 import threading
-import unittest
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -254,35 +253,13 @@ def data_config(mode: str, *, coverage: bool) -> dict[str, Any]:
 
 def run_operations(schema: schemathesis.BaseSchema, url: str,
                    checks: list[CheckFunction]) -> tuple[list[str], list[str]]:
-    """Every operation's Hypothesis test, as ``@schema.parametrize()`` builds it (examples,
-    coverage and fuzzing phases as configured), run to the end whatever fails: (failure
-    reports, skipped operations). Built here rather than by the pytest plugin so that
-    collecting the suite costs nothing: schemathesis.pytest.from_fixture, the lazy loader,
-    sets Node._nodeid, which pytest 9.2 no longer has."""
-    from schemathesis.core.failures import FailureGroup
-    from schemathesis.core.result import Ok
-    from schemathesis.pytest.lazy import get_all_tests
+    """Every operation's Hypothesis test run to the end whatever fails, by ``ledgerpact
+    verify``'s own runner (governance/verify/properties.py), so the simulators, the adapters
+    and verify are driven alike: (failure reports, skipped operations)."""
+    from ledgerpact.governance.verify.properties import run_operations as run_all
 
-    def send(case: Case) -> None:
-        case.call_and_validate(base_url=url, checks=checks)
-
-    failures: list[str] = []
-    skipped: list[str] = []
-    for result in get_all_tests(schema=schema, test_func=send, settings=None,
-                                given_kwargs={}):
-        if not isinstance(result, Ok):
-            failures.append(f"schema error: {result.err()}")
-            continue
-        operation, test = result.ok()
-        try:
-            test()
-        except FailureGroup as exc:
-            failures.append(f"{operation.label}\n{exc}")
-        except unittest.SkipTest as exc:
-            skipped.append(f"{operation.label}: {exc}")
-        except Exception as exc:  # an error, not a check failure: report it the same way
-            failures.append(f"{operation.label}\n{type(exc).__name__}: {exc}")
-    return failures, skipped
+    run = run_all(schema, url, checks)
+    return run.failures, run.skipped
 
 
 def run_data(sim: Simulator, mode: str, checks: list[CheckFunction]) -> None:

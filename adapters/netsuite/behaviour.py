@@ -175,21 +175,7 @@ class NetSuiteAdapterBehaviour:
         self._document: Mapping[str, Any] | None = None
         self._minor: dict[str, int] | None = None
         self._routes: dict[str, _Handler] = {
-            "listSuppliers": self._list_suppliers, "searchSuppliers": self._search_suppliers,
-            "getSupplier": self._get_supplier, "getSupplierStatus": self._get_supplier_status,
-            "listPurchaseOrders": self._list_purchase_orders,
-            "getPurchaseOrder": self._get_purchase_order,
-            "listGoodsReceiptsByPurchaseOrder": self._list_goods_receipts,
-            "getGoodsReceipt": self._get_goods_receipt,
-            "validateInvoice": self._validate_invoice, "postInvoice": self._post_invoice,
-            "getInvoicePosting": self._get_posting,
-            "listPaymentsByInvoice": self._list_payments, "getPayment": self._get_payment,
-            "listJournalEntries": self._list_journal_entries,
-            "getJournalEntry": self._get_journal_entry,
-            "listCostCentres": self._list_cost_centres, "getCostCentre": self._get_cost_centre,
-            "listGlAccounts": self._list_gl_accounts, "getGlAccount": self._get_gl_account,
-            "listTaxCodes": self._list_tax_codes, "getTaxCode": self._get_tax_code,
-        }
+            op: getattr(self, name) for op, name in erp.ROUTES.items()}
 
     # --- Behaviour protocol ------------------------------------------------------------
 
@@ -243,9 +229,6 @@ class NetSuiteAdapterBehaviour:
 
     # --- suppliers ---------------------------------------------------------------------
 
-    async def _vendor(self, world: World, number: str) -> dict[str, Any] | None:
-        return await world.client.find("vendor", "eid:" + number)
-
     async def _list_suppliers(self, request: SimRequest, ctx: Context,
                               world: World) -> SimResponse:
         q = request.query
@@ -292,19 +275,21 @@ class NetSuiteAdapterBehaviour:
 
     async def _get_supplier(self, request: SimRequest, ctx: Context,
                             world: World) -> SimResponse:
-        number = str(request.path_params.get("supplierNumber"))
-        vendor = await self._vendor(world, number)
-        if vendor is None:
-            return not_found(request, "supplier", number, "SUPPLIER_NOT_FOUND")
-        return SimResponse(200, mapping.supplier(vendor, self.tables))
+        return await self._answer_supplier(request, world, mapping.supplier)
 
     async def _get_supplier_status(self, request: SimRequest, ctx: Context,
                                    world: World) -> SimResponse:
-        number = str(request.path_params.get("supplierNumber"))
-        vendor = await self._vendor(world, number)
+        return await self._answer_supplier(request, world, mapping.supplier_status_body)
+
+    async def _answer_supplier(
+            self, request: SimRequest, world: World,
+            body: Callable[[Mapping[str, Any], mapping.Tables], dict[str, Any]]) -> SimResponse:
+        """The path's supplier as ``body`` maps it, or the 404 both supplier reads give:
+        one look-up, so the record and its status never disagree on who exists."""
+        number, vendor = await _find_by_key(world, request, "supplierNumber", "vendor")
         if vendor is None:
             return not_found(request, "supplier", number, "SUPPLIER_NOT_FOUND")
-        return SimResponse(200, mapping.supplier_status_body(vendor, self.tables))
+        return SimResponse(200, body(vendor, self.tables))
 
     # --- purchase orders and receipts --------------------------------------------------
 
@@ -316,19 +301,11 @@ class NetSuiteAdapterBehaviour:
         items = world.purchase_orders()
         if q.get("supplierNumber"):
             items = [p for p in items if p["supplier"]["supplierNumber"] == q["supplierNumber"]]
-        if q.get("status"):
-            items = [p for p in items if p.get("status") == q["status"]]
-        if q.get("orderDateFrom"):
-            items = [p for p in items if p["orderDate"] >= str(q["orderDateFrom"])]
-        if q.get("orderDateTo"):
-            items = [p for p in items if p["orderDate"] <= str(q["orderDateTo"])]
-        return erp.page(request, items, lambda p: (p["orderDate"], p["poNumber"]),
-                        reverse=True)
+        return erp.purchase_order_page(request, items)
 
     async def _get_purchase_order(self, request: SimRequest, ctx: Context,
                                   world: World) -> SimResponse:
-        number = str(request.path_params.get("purchaseOrderId"))
-        po = await world.client.find("purchaseOrder", "eid:" + number)
+        number, po = await _find_by_key(world, request, "purchaseOrderId", "purchaseOrder")
         if po is None:
             return not_found(request, "purchase order", number, "PURCHASE_ORDER_NOT_FOUND")
         await world.load_refs(_po_refs(po))
@@ -336,8 +313,7 @@ class NetSuiteAdapterBehaviour:
 
     async def _list_goods_receipts(self, request: SimRequest, ctx: Context,
                                    world: World) -> SimResponse:
-        number = str(request.path_params.get("purchaseOrderId"))
-        po = await world.client.find("purchaseOrder", "eid:" + number)
+        number, po = await _find_by_key(world, request, "purchaseOrderId", "purchaseOrder")
         if po is None:
             return not_found(request, "purchase order", number, "PURCHASE_ORDER_NOT_FOUND")
         receipts = await world.client.list_all(
@@ -351,8 +327,7 @@ class NetSuiteAdapterBehaviour:
 
     async def _get_goods_receipt(self, request: SimRequest, ctx: Context,
                                  world: World) -> SimResponse:
-        number = str(request.path_params.get("goodsReceiptId"))
-        receipt = await world.client.find("itemReceipt", "eid:" + number)
+        number, receipt = await _find_by_key(world, request, "goodsReceiptId", "itemReceipt")
         if receipt is None:
             return not_found(request, "goods receipt", number, "GOODS_RECEIPT_NOT_FOUND")
         if receipt.get("entity"):
@@ -372,8 +347,7 @@ class NetSuiteAdapterBehaviour:
 
     async def _get_cost_centre(self, request: SimRequest, ctx: Context,
                                world: World) -> SimResponse:
-        code = str(request.path_params.get("costCentreCode"))
-        dept = await world.client.find("department", "eid:" + code)
+        code, dept = await _find_by_key(world, request, "costCentreCode", "department")
         if dept is None:
             return not_found(request, "cost centre", code, "COST_CENTRE_NOT_FOUND")
         codes: dict[str, str] = {}
@@ -393,11 +367,11 @@ class NetSuiteAdapterBehaviour:
 
     async def _get_gl_account(self, request: SimRequest, ctx: Context,
                               world: World) -> SimResponse:
-        number = str(request.path_params.get("glAccountNumber"))
-        found = await world.client.list_all("account", f"acctNumber IS {q_quote(number)}")
-        if not found:
+        number, found = await _first_where(world, request, "glAccountNumber", "account",
+                                           "acctNumber")
+        if found is None:
             return not_found(request, "GL account", number, "GL_ACCOUNT_NOT_FOUND")
-        return SimResponse(200, mapping.gl_account(found[0]))
+        return SimResponse(200, mapping.gl_account(found))
 
     async def _list_tax_codes(self, request: SimRequest, ctx: Context,
                               world: World) -> SimResponse:
@@ -412,11 +386,10 @@ class NetSuiteAdapterBehaviour:
 
     async def _get_tax_code(self, request: SimRequest, ctx: Context,
                             world: World) -> SimResponse:
-        code = str(request.path_params.get("taxCode"))
-        found = await world.client.list_all("salesTaxItem", f"itemId IS {q_quote(code)}")
-        if not found:
+        code, found = await _first_where(world, request, "taxCode", "salesTaxItem", "itemId")
+        if found is None:
             return not_found(request, "tax code", code, "TAX_CODE_NOT_FOUND")
-        return SimResponse(200, mapping.tax_code(found[0]))
+        return SimResponse(200, mapping.tax_code(found))
 
     # --- invoices ----------------------------------------------------------------------
 
@@ -597,9 +570,7 @@ class NetSuiteAdapterBehaviour:
 
     async def _get_posting(self, request: SimRequest, ctx: Context,
                            world: World) -> SimResponse:
-        ident = str(request.path_params.get("postingId"))
-        native = mapping.internal_id(ident, "posting")
-        bill = await world.client.find("vendorBill", native) if native else None
+        ident, bill = await _find_by_id(world, request, "postingId", "posting", "vendorBill")
         if bill is None:
             return not_found(request, "invoice posting", ident, "POSTING_NOT_FOUND")
         vendor = await world.client.get("vendor", str(bill["entity"]["id"]))
@@ -626,9 +597,8 @@ class NetSuiteAdapterBehaviour:
 
     async def _get_payment(self, request: SimRequest, ctx: Context,
                            world: World) -> SimResponse:
-        ident = str(request.path_params.get("paymentId"))
-        native_id = mapping.internal_id(ident, "payment")
-        native = await world.client.find("vendorPayment", native_id) if native_id else None
+        ident, native = await _find_by_id(world, request, "paymentId", "payment",
+                                          "vendorPayment")
         if native is None:
             return not_found(request, "payment", ident, "PAYMENT_NOT_FOUND")
         return SimResponse(200, await self.canonical_payment(world, native))
@@ -656,12 +626,39 @@ class NetSuiteAdapterBehaviour:
 
     async def _get_journal_entry(self, request: SimRequest, ctx: Context,
                                  world: World) -> SimResponse:
-        ident = str(request.path_params.get("journalEntryId"))
-        native_id = mapping.internal_id(ident, "entry")
-        entry = await world.client.find("journalEntry", native_id) if native_id else None
+        ident, entry = await _find_by_id(world, request, "journalEntryId", "entry",
+                                         "journalEntry")
         if entry is None:
             return not_found(request, "journal entry", ident, "JOURNAL_ENTRY_NOT_FOUND")
         return SimResponse(200, await self._canonical_entry(world, entry))
+
+
+async def _find_by_key(world: World, request: SimRequest, param: str,
+                       native_kind: str) -> tuple[str, dict[str, Any] | None]:
+    """The path's canonical key (``param``) and the vendor record whose external id it is, or
+    None: suppliers, purchase orders, receipts and cost centres keep the canonical key as
+    their external id, so they are found under it whatever their internal id."""
+    key = str(request.path_params.get(param))
+    return key, await world.client.find(native_kind, "eid:" + key)
+
+
+async def _find_by_id(world: World, request: SimRequest, param: str, kind: str,
+                      native_kind: str) -> tuple[str, dict[str, Any] | None]:
+    """The path's canonical id (``param``) and the vendor record it names, None when the id is
+    not one of ``kind``'s (see ``mapping.internal_id``) or the vendor has no such record:
+    postings, payments and journal entries are addressed by the vendor's internal ids."""
+    ident = str(request.path_params.get(param))
+    native_id = mapping.internal_id(ident, kind)
+    return ident, await world.client.find(native_kind, native_id) if native_id else None
+
+
+async def _first_where(world: World, request: SimRequest, param: str, native_kind: str,
+                       field: str) -> tuple[str, dict[str, Any] | None]:
+    """The path's canonical key (``param``) and the first vendor record whose ``field`` is
+    that key, or None: GL accounts and tax codes are keyed by a field, not an id."""
+    key = str(request.path_params.get(param))
+    found = await world.client.list_all(native_kind, f"{field} IS {q_quote(key)}")
+    return key, found[0] if found else None
 
 
 def _po_refs(po: Mapping[str, Any]) -> dict[str, set[str]]:

@@ -130,21 +130,7 @@ class SapAdapterBehaviour:
         self._app: SimulatorApp | None = None
         self._sync_lock: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._routes: dict[str, _Handler] = {
-            "listSuppliers": self._list_suppliers, "searchSuppliers": self._search_suppliers,
-            "getSupplier": self._get_supplier, "getSupplierStatus": self._get_supplier_status,
-            "listPurchaseOrders": self._list_purchase_orders,
-            "getPurchaseOrder": self._get_purchase_order,
-            "listGoodsReceiptsByPurchaseOrder": self._list_goods_receipts,
-            "getGoodsReceipt": self._get_goods_receipt,
-            "validateInvoice": self._validate_invoice, "postInvoice": self._post_invoice,
-            "getInvoicePosting": self._get_posting,
-            "listPaymentsByInvoice": self._list_payments, "getPayment": self._get_payment,
-            "listJournalEntries": self._list_journal_entries,
-            "getJournalEntry": self._get_journal_entry,
-            "listCostCentres": self._list_cost_centres, "getCostCentre": self._get_cost_centre,
-            "listGlAccounts": self._list_gl_accounts, "getGlAccount": self._get_gl_account,
-            "listTaxCodes": self._list_tax_codes, "getTaxCode": self._get_tax_code,
-        }
+            op: getattr(self, name) for op, name in erp.ROUTES.items()}
 
     # --- Behaviour protocol ------------------------------------------------------------
 
@@ -349,19 +335,12 @@ class SapAdapterBehaviour:
         if q.get("supplierNumber"):
             key = mapping.supplier_key(str(q["supplierNumber"]))
             if key is None:
-                return erp.page(request, [], lambda p: (p["orderDate"], p["poNumber"]),
-                                reverse=True)
+                return erp.purchase_order_page(request, [])
             filters["Supplier"] = key
         company = await self.company()
         items = [self.map.purchase_order(p, company) for p in
                  await self.vendor.entities(f"{api.PO}/A_PurchaseOrder", **filters)]
-        if q.get("status"):
-            items = [p for p in items if p.get("status") == q["status"]]
-        if q.get("orderDateFrom"):
-            items = [p for p in items if p["orderDate"] >= str(q["orderDateFrom"])]
-        if q.get("orderDateTo"):
-            items = [p for p in items if p["orderDate"] <= str(q["orderDateTo"])]
-        return erp.page(request, items, lambda p: (p["orderDate"], p["poNumber"]), reverse=True)
+        return erp.purchase_order_page(request, items)
 
     async def _get_purchase_order(self, request: SimRequest, ctx: Context) -> SimResponse:
         number = str(request.path_params.get("purchaseOrderId"))

@@ -15,11 +15,15 @@ documented 4xx that the conformance checks judge instead).
 from __future__ import annotations
 
 import unittest
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledgerpact.governance.verify.outcome import PropertyResult
+
+if TYPE_CHECKING:
+    import schemathesis
 
 CONTRACT = "erp-finance"
 AUTH = {"Authorization": "Bearer ledgerpact-verify"}
@@ -72,50 +76,71 @@ def _bundled(registry: Path) -> dict[str, Any]:
     return document
 
 
-def _sender(url: str, checks: list[Callable[..., Any]], counter: list[int]
-            ) -> Callable[[Any], None]:
-    """The test function Schemathesis wraps: it must take the case alone."""
+@dataclass
+class OperationsRun:
+    """What one ``run_operations`` found: the operations run (by label), failure reports,
+    skipped operations and how many cases were sent."""
 
-    def send(case: Any) -> None:
-        counter[0] += 1
-        case.call_and_validate(base_url=url, checks=checks)
+    operations: list[str] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    cases: int = 0
 
-    return send
+
+def run_operations(schema: schemathesis.BaseSchema, url: str,
+                   checks: Sequence[Callable[..., Any]]) -> OperationsRun:
+    """Every operation's Hypothesis test, as ``@schema.parametrize()`` builds it (phases as
+    ``schema``'s config says), sent to ``url`` and run to the end whatever fails. Built here
+    rather than by Schemathesis' pytest plugin so that it runs outside pytest (``ledgerpact
+    verify``) and so that collecting the test suite costs nothing (the plugin's lazy loader
+    sets Node._nodeid, which pytest 9.2 no longer has); public so that the tests drive the
+    simulators and adapters with the very runner verify uses."""
+    from schemathesis.core.failures import FailureGroup
+    from schemathesis.core.result import Ok
+    from schemathesis.pytest.lazy import get_all_tests
+
+    run = OperationsRun()
+    wanted = list(checks)
+
+    def send(case: Any) -> None:  # Schemathesis wraps a function of the case alone
+        run.cases += 1
+        case.call_and_validate(base_url=url, checks=wanted)
+
+    for result in get_all_tests(schema=schema, test_func=send, settings=None,
+                                given_kwargs={}):
+        if not isinstance(result, Ok):
+            run.failures.append(f"schema error: {result.err()}")
+            continue
+        operation, test = result.ok()
+        run.operations.append(operation.label)
+        try:
+            test()
+        except FailureGroup as exc:
+            run.failures.append(f"{operation.label}\n{exc}")
+        except unittest.SkipTest as exc:
+            run.skipped.append(f"{operation.label}: {exc}")
+        except Exception as exc:  # an error, not a check failure: reported the same way
+            run.failures.append(f"{operation.label}\n{type(exc).__name__}: {exc}")
+    return run
 
 
 def run_properties(url: str, registry: Path, *, seed: int, examples: int) -> PropertyResult:
     """Positive then negative data over every operation of erp-finance at ``url``."""
     import schemathesis
-    from schemathesis.core.failures import FailureGroup
-    from schemathesis.core.result import Ok
-    from schemathesis.pytest.lazy import get_all_tests
 
     positive, negative = _checks()
     document = _bundled(registry)
     operations: set[str] = set()
     failures: list[str] = []
     skipped: list[str] = []
-    counter = [0]
+    cases = 0
     for mode, checks in (("positive", positive), ("negative", negative)):
         schema = schemathesis.openapi.from_dict(
             document, config=schemathesis.Config.from_dict(_config(mode, seed, examples)))
-
-        for result in get_all_tests(schema=schema, test_func=_sender(url, checks, counter),
-                                    settings=None,
-                                    given_kwargs={}):
-            if not isinstance(result, Ok):
-                failures.append(f"{mode} data: schema error: {result.err()}")
-                continue
-            operation, test = result.ok()
-            operations.add(operation.label)
-            try:
-                test()
-            except FailureGroup as exc:
-                failures.append(f"{mode} data: {operation.label}\n{exc}")
-            except unittest.SkipTest as exc:
-                skipped.append(f"{mode} data: {operation.label}: {exc}")
-            except Exception as exc:
-                failures.append(f"{mode} data: {operation.label}\n{type(exc).__name__}: {exc}")
+        run = run_operations(schema, url, checks)
+        operations.update(run.operations)
+        failures += [f"{mode} data: {failure}" for failure in run.failures]
+        skipped += [f"{mode} data: {skip}" for skip in run.skipped]
+        cases += run.cases
     names = sorted({c.__name__.lstrip("_") for c in positive + negative})
-    return PropertyResult(CONTRACT, sorted(operations), names, counter[0], failures,
-                          skipped)
+    return PropertyResult(CONTRACT, sorted(operations), names, cases, failures, skipped)

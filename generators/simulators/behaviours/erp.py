@@ -91,6 +91,21 @@ def page(request: SimRequest, items: list[dict[str, Any]],
     return SimResponse(200, {"items": chunk, "nextCursor": next_cursor}, headers=headers)
 
 
+def purchase_order_page(request: SimRequest, items: list[dict[str, Any]]) -> SimResponse:
+    """listPurchaseOrders' own filters (status, order date range) and order (newest first,
+    then PO number) over canonical purchase orders: shared with the reference adapters so
+    that they answer the same query with the same page as the canonical ERP. Filtering by
+    supplier is left to the caller, which may ask its vendor for it."""
+    q = request.query
+    if q.get("status"):
+        items = [p for p in items if p.get("status") == q["status"]]
+    if q.get("orderDateFrom"):
+        items = [p for p in items if p["orderDate"] >= str(q["orderDateFrom"])]
+    if q.get("orderDateTo"):
+        items = [p for p in items if p["orderDate"] <= str(q["orderDateTo"])]
+    return page(request, items, lambda p: (p["orderDate"], p["poNumber"]), reverse=True)
+
+
 # --- the journal entry of a posting ----------------------------------------------------
 
 def journal_lines(doc: Mapping[str, Any], accounting: list[erp_rules.LineAccounting],
@@ -162,6 +177,25 @@ def invoice_id(doc: Mapping[str, Any]) -> str:
         if ext.get("system") == "invoice-automation":
             return str(ext["id"])
     return str(doc.get("number"))
+
+
+# erp-finance operationId -> the name of the method that answers it in a reference adapter
+# (adapters/*/behaviour.py): one table, so every adapter serves the same operations under
+# the same names. ErpBehaviour answers several reads with one generic handler instead.
+ROUTES: Mapping[str, str] = {
+    "listSuppliers": "_list_suppliers", "searchSuppliers": "_search_suppliers",
+    "getSupplier": "_get_supplier", "getSupplierStatus": "_get_supplier_status",
+    "listPurchaseOrders": "_list_purchase_orders", "getPurchaseOrder": "_get_purchase_order",
+    "listGoodsReceiptsByPurchaseOrder": "_list_goods_receipts",
+    "getGoodsReceipt": "_get_goods_receipt",
+    "validateInvoice": "_validate_invoice", "postInvoice": "_post_invoice",
+    "getInvoicePosting": "_get_posting",
+    "listPaymentsByInvoice": "_list_payments", "getPayment": "_get_payment",
+    "listJournalEntries": "_list_journal_entries", "getJournalEntry": "_get_journal_entry",
+    "listCostCentres": "_list_cost_centres", "getCostCentre": "_get_cost_centre",
+    "listGlAccounts": "_list_gl_accounts", "getGlAccount": "_get_gl_account",
+    "listTaxCodes": "_list_tax_codes", "getTaxCode": "_get_tax_code",
+}
 
 
 class ErpBehaviour:
@@ -356,13 +390,7 @@ class ErpBehaviour:
         items = ctx.store.scan("purchaseOrder")
         if q.get("supplierNumber"):
             items = [p for p in items if p["supplier"]["supplierNumber"] == q["supplierNumber"]]
-        if q.get("status"):
-            items = [p for p in items if p.get("status") == q["status"]]
-        if q.get("orderDateFrom"):
-            items = [p for p in items if p["orderDate"] >= str(q["orderDateFrom"])]
-        if q.get("orderDateTo"):
-            items = [p for p in items if p["orderDate"] <= str(q["orderDateTo"])]
-        return page(request, items, lambda p: (p["orderDate"], p["poNumber"]), reverse=True)
+        return purchase_order_page(request, items)
 
     def _list_goods_receipts(self, request: SimRequest, ctx: Context) -> SimResponse:
         number = str(request.path_params.get("purchaseOrderId"))
