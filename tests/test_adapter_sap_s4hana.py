@@ -690,6 +690,27 @@ def test_a_reused_key_with_an_invalid_body_is_a_conflict_not_a_validation_error(
         assert fresh.status_code == 422
 
 
+def test_a_reused_key_with_a_change_the_vendor_does_not_see_is_a_conflict(
+        world: World) -> None:
+    """The vendor's repeatability check compares the native body, which has no buyer or
+    item names: it replays. The canonical key was still used for another request: 409,
+    as the canonical ERP answers, and the first posting stays what the key replays."""
+    invoice = sample_invoice(world)
+    changed = copy.deepcopy(invoice)
+    changed["buyer"]["name"] += " (changed)"
+    changed["lines"][0]["item"]["name"] = "Another item"
+    for client in (world.a, world.e):
+        key = new_key()
+        with client() as c:
+            first = c.post("/invoice-postings", json=invoice, headers={"Idempotency-Key": key})
+            assert first.status_code == 201, first.text
+            reused = c.post("/invoice-postings", json=changed, headers={"Idempotency-Key": key})
+            assert reused.status_code == 409, reused.text
+            assert reused.json()["code"] == "IDEMPOTENCY_KEY_REUSED"
+            replay = c.post("/invoice-postings", json=invoice, headers={"Idempotency-Key": key})
+            assert replay.status_code == 201 and replay.json() == first.json()
+
+
 def test_filter_values_with_and_and_quotes_reach_the_vendor_intact(world: World) -> None:
     invoice = sample_invoice(world)
     invoice["number"] = f"O'Neil and Sons {new_key()[-8:]}"

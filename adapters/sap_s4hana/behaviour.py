@@ -534,6 +534,14 @@ class SapAdapterBehaviour:
         with ctx.store.transaction():
             record = ctx.store.get(POSTINGS, key) or {"fingerprint": fp,
                                                       "firstSent": first_sent.isoformat()}
+            if posted.replayed and record.get("accepted") and record["fingerprint"] != fp:
+                # The vendor compares the native body, which leaves out canonical fields
+                # (buyer, item names): it replayed another request's posting under this key.
+                # The key was used for a different canonical request, which is a conflict.
+                return _problem(request, 409, "idempotency-key-reused",
+                                "Idempotency key reused with a different request",
+                                f"Key {key} was first used with a different request body; "
+                                "use a new key for a new request.", "IDEMPOTENCY_KEY_REUSED")
             if posted.replayed and not record.get("accepted"):
                 # the vendor's original answer was announced by an adapter run we no
                 # longer remember: nothing is known to be missing, so nothing is re-sent
