@@ -489,3 +489,65 @@ def test_provider_versions_are_pinned_per_adapter_and_latest_is_the_highest(
                          (("sap-s4hana-adapter=one",), "expected [PROVIDER=]X.Y.Z")):
         done = run(*args, *[x for b in bad for x in ("--provider-version", b)])
         assert done.returncode == 2 and message in done.stderr, done.stderr
+
+
+def test_records_count_only_for_the_adapter_code_the_registry_holds(reg: Path) -> None:
+    """A record vouches for the code it ran (its code sha256). Changing the adapter's code
+    without a new version leaves 1.0.0 unverified: the old records stop counting until this
+    code is verified, and the answer says why."""
+    from ledgerpact.governance.verify.manifest import code_sha256
+
+    register(reg, "erp-finance", ["sap-s4hana-adapter"])
+    code = reg / "adapters" / "sap_s4hana" / "mapping.py"
+    code.write_text('BLOCKED = "blocked"\n')
+    (code.parent / "__pycache__").mkdir()
+    (code.parent / "__pycache__" / "mapping.cpython-311.pyc").write_bytes(b"\0")
+    publish_pact(reg, "invoice-automation", "1.0.0", "erp-finance")
+    rel = pact_path("invoice-automation", "1.0.0", "erp-finance")
+
+    def record(files: list[tuple[str, bytes]], minutes: int) -> None:
+        write_record(reg, VerificationRecord(
+            "invoice-automation", "1.0.0", "sap-s4hana-adapter", "1.0.0", "erp-finance",
+            "1.0.0", rel, content_sha256((reg / rel).read_bytes()), "passed",
+            T0 + timedelta(minutes=minutes), "pact-python", "4.2.0", False,
+            code_sha256=code_sha256(files)))
+
+    record([("mapping.py", code.read_bytes())], 0)
+    commit_all(reg, "verified")
+    args = ("--version", "1.0.0", "--registry", reg)
+    for participant in ("sap-s4hana-adapter", "invoice-automation"):
+        done = run("can-i-deploy", participant, *args)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    code.write_text('BLOCKED = "active"  # a bug, same version\n')
+    commit_all(reg, "code changed, version kept")
+    for participant in ("sap-s4hana-adapter", "invoice-automation"):
+        done = run("can-i-deploy", participant, *args)
+        assert done.returncode == 1, done.stdout
+        assert "1 record of sap-s4hana-adapter 1.0.0 verified other code" in done.stdout
+    # the older commit is still answered from its own code
+    done = run("can-i-deploy", "sap-s4hana-adapter", *args, "--ref", "HEAD~1")
+    assert done.returncode == 0, done.stdout
+
+    record([("mapping.py", code.read_bytes())], 5)
+    commit_all(reg, "this code verified")
+    done = run("can-i-deploy", "sap-s4hana-adapter", *args)
+    assert done.returncode == 0, done.stdout
+    assert "verified other code" in done.stdout  # the old record is named, not counted
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("invoice-automation", "--version", "1.0"), "'1.0' is not a semantic version"),
+    (("invoice-automaton", "--version", "1.0.0"), "unknown participant 'invoice-automaton'"),
+    (("sap-adapter", "--version", "2.0.0", "--provider-version", "1.0.0"),
+     "sap-adapter 2.0.0 publishes none"),
+])
+def test_bad_input_exits_2_with_one_line(reg: Path, args: tuple[str, ...], says: str) -> None:
+    """A typo must not read as "incompatible" (exit 1) in CI."""
+    publish_pact(reg, "invoice-automation", "1.0.0", "sap-adapter")
+    verify(reg, "invoice-automation", "1.0.0", "sap-adapter", "2.0.0", passed=True)
+    commit_all(reg, "pact and verification")
+    done = run("can-i-deploy", *args, "--registry", reg)
+    assert done.returncode == 2, done.stdout
+    assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

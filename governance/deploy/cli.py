@@ -12,7 +12,12 @@ from pathlib import Path
 import click
 
 from ledgerpact.governance.deploy.matrix import Decision, can_i_deploy
-from ledgerpact.governance.deploy.records import contract_providers, load_pacts, load_records
+from ledgerpact.governance.deploy.records import (
+    contract_providers,
+    load_pacts,
+    load_records,
+    of_current_code,
+)
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
     format_option,
@@ -106,8 +111,16 @@ def can_i_deploy_cmd(participant: str, version: str, provider_versions: tuple[st
       ledgerpact can-i-deploy invoice-automation --version 1.4.0 \
           --provider-version sap-s4hana-adapter=1.2.0 --provider-version netsuite-adapter=1.0.3
     """
-    from ledgerpact.governance.verify.manifest import check_registrations, load_manifests
+    from ledgerpact.governance.verify.manifest import (
+        check_registrations,
+        code_sha256,
+        load_manifests,
+        registry_code_files,
+    )
 
+    if not is_semver(version):
+        raise InputError(f"{version!r} is not a semantic version (expected MAJOR.MINOR.PATCH)",
+                         file="--version")
     registry = open_registry(registry_path)
     registry.require_repo()
     ws = registry.workspace(ref)
@@ -118,8 +131,21 @@ def can_i_deploy_cmd(participant: str, version: str, provider_versions: tuple[st
     manifests = load_manifests(ws)
     if manifests or ws.source.glob("contracts", "contract.yaml"):
         check_registrations(ws, manifests)
+    providers = contract_providers(ws, pacts)
+    known = ({p.consumer for p in pacts} | {p.provider for p in pacts}
+             | {r.provider for r in records} | set(manifests)
+             | {who for names in providers.values() for who in names})
+    if participant not in known:
+        raise InputError(f"unknown participant {participant!r}: no pact, verification record "
+                         f"or adapter names it (known: {', '.join(sorted(known)) or 'none'})",
+                         file="PARTICIPANT")
+    # records count only for the adapter code the registry holds for their version
+    records, notes = of_current_code(records, {
+        m.name: (m.version, code_sha256(registry_code_files(ws, m)))
+        for m in manifests.values()})
     decision = can_i_deploy(participant, version, records, pacts, provider_version=pins,
-                            providers=contract_providers(ws, pacts))
+                            providers=providers)
+    decision.reasons[:0] = notes
     click.echo(render(participant, version, decision, fmt), nl=False)
     if not decision.ok:
         sys.exit(EXIT_FINDINGS)

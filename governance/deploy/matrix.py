@@ -225,6 +225,9 @@ def can_i_deploy(participant: str, version: str, records: Sequence[VerificationR
     decision = Decision(ok=False)
     own_pacts = [p for p in pacts if p.consumer == participant
                  and p.consumer_version == version]
+    if provider_version and not own_pacts:
+        raise InputError(f"pins the providers of a consumer's pacts, and {participant} "
+                         f"{version} publishes none", file="--provider-version")
     pins = _pins(own_pacts, providers, provider_version)
     is_provider = any(r.provider == participant and r.provider_version == version
                       for r in records)

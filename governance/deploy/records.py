@@ -294,6 +294,35 @@ def contract_providers(ws: Workspace, pacts: Sequence[Pact]) -> dict[str, list[s
     return providers
 
 
+def of_current_code(records: Sequence[VerificationRecord],
+                    code: Mapping[str, tuple[str, str]]
+                    ) -> tuple[list[VerificationRecord], list[str]]:
+    """The records that vouch for the code the registry holds, and a line for each group
+    left out. ``code``: adapter -> (its registered version, sha256 of its code there).
+
+    A record verifies one adapter version *and* the code that was run (``code``). When the
+    code of the registered version has changed since, the version number was reused for
+    code nobody verified: such records do not count (the Pact Broker ties a verification
+    to a commit in the same way). Records of other versions cannot be compared (their code
+    is not in this revision) and records without a code hash have nothing to compare."""
+    kept: list[VerificationRecord] = []
+    dropped: dict[tuple[str, str, str], int] = {}
+    for record in records:
+        current = code.get(record.provider)
+        if (current is not None and record.provider_version == current[0]
+                and record.code_sha256 is not None and record.code_sha256 != current[1]):
+            group = (record.provider, record.provider_version, record.code_sha256)
+            dropped[group] = dropped.get(group, 0) + 1
+            continue
+        kept.append(record)
+    notes = [f"{n} record{'s' if n != 1 else ''} of {provider} {version} verified other code "
+             f"(sha256 {sha[:12]}) than the registry holds for that version "
+             f"({code[provider][1][:12]}): not counted; verify this code, or give it a new "
+             "version"
+             for (provider, version, sha), n in sorted(dropped.items())]
+    return kept, notes
+
+
 def write_record(root: Path, record: VerificationRecord) -> Path:
     """Write ``record`` under the registry ``root`` at its conventional path, atomically (a
     half-written record would fail every later can-i-deploy); committing it is the caller's

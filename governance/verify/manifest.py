@@ -228,6 +228,20 @@ def _code_files(folder: Path) -> list[tuple[str, bytes]]:
                   and p.relative_to(folder).as_posix() != MANIFEST_NAME)
 
 
+def registry_code_files(ws: Workspace, manifest: Manifest) -> list[tuple[str, bytes]]:
+    """``_code_files`` of the adapter's folder as the registry holds it at the workspace's
+    revision (a commit or the working tree): what can-i-deploy compares records against."""
+    folder = f"{ADAPTERS_DIR}/{manifest.folder}"
+    files = []
+    for rel in ws.source.glob(folder, "*"):
+        inside = rel[len(folder) + 1:]
+        if (ws.source.is_dir(rel) or "__pycache__" in inside.split("/")
+                or inside.endswith((".pyc", ".pyo")) or inside == MANIFEST_NAME):
+            continue
+        files.append((inside, ws.source.read(rel)))
+    return sorted(files)
+
+
 def code_sha256(files: list[tuple[str, bytes]]) -> str:
     """The identity of an adapter's code: sha256 over its sorted files, path and bytes."""
     digest = hashlib.sha256()
