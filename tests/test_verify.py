@@ -592,3 +592,28 @@ def test_core_mismatches_become_located_lines(raw: dict[str, Any],
     from ledgerpact.governance.verify.outcome import read_mismatch
 
     assert [m.describe() for m in read_mismatch(raw)] == expected
+
+
+def test_a_skipped_operation_or_no_case_fails_the_properties(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What Schemathesis skipped was not exercised, and a run that sent nothing verified
+    nothing: neither may pass into a record. The runner is replaced by one that reports
+    such runs (making Schemathesis skip on demand would test Schemathesis); the policy of
+    ``run_properties`` over its reports is the unit here."""
+    from ledgerpact.governance.verify import properties
+
+    reports = {"skip": properties.OperationsRun(["GET /suppliers", "GET /payments"], [],
+                                                ["GET /payments: no data"], 5),
+               "empty": properties.OperationsRun(["GET /suppliers"], [], [], 0),
+               "clean": properties.OperationsRun(["GET /suppliers"], [], [], 5)}
+    for name, report in reports.items():
+        monkeypatch.setattr(properties, "run_operations",
+                            lambda schema, url, checks, r=report: r)
+        result = properties.run_properties("http://127.0.0.1:9", REPO, seed=1, examples=1)
+        if name == "clean":
+            assert result.passed and result.cases == 10, result
+            continue
+        assert not result.passed, name
+        expected = ("GET /payments: no data (skipped: the operation was not exercised)"
+                    if name == "skip" else "no test case was sent: nothing was verified")
+        assert any(expected in f for f in result.failures), result.failures
