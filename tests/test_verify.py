@@ -232,18 +232,24 @@ def test_verify_passes_records_and_can_i_deploy_says_yes(registry: Path) -> None
         assert answer.returncode == 0, answer.stdout + answer.stderr
 
 
-def test_a_failed_reverification_is_kept_beside_the_pass_and_blocks(registry: Path) -> None:
-    """Review 1: verifying the same adapter version again with a regression (code changed,
-    version not bumped) must not erase the earlier pass, nor be erased by it."""
-    assert verify_adapter(registry, ADAPTER, examples=1).passed
-    commit_all(registry, "1.0.0 passes")
-    first = records_of(registry)
+def fails_on_the_blocked_supplier(registry: Path) -> None:
+    """The regression both re-verification tests make: a build that maps a blocked supplier
+    as active fails with exactly one line, naming the interaction and the field."""
     report = verify_adapter(registry, ADAPTER, examples=1,
                             service=passthrough.blocked_as_active)
     assert not report.passed
     lines = [line for p in report.pacts for line in p.failure_lines()]
     assert lines == ['FAIL invoice-automation -> erp-finance "a status request for a blocked '
                      'supplier": $.status: expected "blocked", got "active"']
+
+
+def test_a_failed_reverification_is_kept_beside_the_pass_and_blocks(registry: Path) -> None:
+    """Review 1: verifying the same adapter version again with a regression (code changed,
+    version not bumped) must not erase the earlier pass, nor be erased by it."""
+    assert verify_adapter(registry, ADAPTER, examples=1).passed
+    commit_all(registry, "1.0.0 passes")
+    first = records_of(registry)
+    fails_on_the_blocked_supplier(registry)
     commit_all(registry, "1.0.0 re-verified: a regression")
     assert set(first) < set(records_of(registry)) and len(records_of(registry)) == 4
     answer = deploy(registry, ADAPTER, "1.0.0")
@@ -261,12 +267,7 @@ def test_a_regression_fails_naming_interaction_and_field(registry: Path) -> None
     assert verify_adapter(registry, ADAPTER, examples=1).passed
     commit_all(registry, "1.0.0 verified")
     write_manifest(registry, manifest("1.1.0"))
-    report = verify_adapter(registry, ADAPTER, examples=1,
-                            service=passthrough.blocked_as_active)
-    assert not report.passed
-    lines = [line for p in report.pacts for line in p.failure_lines()]
-    assert lines == ['FAIL invoice-automation -> erp-finance "a status request for a blocked '
-                     'supplier": $.status: expected "blocked", got "active"']
+    fails_on_the_blocked_supplier(registry)
     commit_all(registry, "1.1.0 fails")
     assert deploy(registry, ADAPTER, "1.1.0").returncode == 1
     assert deploy(registry, ADAPTER, "1.0.0").returncode == 0
