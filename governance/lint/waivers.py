@@ -253,11 +253,24 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
     out: list[LintFinding] = []
     matched: set[int] = set()  # indexes of waivers that covered at least one finding
     expired_hits: dict[int, int] = {}  # expired waiver -> findings it would have waived
+    # A large spec has thousands of findings and a registry dozens of waivers: only the
+    # waivers of a finding's rule are looked at (in file order), and whether a waiver names
+    # a contract is worked out once per contract and file (it normalises and resolves
+    # paths), not once per finding. The verdicts are those of ``Waiver.covers``.
+    by_rule: dict[str, list[tuple[int, Waiver]]] = {}
+    for number, waiver in enumerate(waivers):
+        by_rule.setdefault(waiver.rule, []).append((number, waiver))
+    names: dict[tuple[int, str, str], bool] = {}
     for finding in findings:
         valid: Waiver | None = None
         expired: list[int] = []
-        for number, waiver in enumerate(waivers):
-            if not waiver.covers(finding, roots):
+        for number, waiver in by_rule.get(finding.rule, ()):
+            key = (number, finding.contract, finding.file)
+            named = names.get(key)
+            if named is None:
+                named = names[key] = waiver.names_contract(finding.contract, finding.file,
+                                                           roots)
+            if not named or not _pointer_matches(waiver.pointer, finding.pointer):
                 continue
             matched.add(number)
             if waiver.is_expired(today):
