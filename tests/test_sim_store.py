@@ -560,3 +560,70 @@ def test_closing_stops_the_checkpointer_and_leaves_the_data(tmp_path: Path) -> N
                    for t in threading.enumerate())
     with Store.open(path) as again:
         assert again.count("k") == 200
+
+
+def test_cached_misses_follow_writes_rollbacks_and_other_connections(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with Store.open(path) as a, Store.open(path) as b:
+        for reader in (a.get, a.get_shared):
+            assert reader("postingIndex", "S1|INV-1") is None  # the miss is cached
+        a.put("postingIndex", "S1|INV-1", {"postingId": "P1"})
+        assert a.get("postingIndex", "S1|INV-1") == {"postingId": "P1"}
+        assert a.get_shared("postingIndex", "S1|INV-1") == {"postingId": "P1"}
+        with pytest.raises(ZeroDivisionError), a.transaction():
+            assert a.get("posting", "P2") is None
+            a.put("posting", "P2", {"v": 2})
+            assert a.get_shared("posting", "P2") == {"v": 2}
+            raise ZeroDivisionError
+        assert a.get("posting", "P2") is None and a.get_shared("posting", "P2") is None
+        assert a.delete("postingIndex", "S1|INV-1")
+        assert a.get_shared("postingIndex", "S1|INV-1") is None
+        assert b.get("supplier", "S9") is None and b.get_shared("supplier", "S9") is None
+        a.put("supplier", "S9", {"status": "active"})  # another connection commits
+        assert b.get("supplier", "S9") == {"status": "active"}
+        assert b.get_shared("supplier", "S9") == {"status": "active"}
+
+
+def test_get_shared_is_one_object_until_the_entity_changes(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with Store.open(path) as a, Store.open(path) as b:
+        a.put("glAccount", "6000", {"open": True, "amount": Decimal("1.50")})
+        first = a.get_shared("glAccount", "6000")
+        assert first == {"open": True, "amount": Decimal("1.50")}
+        assert a.get_shared("glAccount", "6000") is first
+        assert a.get("glAccount", "6000") is not first  # get still parses a copy
+        a.put("glAccount", "6000", {"open": False})
+        assert a.get_shared("glAccount", "6000") == {"open": False}
+        seen = b.get_shared("glAccount", "6000")
+        a.put("glAccount", "6000", {"open": True})
+        again = b.get_shared("glAccount", "6000")
+        assert again == {"open": True} and again is not seen
+        a.clear()
+        assert a.get_shared("glAccount", "6000") is None
+
+
+def test_counters_are_one_sequence_across_connections_and_rollbacks(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with Store.open(path) as a, Store.open(path) as b:
+        assert a.next_number("posting") == 1  # outside a transaction: its own
+        with a.transaction():
+            assert [a.next_number("posting"), a.next_number("payment")] == [2, 1]
+        with pytest.raises(ZeroDivisionError), b.transaction():
+            assert b.next_number("posting") == 3
+            raise ZeroDivisionError
+        assert b.next_number("posting") == 3  # the rolled-back number is not lost
+        assert a.next_number("posting") == 4
+
+        def take(store: Store, out: list[int]) -> None:
+            for _ in range(50):
+                out.append(store.next_number("journalEntry"))
+
+        got_a: list[int] = []
+        got_b: list[int] = []
+        threads = [threading.Thread(target=take, args=(a, got_a)),
+                   threading.Thread(target=take, args=(b, got_b))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert sorted(got_a + got_b) == list(range(1, 101))

@@ -84,6 +84,7 @@ _SCHEMA = (
     "CREATE TABLE outbox_acks (sink TEXT NOT NULL, seq INTEGER NOT NULL,"
     " PRIMARY KEY (sink, seq)) WITHOUT ROWID",
 )
+_UNKNOWN: Any = object()  # Store.get: not in the cache (None there: no such entity)
 _TABLES = frozenset({"meta", "entities", "counters", "idempotency", "outbox", "outbox_sinks",
                      "outbox_acks"})
 
@@ -141,7 +142,12 @@ class Store:
         # (kind, key) -> the entity's JSON text, for get(): master data is read several
         # times per posting. Kept coherent by put/delete/clear, dropped on any rollback, and
         # dropped when another connection (another process) committed: ``data_version``.
-        self._cache: dict[tuple[str, str], tuple[str, bool]] = {}  # text, has_fraction
+        # text, has_fraction; None: no such entity
+        self._cache: dict[tuple[str, str], tuple[str, bool] | None] = {}
+        # get_shared: (the _cache entry it was parsed from, the parsed value); valid only
+        # while that very entry is still the one in _cache (identity), so every way an entry
+        # leaves _cache (put, delete, rollback, another process's commit) retires it too.
+        self._shared: dict[tuple[str, str], tuple[tuple[str, bool] | None, Any]] = {}
         self._meta: dict[str, str | None] = {}  # meta_get answers, kept like the cache
         self._generation = 0  # bumped whenever the caches are dropped
         self._kind_writes: dict[str, int] = {}  # puts and deletes per kind since then
@@ -216,7 +222,7 @@ class Store:
         (version,) = self._db.execute("PRAGMA data_version").fetchone()
         return int(version)
 
-    def _check_cache(self) -> dict[tuple[str, str], tuple[str, bool]]:
+    def _check_cache(self) -> dict[tuple[str, str], tuple[str, bool] | None]:
         """The cache, emptied first if another connection committed since it was filled.
         Inside a transaction (BEGIN IMMEDIATE holds the write lock) nobody else can."""
         if not self._depth:
@@ -228,6 +234,7 @@ class Store:
 
     def _forget(self) -> None:
         self._cache.clear()
+        self._shared.clear()
         self._meta.clear()
         self._kind_writes.clear()
         self._generation += 1
@@ -312,19 +319,39 @@ class Store:
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         """The entity, parsed afresh on every call (callers may change what they get)."""
-        with self._locked() as db:
-            cache = self._check_cache()
-            cached = cache.get((kind, key))
-            if cached is None:
-                row = db.execute("SELECT value FROM entities WHERE kind = ? AND key = ?",
-                                 (kind, key)).fetchone()
-                if row is None:
-                    return None
-                cached = (row[0], jsonio.has_fraction(row[0]))
-                if len(cache) >= CACHE_LIMIT:
-                    cache.clear()
-                cache[(kind, key)] = cached
-        return _object(*cached)
+        with self._locked():
+            cached = self._cached(kind, key)
+        return None if cached is None else _object(*cached)
+
+    def get_shared(self, kind: str, key: str) -> dict[str, Any] | None:
+        """The entity like ``get``, but one parsed object shared by every caller until the
+        entity changes: for readers that never change what they get (master data looked up
+        by invoice validation, several times per posting). Changing it corrupts the cache."""
+        with self._locked():
+            cached = self._cached(kind, key)
+            shared = self._shared.get((kind, key))
+            if shared is not None and shared[0] is cached:
+                return shared[1]
+            value = None if cached is None else _object(*cached)
+            self._shared[(kind, key)] = (cached, value)
+        return value
+
+    def _cached(self, kind: str, key: str) -> tuple[str, bool] | None:
+        """The entity's JSON text and has_fraction, None when there is no such entity (the
+        caller holds the lock). Misses are kept too: a posting asks for its duplicate-check
+        key before it writes it; put/delete/rollback/another process's commit drop them
+        exactly as they drop hits."""
+        cache = self._check_cache()
+        cached = cache.get((kind, key), _UNKNOWN)
+        if cached is _UNKNOWN:
+            row = self._db.execute("SELECT value FROM entities WHERE kind = ? AND key = ?",
+                                   (kind, key)).fetchone()
+            cached = None if row is None else (row[0], jsonio.has_fraction(row[0]))
+            if len(cache) >= CACHE_LIMIT:
+                cache.clear()
+                self._shared.clear()
+            cache[(kind, key)] = cached
+        return cached
 
     def put(self, kind: str, key: str, value: Mapping[str, Any]) -> None:
         if not isinstance(value, Mapping):
@@ -332,6 +359,7 @@ class Store:
         text = dumps(value)
         with self._locked() as db:
             self._cache.pop((kind, key), None)
+            self._shared.pop((kind, key), None)
             self._kind_writes[kind] = self._kind_writes.get(kind, 0) + 1
             db.execute("INSERT INTO entities (kind, key, value) VALUES (?, ?, ?)"
                        " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
@@ -340,6 +368,7 @@ class Store:
     def delete(self, kind: str, key: str) -> bool:
         with self._locked() as db:
             self._cache.pop((kind, key), None)
+            self._shared.pop((kind, key), None)
             self._kind_writes[kind] = self._kind_writes.get(kind, 0) + 1
             cursor = db.execute("DELETE FROM entities WHERE kind = ? AND key = ?", (kind, key))
         return cursor.rowcount > 0
@@ -367,9 +396,19 @@ class Store:
         """The next number of a persistent sequence (1, 2, ...); rolled back with its
         transaction, so numbers of committed work have no gaps."""
         with self._locked() as db:
-            (n,) = db.execute("INSERT INTO counters (name, value) VALUES (?, 1)"
-                              " ON CONFLICT (name) DO UPDATE SET value = value + 1"
-                              " RETURNING value", (counter,)).fetchone()
+            if not db.in_transaction:  # the UPDATE and the SELECT below must be one unit
+                with self.transaction():
+                    return self.next_number(counter)
+            # UPDATE then SELECT, not an upsert with RETURNING: a third of the cost (RETURNING
+            # makes SQLite buffer the statement's output; three counters move per posting).
+            # Both run under the write lock this transaction holds: nobody else can move it.
+            if db.execute("UPDATE counters SET value = value + 1 WHERE name = ?",
+                          (counter,)).rowcount:
+                (n,) = db.execute("SELECT value FROM counters WHERE name = ?",
+                                  (counter,)).fetchone()
+            else:
+                db.execute("INSERT INTO counters (name, value) VALUES (?, 1)", (counter,))
+                n = 1
         return int(n)
 
     def meta_get(self, key: str) -> str | None:

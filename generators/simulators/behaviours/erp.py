@@ -746,7 +746,8 @@ class _MasterView:
         self.tax_codes_by_place = master.tax_codes_by_place
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
-        return self._store.get(kind, key)
+        # Shared parsed objects: validation and posting only read master data.
+        return self._store.get_shared(kind, key)
 
     def scan(self, kind: str) -> list[dict[str, Any]]:
         cached = self._lists.get(kind)
