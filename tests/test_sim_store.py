@@ -566,7 +566,8 @@ def test_cached_misses_follow_writes_rollbacks_and_other_connections(tmp_path: P
     path = tmp_path / "state.db"
     with Store.open(path) as a, Store.open(path) as b:
         for reader in (a.get, a.get_shared):
-            assert reader("postingIndex", "S1|INV-1") is None  # the miss is cached
+            assert reader("postingIndex", "S1|INV-1") is None
+        assert a._cache[("postingIndex", "S1|INV-1")] is None  # the miss is cached
         a.put("postingIndex", "S1|INV-1", {"postingId": "P1"})
         assert a.get("postingIndex", "S1|INV-1") == {"postingId": "P1"}
         assert a.get_shared("postingIndex", "S1|INV-1") == {"postingId": "P1"}

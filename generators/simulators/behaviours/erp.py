@@ -11,6 +11,7 @@ the change itself (no event without the change, no change without the event).
 from __future__ import annotations
 
 import asyncio
+import copy
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, timedelta
@@ -587,7 +588,8 @@ class ErpBehaviour:
             execution = max(execution, today)
         creditor: dict[str, Any] = {"name": supplier.get("name") or doc["seller"]["name"]}
         if supplier.get("postalAddress"):
-            creditor["postalAddress"] = supplier["postalAddress"]
+            # A copy: ``supplier`` is the store's shared master-data object (get_shared).
+            creditor["postalAddress"] = copy.deepcopy(supplier["postalAddress"])
         money = {"amount": amount_text(amount, minor), "currency": currency}
         creditor_account = dict(accounts[0])
         return {
