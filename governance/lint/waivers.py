@@ -78,13 +78,17 @@ class Waiver(NamedTuple):
         """How messages name the waiver: the place in the waiver file a reader opens."""
         return f"{self.file}:{self.line}" if self.line else (self.file or "waiver")
 
-    def covers(self, finding: LintFinding, roots: tuple[Path, ...] = ()) -> bool:
+    def covers(self, finding: LintFinding, roots: tuple[Path, ...] = (), *,
+               named: bool | None = None) -> bool:
         """True when the finding is this waiver's rule, contract and location (expiry is
         not considered here: an expired waiver still "would have matched"). ``roots`` are
         the folders finding paths may be relative to (the registry root, the working
-        directory)."""
+        directory). ``named``: ``names_contract`` for the finding's contract and file,
+        when the caller has it already (it resolves paths: thousands of findings of one
+        file ask the same question)."""
         return (finding.rule == self.rule
-                and self.names_contract(finding.contract, finding.file, roots)
+                and (self.names_contract(finding.contract, finding.file, roots)
+                     if named is None else named)
                 and _pointer_matches(self.pointer, finding.pointer))
 
     def names_contract(self, contract: str, file: str, roots: tuple[Path, ...] = ()) -> bool:
@@ -256,7 +260,7 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
     # A large spec has thousands of findings and a registry dozens of waivers: only the
     # waivers of a finding's rule are looked at (in file order), and whether a waiver names
     # a contract is worked out once per contract and file (it normalises and resolves
-    # paths), not once per finding. The verdicts are those of ``Waiver.covers``.
+    # paths), not once per finding.
     by_rule: dict[str, list[tuple[int, Waiver]]] = {}
     for number, waiver in enumerate(waivers):
         by_rule.setdefault(waiver.rule, []).append((number, waiver))
@@ -270,7 +274,7 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
             if named is None:
                 named = names[key] = waiver.names_contract(finding.contract, finding.file,
                                                            roots)
-            if not named or not _pointer_matches(waiver.pointer, finding.pointer):
+            if not waiver.covers(finding, roots, named=named):
                 continue
             matched.add(number)
             if waiver.is_expired(today):
