@@ -142,12 +142,9 @@ class Store:
         # (kind, key) -> the entity's JSON text, for get(): master data is read several
         # times per posting. Kept coherent by put/delete/clear, dropped on any rollback, and
         # dropped when another connection (another process) committed: ``data_version``.
-        # text, has_fraction; None: no such entity
-        self._cache: dict[tuple[str, str], tuple[str, bool] | None] = {}
-        # get_shared: (the _cache entry it was parsed from, the parsed value); valid only
-        # while that very entry is still the one in _cache (identity), so every way an entry
-        # leaves _cache (put, delete, rollback, another process's commit) retires it too.
-        self._shared: dict[tuple[str, str], tuple[tuple[str, bool] | None, Any]] = {}
+        # None: no such entity. An entry also holds get_shared's parsed object, so whatever
+        # drops the entry retires that object with it.
+        self._cache: dict[tuple[str, str], _Cached | None] = {}
         self._meta: dict[str, str | None] = {}  # meta_get answers, kept like the cache
         self._generation = 0  # bumped whenever the caches are dropped
         self._kind_writes: dict[str, int] = {}  # puts and deletes per kind since then
@@ -222,7 +219,7 @@ class Store:
         (version,) = self._db.execute("PRAGMA data_version").fetchone()
         return int(version)
 
-    def _check_cache(self) -> dict[tuple[str, str], tuple[str, bool] | None]:
+    def _check_cache(self) -> dict[tuple[str, str], _Cached | None]:
         """The cache, emptied first if another connection committed since it was filled.
         Inside a transaction (BEGIN IMMEDIATE holds the write lock) nobody else can."""
         if not self._depth:
@@ -234,7 +231,6 @@ class Store:
 
     def _forget(self) -> None:
         self._cache.clear()
-        self._shared.clear()
         self._meta.clear()
         self._kind_writes.clear()
         self._generation += 1
@@ -321,7 +317,7 @@ class Store:
         """The entity, parsed afresh on every call (callers may change what they get)."""
         with self._locked():
             cached = self._cached(kind, key)
-        return None if cached is None else _object(*cached)
+        return None if cached is None else _object(cached.text, cached.fractions)
 
     def get_shared(self, kind: str, key: str) -> dict[str, Any] | None:
         """The entity like ``get``, but one parsed object shared by every caller until the
@@ -329,15 +325,14 @@ class Store:
         by invoice validation, several times per posting). Changing it corrupts the cache."""
         with self._locked():
             cached = self._cached(kind, key)
-            shared = self._shared.get((kind, key))
-            if shared is not None and shared[0] is cached:
-                return shared[1]
-            value = None if cached is None else _object(*cached)
-            self._shared[(kind, key)] = (cached, value)
-        return value
+            if cached is None:
+                return None
+            if cached.shared is None:
+                cached.shared = _object(cached.text, cached.fractions)
+            return cached.shared
 
-    def _cached(self, kind: str, key: str) -> tuple[str, bool] | None:
-        """The entity's JSON text and has_fraction, None when there is no such entity (the
+    def _cached(self, kind: str, key: str) -> _Cached | None:
+        """The entity's cache entry, None when there is no such entity (the
         caller holds the lock). Misses are kept too: a posting asks for its duplicate-check
         key before it writes it; put/delete/rollback/another process's commit drop them
         exactly as they drop hits."""
@@ -346,10 +341,9 @@ class Store:
         if cached is _UNKNOWN:
             row = self._db.execute("SELECT value FROM entities WHERE kind = ? AND key = ?",
                                    (kind, key)).fetchone()
-            cached = None if row is None else (row[0], jsonio.has_fraction(row[0]))
+            cached = None if row is None else _Cached(row[0], jsonio.has_fraction(row[0]))
             if len(cache) >= CACHE_LIMIT:
                 cache.clear()
-                self._shared.clear()
             cache[(kind, key)] = cached
         return cached
 
@@ -359,7 +353,6 @@ class Store:
         text = dumps(value)
         with self._locked() as db:
             self._cache.pop((kind, key), None)
-            self._shared.pop((kind, key), None)
             self._kind_writes[kind] = self._kind_writes.get(kind, 0) + 1
             db.execute("INSERT INTO entities (kind, key, value) VALUES (?, ?, ?)"
                        " ON CONFLICT (kind, key) DO UPDATE SET value = excluded.value",
@@ -368,7 +361,6 @@ class Store:
     def delete(self, kind: str, key: str) -> bool:
         with self._locked() as db:
             self._cache.pop((kind, key), None)
-            self._shared.pop((kind, key), None)
             self._kind_writes[kind] = self._kind_writes.get(kind, 0) + 1
             cursor = db.execute("DELETE FROM entities WHERE kind = ? AND key = ?", (kind, key))
         return cursor.rowcount > 0
@@ -681,6 +673,18 @@ class _Transaction(AbstractContextManager[None]):
                 db.execute("ROLLBACK")
         finally:
             store._lock.release()
+
+
+class _Cached:
+    """A cached entity: its JSON text, whether it has fractional numbers (how to parse it),
+    and the one parsed object ``get_shared`` hands out, made on its first use."""
+
+    __slots__ = ("fractions", "shared", "text")
+
+    def __init__(self, text: str, fractions: bool) -> None:
+        self.text = text
+        self.fractions = fractions
+        self.shared: dict[str, Any] | None = None
 
 
 def _object(text: str, fractions: bool | None = None) -> dict[str, Any]:
