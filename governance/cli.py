@@ -48,7 +48,9 @@ CONFIG_NAMES = (".spectral.yaml", ".spectral.yml", ".spectral.json")
 @click.option("--fail-severity", type=click.Choice(SEVERITIES), default="error",
               show_default=True, help="Exit 1 when a finding is at or above this severity.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file (atomically) instead of standard output.")
+              help="Write the report to this file (atomically) instead of standard output. "
+                   "Not written when an input cannot be read (exit 2): the file keeps what "
+                   "it held.")
 @input_errors_exit_2
 def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
              config_path: Path | None, no_config: bool, selected: tuple[str, ...],
@@ -73,6 +75,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
         catalog_for,
         entry_for,
         file_workspace,
+        is_file_name,
         looks_like_path,
         open_registry,
     )
@@ -102,9 +105,16 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     errors: list[str] = []
     checked: list[str] = []
     catalog: Catalog | None = None
-    if not targets or any(not looks_like_path(t) for t in targets):
-        catalog = catalog_for(reg.workspace())
-        errors += [str(e) for e in catalog.errors.values()]
+    no_catalog: InputError | None = None  # why registry ids cannot be looked up here
+    if not targets or any(not looks_like_path(t) and not is_file_name(t) for t in targets):
+        try:
+            catalog = catalog_for(reg.workspace())
+        except InputError as exc:
+            if not targets:
+                raise
+            no_catalog = exc  # the files among the targets are still linted
+        else:
+            errors += [str(e) for e in catalog.errors.values()]
     if not targets:
         assert catalog is not None
         targets = tuple(e.id for e in catalog if e.meta.kind.value != "json-schema")
@@ -124,8 +134,12 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
                     raise
                 findings += [replace(f, file=f"{prefix}/{f.file}") if prefix else f
                              for f in found]
+            elif is_file_name(target) and (catalog is None or target not in catalog.entries):
+                raise InputError("file not found", file=target)
             else:
-                assert catalog is not None
+                if catalog is None:
+                    raise InputError(f"not a file, and there is no registry to look it up "
+                                     f"in as a contract id ({no_catalog})", file=target)
                 entry = entry_for(catalog, target)
                 if custom is not None:
                     options.policy = custom.policy(resolver(catalog.ws))
@@ -147,41 +161,55 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
             return waiver.rule in ran and (waiver.contract in ids or any(
                 waiver.names_contract(p, p, (reg.root,)) for p in paths))
 
-        findings = _apply_waivers(findings, waiver_file, reg.root, in_scope)
+        # Every rule id a waiver may name: the built-in and waiver rules, and the custom
+        # rules of the ruleset in use. Unknowable when a ruleset exists but was not loaded.
+        known = None
+        if config is not None or not any((reg.root / n).is_file() for n in CONFIG_NAMES):
+            from ledgerpact.governance.lint.catalog import all_rules
+            from ledgerpact.governance.lint.waivers import WAIVER_RULES
+
+            known = {r.id for r in [*all_rules(), *WAIVER_RULES, *options.extra_rules]}
+        findings = _apply_waivers(findings, waiver_file, reg.root, in_scope, known)
 
     threshold = Severity.parse(fail_severity)
     if checked:  # with nothing checked, the error lines are the whole answer
-        text = _render(fmt, findings, options, checked, threshold)
+        text = _render(fmt, findings, options, checked, threshold, errors)
         if output is None:
             click.echo(text, nl=False)
-        else:
+        elif not errors:
             write_atomic(output, text)
     for error in errors:
         click.echo(f"error: {error}", err=True)
+    if errors and output is not None:
+        # A report that left inputs out is not the report asked for: the file keeps what
+        # it held (a previous complete report, or nothing) rather than a partial one.
+        click.echo(f"error: {output} not written: {len(errors)} input(s) could not be "
+                   "read", err=True)
     if errors:
         sys.exit(EXIT_INPUT)
     if any(f.severity >= threshold and not f.waived_by for f in findings):
         sys.exit(EXIT_FINDINGS)
 
 
-def _apply_waivers(findings: list[Any], path: Path, root: Path,
-                   in_scope: Any) -> list[Any]:
+def _apply_waivers(findings: list[Any], path: Path, root: Path, in_scope: Any,
+                   known_rules: set[str] | None) -> list[Any]:
     from ledgerpact.governance.lint.waivers import apply_waivers, load_waivers
 
     resolved = path.resolve()
     display = (resolved.relative_to(root).as_posix() if resolved.is_relative_to(root)
                else str(path))
-    result = apply_waivers(findings, load_waivers(path, display=display), date.today(),
+    waivers = load_waivers(path, display=display, known_rules=known_rules)
+    result = apply_waivers(findings, waivers, date.today(),
                            roots=(root,), in_scope=in_scope)
     return list(result.findings)
 
 
 def _render(fmt: str, findings: list[Any], options: Any, checked: list[str],
-            threshold: Any) -> str:
+            threshold: Any, errors: list[str]) -> str:
     from ledgerpact.governance.report import render
 
     return render(fmt, findings, rules=options.rules(), checked=checked,
-                  fail_severity=threshold, tool_version=__version__)
+                  fail_severity=threshold, tool_version=__version__, errors=errors)
 
 
 @click.command("rules")

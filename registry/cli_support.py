@@ -84,14 +84,20 @@ def open_registry(registry_path: Path | None) -> Registry:
     return Registry.open(registry_path)
 
 
+def is_file_name(arg: str) -> bool:
+    """Whether a command-line target is clearly meant as a file (registry ids have no
+    such suffix), so a missing one is reported as a missing file."""
+    return arg.endswith((".json", ".yaml", ".yml"))
+
+
 def looks_like_path(arg: str) -> bool:
-    return arg.endswith((".json", ".yaml", ".yml")) and Path(arg).is_file()
+    return is_file_name(arg) and Path(arg).is_file()
 
 
 def entry_for(catalog: Catalog, target: str) -> Any:
     """The registry entry a command-line target names; a target that is clearly a file
     name but does not exist is reported as a missing file, not as an unknown contract."""
-    if target.endswith((".json", ".yaml", ".yml")) and target not in catalog.entries:
+    if is_file_name(target) and target not in catalog.entries:
         raise InputError("file not found", file=target)
     return catalog.get(target)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -77,6 +78,22 @@ def _cannot_write(path: Path, exc: OSError) -> InputError:
     return InputError(f"cannot write the output here: {reason}", file=str(path))
 
 
+def _umask() -> int:
+    mask = os.umask(0o22)
+    os.umask(mask)
+    return mask
+
+
+def _file_mode(path: Path) -> int:
+    """The permissions the written file gets: those of the file it replaces, else what a
+    plain ``open()`` would give. ``mkstemp`` makes its file private (0600), and a report
+    that CI or a colleague must read would otherwise turn unreadable on the first rewrite."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        return 0o666 & ~_umask()
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write all or nothing: a crash or error never leaves a truncated file behind."""
     import tempfile  # imported here: most commands print and never write a file
@@ -89,6 +106,7 @@ def write_atomic(path: Path, text: str) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
+            os.fchmod(handle.fileno(), _file_mode(path))
         os.replace(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
@@ -117,6 +135,7 @@ def write_tree_atomic(target: Path, files: dict[str, bytes]) -> None:
             out = staging / rel
             out.parent.mkdir(parents=True, exist_ok=True)
             out.write_bytes(data)
+        staging.chmod(0o777 & ~_umask())  # mkdtemp's folder is private (0700)
         if target.exists():
             target.rmdir()
         os.replace(staging, target)

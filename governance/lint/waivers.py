@@ -11,7 +11,7 @@ so the waiver file shrinks when problems are fixed instead of hiding future ones
 The waiver file (for example ``governance/waivers.yaml`` in the registry) is YAML or JSON::
 
     waivers:
-      - rule: finance-amount-decimal-string
+      - rule: finance-money-decimal-string
         contract: invoice-api            # a registry id, or a file path
         pointer: /components/schemas/LegacyTotal/**   # exact pointer, or a subtree
         reason: v1 consumers read totals as numbers until they move to v2
@@ -28,7 +28,7 @@ import dataclasses
 import datetime as dt
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -129,9 +129,15 @@ class WaiverResult(NamedTuple):
 # -- loading -------------------------------------------------------------------------------
 
 
-def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
+def load_waivers(path: Path, display: str | None = None,
+                 known_rules: Collection[str] | None = None) -> list[Waiver]:
     """Read and check a waiver file; any problem is a one-line ``InputError`` naming the
-    file, the line and the JSON pointer of the offending entry or field."""
+    file, the line and the JSON pointer of the offending entry or field.
+
+    ``known_rules``: every rule id a waiver may name in this run. A waiver naming another
+    (a typo, a renamed rule) could never match, never be stale for a rule that ran, and
+    never expire visibly: it would do nothing in silence, so it is refused. None when the
+    caller cannot know all of them (custom rules of a ruleset it did not load)."""
     doc = load_file(path, display)
     data = doc.data
     folder = str(path.resolve().parent)
@@ -148,8 +154,22 @@ def load_waivers(path: Path, display: str | None = None) -> list[Waiver]:
         entries, base = data, ""
     if not isinstance(entries, list):
         raise _error(doc, base, f"waivers must be a list of waivers, not {_kind(entries)}")
-    return [_waiver(doc, entry, f"{base}/{index}", folder)
-            for index, entry in enumerate(entries)]
+    waivers = [_waiver(doc, entry, f"{base}/{index}", folder)
+               for index, entry in enumerate(entries)]
+    if known_rules is not None:
+        for waiver in waivers:
+            if waiver.rule not in known_rules:
+                raise _error(doc, f"{waiver.at}/rule", _unknown_rule(waiver.rule, known_rules))
+    return waivers
+
+
+def _unknown_rule(rule: str, known: Collection[str]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(rule, sorted(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return (f"unknown rule {rule!r}: no built-in or custom rule has this id, so the waiver "
+            f"could never apply (see ledgerpact rules){hint}")
 
 
 def _waiver(doc: Document, entry: Any, at: str, base: str) -> Waiver:
@@ -345,11 +365,11 @@ WAIVER_EXPIRED = Rule(
         why=("Waivers are approved for a time, not forever: when the date passes the "
              "finding counts again and the build fails, so the exception is either fixed or "
              "consciously renewed by an approver."),
-        bad=("waivers:\n  - rule: finance-amount-decimal-string\n    contract: invoice-api\n"
+        bad=("waivers:\n  - rule: finance-money-decimal-string\n    contract: invoice-api\n"
              "    pointer: /components/schemas/LegacyTotal/**\n"
              "    reason: v1 consumers read totals as numbers\n"
              "    approver: \"@ledgerpact/finance-architecture\"\n    expires: 2024-12-31\n"),
-        good=("waivers:\n  - rule: finance-amount-decimal-string\n    contract: invoice-api\n"
+        good=("waivers:\n  - rule: finance-money-decimal-string\n    contract: invoice-api\n"
               "    pointer: /components/schemas/LegacyTotal/**\n"
               "    reason: v1 consumers read totals as numbers until the v2 cut-over\n"
               "    approver: \"@ledgerpact/finance-architecture\"\n    expires: 2026-06-30\n"),
@@ -363,10 +383,10 @@ WAIVER_STALE = Rule(
         why=("A waiver left behind after its problem was fixed (or after the location "
              "moved) would silently hide the next problem at that place; removing it keeps "
              "the waiver file an accurate list of accepted exceptions."),
-        bad=("waivers:\n  - rule: oas-operation-id-present\n    contract: invoice-api\n"
+        bad=("waivers:\n  - rule: oas-operation-description\n    contract: invoice-api\n"
              "    pointer: /paths/~1invoices/get\n    reason: generated client needs it\n"
              "    approver: \"@ledgerpact/api-guild\"\n    expires: 2026-06-30\n"
-             "# ...but GET /invoices now has an operationId\n"),
+             "# ...but GET /invoices now has a description\n"),
         good="waivers: []\n",
     ))
 

@@ -7,7 +7,7 @@ everywhere and every format agrees on counts, waivers and the verdict.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import import_module
 
 from ledgerpact.governance.lint.model import LintFinding, Rule, Severity
@@ -40,9 +40,12 @@ def renderer_for(package: str, fmt: str) -> Renderer:
 
 
 def render(fmt: str, findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str) -> str:
+           fail_severity: Severity, tool_version: str, errors: Sequence[str] = ()) -> str:
     """The report in ``fmt``; ``rules`` are the rules that ran, ``checked`` the contracts
-    (registry ids or files) that were linted, ``fail_severity`` decides pass or fail."""
+    (registry ids or files) that were linted, ``fail_severity`` decides pass or fail.
+    ``errors``: the inputs that could not be read (one line each). A machine-read report
+    carries them, so a run that skipped a contract never reads as a clean pass of all."""
     renderer = renderer_for(__name__, fmt)
+    extra = {"errors": list(errors)} if errors else {}
     return renderer(list(findings), rules=list(rules), checked=list(checked),
-                    fail_severity=fail_severity, tool_version=tool_version)
+                    fail_severity=fail_severity, tool_version=tool_version, **extra)

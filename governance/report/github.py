@@ -51,10 +51,11 @@ def select(findings: list[LintFinding],
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str,
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
            limits: dict[str, int] = LIMITS) -> str:
     annotated, rest = select(findings, limits)
-    lines = [command(f) for f in annotated]
+    lines = ["::error::" + github_escape(error) for error in errors or ()]
+    lines += [command(f) for f in annotated]
     if rest:
         lines.append(f"::group::{len(rest)} findings not annotated")
         lines += ["  " + text.line(f) for f in rest]  # indented: never read as a command

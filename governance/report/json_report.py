@@ -12,7 +12,7 @@ from ledgerpact.registry.output import to_json
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None) -> str:
     counts = count(findings, fail_severity)
     per_contract = {name: count(items, fail_severity).as_dict()
                     for name, items in groups(findings, checked).items()}
@@ -20,5 +20,6 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
                "failed": counts.failing > 0, "rulesRun": len(rules), "contracts": per_contract,
                "tool": {"name": "ledgerpact", "version": tool_version}}
     return to_json({"checked": list(checked),
+                    "errors": list(errors or ()),  # inputs that could not be read
                     "findings": [f.as_dict() for f in by_location(findings)],
                     "summary": summary})

@@ -38,7 +38,7 @@ def _describe(finding: LintFinding) -> str:
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None) -> str:
     described = rule_list(rules, findings)
     root = ET.Element("testsuites", name="ledgerpact lint")
     total_tests = total_failures = 0
@@ -72,9 +72,18 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
             suite.set(name, str(value))
         total_tests += tests
         total_failures += failed
+    if errors:  # inputs that could not be read: a test suite of errors, never a silent pass
+        suite = ET.SubElement(root, "testsuite", name="input", tests=str(len(errors)),
+                              failures="0", errors=str(len(errors)), skipped="0", time="0")
+        for n, error in enumerate(errors, 1):
+            case = ET.SubElement(suite, "testcase", classname="input", name=f"input {n}",
+                                 time="0")
+            ET.SubElement(case, "error", type="input-error",
+                          message=_clean(error)).text = _clean(error)
+        total_tests += len(errors)
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
-    root.set("errors", "0")
+    root.set("errors", str(len(errors or ())))
     root.set("time", "0")
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")

@@ -35,9 +35,10 @@ def escape(text: str) -> str:
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str, max_rows: int = MAX_ROWS) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
+           max_rows: int = MAX_ROWS) -> str:
     totals = count(findings, fail_severity)
-    verdict = "failed" if totals.failing else "passed"
+    verdict = "failed" if totals.failing or errors else "passed"
     out = [f"## Ledgerpact lint: {verdict}", "",
            escape(summary_line(findings, checked, fail_severity)) + f" ({len(rules)} rules ran,"
            f" ledgerpact {escape(tool_version)}).", ""]
@@ -60,6 +61,8 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
         if len(shown) > max_rows:
             out += ["", f"... and {len(shown) - max_rows} more findings (the text, JSON or "
                         "SARIF report lists them all)."]
+    if errors:
+        out += ["", "### Input errors", "", *(f"- {escape(error)}" for error in errors)]
     if totals.waived:
         out += ["", f"{totals.waived} waived finding{'s are' if totals.waived != 1 else ' is'}"
                     " not listed; the JSON and SARIF reports show each with its waiver."]

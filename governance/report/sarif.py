@@ -116,15 +116,25 @@ def result(finding: LintFinding, index: int) -> dict[str, Any]:
     return out
 
 
+def invocation(errors: list[str]) -> dict[str, Any]:
+    """The run's invocation: unsuccessful, with a notification per input that could not be
+    read, when any could not (SARIF's place for "the tool could not do all it was asked")."""
+    if not errors:
+        return {"executionSuccessful": True}
+    return {"executionSuccessful": False,
+            "toolExecutionNotifications": [{"level": "error", "message": {"text": error}}
+                                           for error in errors]}
+
+
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None) -> str:
     described = rule_list(rules, findings)
     index = {rule.id: n for n, rule in enumerate(described)}
     run = {
         "tool": {"driver": {"name": "ledgerpact", "version": tool_version,
                             "informationUri": INFORMATION_URI,
                             "rules": [descriptor(rule) for rule in described]}},
-        "invocations": [{"executionSuccessful": True}],
+        "invocations": [invocation(errors or [])],
         "columnKind": "unicodeCodePoints",
         "results": [result(f, index[f.rule]) for f in by_location(findings)],
         "properties": {"checked": list(checked), "failSeverity": fail_severity.label},

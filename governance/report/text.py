@@ -23,7 +23,8 @@ def line(finding: LintFinding) -> str:
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None) -> str:
+    # ``errors`` are not repeated here: the CLI prints each on standard error, beside this
     lines = [line(f) for f in by_location(findings) if not f.waived_by]
     lines.append(summary_line(findings, checked, fail_severity))
     return "\n".join(lines) + "\n"
