@@ -96,6 +96,11 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
 
         known = {r.id for r in [*all_rules(), *options.extra_rules]}
         unknown = sorted(set(selected) - known)
+        off = [r for r in unknown if custom is not None and r in custom.defined_off]
+        if off:
+            raise InputError(f"rule {', '.join(off)} is defined in {config} but turned off "
+                             "there (severity off, or recommended: false); --select runs "
+                             "only rules that are on", file="--select")
         if unknown:
             raise InputError(f"unknown rule {', '.join(unknown)} (see ledgerpact rules)",
                              file="--select")

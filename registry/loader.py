@@ -640,6 +640,29 @@ def load_file(path: Path, display: str | None = None) -> Document:
     return Document(path=name, data=parse(text, name), text=text)
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _member_nodes(node: yaml.MappingNode, depth: int = 0
+                  ) -> list[tuple[yaml.Node, yaml.Node]]:
+    """A mapping's key/value nodes as the parsed data has them: its own, then those that
+    ``<<`` merge keys bring (own keys win, then the merged mappings in order, as YAML's
+    merge rules say), so a merged value is placed where it is written under its anchor,
+    as Spectral places it, not at the key that merges it."""
+    own = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
+    if len(own) == len(node.value) or depth > MAX_DEPTH:
+        return own
+    merged: list[tuple[yaml.Node, yaml.Node]] = []
+    for key_node, value_node in node.value:
+        if key_node.tag != _MERGE_TAG:
+            continue
+        sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        for source in sources:
+            if isinstance(source, yaml.MappingNode):
+                merged.extend(_member_nodes(source, depth + 1))
+    return own + merged
+
+
 def _position_index(text: str) -> dict[str, tuple[int, int]]:
     """Map JSON pointers to 1-based (line, column) by composing YAML nodes (JSON is YAML
     here)."""
@@ -660,7 +683,7 @@ def _position_index(text: str) -> dict[str, tuple[int, int]]:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
+            for key_node, value_node in _member_nodes(node):
                 key = jp.escape(str(key_node.value))
                 lines.setdefault(f"{ptr}/{key}", (key_node.start_mark.line + 1,
                                                   key_node.start_mark.column + 1))

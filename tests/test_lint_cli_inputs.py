@@ -170,3 +170,22 @@ def test_a_waiver_of_a_custom_rule_is_known_when_its_ruleset_is_loaded(
     assert result.returncode == 0, result.stderr
     hits = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "team-summary"]
     assert hits and all(f.get("waivedBy") for f in hits)
+
+
+def test_select_of_a_custom_rule_turned_off_says_it_is_off(tmp_path: Path) -> None:
+    folder = _files(tmp_path)
+    (folder / "rules.yaml").write_text(yaml.safe_dump({"rules": {
+        "quiet": {"given": "$.info", "severity": "off",
+                  "then": {"field": "title", "function": "falsy"}},
+        "optional": {"given": "$.info", "recommended": False,
+                     "then": {"field": "title", "function": "falsy"}}}}))
+    for rule in ("quiet", "optional"):
+        result = run("lint", "--config", "rules.yaml", "--select", rule, "good.yaml",
+                     cwd=folder)
+        assert result.returncode == 2
+        assert result.stderr.strip() == (
+            f"error: --select: rule {rule} is defined in rules.yaml but turned off there "
+            "(severity off, or recommended: false); --select runs only rules that are on")
+    unknown = run("lint", "--config", "rules.yaml", "--select", "nope", "good.yaml",
+                  cwd=folder)
+    assert unknown.returncode == 2 and "unknown rule nope" in unknown.stderr

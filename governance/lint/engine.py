@@ -15,7 +15,14 @@ from typing import Any
 
 from ledgerpact.governance.lint.catalog import all_rules, ruleset
 from ledgerpact.governance.lint.index import Index, build_index
-from ledgerpact.governance.lint.model import FINDING_ORDER, RECOMMENDED, LintFinding, Loc, Rule
+from ledgerpact.governance.lint.model import (
+    FINDING_ORDER,
+    RECOMMENDED,
+    LintFinding,
+    Loc,
+    Rule,
+    RuleStopped,
+)
 from ledgerpact.governance.lint.parallel import can_fork, run_split, worth_splitting
 from ledgerpact.registry.workspace import Workspace
 
@@ -62,6 +69,8 @@ def run_rules(index: Index, rules: Iterable[Rule]) -> list[tuple[Rule, Loc, str]
             continue
         try:
             found.extend((rule, v.loc, v.message) for v in rule.check(index))
+        except RuleStopped as exc:
+            found.append((rule, index.root_loc, f"rule {rule.id} stopped: {exc}"))
         except Exception as exc:
             import traceback  # only for a rule that crashed
 

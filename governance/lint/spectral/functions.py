@@ -20,18 +20,28 @@ Two details matter for compatibility:
 from __future__ import annotations
 
 import ast
+import ipaddress
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+import uuid
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 import referencing.exceptions
+from jsonschema._utils import find_evaluated_property_keys_by_schema
 
+from ledgerpact.governance.lint.spectral.jsregex import (
+    JsRegex,
+    RegexTimeout,
+    compile_js,
+)
 from ledgerpact.governance.lint.spectral.values import (
     UNDEFINED,
     is_array,
@@ -133,55 +143,18 @@ def _undefined(value: Any, _options: None, _key: Key | None) -> list[FnResult]:
 # -- pattern ---------------------------------------------------------------------------------
 
 _SLASHED = re.compile(r"^/(.+)/([a-z]*)$", re.DOTALL)
-_INLINE_FLAGS = set("ims")
-_IGNORED_FLAGS = set("guyd")
 
 
-def js_regex(text: str) -> re.Pattern[str]:
+def js_regex(text: str) -> JsRegex:
     """Compile a regular expression the way Spectral reads it: ``/body/flags`` or a bare
-    body. Raises ``re.error``/``ValueError`` when it cannot be compiled."""
+    body (JavaScript semantics, see ``jsregex``). Raises ``ValueError`` when it cannot be
+    compiled."""
     slashed = _SLASHED.match(text)
     body, flags = (slashed.group(1), slashed.group(2)) if slashed else (text, "")
-    return re.compile(python_pattern(body, flags))
+    return compile_js(body, flags, text)
 
 
-def python_pattern(body: str, flags: str) -> str:
-    """A JavaScript regular expression (body and flags) as a Python pattern: flags inline,
-    ``$`` meaning end of input (unless ``m``), ``(?<name>`` groups renamed."""
-    inline = ""
-    for flag in flags:
-        if flag in _INLINE_FLAGS:
-            inline += flag
-        elif flag not in _IGNORED_FLAGS:
-            raise ValueError(f"unknown regular expression flag {flag!r}")
-    converted = _js_to_python(body, multiline="m" in flags)
-    return f"(?{inline}){converted}" if inline else converted
-
-
-def _js_to_python(body: str, *, multiline: bool) -> str:
-    out: list[str] = []
-    i, in_class = 0, False
-    while i < len(body):
-        char = body[i]
-        if char == "\\" and i + 1 < len(body):
-            out.append(body[i:i + 2])
-            i += 2
-            continue
-        if in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "$" and not multiline:
-            char = r"\Z"  # Python's $ also matches before a final newline; JavaScript's not
-        elif body.startswith("(?<", i) and not body.startswith(("(?<=", "(?<!"), i):
-            char = "(?P<"
-            i += 2
-        out.append(char)
-        i += 1
-    return "".join(out)
-
-
-def _prepare_pattern(options: Any) -> dict[str, tuple[str, re.Pattern[str]]]:
+def _prepare_pattern(options: Any) -> dict[str, tuple[str, JsRegex]]:
     example = ('{ "match": "^Stoplight" }, { "notMatch": "Swagger" }, '
                '{ "match": "Stoplight", "notMatch": "Swagger" }')
     opts = _options("pattern", options, ("match", "notMatch"), example, at_least_one=True)
@@ -194,23 +167,33 @@ def _prepare_pattern(options: Any) -> dict[str, tuple[str, re.Pattern[str]]]:
                               "RegExp instance", (key,))
         try:
             prepared[key] = (opts[key], js_regex(opts[key]))
-        except (re.error, ValueError) as exc:
+        except ValueError as exc:
             raise OptionError(f'"pattern" function and its "{key}" option is not a valid '
                               f"regular expression: {exc}", (key,)) from None
     return prepared
 
 
-def _pattern(value: Any, prepared: dict[str, tuple[str, re.Pattern[str]]],
+def _pattern(value: Any, prepared: dict[str, tuple[str, JsRegex]],
              _key: Key | None) -> list[FnResult]:
+    """Spectral's ``pattern``. A value on which a pattern backtracks past its time limit is
+    reported (not skipped, not waited on): the run ends, and the finding says why."""
     if not isinstance(value, str):
         return []
     results = []
-    if "match" in prepared and not prepared["match"][1].search(value):
-        results.append(FnResult(f"{VALUE} must match the pattern "
-                                f"{print_value(prepared['match'][0])}"))
-    if "notMatch" in prepared and prepared["notMatch"][1].search(value):
-        results.append(FnResult(f"{VALUE} must not match the pattern "
-                                f"{print_value(prepared['notMatch'][0])}"))
+    for key, wanted, wording in (("match", False, "must match"),
+                                 ("notMatch", True, "must not match")):
+        if key not in prepared:
+            continue
+        source, compiled = prepared[key]
+        try:
+            found = compiled.search(value)
+        except RegexTimeout as exc:
+            results.append(FnResult(f"{VALUE} could not be checked: the pattern "
+                                    f"{print_value(source)} could not be evaluated within "
+                                    f"{exc.seconds:g} s (catastrophic backtracking)"))
+            continue
+        if found is wanted:
+            results.append(FnResult(f"{VALUE} {wording} the pattern {print_value(source)}"))
     return results
 
 
@@ -430,11 +413,24 @@ def _prepare_xor(options: Any) -> tuple[str, ...]:
 def _xor(value: Any, names: tuple[str, ...], _key: Key | None) -> list[FnResult]:
     if not is_object(value):
         return []
-    if sum(1 for name in names if name in value) == 1:
-        return []
-    printed = [print_value(name) for name in names]
-    listed = ", ".join(printed[:-1]) + f" and {printed[-1]}"
-    return [FnResult(f"{listed} must not be both defined or both undefined")]
+    present = _js_keys([key for key in value if key in names])
+    if not present:
+        if len(names) > 4:
+            return [FnResult('At least one of "' + '" or "'.join(names[:3]) + '" or '
+                             f"{len(names) - 3} other properties must be defined")]
+        return [FnResult('At least one of "' + '" or "'.join(names) + '" must be defined')]
+    if len(present) > 1:
+        return [FnResult('Just one of "' + '" and "'.join(present) + '" must be defined')]
+    return []
+
+
+def _js_keys(keys: list[str]) -> list[str]:
+    """Keys in JavaScript's ``Object.keys`` order: array-index-like keys ascending, then the
+    others as written (Spectral's xor lists the defined properties in that order)."""
+    indexes = sorted((k for k in keys if k.isascii() and k.isdigit()
+                      and (k == "0" or not k.startswith("0")) and int(k) < 2**32 - 1),
+                     key=int)
+    return indexes + [k for k in keys if k not in indexes]
 
 
 # -- schema ----------------------------------------------------------------------------------
@@ -452,6 +448,206 @@ _DIALECTS: dict[str, type[Any]] = {
 class _Schema:
     validator: Any
     all_errors: bool
+
+
+# ajv (Spectral's validator) evaluates a schema's keywords in its own fixed order (its
+# vocabularies: validation, then applicators, then format, then "unevaluated*"), whatever
+# order the schema lists them in; jsonschema follows the schema's order. Without allErrors,
+# ajv reports only the first error it meets, so the schema is handed to jsonschema with its
+# keys in ajv's order and the first error jsonschema yields is ajv's first error.
+_AJV_ORDER = {keyword: rank for rank, keyword in enumerate((
+    "type", "$ref", "$dynamicRef", "$recursiveRef", "const", "enum", "not", "anyOf", "oneOf",
+    "allOf", "if", "then", "else",
+    "maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum", "multipleOf",
+    "maxLength", "minLength", "pattern",
+    "maxProperties", "minProperties", "required", "propertyNames", "additionalProperties",
+    "dependencies", "properties", "patternProperties", "dependentRequired",
+    "dependentSchemas",
+    "maxItems", "minItems", "uniqueItems", "additionalItems", "prefixItems", "items",
+    "contains", "maxContains", "minContains",
+    "format", "unevaluatedProperties", "unevaluatedItems",
+))}
+_SUBSCHEMA = frozenset(("additionalItems", "additionalProperties", "contains", "propertyNames",
+                        "not", "if", "then", "else", "unevaluatedProperties",
+                        "unevaluatedItems", "items"))
+_SUBSCHEMA_LISTS = frozenset(("allOf", "anyOf", "oneOf", "prefixItems", "items"))
+_SUBSCHEMA_MAPS = frozenset(("properties", "patternProperties", "$defs", "definitions",
+                             "dependentSchemas", "dependencies"))
+
+
+def _ajv_ordered(schema: Any, memo: dict[int, Any] | None = None) -> Any:
+    """A copy of ``schema`` whose (sub)schemas list their keywords in ajv's evaluation
+    order; other keys (property names, unknown keywords) keep their order."""
+    memo = {} if memo is None else memo
+    if not isinstance(schema, Mapping):
+        return schema
+    if id(schema) in memo:
+        return memo[id(schema)]
+    out: dict[str, Any] = {}
+    memo[id(schema)] = out
+    for key in sorted(schema, key=lambda k: _AJV_ORDER.get(k, len(_AJV_ORDER))):
+        value = schema[key]
+        if key in _SUBSCHEMA_MAPS and isinstance(value, Mapping):
+            value = {name: _ajv_ordered(sub, memo) for name, sub in value.items()}
+        elif key in _SUBSCHEMA_LISTS and isinstance(value, list):
+            value = [_ajv_ordered(sub, memo) for sub in value]
+        elif key in _SUBSCHEMA:
+            value = _ajv_ordered(value, memo)
+        out[key] = value
+    return out
+
+
+# -- formats ajv-formats checks (and jsonschema only with optional packages) -----------------
+
+_UNRESERVED = r"A-Za-z0-9\-._~"
+_SUB_DELIMS = r"!$&'()*+,;="
+_PCT = r"%[0-9A-Fa-f]{2}"
+_PCHAR = rf"(?:[{_UNRESERVED}{_SUB_DELIMS}:@]|{_PCT})"
+_SEGMENT = rf"{_PCHAR}*"
+_SEGMENT_NZ = rf"{_PCHAR}+"
+_AUTHORITY = (rf"(?:(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*@)?"
+              rf"(?:\[(?P<literal>[^\]/?#@]*)\]|(?:[{_UNRESERVED}{_SUB_DELIMS}]|{_PCT})*)"
+              r"(?::[0-9]*)?")
+# RFC 3986 section 3: URI = scheme ":" hier-part [ "?" query ] [ "#" fragment ]
+_URI = re.compile(
+    r"[A-Za-z][A-Za-z0-9+\-.]*:"
+    rf"(?://{_AUTHORITY}(?:/{_SEGMENT})*|/(?:{_SEGMENT_NZ}(?:/{_SEGMENT})*)?"
+    rf"|{_SEGMENT_NZ}(?:/{_SEGMENT})*|)"
+    rf"(?:\?(?:{_PCHAR}|[/?])*)?(?:#(?:{_PCHAR}|[/?])*)?")
+_IP_FUTURE = re.compile(rf"v[0-9A-Fa-f]+\.[{_UNRESERVED}{_SUB_DELIMS}:]+")
+_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
+
+
+def _is_uri(instance: object) -> bool:
+    """An absolute URI (with a scheme), RFC 3986; an IP literal must be a real IPv6 address
+    (no zone) or an IPvFuture."""
+    if not isinstance(instance, str):
+        return True
+    match = _URI.fullmatch(instance)
+    if match is None:
+        return False
+    literal = match.group("literal")
+    if literal is None or _IP_FUTURE.fullmatch(literal):
+        return True
+    try:
+        ipaddress.IPv6Address(literal)
+    except ValueError:
+        return False
+    return "%" not in literal
+
+
+def _is_uuid(instance: object) -> bool:
+    """The canonical 8-4-4-4-12 hexadecimal form (optionally ``urn:uuid:``), as ajv-formats;
+    ``uuid.UUID`` alone would also take braces, no hyphens or underscores."""
+    if not isinstance(instance, str):
+        return True
+    text = instance[9:] if instance[:9].lower() == "urn:uuid:" else instance
+    if len(text) != 36 or any(text[i] != "-" for i in (8, 13, 18, 23)):
+        return False
+    if not all(c in _HEX_DIGITS for c in text.replace("-", "")):
+        return False
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_hostname(instance: object) -> bool:
+    """RFC 1123 host name: dot-separated labels of letters, digits and inner hyphens, at most
+    63 characters each and 253 in all (a final dot allowed)."""
+    if not isinstance(instance, str):
+        return True
+    name = instance[:-1] if instance.endswith(".") else instance
+    if not name or len(name) > 253:
+        return False
+    return all(_HOST_LABEL.fullmatch(label) for label in name.split("."))
+
+
+def _format_checker(cls: type[Any]) -> jsonschema.FormatChecker:
+    """The dialect's format checker plus the formats ajv-formats always checks."""
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checkers = dict(cls.FORMAT_CHECKER.checkers)
+    checker.checks("uri")(_is_uri)
+    checker.checks("uuid")(_is_uuid)
+    checker.checks("hostname")(_is_hostname)
+    return checker
+
+
+# -- keywords evaluated differently from jsonschema ------------------------------------------
+
+@lru_cache(maxsize=1024)
+def _schema_regex(pattern: str) -> JsRegex | None:
+    """A schema's ``pattern`` as ajv compiles it (``new RegExp(p)``: Spectral turns
+    ``unicodeRegExp`` off), shared per pattern so its time budget is too."""
+    try:
+        return compile_js(pattern, "", pattern)
+    except ValueError:
+        return None
+
+
+def _timeout_error(exc: RegexTimeout) -> jsonschema.exceptions.ValidationError:
+    return jsonschema.exceptions.ValidationError(str(exc), validator="patternTimeout")
+
+
+def _kw_pattern(validator: Any, pattern: Any, instance: Any,
+                schema: Any) -> Iterator[jsonschema.exceptions.ValidationError]:
+    """``pattern`` with JavaScript semantics and a time limit (never hangs on a value)."""
+    if not validator.is_type(instance, "string") or not isinstance(pattern, str):
+        return
+    compiled = _schema_regex(pattern)
+    if compiled is None:
+        return
+    try:
+        if not compiled.search(instance):
+            yield jsonschema.exceptions.ValidationError(
+                f"{instance!r} does not match {pattern!r}")
+    except RegexTimeout as exc:
+        yield _timeout_error(exc)
+
+
+def _kw_pattern_properties(validator: Any, patterns: Any, instance: Any,
+                           schema: Any) -> Iterator[jsonschema.exceptions.ValidationError]:
+    """``patternProperties`` with JavaScript semantics and a time limit on each key."""
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        compiled = _schema_regex(pattern)
+        for key, item in instance.items():
+            try:
+                matched = compiled is not None and compiled.search(key)
+            except RegexTimeout as exc:
+                yield _timeout_error(exc)
+                continue
+            if matched:
+                yield from validator.descend(item, subschema, path=key, schema_path=pattern)
+
+
+def _kw_unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
+                               schema: Any) -> Iterator[jsonschema.exceptions.ValidationError]:
+    """``unevaluatedProperties``: ``false`` is one error on the object (ajv's, which Spectral
+    prints as "must not have unevaluated properties"); a schema reports each unevaluated
+    property's own errors at that property, as ajv does (jsonschema summarises them)."""
+    if not validator.is_type(instance, "object"):
+        return
+    evaluated = find_evaluated_property_keys_by_schema(validator, instance, schema)
+    extras = [key for key in instance if key not in evaluated]
+    if unevaluated is False:
+        if extras:
+            yield jsonschema.exceptions.ValidationError(
+                f"Unevaluated properties are not allowed ({', '.join(map(repr, extras))})")
+        return
+    for key in extras:
+        yield from validator.descend(instance[key], unevaluated, path=key, schema_path=key)
+
+
+def _validator_class(cls: type[Any]) -> type[Any]:
+    keywords: dict[str, Any] = {"pattern": _kw_pattern,
+                                "patternProperties": _kw_pattern_properties}
+    if "unevaluatedProperties" in cls.VALIDATORS:
+        keywords["unevaluatedProperties"] = _kw_unevaluated_properties
+    return jsonschema.validators.extend(cls, keywords)
 
 
 def _prepare_schema(options: Any) -> _Schema:
@@ -478,7 +674,8 @@ def _prepare_schema(options: Any) -> _Schema:
         at = tuple(str(p) for p in exc.absolute_path)
         raise OptionError('"schema" function and its "schema" option is not a valid JSON '
                           f"Schema: {exc.message}", ("schema", *at)) from None
-    return _Schema(cls(schema, format_checker=cls.FORMAT_CHECKER), all_errors)
+    validator = _validator_class(cls)(_ajv_ordered(schema), format_checker=_format_checker(cls))
+    return _Schema(validator, all_errors)
 
 
 _LIMITS = {
@@ -504,18 +701,22 @@ _FIXED = {
     "const": "must be equal to constant",
     "contains": "must contain at least 1 valid item(s)",
     "false": "must not be present",
+    "unevaluatedProperties": "must not have unevaluated properties",
 }
+_NONE_MATCHED = ". None of the schemas matched, see the other errors reported for this value"
 
 
 def _limit_text(value: Any) -> str:
     return js_number(value) if is_number(value) else str(value)
 
 
-def _schema_message(error: jsonschema.exceptions.ValidationError,
-                    prop: Key | None) -> list[tuple[str, tuple[Key, ...]]]:
+def _schema_message(error: jsonschema.exceptions.ValidationError, key: Key | None,
+                    all_errors: bool) -> list[tuple[str, tuple[Key, ...]]]:
     """Spectral's wording for one validation error (it prints ajv's errors, reworded):
-    ``"amount" property type must be string``, ``Property "x" is not expected to be here``."""
+    ``"amount" property type must be string``, ``Property "x" is not expected to be here``.
+    A failed ``oneOf``/``anyOf`` brings its branches' errors along, as ajv's do."""
     path = tuple(error.absolute_path)
+    prop = path[-1] if path else key
     named = f'"{prop}" property' if prop not in (None, "") else None
     subject = named or js_type_name(error.instance)
     keyword = str(error.validator)
@@ -527,15 +728,25 @@ def _schema_message(error: jsonschema.exceptions.ValidationError,
     if keyword == "required":
         missing = _quoted_name(error.message, " is a required property")
         return [(f'{subject} must have required property "{missing}"', path)]
-    if keyword in ("additionalProperties", "unevaluatedProperties") and \
-            isinstance(error.instance, Mapping):
-        known = schema.get("properties", {}) if keyword == "additionalProperties" else {}
-        patterns = schema.get("patternProperties", {}) \
-            if keyword == "additionalProperties" else {}
+    if keyword == "additionalProperties" and isinstance(error.instance, Mapping):
+        known = schema.get("properties", {})
+        patterns = schema.get("patternProperties", {})
         extras = [k for k in error.instance if k not in known
                   and not any(_search(p, k) for p in patterns)]
+        if not all_errors:
+            extras = extras[:1]  # ajv stops at the first extra property
         return [(f'Property "{name}" is not expected to be here', path) for name in extras
-                ] or [(f"{subject} must not have unevaluated properties", path)]
+                ] or [(f"{subject} must not have additional properties", path)]
+    if keyword == "patternTimeout":
+        return [(f"{subject} could not be checked: {error.message}", path)]
+    if keyword in ("oneOf", "anyOf") and error.context:
+        results: list[tuple[str, tuple[Key, ...]]] = []
+        for branch in _branch_errors(error.context, all_errors):
+            results.extend(_schema_message(branch, key, all_errors))
+        results.append((f"{subject} {_FIXED[keyword]}{_NONE_MATCHED}", path))
+        return results
+    if keyword == "anyOf":
+        return [(f"{subject} {_FIXED[keyword]}{_NONE_MATCHED}", path)]
     if keyword == "enum":
         allowed = ", ".join(print_value(v) for v in error.validator_value)
         return [(f"{subject} must be equal to one of the allowed values: {allowed}", path)]
@@ -554,10 +765,39 @@ def _schema_message(error: jsonschema.exceptions.ValidationError,
     return [(f"{subject} {error.message}", path)]
 
 
+def _branch_errors(context: list[jsonschema.exceptions.ValidationError],
+                   all_errors: bool) -> list[jsonschema.exceptions.ValidationError]:
+    """A combinator's branch errors as ajv reports them: without allErrors, each branch
+    stops at its first error."""
+    if all_errors:
+        return list(context)
+    seen: set[Any] = set()
+    first = []
+    for error in context:
+        branch = error.relative_schema_path[0] if error.relative_schema_path else None
+        if branch not in seen:
+            seen.add(branch)
+            first.append(error)
+    return first
+
+
+def _item_wording(message: str, path: tuple[Key, ...]) -> str:
+    """Spectral's ``describeArrayItem``: an error whose last path step is all digits (an
+    array index, or a key such as ``"200"``) reads ``Item at index 1 must be integer``."""
+    index = str(path[-1]) if path else ""
+    if not (index.isascii() and index.isdigit()):
+        return message
+    for prefix in (f'"{index}" property type', f'"{index}" property'):
+        if message.startswith(prefix):
+            return f"Item at index {index}{message[len(prefix):]}"
+    return message
+
+
 def _search(pattern: str, text: str) -> bool:
+    compiled = _schema_regex(pattern)
     try:
-        return re.search(pattern, text) is not None
-    except re.error:
+        return compiled is not None and compiled.search(text)
+    except RegexTimeout:
         return False
 
 
@@ -574,19 +814,20 @@ def _schema(value: Any, prepared: _Schema, key: Key | None) -> list[FnResult]:
     if value is UNDEFINED:
         return [FnResult(f"{PROPERTY}must exist")]
     try:
-        errors = list(prepared.validator.iter_errors(value))
+        found = prepared.validator.iter_errors(value)
+        # ajv (Spectral's validator) stops at the first error; the schema's keywords are in
+        # ajv's order (see _ajv_ordered), so jsonschema's first error is ajv's
+        errors = list(found) if prepared.all_errors else list(islice(found, 1))
     except referencing.exceptions.Unresolvable:
         return []  # as Spectral on resolved documents: a $ref the schema cannot follow
-    if not errors:
-        return []
-    if not prepared.all_errors:
-        # ajv (Spectral's validator) stops at the first error, checking "type" first
-        errors = sorted(errors, key=lambda e: (len(e.absolute_path), e.validator != "type"))[:1]
-    results = []
+    results: list[FnResult] = []
+    seen: set[tuple[str, tuple[Key, ...]]] = set()
     for error in errors:
-        prop = error.absolute_path[-1] if error.absolute_path else key
-        for message, path in _schema_message(error, prop):
-            results.append(FnResult(message, path))
+        for message, path in _schema_message(error, key, prepared.all_errors):
+            message = _item_wording(message, path)
+            if (message, path) not in seen:  # Spectral reports each result once
+                seen.add((message, path))
+                results.append(FnResult(message, path))
     return results
 
 

@@ -39,13 +39,18 @@ from typing import Any
 
 from jsonpath import UNDEFINED as JP_UNDEFINED
 from jsonpath import JSONPathEnvironment, JSONPathError, NodeList
+from jsonpath.function_extensions import ExpressionType, FilterFunction
 from jsonpath.match import JSONPathMatch
 from jsonpath.path import JSONPath
 from jsonpath.segments import JSONPathRecursiveDescentSegment
 
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import Loc
-from ledgerpact.governance.lint.spectral.functions import python_pattern
+from ledgerpact.governance.lint.spectral.jsregex import (
+    JsRegex,
+    compile_python,
+    python_pattern,
+)
 from ledgerpact.governance.lint.spectral.values import UNDEFINED, is_array, js_truthy
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.pointer import split as split_pointer
@@ -411,18 +416,63 @@ def _regex_test(toks: list[_Tok], pos: int, text: str) -> tuple[str, int]:
 
 
 def _checked_pattern(body: str, flags: str) -> str:
+    """The filter's JavaScript regex as a translated pattern (checked now, so a bad one is
+    refused when the ruleset loads, not when a document happens to reach the filter)."""
     try:
         pattern = python_pattern(body, flags)
-        re.compile(pattern)
-    except (re.error, ValueError) as exc:
+        compile_python(pattern, f"/{body}/{flags}")
+    except ValueError as exc:
         raise PathSyntaxError(f"invalid regular expression /{body}/{flags}: {exc}") from None
+    _FILTER_SOURCES.setdefault(pattern, f"/{body}/{flags}")
     return pattern
+
+
+# translated filter pattern -> the regex literal the ruleset wrote (named in errors)
+_FILTER_SOURCES: dict[str, str] = {}
+
+
+class _Search(FilterFunction):
+    """``search(value, pattern)`` for translated JavaScript patterns (see ``jsregex``).
+
+    Replaces python-jsonpath's own, which compiles the pattern as an RFC 9535 I-Regexp
+    (rewriting ``.``) and evaluates it with no time limit. A filter that backtracks past the
+    limit on a document's value stops that rule with ``RegexTimeout`` naming the pattern
+    (the linter reports a crashed rule as a finding): refused, never hung on. ``full``
+    makes it ``match`` (the whole value must match)."""
+
+    arg_types = [ExpressionType.VALUE, ExpressionType.VALUE]  # noqa: RUF012 (the base API)
+    return_type = ExpressionType.LOGICAL
+
+    def __init__(self, *, full: bool = False) -> None:
+        self.full = full
+        self.cache: dict[str, JsRegex | None] = {}
+
+    def __call__(self, value: object, pattern: object) -> bool:
+        if not isinstance(value, str) or not isinstance(pattern, str):
+            return False
+        if pattern not in self.cache:
+            try:
+                flags, body = ("(?i)", pattern[4:]) if pattern.startswith("(?i)") else ("", pattern)
+                wrapped = rf"{flags}\A(?:{body})\Z" if self.full else pattern
+                self.cache[pattern] = compile_python(
+                    wrapped, _FILTER_SOURCES.get(pattern, pattern))
+            except ValueError:
+                self.cache[pattern] = None
+        compiled = self.cache[pattern]
+        if compiled is None:
+            return False
+        return compiled.search(value)  # RegexTimeout propagates: see the docstring
 
 
 # -- evaluation ------------------------------------------------------------------------------
 
 class _Environment(JSONPathEnvironment):
     """JSONPath-Plus filters are JavaScript: ``[?(@.x)]`` tests truthiness, not existence."""
+
+    def setup_function_extensions(self) -> None:
+        super().setup_function_extensions()
+        self.function_extensions["search"] = _Search()
+        self.function_extensions["match"] = _Search(full=True)
 
     def is_truthy(self, obj: object) -> bool:
         if isinstance(obj, NodeList):

@@ -24,9 +24,12 @@ Supported, with Spectral's meaning:
   ``operation-tags`` to ``oas-operation-tags``, ``oas3-schema`` to ``structure`` for
   OpenAPI 3, ``asyncapi-3-tags`` to ``asyncapi-tags`` for AsyncAPI 3; a full definition
   under such a name replaces the built-in rule on the formats the name covers), and ruleset
-  files by relative path inside the ruleset's directory tree, each optionally as
+  files (YAML or JSON) anywhere on disk, by a path relative to the extending ruleset's
+  directory or an absolute one (a ruleset is the team's own configuration, and a shared
+  one often sits in a parent folder of a monorepo), each optionally as
   ``[ruleset, recommended|all|off]``; ``recommended: false`` rules run only when extended
-  with ``all``;
+  with ``all``; a ruleset extended again while it is being loaded (a cycle) is skipped, as
+  Spectral skips it;
 - ``formats`` (ruleset and rule level): ``oas3``, ``oas3.0``/``oas3_0``, ``oas3.1``/
   ``oas3_1``, ``asyncapi2``, ``asyncapi3``, and ``oas2``/``json-schema*`` (which never apply,
   Ledgerpact lints OpenAPI 3 and AsyncAPI 2/3);
@@ -39,7 +42,8 @@ Supported, with Spectral's meaning:
   (``asyncapi-3-tags``) sets the Ledgerpact rule for the matching files whatever their
   version: a glob, not a format, chooses the files there.
 
-Refused with a message saying so: URLs and npm packages in ``extends`` (nothing is fetched),
+Refused with a message saying so: URLs and npm packages in ``extends`` (nothing is fetched
+or installed; a bare name that is no file next to the ruleset is taken for a package),
 JavaScript rulesets and custom ``functions``, functions other than the eleven core ones,
 format-scoped aliases, and ``overrides`` that state ``formats`` or define whole rules.
 """
@@ -148,6 +152,9 @@ class CustomRuleset:
     families: frozenset[str] | None = frozenset()
     builtin: dict[str, dict[str, Severity | None]] = field(default_factory=dict)
     disabled: set[str] = field(default_factory=set)
+    # custom rules the ruleset defines but turns off (severity off, or recommended: false
+    # where extended as "recommended"): known names that do not run
+    defined_off: set[str] = field(default_factory=set)
     enabled: set[str] = field(default_factory=set)
     severity_overrides: dict[str, Severity | None] = field(default_factory=dict)
     replaced: dict[str, str] = field(default_factory=dict)
@@ -217,6 +224,8 @@ def load_ruleset(path: Path) -> CustomRuleset:
     for definition in table.values():
         if definition.enabled and definition.severity is not OFF:
             result.rules.append(definition.rule(loader.display))
+        else:
+            result.defined_off.add(definition.name)
     loader.finish(set(table))
     return result
 
@@ -278,7 +287,6 @@ class _Error(Exception):
 
 class _Loader:
     def __init__(self, path: Path) -> None:
-        self.root_dir = path.resolve().parent
         self.display = str(path)
         self.result = CustomRuleset(path=path)
         self.stack: list[Path] = []
@@ -298,16 +306,19 @@ class _Loader:
 
     # -- files -------------------------------------------------------------------------------
 
-    def load(self, path: Path, display: str, mode: str, *, root: bool = False
-             ) -> tuple[dict[str, _RuleDef], bool]:
+    def load(self, path: Path, display: str, mode: str, *, root: bool = False,
+             extended_by: str | None = None) -> tuple[dict[str, _RuleDef], bool]:
         """The rules ``path`` defines (with what it extends), and whether it extends a
-        built-in ruleset (directly or through a file)."""
+        built-in ruleset (directly or through a file). ``extended_by`` names the ruleset
+        that extends ``path``: an extended file can be any file on disk, so when it is not
+        a ruleset the message says where it was named."""
         doc = load_file(path, display)
         source = _Source(display, doc)
         data = doc.data
         if not isinstance(data, dict):
-            raise self._error(source, "", "a ruleset must be a mapping (with rules, extends, "
-                              "overrides, ...)")
+            named = f" (extended by {extended_by})" if extended_by else ""
+            raise self._error(source, "", f"not a Spectral ruleset{named}: a ruleset must be "
+                              "a mapping (with rules, extends, overrides, ...)")
         for key in data:
             if key in ("functions", "functionsDir"):
                 raise self._error(source, f"/{key}", "custom JavaScript functions cannot run "
@@ -366,7 +377,8 @@ class _Loader:
                 continue  # a cycle: Spectral ignores a ruleset already being loaded
             child_display = posixpath.normpath(posixpath.join(
                 posixpath.dirname(source.display), entry))
-            child_table, child_builtin = self.load(child, child_display, mode)
+            child_table, child_builtin = self.load(child, child_display, mode,
+                                                   extended_by=source.display)
             table.update(child_table)
             has_builtin = has_builtin or child_builtin
         return has_builtin
@@ -375,24 +387,30 @@ class _Loader:
         if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", entry) or entry.startswith("//"):
             raise self._error(source, at, f"extends {entry!r}: URLs are refused, nothing is "
                               "fetched; copy the ruleset into the repository and extend it by "
-                              "relative path")
+                              "path")
         if entry.startswith(("spectral:", "ledgerpact:")):
             raise self._error(source, at, f"extends {entry!r}: unknown built-in ruleset "
                               f"(supported: {', '.join(PACKS)})")
         if entry.endswith((".js", ".mjs", ".cjs", ".ts")):
             raise self._error(source, at, f"extends {entry!r}: JavaScript rulesets cannot run "
                               "here; use a YAML or JSON ruleset")
-        if not entry.endswith((".yaml", ".yml", ".json")):
-            raise self._error(source, at, f"extends {entry!r}: npm packages are not "
-                              "supported; extend a .yaml/.yml/.json file by relative path")
         base = self.stack[-1].parent
-        candidate = (base / entry).resolve()
-        if not candidate.is_relative_to(self.root_dir):
-            raise self._error(source, at, f"extends {entry!r} leaves the ruleset's directory "
-                              f"({self.root_dir}); extended rulesets must live inside it")
-        if not candidate.is_file():
-            raise self._error(source, at, f"extends {entry!r}: file not found")
-        return candidate
+        try:
+            candidate = (base / entry).resolve()  # an absolute entry stays itself
+            if candidate.is_file():
+                return candidate
+            exists = candidate.exists()
+        except (OSError, ValueError) as exc:  # a NUL byte, a name too long...
+            raise self._error(source, at, f"extends {entry!r}: not a usable file path "
+                              f"({exc})") from None
+        if exists:
+            raise self._error(source, at, f"extends {entry!r}: {candidate} is not a file; "
+                              "extend a .yaml/.yml/.json ruleset file")
+        if _path_like(entry):
+            raise self._error(source, at, f"extends {entry!r}: file not found ({candidate})")
+        raise self._error(source, at, f"extends {entry!r}: no such file ({candidate}), and "
+                          "npm packages are not supported (nothing is installed or fetched); "
+                          "copy the ruleset into the repository and extend it by path")
 
     def _formats(self, source: _Source, value: Any, at: str) -> frozenset[str]:
         if not isinstance(value, list) or not value:
@@ -589,6 +607,15 @@ def _builtin_rules() -> list[Rule]:
     from ledgerpact.governance.lint.catalog import all_rules
 
     return all_rules()
+
+
+def _path_like(entry: str) -> bool:
+    """Whether an ``extends`` entry can only mean a file (so a missing one is reported as a
+    missing file): absolute, ``./``/``../``, or a ruleset file name. A bare name such as
+    ``spectral-owasp`` or ``@org/rules`` is what Spectral would look up as an npm package,
+    so its message says both that no such file exists and that packages are not used."""
+    return (entry.startswith(("/", "./", "../")) or Path(entry).is_absolute()
+            or entry.endswith((".yaml", ".yml", ".json")))
 
 
 def _severity(value: Any) -> Severity | None:

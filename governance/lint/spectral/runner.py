@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import Violation
@@ -72,8 +73,7 @@ def run_rule(spec: RuleSpec, index: Index) -> Iterator[Violation]:
     for query in spec.given:
         for node in query.nodes(root):
             for then in spec.then:
-                for target in _targets(node, then):
-                    value = target.value
+                for value, target in _targets(node, then):
                     if then.function.plain_input and value is not UNDEFINED:
                         value = materialize(value)
                     for result in then.function.run(value, then.prepared, target.key):
@@ -84,10 +84,13 @@ def run_rule(spec: RuleSpec, index: Index) -> Iterator[Violation]:
                             yield Violation(where.loc, text)
 
 
-def _targets(node: Node, then: ThenSpec) -> list[Node]:
+def _targets(node: Node, then: ThenSpec) -> list[tuple[Any, Node]]:
+    """What the function checks (the value it is given, and the node its problems are
+    placed at and named after). These are the same except for a lodash ``field`` that
+    names a key with a dot in it, see ``_field_target``."""
     value = node.value
     if then.field is None or not (is_object(value) or is_array(value)):
-        return [node]
+        return [(value, node)]
     if then.field == "@key":
         keys = list(value) if is_object(value) else [str(i) for i in range(len(value))]
         # a key is reported where the key is written, even when its value is a $ref
@@ -95,8 +98,27 @@ def _targets(node: Node, then: ThenSpec) -> list[Node]:
     elif then.query is not None:
         targets = list(then.query.nodes(node))
     else:
-        targets = [descend(node, then.steps)]
-    return targets or [Node(UNDEFINED, node.loc, node.key, (), node.value)]
+        return [_field_target(node, then.field, then.steps)]
+    if not targets:
+        targets = [Node(UNDEFINED, node.loc, node.key, (), node.value)]
+    return [(target.value, target) for target in targets]
+
+
+def _field_target(node: Node, field: str, steps: tuple[str, ...]) -> tuple[Any, Node]:
+    """A lodash-style ``field``, as Spectral reads it: the value is ``_.get(value, field)``
+    and the place is the given path plus ``_.toPath(field)``.
+
+    ``_.get`` first asks lodash's ``isKey``, which takes the whole string as one key when
+    the object has a property of that name, so ``field: "a.b"`` on ``{"a.b": 1}`` checks
+    ``1``; but the place is still ``a`` → ``b`` (``toPath`` never looks at the object), so
+    a problem with that value is reported at the nearest existing part of ``a.b``, with
+    the ``{{value}}`` found there. A field without a dot or brackets is one key anyway
+    (``steps == (field,)``); inherited JavaScript properties (``constructor``...) have
+    no dots, so ``in`` on the object's own keys is lodash's ``value in Object(object)``."""
+    place = descend(node, steps)
+    if steps != (field,) and is_object(node.value) and field in node.value:
+        return node.value[field], place
+    return place.value, place
 
 
 # -- messages --------------------------------------------------------------------------------
@@ -124,8 +146,28 @@ def _variables(spec: RuleSpec, where: Node) -> dict[str, Any]:
         prop = _dotted(full[len(steps) - 1:] if steps else full[-1:])
     else:
         prop = steps[-1] if steps else ""
-    return {"property": prop, "error": "", "path": "#" + where.loc.pointer,
+    return {"property": prop, "error": "", "path": uri_pointer(steps),
             "description": spec.description, "value": where.shown}
+
+
+# what Spectral (@stoplight/json ``encodeUriPointer``) percent-encodes: all but this class;
+# its source spells the upper-case and digit ranges with en dashes (U+2013), but
+# encodeURIComponent keeps letters and digits anyway, so the effect is this class; lone
+# surrogates stay as they are
+_URI_ENCODED = re.compile(r"[^A-Za-z0-9_.!~*'()/\-\ud800-\udfff]")
+
+
+def uri_pointer(steps: list[Any]) -> str:
+    """``{{path}}``: Spectral prints the place as a URI fragment (``pathToPointer``), each
+    step escaped as in a JSON pointer (``~0``, ``~1``) and then percent-encoded as
+    ``encodeURIComponent`` does (UTF-8; ``{`` is ``%7B``, a space ``%20``), so a message
+    says ``#/paths/~1users~1%7Bid%7D`` exactly as Spectral's does."""
+    if not steps:
+        return "#"
+    return "#/" + "/".join(
+        _URI_ENCODED.sub(lambda m: quote(m.group(), safe=""),
+                      str(step).replace("~", "~0").replace("/", "~1"))
+        for step in steps)
 
 
 def _dotted(steps: list[Any]) -> str:

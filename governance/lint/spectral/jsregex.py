@@ -1,0 +1,280 @@
+"""JavaScript regular expressions, as Spectral runs them, evaluated in Python with a time limit.
+
+Spectral builds every ``pattern`` option and every ``.match(/re/)`` filter with JavaScript's
+``RegExp``. Python's own dialect differs in ways that change results silently, so a body is
+*translated*, token by token, into a pattern for the ``regex`` package:
+
+- ``\\w``, ``\\d``, ``\\b`` (and ``\\W``, ``\\D``, ``\\B``) are ASCII in JavaScript, with or
+  without the ``u`` flag; Python's are Unicode. ``\\s`` is Unicode in both, but not the same
+  set, so it is spelled out.
+- ``.`` does not match ``\\r``, ``\\u2028``, ``\\u2029`` in JavaScript (Python: only ``\\n``
+  is excluded); ``$`` is the end of input (Python's also matches before a final newline);
+  with ``m``, ``^``/``$`` work at all four JavaScript line terminators.
+- ``(?<name>...)`` / ``\\k<name>``, ``[^]`` (any character), ``[]`` (nothing), ``\\cX``,
+  ``\\u{...}`` and ``\\p{...}`` (with ``u``) have no Python spelling or a different one;
+  an escaped letter JavaScript does not know is the letter itself (``\\Z`` is ``Z``).
+
+The ``regex`` package (rather than ``re``) is used because it evaluates with a ``timeout``:
+a pattern such as ``^([a-z0-9]+-?)+$`` backtracks exponentially on ``"aaa…a!"``, and a
+hostile document must never hang the linter. Each compiled pattern has a time budget; once
+spent, further evaluations get only a short slice, so thousands of hostile values still end
+in bounded time (each reported as not evaluated).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+
+import regex
+
+from ledgerpact.governance.lint.model import RuleStopped
+
+#: Seconds one evaluation may take before it is abandoned.
+CALL_TIMEOUT = 1.0
+#: Seconds of abandoned evaluations a pattern may accumulate; afterwards each evaluation
+#: gets only ``SPENT_TIMEOUT`` (enough for ordinary values, bounded for hostile ones).
+PATTERN_BUDGET = 3.0
+SPENT_TIMEOUT = 0.005
+
+_FLAGS = set("dgimsuvy")
+_WORD = "A-Za-z0-9_"
+_NOT_WORD = r"\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\U0010ffff"
+_DIGIT = "0-9"
+_NOT_DIGIT = r"\x00-\x2f\x3a-\U0010ffff"
+# ECMAScript WhiteSpace and LineTerminator (what \s matches), and the complement.
+_SPACE = r"\t\n\x0b\x0c\r \xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_NOT_SPACE = (r"\x00-\x08\x0e-\x1f\x21-\x9f\xa1-\u167f\u1681-\u1fff\u200b-\u2027"
+              r"\u202a-\u202e\u2030-\u205e\u2060-\u2fff\u3001-\ufefe\uff00-\U0010ffff")
+_CLASS_ESCAPES = {"w": _WORD, "W": _NOT_WORD, "d": _DIGIT, "D": _NOT_DIGIT, "s": _SPACE,
+                  "S": _NOT_SPACE}
+_TERMINATORS = r"\n\r\u2028\u2029"
+_BOUNDARY = rf"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))"
+_NOT_BOUNDARY = rf"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))"
+_CONTROL = {"f": r"\x0c", "n": r"\n", "r": r"\r", "t": r"\t", "v": r"\x0b"}
+_HEX = set("0123456789abcdefABCDEF")
+
+
+class RegexTimeout(RuleStopped):
+    """A pattern could not be evaluated on a value within its time limit."""
+
+    def __init__(self, source: str, seconds: float) -> None:
+        super().__init__(f"pattern {json.dumps(source, ensure_ascii=False)} could not be "
+                         f"evaluated within {seconds:g} s (catastrophic backtracking)")
+        self.source = source
+        self.seconds = seconds
+
+
+@dataclass
+class JsRegex:
+    """A compiled JavaScript regular expression with its own time budget.
+
+    ``source`` is what the ruleset wrote (for messages). ``search`` raises ``RegexTimeout``
+    instead of running for ever."""
+
+    source: str
+    compiled: regex.Pattern[str]
+    spent: float = field(default=0.0, compare=False)
+
+    def search(self, text: str) -> bool:
+        limit = CALL_TIMEOUT if self.spent < PATTERN_BUDGET else SPENT_TIMEOUT
+        started = time.monotonic()
+        try:
+            return self.compiled.search(text, timeout=limit) is not None
+        except TimeoutError:
+            self.spent += time.monotonic() - started
+            raise RegexTimeout(self.source, limit) from None
+
+
+def compile_js(body: str, flags: str, source: str | None = None) -> JsRegex:
+    """Compile a JavaScript body and flags. Raises ``ValueError`` (with a message naming the
+    problem) when JavaScript would not accept it or Python cannot run it."""
+    return compile_python(python_pattern(body, flags),
+                          source if source is not None else f"/{body}/{flags}")
+
+
+def compile_python(pattern: str, source: str) -> JsRegex:
+    """An already translated pattern (for instance from ``python_pattern``, possibly with an
+    inline ``(?i)``), compiled with the same time limit."""
+    try:
+        compiled = regex.compile(pattern)
+    except regex.error as exc:
+        raise ValueError(str(exc)) from None
+    return JsRegex(source, compiled)
+
+
+def python_pattern(body: str, flags: str) -> str:
+    """The ``regex``-package pattern for a JavaScript body and flags. ``i`` becomes an inline
+    ``(?i)`` (so the string alone carries it, e.g. into a JSONPath filter); ``s``, ``m`` and
+    ``u`` are applied by the translation itself; ``g``, ``y``, ``d`` do not change whether a
+    value matches."""
+    for flag in flags:
+        if flag not in _FLAGS:
+            raise ValueError(f"invalid regular expression flags {flags!r}")
+    if len(set(flags)) != len(flags):
+        raise ValueError(f"invalid regular expression flags {flags!r}")
+    translated = _Translator(body, flags).run()
+    return f"(?i){translated}" if "i" in flags else translated
+
+
+class _Translator:
+    """One pass over a JavaScript pattern body, emitting the equivalent ``regex`` syntax."""
+
+    def __init__(self, body: str, flags: str) -> None:
+        self.body = body
+        self.unicode = "u" in flags or "v" in flags
+        self.dotall = "s" in flags
+        self.multiline = "m" in flags
+        self.out: list[str] = []
+        self.pos = 0
+
+    def run(self) -> str:
+        body = self.body
+        while self.pos < len(body):
+            char = body[self.pos]
+            if char == "\\":
+                self.out.append(self._escape(in_class=False))
+            elif char == "[":
+                self._char_class()
+            elif char == "(":
+                self._group()
+            elif char == ".":
+                self.out.append(r"[\s\S]" if self.dotall else f"[^{_TERMINATORS}]")
+                self.pos += 1
+            elif char == "$":
+                self.out.append(rf"(?=[{_TERMINATORS}]|\Z)" if self.multiline else r"\Z")
+                self.pos += 1
+            elif char == "^":
+                self.out.append(rf"(?:\A|(?<=[{_TERMINATORS}]))" if self.multiline else "^")
+                self.pos += 1
+            else:
+                self.out.append(char)
+                self.pos += 1
+        return "".join(self.out)
+
+    def _group(self) -> None:
+        body, pos = self.body, self.pos
+        if body.startswith("(?<", pos) and not body.startswith(("(?<=", "(?<!"), pos):
+            self.out.append("(?P<")
+            self.pos += 3
+        else:
+            self.out.append("(")
+            self.pos += 1
+
+    def _char_class(self) -> None:
+        body = self.body
+        start = self.pos
+        self.pos += 1
+        negated = body.startswith("^", self.pos)
+        if negated:
+            self.pos += 1
+        if body.startswith("]", self.pos):  # [] matches nothing, [^] anything
+            self.pos += 1
+            self.out.append(r"[\s\S]" if negated else "(?!)")
+            return
+        parts: list[str] = []
+        while self.pos < len(body) and body[self.pos] != "]":
+            char = body[self.pos]
+            if char == "\\":
+                parts.append(self._escape(in_class=True))
+            elif char in "[&~|":
+                parts.append("\\" + char)  # literal in JavaScript; set syntax in `regex`
+                self.pos += 1
+            else:
+                parts.append(char)
+                self.pos += 1
+        if self.pos >= len(body):
+            raise ValueError(f"unterminated character class at position {start + 1}")
+        self.pos += 1
+        self.out.append(("[^" if negated else "[") + "".join(parts) + "]")
+
+    def _escape(self, *, in_class: bool) -> str:
+        """The escape at ``self.pos`` (a backslash), advancing past it."""
+        body = self.body
+        if self.pos + 1 >= len(body):
+            raise ValueError("\\ at end of pattern")
+        char = body[self.pos + 1]
+        self.pos += 2
+        if char in _CLASS_ESCAPES:
+            inner = _CLASS_ESCAPES[char]
+            return inner if in_class else f"[{inner}]"
+        if char == "b":
+            return r"\x08" if in_class else _BOUNDARY
+        if char == "B" and not in_class:
+            return _NOT_BOUNDARY
+        if char in _CONTROL:
+            return _CONTROL[char]
+        if char == "c" and self.pos < len(body) and body[self.pos].isascii() and \
+                body[self.pos].isalpha():
+            code = ord(body[self.pos]) % 32
+            self.pos += 1
+            return f"\\x{code:02x}"
+        if char == "x" and len(body) >= self.pos + 2 and \
+                all(c in _HEX for c in body[self.pos:self.pos + 2]):
+            self.pos += 2
+            return "\\x" + body[self.pos - 2:self.pos]
+        if char == "u":
+            return self._unicode_escape()
+        if char in "pP" and self.unicode:
+            return self._property(char)
+        if char == "k" and body.startswith("<", self.pos) and (self.unicode or "(?<" in body):
+            end = body.find(">", self.pos)
+            if end < 0:
+                raise ValueError("invalid named reference")
+            name = body[self.pos + 1:end]
+            self.pos = end + 1
+            return f"(?P={name})"
+        if char.isdigit():
+            if char == "0" and not (self.pos < len(body) and body[self.pos].isdigit()):
+                return r"\x00"
+            digits = char
+            while self.pos < len(body) and body[self.pos].isdigit():
+                digits += body[self.pos]
+                self.pos += 1
+            return ("\\" + digits) if not in_class else _octal(digits)
+        if char.isascii() and char.isalnum():
+            if self.unicode:
+                raise ValueError(f"invalid escape \\{char}")
+            return char  # an identity escape: the letter itself
+        return "\\" + char if not char.isalnum() else char
+
+    def _unicode_escape(self) -> str:
+        body, pos = self.body, self.pos
+        if self.unicode and body.startswith("{", pos):
+            end = body.find("}", pos)
+            digits = body[pos + 1:end] if end > 0 else ""
+            if not digits or any(c not in _HEX for c in digits) or int(digits, 16) > 0x10FFFF:
+                raise ValueError("invalid Unicode escape")
+            self.pos = end + 1
+            return f"\\U{int(digits, 16):08x}"
+        digits = body[pos:pos + 4]
+        if len(digits) == 4 and all(c in _HEX for c in digits):
+            self.pos += 4
+            return "\\u" + digits
+        if self.unicode:
+            raise ValueError("invalid Unicode escape")
+        return "u"
+
+    def _property(self, char: str) -> str:
+        body, pos = self.body, self.pos
+        end = body.find("}", pos)
+        if not body.startswith("{", pos) or end < 0:
+            raise ValueError("invalid property name")
+        name = body[pos + 1:end]
+        self.pos = end + 1
+        return f"\\{char}{{{name}}}"
+
+
+def _octal(digits: str) -> str:
+    """A ``\\NNN`` inside a class: a legacy octal escape in JavaScript (no backreferences)."""
+    octal = ""
+    for char in digits:
+        if char in "01234567" and len(octal) < 3 and int(octal + char, 8) <= 0o377:
+            octal += char
+        else:
+            break
+    rest = digits[len(octal):]
+    if not octal:
+        return digits  # \8, \9: identity escapes
+    return f"\\x{int(octal, 8):02x}" + rest

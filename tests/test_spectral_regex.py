@@ -1,0 +1,176 @@
+"""JavaScript regular expressions in Spectral rulesets (``pattern``, ``.match(/re/)`` filters,
+``schema`` patterns), and their time limit.
+
+Spectral runs every regex with JavaScript's ``RegExp``: ``\\w``/``\\d``/``\\b`` are ASCII
+even with the ``u`` flag, ``\\s`` is Unicode, ``$`` is the end of input; ``\\k<name>``,
+``\\p{Lu}`` (with ``u``) and ``[^]`` are valid. The expected findings on
+``tests/fixtures/spectral/regex/openapi.yaml`` are the ones Spectral 6.16.3 reports.
+
+A pattern that backtracks catastrophically on a hostile document must not hang the linter:
+each value it cannot evaluate in time is reported, and the whole run stays bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from ledgerpact.governance.lint.spectral.jsonpath import PathSyntaxError, Query
+from ledgerpact.governance.lint.spectral.jsregex import compile_js, python_pattern
+from tests.cli_helpers import run as run_cli
+
+REGEX = Path(__file__).parent / "fixtures" / "spectral" / "regex"
+X_S = "/info/x-s"
+PROPS = "/components/schemas/Invoice/properties"
+
+
+def _lint(rules: Path, doc: Path, timeout: float = 120) -> tuple[int, list[dict], float]:
+    started = time.monotonic()
+    result = run_cli("lint", "--no-config", "--config", rules, "--format", "json", doc,
+                     timeout=timeout)
+    elapsed = time.monotonic() - started
+    assert result.returncode in (0, 1), result.stderr
+    return result.returncode, json.loads(result.stdout)["findings"], elapsed
+
+
+@pytest.fixture(scope="module")
+def findings() -> set[tuple[str, str, str]]:
+    _, found, _ = _lint(REGEX / "rules.yaml", REGEX / "openapi.yaml")
+    return {(f["rule"], f["pointer"], f["message"]) for f in found}
+
+
+# (rule, pointer, message) as Spectral 6.16.3 reports them
+EXPECTED = {
+    ("upper-first", f"{X_S}/arabic", '"٣٤٥" must match the pattern "/^\\\\p{Lu}/u"'),
+    ("upper-first", f"{X_S}/accented", '"café x" must match the pattern "/^\\\\p{Lu}/u"'),
+    ("upper-first", f"{X_S}/word", '"naïve_x" must match the pattern "/^\\\\p{Lu}/u"'),
+    ("upper-first", f"{X_S}/nbsp", '"a\xa0b" must match the pattern "/^\\\\p{Lu}/u"'),
+    ("upper-first", f"{X_S}/nl", '"abc\\n" must match the pattern "/^\\\\p{Lu}/u"'),
+    ("upper-first", f"{X_S}/backref", '"abab" must match the pattern "/^\\\\p{Lu}/u"'),
+    ("upper-first", f"{X_S}/boundary", '"éx" must match the pattern "/^\\\\p{Lu}/u"'),
+    ("value-space", f"{X_S}/accented", '"café x" must not match the pattern "\\\\s"'),
+    ("value-space", f"{X_S}/nbsp", '"a\xa0b" must not match the pattern "\\\\s"'),
+    ("value-space", f"{X_S}/nl", '"abc\\n" must not match the pattern "\\\\s"'),
+    ("value-word-boundary", f"{X_S}/accented",
+     '"café x" must not match the pattern "\\\\bx\\\\b"'),
+    ("value-word-boundary", f"{X_S}/boundary", '"éx" must not match the pattern "\\\\bx\\\\b"'),
+    ("any-char", f"{X_S}/nl", '"abc\\n" must not match the pattern "^[^]*\\\\n[^]*$"'),
+    ("named-backref", f"{X_S}/backref",
+     '"abab" must not match the pattern "^(?<w>ab)\\\\k<w>$"'),
+    ("value-no-digits", f"{X_S}/plain", '"V2" must match the pattern "^\\\\D*$"'),
+    ("key-filter-word", f"{PROPS}/montantTTC/type", '"type" property must be falsy'),
+}
+
+
+def test_findings_are_spectrals(findings):
+    # key-ascii-word: Spectral prints its {{value}} as "Object{}" (the runner's business);
+    # the places are what this test is about
+    assert {f for f in findings if f[0] != "key-ascii-word"} == EXPECTED
+    assert {f[1] for f in findings if f[0] == "key-ascii-word"} == \
+        {f"{PROPS}/montantÉchu", f"{PROPS}/référence"}
+
+
+def test_word_and_digit_classes_are_ascii(findings):
+    """\\w on "montantÉchu" and \\D on "٣٤٥" (Arabic-Indic digits): JavaScript's classes are
+    ASCII, so the first fails ^\\w+$ and the second passes ^\\D*$."""
+    rules_at = {(f[0], f[1]) for f in findings}
+    assert ("key-ascii-word", f"{PROPS}/montantÉchu") in rules_at
+    assert ("key-filter-word", f"{PROPS}/montantÉchu/type") not in rules_at
+    assert ("value-no-digits", f"{X_S}/arabic") not in rules_at
+
+
+def test_dollar_is_the_end_of_input(findings):
+    assert not any(f[0] == "value-dollar" for f in findings)  # "abc\n" does not end in c
+
+
+@pytest.mark.parametrize(("source", "flags", "text", "found"), [
+    (r"^\w+$", "", "café", False),
+    (r"^\w+$", "u", "café", False),
+    (r"^\w+$", "i", "CAFE_1", True),
+    (r"\bx", "", "éx", True),
+    (r"\Bx", "", "éx", False),
+    (r"^\d+$", "", "٣٤٥", False),
+    (r"[\d]", "", "٣", False),
+    (r"[^\W]", "", "é", False),
+    (r"^\s$", "", "\u2003", True),
+    (r"^\s$", "", "\x1c", False),  # Python's \s, not JavaScript's
+    (r"^[\S]$", "", "\x1c", True),
+    (r"^.$", "", "\r", False),
+    (r"^.$", "s", "\r", True),
+    (r"c$", "", "abc\n", False),
+    (r"c$", "m", "abc\u2028d", True),
+    (r"^d", "m", "abc\rd", True),
+    (r"^(?<w>ab)\k<w>$", "", "abab", True),
+    (r"^\p{Lu}", "u", "Éclair", True),
+    (r"^\p{Lu}", "u", "éclair", False),
+    (r"^[^]+$", "", "a\nb", True),
+    (r"[]", "", "anything", False),
+    (r"\Z", "", "Z", True),  # an identity escape: the letter
+    (r"\cJ", "", "\n", True),
+    (r"\u{1F4B0}", "u", "💰", True),
+    (r"^[[:a]+$", "", "[:a", True),  # no POSIX classes in JavaScript
+    (r"(?<=a+)b", "", "aaab", True),  # variable-length lookbehind
+    (r"/", "", "a/b", True),
+])
+def test_javascript_semantics(source, flags, text, found):
+    assert compile_js(source, flags).search(text) is found
+
+
+@pytest.mark.parametrize(("source", "flags"), [
+    (r"\q", "u"),  # no identity escapes for letters with u
+    (r"a", "x"),  # not a JavaScript flag
+    (r"[a", ""),
+    (r"(a", ""),
+])
+def test_invalid_javascript_regexes_are_refused(source, flags):
+    with pytest.raises(ValueError):
+        compile_js(source, flags)
+
+
+def test_filters_use_the_same_translation():
+    assert "[A-Za-z0-9_]" in python_pattern(r"\w", "")
+    with pytest.raises(PathSyntaxError, match="invalid regular expression"):
+        Query("$.a[?(@property.match(/a{2,1}/))]")
+
+
+def test_bad_regex_messages_name_javascript_not_python(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('rules:\n  r:\n    given: "$.info.title"\n'
+                     '    then: {function: pattern, functionOptions: {match: "/a[/u"}}\n')
+    result = run_cli("lint", "--no-config", "--config", rules, REGEX / "openapi.yaml")
+    assert result.returncode == 2
+    assert "not a valid regular expression" in result.stderr
+    assert "\\Z" not in result.stderr
+
+
+def test_a_hostile_document_is_bounded_and_reported():
+    """30 values on which ^(a|a)*$ backtracks for hours: the run ends in seconds (each
+    pattern has a time budget), every hostile value is reported as not evaluated, and the
+    ordinary values are still checked."""
+    code, found, elapsed = _lint(REGEX / "redos-rules.yaml", REGEX / "redos.yaml", timeout=60)
+    assert elapsed < 30
+    assert code == 1  # kebabish is an error: the run fails visibly
+    by_rule: dict[str, list[dict]] = {}
+    for f in found:
+        by_rule.setdefault(f["rule"], []).append(f)
+    for rule in ("kebabish", "kebabish-schema"):
+        timed_out = [f for f in by_rule[rule] if "could not be evaluated within" in
+                     f["message"] and "catastrophic backtracking" in f["message"]]
+        assert {f["pointer"] for f in timed_out} == {f"/x-v/{i}" for i in range(30)}
+        plain = [f for f in by_rule[rule] if f not in timed_out]
+        assert [f["pointer"] for f in plain] == ["/x-v/31"]  # "b"; "aaaa" matches
+    first = next(f for f in by_rule["kebabish"] if f["pointer"] == "/x-v/0")
+    assert 'the pattern "^(a|a)*$" could not be evaluated within 1 s' in first["message"]
+
+
+def test_a_hostile_filter_stops_its_rule_and_says_why():
+    _, found, elapsed = _lint(REGEX / "redos-filter-rules.yaml", REGEX / "redos.yaml",
+                              timeout=60)
+    assert elapsed < 30
+    assert len(found) == 1
+    message = found[0]["message"]
+    assert 'pattern "/^(a|a)*$/" could not be evaluated within 1 s' in message
+    assert message.startswith("rule ") and "internal error" not in message, message
