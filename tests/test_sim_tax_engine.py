@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from ledgerpact.generators.simulators.behaviours.finance_data import tax_codes
 from ledgerpact.generators.simulators.behaviours.tax_engine import behaviour
+from ledgerpact.generators.simulators.behaviours.tax_rules import EXTRA_TAX_CODES
 from ledgerpact.generators.simulators.messages import Context, SimRequest, SimResponse
 from ledgerpact.generators.simulators.store import Store
 from ledgerpact.registry.bundle import bundle
@@ -331,7 +332,9 @@ def test_tax_codes_are_the_erp_codes_valid_on_the_date(ctx: Context,
                     query={"validOn": valid_on, "limit": 200}).body
         return {c["code"]: c for c in page["items"]}
 
-    erp = {c["code"]: c for c in tax_codes() if c["jurisdiction"]["countryCode"] == "DE"}
+    # the ERP's codes plus the German codes of the tax-engine contract's own examples
+    erp = {c["code"]: c for c in [*tax_codes(), *EXTRA_TAX_CODES]
+           if c["jurisdiction"]["countryCode"] == "DE"}
     now, then = codes("2024-05-31"), codes("2020-09-01")
     assert now == {k: v for k, v in erp.items() if "validTo" not in v}
     assert set(then) == set(erp)  # the 2020 temporary rates were valid then

@@ -103,8 +103,31 @@ async def _reset(app: SimulatorApp, params: dict[str, str], data: Any) -> SimRes
     return ok(state_of(app))
 
 
+class BadParameter(ValueError):
+    """A query parameter the admin API cannot use; the message says what it expects."""
+
+
+def whole_param(params: dict[str, str], name: str, default: int | None, *,
+                low: int) -> int | None:
+    """Query parameter ``name`` as a whole number >= ``low``, or ``default`` when absent.
+
+    A negative or zero ``limit`` used to slice from the wrong end (``limit=-1`` dropped the
+    oldest entry, ``limit=0`` meant everything) and a word leaked Python's int() message, so
+    every such value is refused with a 400 that says what is expected."""
+    raw = params.get(name)
+    if raw is None or not raw.strip():  # ``limit=`` has always meant "not given"
+        return default
+    expected = {0: "a non-negative integer", 1: "a positive integer"}.get(
+        low, f"an integer of at least {low}")
+    text = raw.strip()
+    if not text.isascii() or not text.isdigit() or int(text) < low:
+        raise BadParameter(f"{name} must be {expected}, found {raw[:40]!r}")
+    return int(text)
+
+
 async def _journal(app: SimulatorApp, params: dict[str, str], data: Any) -> SimResponse:
-    limit = int(params["limit"]) if params.get("limit") else None
+    limit = whole_param(params, "limit", None, low=1)
+    whole_param(params, "since", 0, low=0)
     entries = app.journal.query(params, limit)
     return ok({"count": len(entries), "items": [e.to_mapping() for e in entries]})
 
@@ -163,14 +186,23 @@ async def _faults(app: SimulatorApp, params: dict[str, str], data: Any) -> SimRe
 async def _faults_put(app: SimulatorApp, params: dict[str, str], data: Any) -> SimResponse:
     from ledgerpact.generators.simulators.faults import FaultPlan
 
-    app.faults = FaultPlan.from_mapping(data if data is not None else {}, app.seed,
-                                        source="PUT /__admin/faults")
+    if not isinstance(data, dict):
+        # An empty or null body used to become an empty plan and silently wipe the rules;
+        # clearing must be asked for explicitly.
+        found = "an empty body or null" if data is None else f"a JSON {type(data).__name__}"
+        return bad(400, f"the body must be a fault plan object, found {found}; send "
+                        "{\"rules\": [...]} (or {\"rules\": []} to clear the plan)")
+    if "rules" not in data:
+        return bad(400, "the fault plan has no 'rules'; send {\"rules\": [...]} (or "
+                        "{\"rules\": []} to clear the plan)")
+    app.faults = FaultPlan.from_mapping(data, app.seed, source="PUT /__admin/faults",
+                                        routes=app.contract)
     return ok(app.faults.to_mapping())
 
 
 async def _events(app: SimulatorApp, params: dict[str, str], data: Any) -> SimResponse:
-    after = int(params.get("after") or 0)
-    limit = int(params.get("limit") or 1000)
+    after = whole_param(params, "after", 0, low=0) or 0
+    limit = whole_param(params, "limit", 1000, low=1) or 1000
     rows = app.store.outbox_all(after, limit)
     return ok({"count": len(rows), "items": [{"seq": seq, **event} for seq, event in rows]})
 

@@ -235,20 +235,19 @@ class SimulatorApp:
         chunks: list[bytes] = []
         size = 0
         more = True
+        too_large = False
         while more:
             message = await receive()
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
+            chunks.append(chunk)  # the journal keeps the start of even a refused body
             if size > self.max_body:
-                response = problem(413, "Content too large", f"request bodies are limited to "
-                                   f"{self.max_body} bytes",
-                                   type_=PROBLEM_BASE + "content-too-large")
-                response = self._native(response)
-                await self._send(send, 413, *self._encode(response))
-                return
-            chunks.append(chunk)
+                # Answered below, once the request is known, so the 413 is checked against
+                # the operation and journaled like every other response.
+                too_large = True
+                break
             more = message.get("more_body", False)
         body = b"".join(chunks)
         # The path as received (percent-encoded, as it must appear in a problem's
@@ -259,9 +258,7 @@ class SimulatorApp:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1")
                    for k, v in scope["headers"]}
         if path == "/__admin" or path.startswith("/__admin/"):
-            response = await admin.handle(self, method, path[len("/__admin"):],
-                                          scope["query_string"].decode("latin-1"), body)
-            await self._send(send, response.status, *self._encode(response))
+            await self._admin(send, method, path, scope, body, too_large)
             return
         started = time.perf_counter()
         query = scope["query_string"].decode("latin-1")
@@ -272,10 +269,80 @@ class SimulatorApp:
                       idempotency_key=headers.get("idempotency-key"))
         entry.started = started
         try:
-            await self._pipeline(scope, send, method, path, query, headers, body, entry)
+            if too_large:
+                await self._too_large(send, method, path, entry)
+            else:
+                await self._pipeline(scope, send, method, path, query, headers, body, entry)
+        except Exception as exc:
+            if _dropped_on_purpose(exc, entry):
+                raise  # a reset/timeout fault without a socket to abort: the server drops it
+            await self._crashed(send, method, path, entry, exc)
         finally:
             if not entry.recorded:
                 self._record(entry)
+
+    async def _admin(self, send: Send, method: str, path: str, scope: Scope, body: bytes,
+                     too_large: bool) -> None:
+        """The admin API (not journaled: it is the journal's reader). Its own failures are
+        problem+json 500s too: a test harness should read why, not a uvicorn traceback."""
+        try:
+            if too_large:
+                response = self._too_large_problem(path)
+            else:
+                response = await admin.handle(self, method, path[len("/__admin"):],
+                                              scope["query_string"].decode("latin-1"), body)
+            encoded = self._encode(response)
+        except Exception as exc:
+            log.error("admin error on %s %s", method, path, exc_info=exc)
+            response = _crash_problem(exc)
+            encoded = self._encode(response)
+        await self._send(send, response.status, *encoded)
+
+    def _too_large_problem(self, path: str) -> SimResponse:
+        return problem(413, "Content too large",
+                       f"request bodies are limited to {self.max_body} bytes",
+                       type_=PROBLEM_BASE + "content-too-large", code="CONTENT_TOO_LARGE",
+                       instance=quote(path, safe=_URI_SAFE))
+
+    async def _too_large(self, send: Send, method: str, path: str, entry: Entry) -> None:
+        """413 for a body over ``max_body``, checked against the operation the request was
+        for (a 413 it does not declare is flagged like any other off-contract answer) and
+        journaled with the part of the body that was read."""
+        op: Operation | None = None
+        match = self.contract.match(path)
+        if match is not None:
+            op = match.route.operations.get(method)
+            if op is None and method == "HEAD":
+                op = match.route.operations.get("GET")
+        if op is not None:
+            entry.operation_id = op.operation_id
+        await self._finish(send, op, self._native(self._too_large_problem(path)), entry)
+
+    async def _crashed(self, send: Send, method: str, path: str, entry: Entry,
+                       exc: Exception) -> None:
+        """An exception escaped the pipeline (a bug, or input nothing anticipated): the
+        client gets the same problem+json 500 a crashing behaviour produces, checked and
+        journaled; never uvicorn's plain-text 500 and a journal entry without a status."""
+        if self._first_time(f"{entry.operation_id}: {type(exc).__name__}: {exc}"):
+            log.error("simulator error on %s %s", method, path, exc_info=exc)
+        if getattr(send, "started", False):
+            return  # the response is on its way: nothing more can be said to the client
+        op = self.contract.operations.get(entry.operation_id or "")
+        response = _crash_problem(exc)
+        try:
+            await self._finish(send, op, self._native(response), entry)
+        except Exception as again:  # the error path itself failed: the bare problem
+            log.error("simulator error answering %s %s", method, path, exc_info=again)
+            if getattr(send, "started", False):
+                return
+            response = _crash_problem(exc)
+            raw_headers, payload = self._encode(response)
+            entry.status = response.status
+            entry.response_body = clip(payload)
+            entry.response_headers = {k.decode("latin-1"): v.decode("latin-1")
+                                      for k, v in raw_headers}
+            self._record(entry)
+            await self._send(send, response.status, raw_headers, payload)
 
     async def _pipeline(self, scope: Scope, send: Send, method: str, path: str, query: str,
                         headers: dict[str, str], body: bytes, entry: Entry) -> None:
@@ -345,10 +412,7 @@ class SimulatorApp:
         except Exception as exc:
             if self._first_time(f"{op.operation_id}: {type(exc).__name__}: {exc}"):
                 log.error("simulator error on %s %s", method, path, exc_info=exc)
-            response = problem(500, "Simulator error",
-                               _header_text(f"{type(exc).__name__}: {exc}", 4000),
-                               type_=PROBLEM_BASE + "simulator-error")
-            response = self._native(response)
+            response = self._native(_crash_problem(exc))
         await self._finish(send, op, response, entry)
 
     def _native(self, response: SimResponse) -> SimResponse:
@@ -420,7 +484,9 @@ class SimulatorApp:
                                                  else "injected-fault"),
                            code="RATE_LIMITED" if status == 429 else "INJECTED_FAULT")
         if decision.retry_after_s is not None or status in (429, 503):
-            response.headers["Retry-After"] = str(decision.retry_after_s or 1)
+            # 0 is a valid delay-seconds ("retry now"); 1 only when the plan sets none.
+            retry = 1 if decision.retry_after_s is None else decision.retry_after_s
+            response.headers["Retry-After"] = str(retry)
         await self._finish(send, op, self._native(response), entry, validate=False)
 
     def _encode(self, response: SimResponse) -> tuple[list[tuple[bytes, bytes]], bytes]:
@@ -504,21 +570,39 @@ class _ClientSend:
     "Exception in ASGI application" traceback, and with stderr a pipe nobody reads the server
     stalled once the pipe was full. The response has nowhere to go: drop it quietly."""
 
-    __slots__ = ("__self__", "_send", "gone")
+    __slots__ = ("__self__", "_send", "gone", "started")
 
     def __init__(self, send: Send) -> None:
         self._send = send
         self.gone = False
+        # Whether the response has begun: after that an error can no longer be answered.
+        self.started = False
         # _drop_connection reaches the transport through the bound method's owner
         self.__self__ = getattr(send, "__self__", None)
 
     async def __call__(self, message: MutableMapping[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
         if self.gone:
             return
         try:
             await self._send(message)
         except (OSError, RuntimeError):
             self.gone = True
+
+
+def _crash_problem(exc: BaseException) -> SimResponse:
+    """The problem+json 500 for an exception inside the simulator."""
+    return problem(500, "Simulator error", _header_text(f"{type(exc).__name__}: {exc}", 4000),
+                   type_=PROBLEM_BASE + "simulator-error")
+
+
+def _dropped_on_purpose(exc: BaseException, entry: Entry) -> bool:
+    """Whether ``exc`` is _drop_connection asking the server to drop the connection (a
+    reset or timeout fault where no socket is reachable), which must propagate."""
+    fault = entry.fault or {}
+    return (isinstance(exc, ConnectionAbortedError) and entry.status is None
+            and fault.get("kind") in ("reset", "timeout"))
 
 
 def _credential_text(credential: Credential) -> str:

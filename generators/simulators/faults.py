@@ -13,6 +13,7 @@ typo in a fault plan would otherwise silently test nothing.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import math
 import random
@@ -20,11 +21,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.loader import load_file
+
+if TYPE_CHECKING:
+    from ledgerpact.generators.simulators.spec import CompiledContract
 
 FaultKind = Literal["none", "error", "rate_limit", "timeout", "reset", "outage"]
 
@@ -189,20 +193,27 @@ class FaultPlan:
         self.reseed(seed)
 
     @classmethod
-    def load(cls, path: Path, seed: int) -> FaultPlan:
+    def load(cls, path: Path, seed: int, routes: CompiledContract | None = None) -> FaultPlan:
         """Read a YAML or JSON plan through the registry's safe loader (alias bombs, depth
-        and size limits are refused there); errors carry the line of the offending key."""
+        and size limits are refused there); errors carry the line of the offending key.
+        With ``routes`` (the served contract) a rule whose match names no operation of it
+        is refused, as in ``from_mapping``."""
         doc = load_file(path)
         try:
-            return cls.from_mapping(doc.data, seed, source=doc.path)
+            return cls.from_mapping(doc.data, seed, source=doc.path, routes=routes)
         except InputError as exc:
             if exc.pointer is not None and exc.line is None:
                 exc.line = doc.line_of(exc.pointer)
             raise
 
     @classmethod
-    def from_mapping(cls, data: Any, seed: int, source: str = "<faults>") -> FaultPlan:
-        rules, pinned = _parse_plan(data, source)
+    def from_mapping(cls, data: Any, seed: int, source: str = "<faults>",
+                     routes: CompiledContract | None = None) -> FaultPlan:
+        """Parse and check a plan. ``routes`` is the contract the plan will run against: a
+        rule matching none of its operations (an operationId typo, a concrete path where
+        the template belongs) would silently test nothing, so it is refused with the close
+        matches; without ``routes`` only the plan's own shape is checked."""
+        rules, pinned = _parse_plan(data, source, routes)
         return cls(rules, seed, pinned, source)
 
     @classmethod
@@ -419,7 +430,8 @@ class _Reader:
         return value
 
 
-def _parse_plan(data: Any, source: str) -> tuple[tuple[Rule, ...], int | None]:
+def _parse_plan(data: Any, source: str, routes: CompiledContract | None = None
+                ) -> tuple[tuple[Rule, ...], int | None]:
     reader = _Reader(source)
     plan = reader.mapping(data, "", _PLAN_KEYS, "a fault plan")
     pinned = None
@@ -433,6 +445,8 @@ def _parse_plan(data: Any, source: str) -> tuple[tuple[Rule, ...], int | None]:
     first_at: dict[str, int] = {}
     for index, raw in enumerate(raw_rules):
         rule = _parse_rule(reader, raw, f"/rules/{index}")
+        if routes is not None:
+            _check_routes(reader, rule, routes, f"/rules/{index}/match")
         if rule.id in first_at:
             raise reader.fail(f"/rules/{index}/id",
                               f"duplicate rule id {rule.id!r} (first used by /rules/"
@@ -489,6 +503,46 @@ def _parse_match(reader: _Reader, raw: Any, ptr: str) -> dict[str, Any]:
                                              "/suppliers/{supplierNumber})")
         out["path"] = path
     return out
+
+
+def _close(word: str, known: list[str]) -> str:
+    """' (did you mean: a, b?)' for the known names closest to ``word``, else the list."""
+    close = difflib.get_close_matches(word, known, n=3, cutoff=0.6)
+    if close:
+        return f" (did you mean: {', '.join(close)}?)"
+    shown = ", ".join(known[:12]) + (", ..." if len(known) > 12 else "")
+    return f" (known: {shown})" if known else ""
+
+
+def _check_routes(reader: _Reader, rule: Rule, contract: CompiledContract, ptr: str) -> None:
+    """Refuse a rule whose match can never fire on ``contract``.
+
+    Rules are matched against the operation id and the contract's path *template*
+    (``/suppliers/{supplierNumber}``); a typo or a concrete path would be accepted and then
+    never inject anything, which is exactly the silent pass a fault plan must not allow."""
+    operations = list(contract.operations.values())
+    if rule.operation_id is not None and rule.operation_id not in contract.operations:
+        raise reader.fail(f"{ptr}/operationId",
+                          f"unknown operationId {rule.operation_id!r} in contract "
+                          f"{contract.contract_id or 'served'}"
+                          f"{_close(rule.operation_id, list(contract.operations))}")
+    templates = list(dict.fromkeys(op.path_template for op in operations))
+    if rule.path is not None and rule.path not in templates:
+        found = contract.match(rule.path)
+        if found is not None and found.route.template != rule.path:
+            hint = (f" (it is a concrete path of {found.route.template}; match the "
+                    f"template)")
+        else:
+            hint = _close(rule.path, templates)
+        raise reader.fail(f"{ptr}/path", f"unknown path template {rule.path!r} in contract "
+                                         f"{contract.contract_id or 'served'}{hint}")
+    if not any(rule.matches(op.operation_id, op.method, op.path_template) for op in operations):
+        wanted = " ".join(part for part in (rule.method, rule.path, rule.operation_id) if part)
+        offered = sorted({op.method for op in operations
+                          if rule.path in (None, op.path_template)
+                          and rule.operation_id in (None, op.operation_id)})
+        raise reader.fail(ptr, f"match {wanted} names no operation of the contract"
+                               + (f" (methods there: {', '.join(offered)})" if offered else ""))
 
 
 def _parse_latency(reader: _Reader, raw: Any, ptr: str) -> Latency:

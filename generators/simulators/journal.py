@@ -99,4 +99,8 @@ class Journal:
             if faulted and e.fault is None:
                 continue
             out.append(e)
-        return out[-limit:] if limit else out
+        if limit is None:
+            return out
+        if limit < 1:  # out[-0:] is everything and out[-(-1):] drops the oldest entry
+            raise ValueError(f"limit must be a positive integer, found {limit}")
+        return out[-limit:]

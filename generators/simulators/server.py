@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import signal
 import socket
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
@@ -79,6 +80,31 @@ def load_contract(contract_id: str, registry: Path | None) -> tuple[CompiledCont
     return compile_contract(document, contract_id=contract_id, version=version), reg.root
 
 
+def _reason(exc: BaseException) -> str:
+    """Why an OS or SQLite call failed, without the errno prefix Python adds."""
+    return getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+
+
+def prepare_state_dir(path: Path) -> None:
+    """Create the folder of state file ``path``, or raise a one-line ``InputError``.
+
+    A folder that cannot be made (a parent is a regular file, /proc, no permission) is the
+    user's to fix, so it must read as bad input (exit 2) rather than a traceback."""
+    folder = path.parent
+    blocker = next((p for p in (folder, *folder.parents) if p.exists() and not p.is_dir()),
+                   None)
+    if blocker is not None:
+        raise InputError(f"cannot create the state folder {folder}: {blocker} is a file, "
+                         f"not a folder", file=str(path))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the state folder {folder}: {_reason(exc)}",
+                         file=str(path)) from exc
+    if path.is_dir():
+        raise InputError("the state file is a folder; give a file path", file=str(path))
+
+
 def open_state(path: Path | None, *, seed: int, reset: bool,
                target: str | None = None) -> tuple[Store, bool]:
     """The store, and whether it is fresh (to be seeded). A store seeded with another seed,
@@ -87,8 +113,11 @@ def open_state(path: Path | None, *, seed: int, reset: bool,
     from ledgerpact.generators.simulators.store import Store
 
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    store = Store.open(path)
+        prepare_state_dir(path)
+    try:
+        store = Store.open(path)
+    except (OSError, sqlite3.Error) as exc:
+        raise InputError(f"cannot open the state file: {_reason(exc)}", file=str(path)) from exc
     if reset:
         store.clear()
     fresh = store.is_empty()
@@ -127,9 +156,12 @@ def build(target: str, *, registry: Path | None = None, seed: int = 1,
 
     if faults is not None and not faults.is_file():
         raise InputError("faults file not found", file=str(faults))
-    plan = FaultPlan.load(faults, seed) if faults is not None else FaultPlan.empty(seed)
+    plan = (FaultPlan.load(faults, seed, routes=contract) if faults is not None
+            else FaultPlan.empty(seed))
     base = (cwd or Path.cwd()) / STATE_DIR
     state_path = None if in_memory else (state or base / f"{target}.sqlite")
+    if state_path is not None:  # before the default jsonl sink is opened inside it
+        prepare_state_dir(state_path)
     if events is None:
         events = ([] if state_path is None
                   else [f"jsonl:{state_path.parent / f'{target}-events.jsonl'}"])

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import jsonschema_rs
 
+from ledgerpact.generators.simulators.schema_errors import hostile_parts, leaves, log, sanitize
 from ledgerpact.registry.errors import InputError
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -35,13 +36,39 @@ class Schema:
     pointer: str
     raw: Mapping[str, Any]  # the schema with a top-level $ref followed, for type inspection
     validator: Any
+    # The whole (compiled) document, to read a failing oneOf's discriminator from.
+    document: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     def errors(self, instance: Any) -> list[tuple[str, str]]:
-        """(JSON pointer into the instance, message) for each violation."""
-        if self.validator is None or self.validator.is_valid(instance):
-            return []  # the common case, several times faster than collecting errors
-        return [(_pointer(err.instance_path), _short(err.message))
-                for err in self.validator.iter_errors(instance)]
+        """(JSON pointer into the instance, message) for each violation.
+
+        A failing ``oneOf``/``anyOf`` is reported as the leaf errors of its best-matching
+        alternative, each at its own pointer, not as one root error quoting the whole
+        request. Input the validator cannot even report on (a lone surrogate, nesting
+        deeper than it converts) is a violation at its pointer, not an exception; anything
+        else it raises is a simulator bug and propagates (the app turns it into a 500)."""
+        if self.validator is None:
+            return []
+        try:
+            if self.validator.is_valid(instance):
+                return []  # the common case, several times faster than collecting errors
+            return self._collect(instance)
+        except (UnicodeError, ValueError, RecursionError) as exc:
+            hostile = hostile_parts(instance)
+            if not hostile:
+                raise
+            try:
+                rest = self._collect(sanitize(instance))
+            except (UnicodeError, ValueError, RecursionError):
+                log.debug("schema errors of a sanitized instance unavailable: %s", exc)
+                rest = []
+            return list(dict.fromkeys([*hostile, *rest]))
+
+    def _collect(self, instance: Any) -> list[tuple[str, str]]:
+        """Only reached for an invalid instance: valid requests never pay for this."""
+        found = (leaf for err in self.validator.iter_errors(instance)
+                 for leaf in leaves(err, instance, self.document))
+        return list(dict.fromkeys(found))  # in order, once each (a set: bodies can be big)
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,27 +194,12 @@ class CompiledContract:
         yield from self.templated
 
 
-MESSAGE_LIMIT = 500
-
-
-def _short(message: str) -> str:
-    """jsonschema messages quote the whole failing instance (a full invoice for a oneOf);
-    a problem body and a log line need the gist, not a copy of the request."""
-    if len(message) <= MESSAGE_LIMIT:
-        return message
-    return message[:MESSAGE_LIMIT - 40] + " ... " + message[-35:]
-
-
 def is_json_media(media_type: str) -> bool:
     return media_type == "application/json" or media_type.endswith("+json")
 
 
 def escape(token: str) -> str:
     return token.replace("~", "~0").replace("/", "~1")
-
-
-def _pointer(parts: list[str | int]) -> str:
-    return "".join(f"/{escape(str(p))}" for p in parts)
 
 
 class _Compiler:
@@ -229,7 +241,7 @@ class _Compiler:
             first = str(exc).splitlines()[0]
             raise InputError(f"schema does not compile: {first}", pointer=pointer) from exc
         raw = target if isinstance(target, Mapping) else {}
-        compiled = Schema(target_pointer, raw, validator)
+        compiled = Schema(target_pointer, raw, validator, self.document)
         self.cache[target_pointer] = compiled
         return compiled
 

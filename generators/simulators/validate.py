@@ -25,7 +25,9 @@ from ledgerpact.generators.simulators.spec import (
     Operation,
     Param,
     escape,
+    hostile_parts,
     is_json_media,
+    sanitize,
 )
 
 Violation = dict[str, str]
@@ -270,13 +272,22 @@ def validate_request(op: Operation, path_params: Mapping[str, str], query_string
         try:
             value = orjson.loads(body)
             exact = json.loads(body, parse_float=Decimal) if _has_float(value) else value
-        except orjson.JSONDecodeError as exc:
+        except (orjson.JSONDecodeError, RecursionError) as exc:
             try:  # integers beyond 64 bits are JSON too; only the stdlib reads them
                 value = exact = json.loads(body, parse_float=Decimal,
                                            parse_constant=_refuse_constant)
-            except (ValueError, RecursionError):
-                violations.append(violation("body", "", f"the body is not valid JSON: {exc}"))
+            except (ValueError, RecursionError) as stdlib_exc:
+                reason = exc if isinstance(exc, orjson.JSONDecodeError) else stdlib_exc
+                violations.append(violation("body", "", "the body is not valid JSON: "
+                                            f"{reason or 'nested too deeply'}"))
                 return parsed
+            # The stdlib, unlike orjson, reads lone surrogates ("\ud800"): strings no
+            # store, log or validator can encode. Refused where they are, and the rest of
+            # the body is still checked (with U+FFFD in their place).
+            hostile = hostile_parts(value, depth_limit=False)
+            if hostile:
+                violations.extend(violation("body", p, m) for p, m in hostile)
+                value = sanitize(value)
         if spec.schema is not None:
             for pointer, message in spec.schema.errors(value):
                 violations.append(violation("body", pointer, message))
@@ -297,7 +308,7 @@ def _lenient_json(body: bytes, media_type: str | None) -> Any:
         return None
     try:
         return loads_decimal(body)
-    except (orjson.JSONDecodeError, ValueError):
+    except (orjson.JSONDecodeError, ValueError, RecursionError):
         return None
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import re
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,12 +52,24 @@ MASTER_TOKEN = "erp.masterData"  # meta key: changes whenever the store is seede
 _Handler = Callable[[SimRequest, Context], SimResponse]
 
 
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def uri_reference(path: str) -> str:
+    """``path`` as a problem's ``instance`` (a uri-reference).
+
+    The engine hands behaviours the raw path as received, so its escapes are already there:
+    quoting them again turns ``%2F`` into ``%252F`` and the instance no longer names the
+    resource asked for. Existing escapes are kept; only what is not URI-safe (a space, non-
+    ASCII, a ``%`` that starts no escape) is encoded."""
+    return quote(_STRAY_PERCENT.sub("%25", path), safe="/%:@!$&'()*+,;=-._~")
+
+
 def problem_for(status: int, slug: str, title: str, detail: str, code: str,
                 request: SimRequest, **extra: Any) -> SimResponse:
     """An erp-finance problem answering ``request``: shared with the reference adapters, which
     must refuse in exactly the canonical ERP's words (type, code, instance)."""
-    # instance is a uri-reference: a path with spaces or non-ASCII must stay percent-encoded
-    instance = quote(request.path, safe="/:@!$&'()*+,;=-._~")
+    instance = uri_reference(request.path)
     return problem(status, title, detail[:4000], type_=PROBLEMS + slug, instance=instance,
                    code=code, **extra)
 
@@ -583,8 +596,9 @@ class ErpBehaviour:
         if due:
             execution = max(date.fromisoformat(str(due)), today)
         else:
-            days = supplier.get("paymentTerms", {}).get("netDays", 30)
-            execution = date.fromisoformat(str(doc["issueDate"])) + timedelta(days=days)
+            # validate_invoice refused a due date past date.max (DUE_DATE_OUT_OF_RANGE)
+            execution = erp_rules.net_due_date(date.fromisoformat(str(doc["issueDate"])),
+                                               supplier) or date.max
             execution = max(execution, today)
         creditor: dict[str, Any] = {"name": supplier.get("name") or doc["seller"]["name"]}
         if supplier.get("postalAddress"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 from typing import Any, Protocol
 
@@ -519,6 +519,41 @@ def _show(value: Decimal, minor: int | None) -> str:
     return str(quantize(value, minor) if minor is not None else value.normalize())
 
 
+DEFAULT_NET_DAYS = 30  # payment terms of a supplier whose record names none
+
+
+def net_days(supplier: Mapping[str, Any]) -> int:
+    """The supplier's net payment days (``paymentTerms.netDays``), 30 when not given."""
+    terms = supplier.get("paymentTerms")
+    days = terms.get("netDays", DEFAULT_NET_DAYS) if isinstance(terms, Mapping) else None
+    return days if isinstance(days, int) and not isinstance(days, bool) else DEFAULT_NET_DAYS
+
+
+def net_due_date(issue: date, supplier: Mapping[str, Any]) -> date | None:
+    """Issue date plus the supplier's net days, or None past 9999-12-31 (``date.max``)."""
+    try:
+        return issue + timedelta(days=net_days(supplier))
+    except OverflowError:
+        return None
+
+
+def check_due_date(doc: Mapping[str, Any], result: Validation) -> None:
+    """An invoice without a dueDate is paid on issue date + the supplier's net days; when that
+    day is past the last calendar date, the payment run cannot schedule it. Checked here,
+    not only at posting, so validation and posting give the same answer (a 422 finding
+    instead of a 500 from the date arithmetic)."""
+    if is_credit_note(doc) or doc.get("dueDate") or result.supplier is None:
+        return
+    issue = _date(doc.get("issueDate"))
+    if issue is None or net_due_date(issue, result.supplier) is not None:
+        return
+    days = net_days(result.supplier)
+    result.add("DUE_DATE_OUT_OF_RANGE", "/issueDate",
+               f"The due date would be {issue.isoformat()} plus the supplier's {days} days net, "
+               f"which is after {date.max.isoformat()}, the last date a payment can be "
+               "scheduled on; give an earlier issueDate or a dueDate.")
+
+
 def check_duplicate(doc: Mapping[str, Any], data: MasterData, result: Validation) -> None:
     if result.supplier is None:
         return
@@ -546,6 +581,7 @@ def validate_invoice(doc: Mapping[str, Any], data: MasterData,
         check_lines_accounting(doc, data, result, orders)
         check_arithmetic(doc, minor_units, result)
         check_duplicate(doc, data, result)
+        check_due_date(doc, result)
         for name in ("issueDate", "taxPointDate", "dueDate"):
             if name in doc and _date(doc[name]) is None:
                 result.add("DATE_INVALID", f"/{name}", f"{doc[name]!r} is not a calendar date.")

@@ -27,6 +27,9 @@ from email.policy import HTTP
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ledgerpact.adapters.ubl import safexml
+from ledgerpact.adapters.ubl.minor_units import minor_units
+from ledgerpact.adapters.ubl.nodes import CAC, CBC, canonical_decimal
 from ledgerpact.adapters.ubl.reader import read_ubl
 from ledgerpact.adapters.ubl.reconcile import reconcile
 from ledgerpact.generators.simulators.behaviours import invoice_checks, paging
@@ -42,7 +45,10 @@ from ledgerpact.generators.simulators.messages import (
 from ledgerpact.registry.errors import InputError
 
 if TYPE_CHECKING:
+    import xml.etree.ElementTree as ET
+
     from ledgerpact.generators.simulators.idempotency import IdempotencyLedger
+    from ledgerpact.generators.simulators.spec import Schema
     from ledgerpact.generators.simulators.store import Store
 
 PROBLEMS = "https://ledgerpact.dev/problems/"
@@ -121,6 +127,68 @@ def _reconcile_pointer(message: str) -> str:
     return "/" + head.replace("[", "/").replace("]", "").replace(".", "/")
 
 
+_UBL_PREFIXES = {f"{{{CAC}}}": "cac:", f"{{{CBC}}}": "cbc:"}
+
+
+def _ubl_name(tag: str) -> str:
+    """``cac:Party`` / ``cbc:ID`` for a Clark-notation tag, the local name otherwise."""
+    for clark, prefix in _UBL_PREFIXES.items():
+        if tag.startswith(clark):
+            return prefix + tag[len(clark):]
+    return tag.rsplit("}", 1)[-1]
+
+
+def ubl_amount_findings(xml: bytes) -> list[dict[str, str]]:
+    """Amounts with more decimals than their currency's ISO 4217 minor unit, located in the
+    XML as the UBL reader locates its own errors (``/Invoice/cac:LegalMonetaryTotal/...``).
+
+    The reader copies amounts byte for byte, so ``1486.790`` EUR reached the store and the
+    ``invoiceCaptured`` event, whose schema refuses it (a 500). Checked on the XML rather
+    than the canonical document so the finding names the element to fix. Unit prices
+    (everything under ``cac:Price``) may carry more decimals (EN 16931 BT-146 to BT-148)
+    and are left alone, as the canonical UnitPrice schema does."""
+    root = safexml.parse(xml, "request body")
+    currency_node = root.find(f"{{{CBC}}}DocumentCurrencyCode")
+    default = (currency_node.text or "").strip() if currency_node is not None else ""
+    findings: list[dict[str, str]] = []
+
+    def walk(element: ET.Element, path: str) -> None:
+        counts: dict[str, int] = {}
+        for child in element:
+            counts[child.tag] = counts.get(child.tag, 0) + 1
+        seen: dict[str, int] = {}
+        for child in element:
+            if not isinstance(child.tag, str):
+                continue
+            name = _ubl_name(child.tag)
+            seen[child.tag] = seen.get(child.tag, 0) + 1
+            where = f"{path}/{name}" + (f"[{seen[child.tag]}]" if counts[child.tag] > 1 else "")
+            if name == "cac:Price":
+                continue
+            if name.startswith("cbc:") and name.endswith("Amount"):
+                _check_amount(child, where, default, findings)
+            walk(child, where)
+
+    walk(root, "/" + _ubl_name(root.tag))
+    return findings
+
+
+def _check_amount(element: ET.Element, where: str, default: str,
+                  findings: list[dict[str, str]]) -> None:
+    text = canonical_decimal(element.text or "")
+    currency = (element.get("currencyID") or "").strip() or default
+    if text is None or not currency:
+        return  # not a decimal: the reader reports it; no currency: nothing to compare
+    decimals = len(text.partition(".")[2])
+    allowed = minor_units(currency)
+    if decimals > allowed:
+        places = f"{allowed} decimal{'s' * (allowed != 1)}"
+        findings.append({"pointer": where, "code": "UBL_INVALID",
+                         "detail": f"request body: {where}: amount {text} has {decimals} "
+                                   f"decimals, but {currency} allows {places} (its ISO 4217 "
+                                   f"minor unit)"})
+
+
 class InvoiceAutomationBehaviour:
     """Finance behaviour of the ``invoice-automation`` contract."""
 
@@ -132,6 +200,8 @@ class InvoiceAutomationBehaviour:
         self._lifecycle = lifecycle
         self._registry_root = registry_root
         self._ledger: IdempotencyLedger | None = None
+        self._contract: Mapping[str, Any] | None = None
+        self._document_schema: Schema | None = None
 
     def ledger(self, store: Store) -> IdempotencyLedger:
         """The store's idempotency ledger: one per store and process, because the claims
@@ -158,6 +228,37 @@ class InvoiceAutomationBehaviour:
         """The registry ``--registry`` names: its approval-state machine and erp-finance
         reference data are the ones served, not those of the current folder."""
         self._registry_root = root
+
+    def bind_contract(self, document: Mapping[str, Any]) -> None:
+        """The served contract: a UBL capture is checked against its canonical-invoice
+        request schema, as a JSON capture is by the engine."""
+        self._contract, self._document_schema = document, None
+
+    def document_schema(self) -> Schema | None:
+        """captureInvoice's application/json body schema (the canonical InvoiceDocument),
+        compiled on the first UBL capture; None when no contract was bound."""
+        if self._document_schema is None and self._contract is not None:
+            from ledgerpact.generators.simulators.spec import compile_contract
+
+            operation = compile_contract(self._contract).operations.get("captureInvoice")
+            media = operation.body.get("application/json") if operation is not None else None
+            self._document_schema = media.schema if media is not None else None
+        return self._document_schema
+
+    def _ubl_findings(self, request: SimRequest, document: Mapping[str, Any]
+                      ) -> list[dict[str, str]]:
+        """What makes a readable UBL document still not a canonical invoice: amounts finer
+        than the currency allows (located in the XML), then any other violation of the
+        canonical schema (located in the canonical document). Without this, such a document
+        was stored and then failed the finance-events schema as a 500."""
+        findings = ubl_amount_findings(request.raw_body)
+        if findings:
+            return findings
+        schema = self.document_schema()
+        errors = schema.errors(document) if schema is not None else []
+        return [{"pointer": pointer, "code": "UBL_INVALID",
+                 "detail": f"the canonical document read from the UBL, at {pointer or '/'}: "
+                           f"{message}"[:2000]} for pointer, message in errors]
 
     # ------------------------------------------------------------ Behaviour protocol
 
@@ -218,6 +319,13 @@ class InvoiceAutomationBehaviour:
                                       [{"pointer": pointer, "detail": str(exc)[:2000],
                                         "code": "UBL_INVALID"}])
             fmt = "ubl-2.1"
+            invalid = self._ubl_findings(request, document)
+            if invalid:
+                count = len(invalid)
+                return _unprocessable(
+                    request, "The invoice cannot be captured",
+                    f"The UBL document is not a valid canonical invoice ({count} finding"
+                    f"{'s' * (count != 1)}); nothing was captured.", invalid)
         elif media == "application/json" or media.endswith("+json"):
             if not isinstance(request.body, Mapping):
                 return _unprocessable(request, "The invoice cannot be captured",

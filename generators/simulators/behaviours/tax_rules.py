@@ -52,11 +52,23 @@ JURISDICTIONS: tuple[dict[str, Any], ...] = (
                   "half-up-per-line"),
 )
 
-# Tax codes of jurisdictions the ERP reference data does not cover.
+# Tax codes the tax engine knows beyond the ERP reference data: jurisdictions the ERP does
+# not cover, and the German codes the tax-engine contract's own examples use (its
+# listJurisdictionTaxCodes example; calculateTax's germanInvoice names DE-R7). A simulator
+# must accept its contract's examples; they are kept out of the ERP's codes because those
+# also seed the SAP simulator, whose TaxCode is two characters.
 EXTRA_TAX_CODES: tuple[dict[str, Any], ...] = (
     {"code": "US-CA-ST", "jurisdiction": {"countryCode": "US", "subdivisionCode": "US-CA"},
      "taxScheme": "SALESTAX", "category": "S", "rate": "7.25", "status": "active",
      "validFrom": "2017-01-01"},
+    {"code": "DE-S19", "jurisdiction": {"countryCode": "DE"}, "taxScheme": "VAT",
+     "category": "S", "rate": "19", "status": "active", "validFrom": "2007-01-01"},
+    {"code": "DE-R7", "jurisdiction": {"countryCode": "DE"}, "taxScheme": "VAT",
+     "category": "S", "rate": "7", "status": "active", "validFrom": "2007-01-01"},
+    {"code": "DE-IC0", "jurisdiction": {"countryCode": "DE"}, "taxScheme": "VAT",
+     "category": "K", "rate": "0", "exemptionReasonCode": "VATEX-EU-IC",
+     "exemptionReason": "Intra-community supply", "status": "active",
+     "validFrom": "2007-01-01"},
 )
 
 # Registration id formats (no check digits: the seeded suppliers' ids are random digits).
