@@ -290,3 +290,17 @@ def test_help_has_curl_examples() -> None:
     assert result.returncode == 0
     assert "curl" in result.stdout and "--in-memory" in result.stdout
     assert "not an identity provider" in result.stdout and "--no-auth" in result.stdout
+
+
+def test_the_ready_line_and_sink_errors_mask_broker_passwords(tmp_path: Path,
+                                                              widgets_registry: Path,
+                                                              sims: list[Sim]) -> None:
+    """Ready lines and errors end up in CI logs: a broker's password never appears there."""
+    sim = start("widgets", "--port", "0", "--in-memory", "--registry", widgets_registry,
+                "--events", "amqp://guest:s3cret@127.0.0.1:5672/", cwd=tmp_path)
+    sims.append(sim)
+    events = next(line for line in sim.details if line.strip().startswith("events:"))
+    assert "amqp://guest:***@127.0.0.1:5672/" in events and "s3cret" not in events
+    bad = run("simulate", "widgets", "--in-memory", "--registry", widgets_registry,
+              "--events", "amqp://guest:s3cret@127.0.0.1:5672/?nope=1", cwd=tmp_path)
+    assert bad.returncode == 2 and "s3cret" not in bad.stderr and "guest:***@" in bad.stderr

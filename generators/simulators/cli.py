@@ -73,6 +73,7 @@ def simulate_cmd(target: str, port: int, host: str, seed: int, data_dir: Path | 
            --events amqp://guest:guest@127.0.0.1:5672/
       ledgerpact simulate sap-s4hana --port 8090 --in-memory
     """
+    from ledgerpact.generators.simulators.events.sinks import shown as masked
     from ledgerpact.generators.simulators.server import bind, build, serve
 
     if in_memory and state is not None:
@@ -92,7 +93,7 @@ def simulate_cmd(target: str, port: int, host: str, seed: int, data_dir: Path | 
                      f"  state: {sim.state_path or 'in memory'}"
                      + (" (new, seeded)" if sim.seeded_now else " (kept)"),
                      f"  seed: {sim.app.seed}",
-                     f"  events: {', '.join(sim.event_specs) or 'none'}",
+                     f"  events: {', '.join(map(masked, sim.event_specs)) or 'none'}",
                      f"  admin: http://{shown}:{actual}/__admin"]
             click.echo("\n".join(lines))
             sys.stdout.flush()

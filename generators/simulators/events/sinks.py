@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -149,8 +150,23 @@ class WebhookSink:
             await client.aclose()
 
 
+_USERINFO = re.compile(r"^((?:webhook:)?[A-Za-z][A-Za-z0-9+.-]*://)([^/@\s]*)@")
+
+
+def shown(spec: str) -> str:
+    """A sink spec as printed (ready line, errors): the secret in its URL is masked, since
+    those lines end up in CI logs and terminals: a password (``amqp://guest:***@host/``), or
+    a lone token (``nats://***@host:4222``, NATS token authentication)."""
+    def mask(match: re.Match[str]) -> str:
+        user, colon, _ = match.group(2).partition(":")
+        return f"{match.group(1)}{user}:***@" if colon else f"{match.group(1)}***@"
+
+    return _USERINFO.sub(mask, spec)
+
+
 def _bad(spec: str, what: str) -> InputError:
-    return InputError(f"event sink {spec!r}: {what} (expected {SPEC_HELP})", file="--events")
+    return InputError(f"event sink {shown(spec)!r}: {what} (expected {SPEC_HELP})",
+                      file="--events")
 
 
 def _query(spec: str, query: str, allowed: set[str]) -> dict[str, str]:
