@@ -348,8 +348,22 @@ def build_index(ws: Workspace, root: str, metadata: dict[str, Any] | None = None
     doc = ws.document(root).data
     fmt = detect_format(doc)
     if fmt is None:
-        raise InputError("not an OpenAPI 3.0/3.1 or AsyncAPI 2.x/3.x document (no 'openapi' "
-                         "or 'asyncapi' version field)", file=root, pointer="")
+        # Name the version found: an OpenAPI 3.2 or Swagger 2.0 file must not be told that
+        # it has no version field. The error points at that field.
+        supported = "OpenAPI 3.0 and 3.1, AsyncAPI 2.x and 3.x are supported"
+        found = [k for k in ("openapi", "swagger", "asyncapi") if isinstance(doc, dict)
+                 and k in doc]
+        if not found:
+            message = ("not an OpenAPI or AsyncAPI document: it has no 'openapi' or "
+                       f"'asyncapi' version field ({supported})")
+        elif found[0] == "swagger":
+            message = (f"Swagger {doc['swagger']} is not supported: convert it to OpenAPI 3 "
+                       f"(e.g. with swagger2openapi or Swagger Editor's converter); "
+                       f"{supported}")
+        else:
+            name = "OpenAPI" if found[0] == "openapi" else "AsyncAPI"
+            message = f"{name} {doc[found[0]]} is not supported ({supported})"
+        raise InputError(message, file=root, pointer="/" + found[0] if found else "")
     index = Index(ws, root, doc, fmt, metadata)
     if index.is_openapi:
         _index_openapi(index)

@@ -126,7 +126,8 @@ def info_license(index: Index) -> Iterator[Violation]:
     strict_only=True,
     summary="info.license has a url (spectral:asyncapi asyncapi-info-license-url).",
     why="""A licence name alone can be ambiguous (which "BSD"?); the URL pins the exact
-    text.""",
+    text. Like Spectral's rule, it also fires when info has no license at all (at /info,
+    next to asyncapi-info-license).""",
     bad=asyncapi3("""  license:
     name: Apache-2.0
 """),
@@ -136,8 +137,19 @@ def info_license(index: Index) -> Iterator[Violation]:
 """),
 )
 def info_license_url(index: Index) -> Iterator[Violation]:
-    license_ = as_dict(index.doc.get("info")).get("license")
-    if isinstance(license_, dict) and not license_.get("url"):
+    info = as_dict(index.doc.get("info"))
+    license_ = info.get("license")
+    if not isinstance(license_, dict):
+        # As Spectral (given `$`, field info.license.url): no licence is no url either,
+        # reported where the path stops.
+        where = index.root_loc.child("info")
+        if "license" in info:
+            where = where.child("license")
+        elif "info" not in index.doc:
+            where = index.root_loc
+        yield Violation(where, "info has no license, so no url; expected a license object "
+                               "with a url linking to the licence text")
+    elif not license_.get("url"):
         yield Violation(index.root_loc.child("info", "license"),
                         "info.license has no url; expected a link to the licence text")
 
@@ -153,7 +165,9 @@ def info_license_url(index: Index) -> Iterator[Violation]:
     why="""Tooling support, bug fixes and new bindings land in the latest version; a
     contract left on an old one drifts away from what generators and brokers expect.
     AsyncAPI 2.x to 3.x is a real migration (operations and channels were split), so this
-    is information, not a warning.""",
+    is information, not a warning. Unlike Spectral, where it is recommended, it runs in the
+    strict ruleset only: the registry standardises event contracts on AsyncAPI 3.0 for now,
+    and the recommended ruleset is the one a 3.0 contract must pass clean.""",
     bad=asyncapi2("""channels: {}
 """),
     good=f"""asyncapi: {LATEST}

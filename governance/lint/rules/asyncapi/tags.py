@@ -70,7 +70,9 @@ def tags_present(index: Index) -> Iterator[Violation]:
     summary="No tag name appears twice in one list of tags, wherever tags are written "
             "(spectral:asyncapi asyncapi-tags-uniqueness, asyncapi-3-tags-uniqueness).",
     why="""Duplicate tags make documentation list an operation twice and make it
-    ambiguous which description of the tag applies.""",
+    ambiguous which description of the tag applies. Each repeat is reported at its tag
+    (.../tags/1); Spectral points at the tag's name (.../tags/1/name), on the same line in
+    the usual one-line form.""",
     bad=asyncapi3("""  tags:
     - name: payments
     - name: payments

@@ -19,8 +19,8 @@ from ledgerpact.governance.lint.rules.oas._shared import (
 
 
 def _mismatches(checker: InstanceChecker, schema_loc: Loc, value: Any, at: Loc,
-                what: str) -> Iterator[Violation]:
-    for pointer, message in checker.errors(schema_loc, value):
+                what: str, direction: str | None = None) -> Iterator[Violation]:
+    for pointer, message in checker.errors(schema_loc, value, direction=direction):
         where = Loc(at.file, at.pointer + pointer)
         inside = f" at {pointer}" if pointer else ""
         yield Violation(where, f"{what} does not match its schema{inside}: {message}")
@@ -37,7 +37,13 @@ def _mismatches(checker: InstanceChecker, schema_loc: Loc, value: Any, at: Loc,
     why="""Examples are what people copy, what mocks return and what contract tests send.
     An example that breaks its own schema (an amount as a number where the schema says a
     decimal string) teaches consumers the wrong format and makes mocks lie. Schemas are
-    resolved across files offline, so a canonical schema's rules apply too.""",
+    resolved across files offline, so a canonical schema's rules apply too. A required
+    property that only travels the other way may be missing: readOnly ones from request
+    examples, writeOnly ones from response examples, as Spectral does for request and
+    response bodies (here parameters count as requests and headers follow their body; a
+    callback's body counts as a response, its answer as a request). OpenAPI 3.0 says so;
+    3.1 only allows it ("MAY"), and Ledgerpact relaxes 3.1 the same way, as Spectral does.
+    A readOnly property that is present in a request example is not reported.""",
     bad=invoices_listed("""      responses:
         "200":
           description: The invoices.
@@ -70,13 +76,15 @@ def valid_media_example(index: Index) -> Iterator[Violation]:
         schema_loc = holder.loc.child("schema")
         if "example" in holder.value:
             yield from _mismatches(checker, schema_loc, holder.value["example"],
-                                   holder.loc.child("example"), f"the {holder.kind} example")
+                                   holder.loc.child("example"), f"the {holder.kind} example",
+                                   holder.direction)
         for name, _, _, where, example in example_objects(index, holder):
             if example is None or "value" not in example or (where, schema_loc) in done:
                 continue
             done.add((where, schema_loc))
             yield from _mismatches(checker, schema_loc, example["value"],
-                                   where.child("value"), f"{holder.kind} example {name!r}")
+                                   where.child("value"), f"{holder.kind} example {name!r}",
+                                   holder.direction)
 
 
 @rule(

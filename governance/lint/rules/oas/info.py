@@ -147,7 +147,9 @@ def info_license(index: Index) -> Iterator[Violation]:
     summary="info.license links to the license text: a url, or in OpenAPI 3.1 an SPDX "
             "identifier (spectral:oas license-url).",
     why="""A license name alone ("BSD") is ambiguous; a link to the text, or an SPDX
-    identifier that names exactly one text, settles which terms apply.""",
+    identifier that names exactly one text, settles which terms apply. Like Spectral's rule,
+    it also fires when info has no license at all (at /info, next to oas-info-license);
+    unlike it, an OpenAPI 3.1 SPDX 'identifier' is accepted in place of a url.""",
     bad="""openapi: 3.0.3
 info:
   title: Payments
@@ -166,12 +168,17 @@ paths: {}
 def license_url(index: Index) -> Iterator[Violation]:
     info, loc = _info(index)
     license_ = info.get("license")
+    expected = "a 'url' or an SPDX 'identifier'" if index.format == OAS31 else "a 'url'"
     if not isinstance(license_, dict):
-        return  # oas-info-license reports a missing license
+        # As Spectral (given `$`, field info.license.url): no license is no link either,
+        # reported where the path stops, so selecting this rule alone still says so.
+        where = loc.child("license") if "license" in info else loc
+        yield Violation(where, f"info has no license, so no link to the license text; "
+                               f"expected a license object with {expected}")
+        return
     if text(license_.get("url")):
         return
     if index.format == OAS31 and text(license_.get("identifier")):
         return
-    expected = "a 'url' or an SPDX 'identifier'" if index.format == OAS31 else "a 'url'"
     yield Violation(loc.child("license"), f"info.license has no link to the license text; "
                                           f"expected {expected}")

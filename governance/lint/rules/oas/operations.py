@@ -237,7 +237,8 @@ def operation_tag_defined(index: Index) -> Iterator[Violation]:
     summary="An operation has at most one tag (spectral:oas operation-singular-tag).",
     why="""Documentation portals and generated clients file an operation under each of its
     tags, so two tags publish it twice and generate the same method on two client classes.
-    One tag per operation keeps one owner and one place.""",
+    One tag per operation keeps one owner and one place. The finding points at the second
+    tag (.../tags/1), the first one too many; Spectral points at the 'tags' list.""",
     bad=openapi("""tags:
   - name: Invoices
   - name: Payables

@@ -88,7 +88,10 @@ def runtime_expression_problem(expression: str) -> str | None:
     family="oas",
     formats=OAS3,
     summary="Link parameters and request bodies written as runtime expressions are valid "
-            "ones (spectral:oas oas3-links-parameters-expression); constants are allowed.",
+            "ones, by OpenAPI's runtime expression grammar; constants are allowed. Named after "
+            "the proposed Spectral rule oas3-links-parameters-expression "
+            "(stoplightio/spectral#1608, never merged): Spectral 6's spectral:oas does not "
+            "check link expressions.",
     why="""A link tells clients how to call the next operation with values from this
     response ("use $response.body#/id as invoiceId"). A malformed expression is sent as a
     literal string, so the follow-up call quietly goes to the wrong record.""",

@@ -26,6 +26,12 @@ def _canonical(value: Any) -> Any:
     return ("json", json.dumps(value, sort_keys=True, default=str))
 
 
+def json_text(value: Any) -> str:
+    """``value`` as the document's reader wrote it, JSON (null, true, "EUR"), not as Python
+    prints it (None, True, 'EUR'); anything JSON cannot write (a YAML date) as a string."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
 def enum_schemas(index: Index) -> list[tuple[Loc, dict[str, Any], list[Any]]]:
     """(where, schema, enum) of each schema with an ``enum`` list, found once per index."""
     return memo(index, "enum_schemas", lambda ix: [
@@ -53,7 +59,8 @@ def _enums(index: Index) -> Iterator[tuple[Loc, tuple[str, ...], list[Any]]]:
     summary="enum values are unique (spectral:oas duplicated-entry-in-enum).",
     why="""A repeated enum value is usually a typo for another value ("paid", "paid"
     instead of "paid", "partially_paid"), and code generators fail or emit duplicate
-    constants on it.""",
+    constants on it. Each repeat is reported at its own entry (.../enum/3), not at the enum
+    as Spectral does, so the line shown is the duplicate's.""",
     bad=openapi("""paths: {}
 components:
   schemas:
@@ -78,7 +85,7 @@ def duplicated_entry_in_enum(index: Index) -> Iterator[Violation]:
         for i, value in enumerate(enum):
             key = _canonical(value)
             if key in first:
-                yield Violation(loc.child(i), f"enum value {value!r} repeats entry "
+                yield Violation(loc.child(i), f"enum value {json_text(value)} repeats entry "
                                               f"{first[key]}; expected unique values")
             else:
                 first[key] = i
@@ -146,13 +153,13 @@ def typed_enum(index: Index) -> Iterator[Violation]:
             continue  # the common case, decided without a check per value
         for i, value in enumerate(enum):
             if not any(_CHECKS[t](value) for t in types):
-                shown = types[0] if len(types) == 1 else types
+                shown = types[0] if len(types) == 1 else json_text(types)
                 hint = ("; OpenAPI 3.1 has no 'nullable': list \"null\" in 'type' instead"
                         if value is None and not oas30 and schema.get("nullable") is True
                         else "")
                 yield Violation(loc.child("enum", i),
-                                f"enum value {value!r} is not of the schema's type {shown}; "
-                                f"expected every enum value to have that type{hint}")
+                                f"enum value {json_text(value)} is not of the schema's type "
+                                f"{shown}; expected every enum value to have that type{hint}")
 
 
 @rule(
@@ -164,7 +171,8 @@ def typed_enum(index: Index) -> Iterator[Violation]:
             "(spectral:oas array-items).",
     why="""OpenAPI 3.0 requires `items` on an array schema; without it generators emit a
     list of anything, and validators accept any element, so an invoice's lines go
-    unchecked.""",
+    unchecked. The finding points at the schema's 'type' (Spectral: at the schema itself),
+    the keyword that makes 'items' necessary.""",
     bad=openapi("""paths: {}
 components:
   schemas:

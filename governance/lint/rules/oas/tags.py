@@ -55,7 +55,8 @@ def openapi_tags(index: Index) -> Iterator[Violation]:
             "openapi-tags-alphabetical); the comparison ignores case.",
     why="""Documentation lists groups in tag order; an alphabetical list is one a reader
     can scan, and one where a new tag has an obvious place, so merges do not reshuffle
-    it.""",
+    it. The finding points at the name of the first tag out of order (/tags/1/name);
+    Spectral points at the 'tags' list.""",
     bad="""openapi: 3.1.0
 info: {title: Finance, version: 1.0.0}
 tags:
@@ -89,7 +90,8 @@ def openapi_tags_alphabetical(index: Index) -> Iterator[Violation]:
     formats=OAS3,
     summary="Top-level tag names are unique (spectral:oas openapi-tags-uniqueness).",
     why="""Two tags with one name give a group two descriptions; tools keep one at random
-    and documentation may show the group twice.""",
+    and documentation may show the group twice. Each repeat is reported at its name
+    (/tags/2/name), as Spectral does.""",
     bad="""openapi: 3.1.0
 info: {title: Finance, version: 1.0.0}
 tags:
