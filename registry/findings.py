@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from ledgerpact.registry.schema_errors import clip_instance
+
 
 @dataclass(frozen=True, order=True)
 class Finding:
@@ -38,8 +40,12 @@ class Finding:
 
 
 def shorten(message: str, limit: int = 300) -> str:
-    """jsonschema quotes whole instances in messages; a finding must stay one short line."""
-    message = " ".join(message.split())
+    """jsonschema quotes whole instances in messages; a finding must stay one short line.
+
+    The quoted instance comes first and the reason last ("{...} is not of type 'string'"),
+    so a long instance is clipped where it stands before the line is cut: cutting the end
+    alone left a finding that quotes an example and never says what is wrong with it."""
+    message = clip_instance(" ".join(message.split()))
     return message if len(message) <= limit else message[: limit - 14] + " ... (trimmed)"
 
 

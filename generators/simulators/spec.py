@@ -10,6 +10,7 @@ resolve exactly as they do in the document.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,8 +19,10 @@ from urllib.parse import quote, urlsplit
 
 import jsonschema_rs
 
-from ledgerpact.generators.simulators.schema_errors import hostile_parts, leaves, log, sanitize
 from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.schema_errors import hostile_parts, leaves, sanitize
+
+log = logging.getLogger("ledgerpact.simulate")
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DOCUMENT_URI = "urn:ledgerpact:contract"
@@ -67,7 +70,7 @@ class Schema:
     def _collect(self, instance: Any) -> list[tuple[str, str]]:
         """Only reached for an invalid instance: valid requests never pay for this."""
         found = (leaf for err in self.validator.iter_errors(instance)
-                 for leaf in leaves(err, instance, self.document))
+                 for leaf in leaves(err, instance, self.document, document_uri=DOCUMENT_URI))
         return list(dict.fromkeys(found))  # in order, once each (a set: bodies can be big)
 
 
