@@ -15,16 +15,8 @@ import pytest
 import yaml
 
 from tests.cli_helpers import run
+from tests.test_lint_cli import NO_OPERATION_ID as GOOD  # a readable contract with findings
 
-GOOD = """\
-openapi: 3.1.0
-info: {title: Payables, version: 1.0.0}
-paths:
-  /invoices:
-    get:
-      responses:
-        "200": {description: The invoices.}
-"""
 BROKEN = "openapi: 3.1.0\ninfo: {title: x\n"  # unclosed flow mapping: invalid YAML
 
 

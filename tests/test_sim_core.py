@@ -571,25 +571,6 @@ def faulted(rule: dict[str, Any]) -> SimulatorApp:
     return make_app(WIDGETS, TinyBehaviour(), faults=plan)
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[SimulatorApp], httpx.Client]]:
-    stops: list[Callable[[], None]] = []
-    clients: list[httpx.Client] = []
-
-    def start(app: SimulatorApp) -> httpx.Client:
-        stop, port = serve_in_thread(app)
-        stops.append(stop)
-        client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-        clients.append(client)
-        return client
-
-    yield start
-    for client in clients:
-        client.close()
-    for stop in stops:
-        stop()
-
-
 def test_fault_5xx_and_journal(serve: Callable[[SimulatorApp], httpx.Client]) -> None:
     client = serve(faulted({"error": {"rate": 1.0, "statuses": [502]}}))
     r = client.get("/widgets/1")

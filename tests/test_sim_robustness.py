@@ -246,25 +246,6 @@ def make_app(behaviour: Any = None, **kwargs: Any) -> SimulatorApp:
     return app
 
 
-@pytest.fixture
-def serve() -> Iterator[Callable[[SimulatorApp], httpx.Client]]:
-    stops: list[Callable[[], None]] = []
-    clients: list[httpx.Client] = []
-
-    def start(app: SimulatorApp) -> httpx.Client:
-        running = start_in_thread(app)
-        stops.append(running.stop)
-        client = httpx.Client(base_url=running.url, timeout=10)
-        clients.append(client)
-        return client
-
-    yield start
-    for client in clients:
-        client.close()
-    for stop in stops:
-        stop()
-
-
 @pytest.mark.parametrize("failing", [frozenset({404}), frozenset({404, 500})],
                          ids=["error-path-renders", "error-path-fails-too"])
 def test_exception_outside_the_behaviour_is_a_journaled_problem_500(
