@@ -166,15 +166,14 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
             return waiver.rule in ran and (waiver.contract in ids or any(
                 waiver.names_contract(p, p, (reg.root,)) for p in paths))
 
-        # Every rule id a waiver may name: the built-in and waiver rules, and the custom
-        # rules of the ruleset in use. Unknowable when a ruleset exists but was not loaded.
-        known = None
-        if config is not None or not any((reg.root / n).is_file() for n in CONFIG_NAMES):
-            from ledgerpact.governance.lint.catalog import all_rules
-            from ledgerpact.governance.lint.waivers import WAIVER_RULES
+        # The rule ids known here: built-in, waiver, and the loaded ruleset's custom rules
+        # (a waiver may also name a custom rule of a ruleset this run did not load).
+        from ledgerpact.governance.lint.catalog import all_rules
+        from ledgerpact.governance.lint.waivers import WAIVER_RULES
 
-            known = {r.id for r in [*all_rules(), *WAIVER_RULES, *options.extra_rules]}
-        findings = _apply_waivers(findings, waiver_file, reg.root, in_scope, known)
+        builtin = {r.id for r in [*all_rules(), *WAIVER_RULES]}
+        known = builtin | {r.id for r in options.extra_rules}
+        findings = _apply_waivers(findings, waiver_file, reg.root, in_scope, known, builtin)
 
     threshold = Severity.parse(fail_severity)
     if checked:  # with nothing checked, the error lines are the whole answer
@@ -197,13 +196,14 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
 
 
 def _apply_waivers(findings: list[Any], path: Path, root: Path, in_scope: Any,
-                   known_rules: set[str] | None) -> list[Any]:
+                   known_rules: set[str], builtin_rules: set[str]) -> list[Any]:
     from ledgerpact.governance.lint.waivers import apply_waivers, load_waivers
 
     resolved = path.resolve()
     display = (resolved.relative_to(root).as_posix() if resolved.is_relative_to(root)
                else str(path))
-    waivers = load_waivers(path, display=display, known_rules=known_rules)
+    waivers = load_waivers(path, display=display, known_rules=known_rules,
+                           builtin_rules=builtin_rules)
     result = apply_waivers(findings, waivers, date.today(),
                            roots=(root,), in_scope=in_scope)
     return list(result.findings)

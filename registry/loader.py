@@ -643,24 +643,34 @@ def load_file(path: Path, display: str | None = None) -> Document:
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _member_nodes(node: yaml.MappingNode, depth: int = 0
-                  ) -> list[tuple[yaml.Node, yaml.Node]]:
+def _member_nodes(node: yaml.MappingNode, memo: dict[int, list[tuple[yaml.Node, yaml.Node]]],
+                  depth: int = 0) -> list[tuple[yaml.Node, yaml.Node]]:
     """A mapping's key/value nodes as the parsed data has them: its own, then those that
     ``<<`` merge keys bring (own keys win, then the merged mappings in order, as YAML's
     merge rules say), so a merged value is placed where it is written under its anchor,
-    as Spectral places it, not at the key that merges it."""
+    as Spectral places it, not at the key that merges it.
+
+    Each mapping's members are worked out once (``memo``) and each key kept once, as the
+    loader's own merging does: a chain of anchors that each merge the previous one twice
+    costs its size, not two to the power of its length."""
+    known = memo.get(id(node))
+    if known is not None:
+        return known
     own = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
+    memo[id(node)] = own  # a mapping that merges itself adds nothing more
     if len(own) == len(node.value) or depth > MAX_DEPTH:
         return own
-    merged: list[tuple[yaml.Node, yaml.Node]] = []
+    members = {str(k.value): (k, v) for k, v in own}
     for key_node, value_node in node.value:
         if key_node.tag != _MERGE_TAG:
             continue
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
         for source in sources:
             if isinstance(source, yaml.MappingNode):
-                merged.extend(_member_nodes(source, depth + 1))
-    return own + merged
+                for k, v in _member_nodes(source, memo, depth + 1):
+                    members.setdefault(str(k.value), (k, v))
+    memo[id(node)] = result = list(members.values())
+    return result
 
 
 def _position_index(text: str) -> dict[str, tuple[int, int]]:
@@ -675,6 +685,7 @@ def _position_index(text: str) -> dict[str, tuple[int, int]]:
         return lines
     stack: list[tuple[yaml.Node, str, int]] = [(root, "", 0)]
     seen: set[int] = set()  # an alias is the same node object again: index it once
+    members: dict[int, list[tuple[yaml.Node, yaml.Node]]] = {}
     while stack:
         node, ptr, depth = stack.pop()
         if ptr not in lines:
@@ -683,7 +694,7 @@ def _position_index(text: str) -> dict[str, tuple[int, int]]:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in _member_nodes(node):
+            for key_node, value_node in _member_nodes(node, members):
                 key = jp.escape(str(key_node.value))
                 lines.setdefault(f"{ptr}/{key}", (key_node.start_mark.line + 1,
                                                   key_node.start_mark.column + 1))

@@ -162,6 +162,12 @@ def test_a_waiver_of_a_custom_rule_is_known_when_its_ruleset_is_loaded(
     assert result.returncode == 0, result.stderr
     hits = [f for f in json.loads(result.stdout)["findings"] if f["rule"] == "team-summary"]
     assert hits and all(f.get("waivedBy") for f in hits)
+    # without that ruleset the waiver cannot be judged: it is neither refused nor stale
+    other = run("lint", "--no-config", "--waivers", waivers, "--format", "json", "good.yaml",
+                cwd=folder)
+    assert other.returncode == 0, other.stderr
+    assert not [f for f in json.loads(other.stdout)["findings"]
+                if f["rule"].startswith("waiver-")]
 
 
 def test_select_of_a_custom_rule_turned_off_says_it_is_off(tmp_path: Path) -> None:

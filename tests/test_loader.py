@@ -370,3 +370,31 @@ def test_merge_key_chains_are_bounded() -> None:
     error = refusal("\n".join(lines) + "\n")
     assert "merge keys ('<<') expand this document past 1,000,000 entries" in error.message
     assert error.line is not None
+
+
+def _merge_chain(levels: int) -> str:
+    """Anchors that each merge the previous one twice: tiny text, and a 2**levels expansion
+    for anything that follows every merge without remembering what it has seen."""
+    lines = ["x-defs:", "  a0: &a0 {k0: 1}"]
+    for n in range(1, levels + 1):
+        lines += [f"  a{n}: &a{n}", f"    <<: [*a{n - 1}, *a{n - 1}]", f"    k{n}: 1"]
+    lines += ["x-use:", f"  <<: *a{levels}", "  own: 1"]
+    return "\n".join(lines) + "\n"
+
+
+def test_positions_of_merged_keys_cost_the_size_of_the_merge_chain() -> None:
+    text = _merge_chain(40)  # 2**40 paths: only a memo of each mapping's members ends
+    doc = Document(path="chain.yaml", data=parse(text, "chain.yaml"), text=text)
+    run = subprocess.run(  # in a child with a time limit: a regression would hang the suite
+        [sys.executable, "-c", "import sys; from ledgerpact.registry.loader import Document, "
+         "parse; t = sys.stdin.read(); d = Document(path='c', data=parse(t, 'c'), text=t); "
+         "print(d.position('/x-use/k0'), d.position('/x-use/k40'), d.position('/x-use/own'))"],
+        input=text, capture_output=True, text=True, timeout=60, check=False)
+    assert run.returncode == 0, run.stderr
+    # merged values are placed where they are written, under their anchor
+    k0 = text.splitlines().index("  a0: &a0 {k0: 1}") + 1
+    k40 = text.splitlines().index("    k40: 1") + 1
+    own = text.splitlines().index("  own: 1") + 1
+    column = "  a0: &a0 {k0: 1}".index("k0") + 1
+    assert run.stdout.strip() == f"({k0}, {column}) ({k40}, 5) ({own}, 3)"
+    assert doc.data["x-use"]["k0"] == 1 and len(doc.data["x-use"]) == 42

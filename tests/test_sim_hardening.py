@@ -134,6 +134,22 @@ def test_the_contract_ubl_example_is_still_captured(invoice_automation: Served) 
     assert response.status_code == 201, response.text
 
 
+def test_an_unknown_element_nested_thousands_deep_is_no_server_error(
+        invoice_automation: Served) -> None:
+    """The UBL reader accepts unknown elements; checking amounts must not recurse per level
+    (3,000 levels is past Python's recursion limit: before, a 500 RecursionError)."""
+    xml = _ubl_example().replace("INV-2024-0042", "INV-HARD-DEEP")
+    at = xml.index("<cbc:DocumentCurrencyCode")
+    nest = "<ext:Deep xmlns:ext='urn:x'>" + "<x>" * 3000 + "</x>" * 3000 + "</ext:Deep>"
+    deep = xml[:at] + "<cbc:Note>n</cbc:Note>" + nest + xml[at:]
+    response = _capture_xml(invoice_automation, deep, "hardening-ubl-deep-0001")
+    assert response.status_code == 201, response.text
+    deep_3dec = deep.replace("INV-HARD-DEEP", "INV-HARD-DEEP3").replace(">1486.79<",
+                                                                        ">1486.790<")
+    refused = _capture_xml(invoice_automation, deep_3dec, "hardening-ubl-deep-0002")
+    assert refused.status_code == 422, refused.text
+
+
 # ---------------------------------------------------------------- 2. due date out of range
 
 

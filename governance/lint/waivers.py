@@ -130,14 +130,19 @@ class WaiverResult(NamedTuple):
 
 
 def load_waivers(path: Path, display: str | None = None,
-                 known_rules: Collection[str] | None = None) -> list[Waiver]:
+                 known_rules: Collection[str] | None = None,
+                 builtin_rules: Collection[str] = ()) -> list[Waiver]:
     """Read and check a waiver file; any problem is a one-line ``InputError`` naming the
     file, the line and the JSON pointer of the offending entry or field.
 
-    ``known_rules``: every rule id a waiver may name in this run. A waiver naming another
-    (a typo, a renamed rule) could never match, never be stale for a rule that ran, and
-    never expire visibly: it would do nothing in silence, so it is refused. None when the
-    caller cannot know all of them (custom rules of a ruleset it did not load)."""
+    ``known_rules``: the rule ids known in this run (built-in, waiver and loaded custom
+    rules); ``builtin_rules``: Ledgerpact's own, whose first segments (``oas``,
+    ``asyncapi``, ``finance``, ``structure``, ``waiver``) make its namespace. A waiver
+    naming an id in that namespace that is not a known rule (a
+    typo, a renamed rule) could never match, never be stale and never expire visibly: it
+    would do nothing in silence, so it is refused. Any other id may be a custom rule of a
+    ruleset this run did not load (another ``--config``, ``--no-config``), so it is left
+    alone: it only ever applies when its rule runs."""
     doc = load_file(path, display)
     data = doc.data
     folder = str(path.resolve().parent)
@@ -157,8 +162,9 @@ def load_waivers(path: Path, display: str | None = None,
     waivers = [_waiver(doc, entry, f"{base}/{index}", folder)
                for index, entry in enumerate(entries)]
     if known_rules is not None:
+        namespace = {rule.split("-", 1)[0] for rule in builtin_rules}
         for waiver in waivers:
-            if waiver.rule not in known_rules:
+            if waiver.rule not in known_rules and waiver.rule.split("-", 1)[0] in namespace:
                 raise _error(doc, f"{waiver.at}/rule", _unknown_rule(waiver.rule, known_rules))
     return waivers
 
@@ -168,8 +174,9 @@ def _unknown_rule(rule: str, known: Collection[str]) -> str:
 
     close = difflib.get_close_matches(rule, sorted(known), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return (f"unknown rule {rule!r}: no built-in or custom rule has this id, so the waiver "
-            f"could never apply (see ledgerpact rules){hint}")
+    return (f"unknown rule {rule!r}: ids starting with {rule.split('-', 1)[0]!r} are "
+            f"Ledgerpact's built-in rules and none has this id, so the waiver could never "
+            f"apply (see ledgerpact rules){hint}")
 
 
 def _waiver(doc: Document, entry: Any, at: str, base: str) -> Waiver:

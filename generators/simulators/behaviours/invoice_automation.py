@@ -152,24 +152,29 @@ def ubl_amount_findings(xml: bytes) -> list[dict[str, str]]:
     default = (currency_node.text or "").strip() if currency_node is not None else ""
     findings: list[dict[str, str]] = []
 
-    def walk(element: ET.Element, path: str) -> None:
+    # Iterative, in document order: an unknown element may nest thousands deep (the reader
+    # accepts it), and recursion there would be a client-triggered 500.
+    stack: list[tuple[ET.Element, str]] = [(root, "/" + _ubl_name(root.tag))]
+    while stack:
+        element, path = stack.pop()
+        name = _ubl_name(element.tag)
+        if name.startswith("cbc:") and name.endswith("Amount"):
+            _check_amount(element, path, default, findings)
         counts: dict[str, int] = {}
         for child in element:
             counts[child.tag] = counts.get(child.tag, 0) + 1
         seen: dict[str, int] = {}
+        below: list[tuple[ET.Element, str]] = []
         for child in element:
             if not isinstance(child.tag, str):
                 continue
-            name = _ubl_name(child.tag)
+            child_name = _ubl_name(child.tag)
             seen[child.tag] = seen.get(child.tag, 0) + 1
-            where = f"{path}/{name}" + (f"[{seen[child.tag]}]" if counts[child.tag] > 1 else "")
-            if name == "cac:Price":
-                continue
-            if name.startswith("cbc:") and name.endswith("Amount"):
-                _check_amount(child, where, default, findings)
-            walk(child, where)
-
-    walk(root, "/" + _ubl_name(root.tag))
+            where = f"{path}/{child_name}" + (f"[{seen[child.tag]}]"
+                                               if counts[child.tag] > 1 else "")
+            if child_name != "cac:Price":
+                below.append((child, where))
+        stack.extend(reversed(below))  # popped in document order
     return findings
 
 
