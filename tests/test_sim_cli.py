@@ -304,3 +304,17 @@ def test_the_ready_line_and_sink_errors_mask_broker_passwords(tmp_path: Path,
     bad = run("simulate", "widgets", "--in-memory", "--registry", widgets_registry,
               "--events", "amqp://guest:s3cret@127.0.0.1:5672/?nope=1", cwd=tmp_path)
     assert bad.returncode == 2 and "s3cret" not in bad.stderr and "guest:***@" in bad.stderr
+
+
+def test_sink_names_and_errors_never_carry_credentials() -> None:
+    from ledgerpact.generators.simulators.events.sinks import open_sink, shown
+    from ledgerpact.registry.errors import InputError
+
+    assert shown("amqp://guest:p@ss@127.0.0.1:5672/") == "amqp://guest:***@127.0.0.1:5672/"
+    assert shown("nats://token@127.0.0.1:4222") == "nats://***@127.0.0.1:4222"
+    assert shown("jsonl:/tmp//a@b") == "jsonl:/tmp//a@b"  # a path, not a URL
+    sink = open_sink("webhook:http://u:s3cret@127.0.0.1:9/hook", state_dir=None)
+    assert "s3cret" not in sink.name and sink.name == "webhook:http://u:***@127.0.0.1:9/hook"
+    with pytest.raises(InputError) as refused:
+        open_sink("webhook:http://u:s3cret@example.com/hook", state_dir=None)
+    assert "s3cret" not in str(refused.value) and "u:***@example.com" in str(refused.value)

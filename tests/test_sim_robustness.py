@@ -368,3 +368,11 @@ def test_retry_after_zero_is_sent_as_zero(serve: Callable[[SimulatorApp], httpx.
                                           retry_after: str) -> None:
     r = serve(_faulted(rule)).get("/gadgets/1")
     assert r.status_code == status and r.headers["retry-after"] == retry_after
+
+
+def test_a_stray_percent_in_the_path_is_escaped_in_the_problem_instance(erp: Served) -> None:
+    """The engine's own problems encode the path as the erp behaviour's do: existing escapes
+    kept, a '%' that starts no escape written %25, so ``instance`` is a uri-reference."""
+    refused = erp.client.get("/gl-accounts/4%zz%2F1", headers=AUTH)
+    assert refused.json()["code"] == "VALIDATION_FAILED"
+    assert refused.json()["instance"] == "/gl-accounts/4%25zz%2F1"

@@ -23,7 +23,6 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 import orjson
 
@@ -38,6 +37,7 @@ from ledgerpact.generators.simulators.messages import (
     SimRequest,
     SimResponse,
     problem,
+    uri_reference,
 )
 from ledgerpact.generators.simulators.spec import (
     CompiledContract,
@@ -65,7 +65,6 @@ Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 VIOLATION_HEADER = "X-Simulator-Violation"
 MAX_BODY = 16 * 1024 * 1024
-_URI_SAFE = "/%:@!$&'()*+,;=-._~"
 _PREFER_KEYS = frozenset({"code", "example", "dynamic"})
 PROBLEM_BASE = "https://ledgerpact.dev/problems/"
 log = logging.getLogger("ledgerpact.simulate")
@@ -302,7 +301,7 @@ class SimulatorApp:
         return problem(413, "Content too large",
                        f"request bodies are limited to {self.max_body} bytes",
                        type_=PROBLEM_BASE + "content-too-large", code="CONTENT_TOO_LARGE",
-                       instance=quote(path, safe=_URI_SAFE))
+                       instance=uri_reference(path))
 
     async def _too_large(self, send: Send, method: str, path: str, entry: Entry) -> None:
         """413 for a body over ``max_body``, checked against the operation the request was
@@ -436,7 +435,7 @@ class SimulatorApp:
                        type_=PROBLEM_BASE + ("unsupported-media-type" if media
                                              else "validation-failed"),
                        code="UNSUPPORTED_MEDIA_TYPE" if media else "VALIDATION_FAILED",
-                       instance=quote(path, safe=_URI_SAFE), violations=violations,
+                       instance=uri_reference(path), violations=violations,
                        errors=errors)
 
     async def _unauthorized(self, send: Send, op: Operation, wanted: Sequence[Credential],

@@ -7,11 +7,13 @@ outbox agree on shapes without importing each other. Bodies carry JSON numbers a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
+from urllib.parse import quote
 
 if TYPE_CHECKING:
     import random
@@ -45,6 +47,19 @@ class SimResponse:
     body: Any = None  # JSON-able (Decimal allowed), bytes, or None
     headers: dict[str, str] = field(default_factory=dict)
     media_type: str = "application/json"
+
+
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
+def uri_reference(path: str) -> str:
+    """``path`` as a problem's ``instance`` (a uri-reference).
+
+    The engine hands behaviours the raw path as received, so its escapes are already there:
+    quoting them again turns ``%2F`` into ``%252F`` and the instance no longer names the
+    resource asked for. Existing escapes are kept; only what is not URI-safe (a space, non-
+    ASCII, a ``%`` that starts no escape) is encoded."""
+    return quote(_STRAY_PERCENT.sub("%25", path), safe="/%:@!$&'()*+,;=-._~")
 
 
 def problem(status: int, title: str, detail: str, *, type_: str = "about:blank",

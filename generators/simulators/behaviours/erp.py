@@ -12,14 +12,12 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import re
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
 from ledgerpact.generators.simulators.behaviours import (
     erp_payments,
@@ -34,6 +32,7 @@ from ledgerpact.generators.simulators.messages import (
     SimRequest,
     SimResponse,
     problem,
+    uri_reference,
 )
 
 if TYPE_CHECKING:
@@ -50,19 +49,6 @@ SEEDED_SINCE = "2024-01-01T00:00:00Z"  # status date of seeded suppliers never o
 SCOPE = "postInvoice"
 MASTER_TOKEN = "erp.masterData"  # meta key: changes whenever the store is seeded
 _Handler = Callable[[SimRequest, Context], SimResponse]
-
-
-_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
-
-
-def uri_reference(path: str) -> str:
-    """``path`` as a problem's ``instance`` (a uri-reference).
-
-    The engine hands behaviours the raw path as received, so its escapes are already there:
-    quoting them again turns ``%2F`` into ``%252F`` and the instance no longer names the
-    resource asked for. Existing escapes are kept; only what is not URI-safe (a space, non-
-    ASCII, a ``%`` that starts no escape) is encoded."""
-    return quote(_STRAY_PERCENT.sub("%25", path), safe="/%:@!$&'()*+,;=-._~")
 
 
 def problem_for(status: int, slug: str, title: str, detail: str, code: str,

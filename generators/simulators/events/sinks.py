@@ -117,7 +117,8 @@ class WebhookSink:
 
     def __init__(self, url: str, timeout_s: float = 5.0) -> None:
         self.url = url
-        self.name = f"webhook:{url}"
+        self.shown = shown(url)  # what logs and errors print: no credentials
+        self.name = f"webhook:{self.shown}"
         self.timeout_s = timeout_s
         self._client: Any = None
 
@@ -135,12 +136,13 @@ class WebhookSink:
                                                    headers=headers)
             except httpx.HTTPError as exc:
                 await self.close()  # the next attempt starts with fresh connections
-                raise SinkError(f"{self.url}: {type(exc).__name__}: {exc}", done) from exc
+                text = str(exc).replace(self.url, self.shown)
+                raise SinkError(f"{self.shown}: {type(exc).__name__}: {text}", done) from exc
             except asyncio.CancelledError:
                 self._client = None  # a request cut short may leave its connection unusable
                 raise
             if not 200 <= response.status_code < 300:
-                raise SinkError(f"{self.url} answered {response.status_code}", done)
+                raise SinkError(f"{self.shown} answered {response.status_code}", done)
             done.append(seq)
         return done
 
@@ -150,7 +152,8 @@ class WebhookSink:
             await client.aclose()
 
 
-_USERINFO = re.compile(r"^((?:webhook:)?[A-Za-z][A-Za-z0-9+.-]*://)([^/@\s]*)@")
+# userinfo runs to the LAST "@" before the path: a password may itself hold an "@"
+_USERINFO = re.compile(r"^((?:webhook:)?[A-Za-z][A-Za-z0-9+.-]*://)([^/\s]*)@")
 
 
 def shown(spec: str) -> str:
@@ -199,7 +202,7 @@ def open_sink(spec: str, *, state_dir: Path | None) -> Sink:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise _bad(spec, "not an http(s) URL")
         if not is_loopback(parts.hostname):
-            raise InputError(f"event sink {spec!r}: no network access beyond loopback "
+            raise InputError(f"event sink {shown(spec)!r}: no network access beyond loopback "
                              "(use 127.0.0.1 or localhost)", file="--events")
         return WebhookSink(url)
     scheme = urlsplit(spec).scheme
