@@ -196,8 +196,9 @@ def test_seed_fills_the_store_with_the_reference_data(store, erp, document):
         assert store.count(kind) == len(data[key])
     assert store.scan("supplier") == sorted(data["suppliers"], key=lambda s: s["supplierNumber"])
     state = erp.scenario(store)
-    assert state["counts"]["purchaseOrder"] == 80 and state["counts"]["posting"] == 0
-    assert sum(state["suppliersByStatus"].values()) == 40
+    # 80 generated orders and 40 suppliers, plus the contract examples' 4500012345 / V-100234
+    assert state["counts"]["purchaseOrder"] == 81 and state["counts"]["posting"] == 0
+    assert sum(state["suppliersByStatus"].values()) == 41
     json.dumps(state)  # JSON-able for the admin API
 
 
@@ -244,7 +245,7 @@ def test_supplier_filters(erp, ctx, store, document, schemas):
     assert len(blocked) == sum(s["status"] == "blocked" for s in store.scan("supplier"))
     german = call(erp, ctx, document, schemas, "listSuppliers",
                   query={"countryCode": "DE", "limit": 200}).body["items"]
-    assert len(german) == 10
+    assert len(german) == 11  # 10 generated + the contract examples' Lieferant GmbH
     one = store.scan("supplier")[3]
     fragment = one["name"].split()[0][1:5].upper()
     named = call(erp, ctx, document, schemas, "listSuppliers",
@@ -264,7 +265,7 @@ def test_supplier_filters(erp, ctx, store, document, schemas):
 def test_purchase_orders_newest_first_with_filters(erp, ctx, store, document, schemas):
     items = call(erp, ctx, document, schemas, "listPurchaseOrders",
                  query={"limit": 200}).body["items"]
-    assert len(items) == 80
+    assert len(items) == 81  # 80 generated + the contract examples' 4500012345
     keys = [(p["orderDate"], p["poNumber"]) for p in items]
     assert keys == sorted(keys, reverse=True)
     supplier = items[0]["supplier"]["supplierNumber"]

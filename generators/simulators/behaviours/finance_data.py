@@ -6,6 +6,8 @@ blocked and pending suppliers, closed orders, inactive cost centres, tax codes t
 Master data (cost centres, GL accounts, tax codes) is fixed; suppliers, orders and receipts
 vary with the seed. Every object is valid against the erp-finance contract's schema for it,
 and a ``--data`` folder may replace any list with the user's own (validated the same way).
+Without ``--data`` the world also holds what the contract's own examples refer to (supplier
+V-100234, order 4500012345, receipt 5000081234), read from the contract at start-up.
 """
 
 from __future__ import annotations
@@ -560,6 +562,10 @@ def reference_data(seed: int, data_dir: Path | None = None, *,
     ``purchaseOrders.yaml``, ...) replace the generated list after validation against the
     contract (a bad file raises InputError naming file, pointer and line). Orders are
     generated from the final supplier list, so overriding suppliers alone stays coherent.
+    Without ``data_dir`` the generated lists end with the supplier, order and receipts the
+    contract's own examples refer to (``contract_examples``), so QA can send the documented
+    invoice example as is; they are appended after generation, leaving the generated
+    records (and the random sequence behind them) unchanged.
     """
     doc = document if document is not None else erp_document()
     overrides: dict[str, list[dict[str, Any]]] = {}
@@ -586,6 +592,11 @@ def reference_data(seed: int, data_dir: Path | None = None, *,
                                                  contract_minor_units(doc)) if usable else []
     data["goodsReceipts"] = (overrides["goodsReceipts"] if "goodsReceipts" in overrides
                              else goods_receipts(rng, data["purchaseOrders"]))
+    if data_dir is None:  # the user's own data stays exactly theirs
+        from ledgerpact.generators.simulators.behaviours.contract_examples import example_world
+
+        for key, items in example_world(doc, data).items():
+            data[key] = [*data[key], *items]
     return {key: data[key] for key in KINDS}
 
 
