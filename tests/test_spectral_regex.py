@@ -174,3 +174,137 @@ def test_a_hostile_filter_stops_its_rule_and_says_why():
     message = found[0]["message"]
     assert 'pattern "/^(a|a)*$/" could not be evaluated within 1 s' in message
     assert message.startswith("rule ") and "internal error" not in message, message
+
+
+# -- review findings: schema patterns, budget scope, Annex B translation ---------------------
+
+def test_schema_patterns_for_unevaluated_and_additional_properties_are_bounded():
+    """``unevaluatedProperties``/``additionalProperties`` look at ``patternProperties`` too;
+    jsonschema's own helpers run Python's ``re`` there with no time limit (a hostile key
+    hung the linter). Ours: JavaScript semantics (``\\w`` is ASCII, so "référence" is
+    neither matched nor evaluated, as Spectral 6.16.3 reports) and the time limit."""
+    _, found, elapsed = _lint(REGEX / "unevaluated-rules.yaml", REGEX / "unevaluated.yaml",
+                              timeout=60)
+    assert elapsed < 30
+    got = {(f["rule"], f["pointer"], f["message"]) for f in found}
+    timed_out = ('"x-obj" property could not be checked: pattern "^(a|a)*$" could not be '
+                 "evaluated within 1 s (catastrophic backtracking)")
+    assert got == {
+        ("ue-redos", "/x-obj", timed_out),
+        ("ap-redos", "/x-obj", timed_out),
+        ("ap-js", "/x-js", 'Property "référence" is not expected to be here'),
+        ("ue-js", "/x-js", '"x-js" property must not have unevaluated properties'),
+    }
+
+
+def test_the_time_budget_is_per_contract():
+    """redos.yaml spends the shared pattern's whole budget; the hostile value of
+    redos-b.yaml still gets the full limit (as when it is linted alone): a contract's
+    findings never depend on the contracts linted before it."""
+    result = run_cli("lint", "--no-config", "--config", REGEX / "redos-rules.yaml",
+                     "--format", "json", REGEX / "redos.yaml", REGEX / "redos-b.yaml",
+                     timeout=120)
+    assert result.returncode == 1, result.stderr
+    found = json.loads(result.stdout)["findings"]
+    second = {(f["rule"], f["message"]) for f in found
+              if f["file"].endswith("redos-b.yaml") and f["pointer"] == "/x-v/0"}
+    assert {rule for rule, _ in second} == {"kebabish", "kebabish-schema"}, found
+    for _, message in second:  # not "within 0.005 s", as before the fix
+        assert 'pattern "^(a|a)*$" could not be evaluated within 1 s' in message, message
+
+
+def test_a_new_budget_scope_restores_the_full_limit(monkeypatch):
+    from ledgerpact.governance.lint.spectral import jsregex
+
+    monkeypatch.setattr(jsregex, "CALL_TIMEOUT", 0.02)
+    monkeypatch.setattr(jsregex, "PATTERN_BUDGET", 0.05)
+    jsregex.new_budget_scope()
+    compiled = compile_js("^(a|a)*$", "")
+    limits = []
+    for n in range(40, 45):  # distinct hostile values: each one times out
+        with pytest.raises(jsregex.RegexTimeout) as caught:
+            compiled.search("a" * n + "!")
+        limits.append(caught.value.seconds)
+    assert limits[0] == 0.02 and limits[-1] == jsregex.SPENT_TIMEOUT
+    jsregex.new_budget_scope()  # the next rule run, or the next contract
+    with pytest.raises(jsregex.RegexTimeout) as caught:
+        compiled.search("a" * 40 + "!")
+    assert caught.value.seconds == 0.02
+
+
+@pytest.mark.parametrize(("source", "flags", "text", "found"), [
+    # a backreference to a group that did not participate matches the empty string
+    (r'^(")?[a-z]+\1$', "", "abc", True),
+    (r'^(")?[a-z]+\1$', "", '"abc"', True),
+    (r'^(")?[a-z]+\1$', "", '"abc', False),
+    (r"^\1(a)$", "", "a", True),  # a forward reference
+    (r"^(a)|\1b$", "", "b", True),
+    (r"^(?<q>x)?\k<q>y$", "", "y", True),
+    (r"^(?<q>x)?\k<q>y$", "", "xxy", True),
+    # without u, a { or } that makes no quantifier is literal text
+    (r"^a{,2}$", "", "a{,2}", True),
+    (r"^a{,2}$", "", "a", False),
+    (r"^a{$", "", "a{", True),
+    (r"^a{2$", "", "a{2", True),
+    (r"^a{a}$", "", "a{a}", True),
+    (r"^a}$", "", "a}", True),
+    (r"^a{2,}$", "", "aaa", True),
+    (r"^a{1,2}?$", "", "a", True),
+    # without u, \N with no group N is a legacy octal escape; \8 and \9 are the digits
+    (r"^\8\9$", "", "89", True),
+    (r"^\1$", "", "\x01", True),
+    (r"^\12$", "", "\n", True),
+    (r"^(a)\18$", "", "a\x018", True),
+    (r"^\01$", "", "\x01", True),
+    (r"^[\1]$", "", "\x01", True),
+    # without u, i never makes a non-ASCII character equal to an ASCII one
+    (r"\w", "i", "\u017f", False),
+    (r"\w", "i", "\u212a", False),
+    (r"\W", "i", "s", False),
+    (r"\W", "i", "\u212a", True),
+    (r"\bx", "i", "\u017fx", True),
+    (r"^\w+$", "i", "Ab_9", True),
+    (r"\w", "iu", "\u017f", True),  # with u, JavaScript folds cases (simple case folding)
+])
+def test_javascript_annex_b_semantics(source, flags, text, found):
+    """Each expectation is what node's RegExp answers (``new RegExp(source, flags)``)."""
+    assert compile_js(source, flags).search(text) is found
+
+
+@pytest.mark.parametrize(("source", "flags"), [
+    (r"a{,2}", "u"),  # incomplete quantifier
+    (r"a{", "u"),
+    (r"a}", "u"),  # lone quantifier brackets
+    (r"\8", "u"),  # invalid escape
+    (r"\1", "u"),
+    (r"\01", "u"),  # invalid decimal escape
+    (r"{2}", ""),  # nothing to repeat
+    (r"(?<a>x)\k<b>", ""),  # invalid named capture referenced
+])
+def test_annex_b_errors_are_javascripts(source, flags):
+    with pytest.raises(ValueError):
+        compile_js(source, flags)
+
+
+def test_schema_patterns_javascript_accepts_are_not_refused_at_load(tmp_path):
+    """Spectral 6.16.3 loads a ``schema`` whose patterns Python's ``re`` cannot read and
+    evaluates them as JavaScript: ``[^]`` (any character), named groups and references,
+    ``\\p`` (without u: the letter p); with ``allErrors`` both findings, as Spectral's."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "rules:\n  js:\n    given: \"$.x-obj\"\n    severity: warn\n    then:\n"
+        "      function: schema\n      functionOptions:\n        allErrors: true\n"
+        "        schema:\n"
+        "          type: object\n          properties:\n"
+        "            x-a: {type: string, pattern: \"^[^]*!$\"}\n"
+        "            x-b: {type: string, pattern: \"^(?<w>ab)\\\\k<w>$\"}\n"
+        "          patternProperties:\n"
+        "            \"^\\\\p{Lu}\": {type: integer}\n")
+    doc = tmp_path / "doc.yaml"
+    doc.write_text('openapi: 3.0.3\ninfo: {title: t, version: "1"}\npaths: {}\n'
+                   'x-obj: {x-a: "s", x-b: "abab", "p{Lu}": "s", "Upper": "s"}\n')
+    _, found, _ = _lint(rules, doc)
+    assert {(f["pointer"], f["message"]) for f in found} == {
+        ("/x-obj/x-a", '"x-a" property must match pattern "^[^]*!$"'),
+        ("/x-obj/p{Lu}", '"p{Lu}" property type must be integer'),
+    }

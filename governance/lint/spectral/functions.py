@@ -35,7 +35,6 @@ import jsonschema
 import jsonschema.exceptions
 import jsonschema.validators
 import referencing.exceptions
-from jsonschema._utils import find_evaluated_property_keys_by_schema
 
 from ledgerpact.governance.lint.spectral.jsregex import (
     JsRegex,
@@ -575,6 +574,22 @@ def _format_checker(cls: type[Any]) -> jsonschema.FormatChecker:
     return checker
 
 
+def _is_schema_regex(instance: object) -> bool:
+    """A schema's ``pattern``/``patternProperties`` as ajv compiles it (JavaScript, no
+    ``u``). Spectral does not refuse a schema for a pattern Python's ``re`` cannot read
+    (``[^]``, ``(?<n>...)``, ``\\k<n>``, ``\\p{...}``); it uses it."""
+    return not isinstance(instance, str) or _schema_regex(instance) is not None
+
+
+def _meta_format_checker(cls: type[Any]) -> jsonschema.FormatChecker:
+    """The format checker for validating a ruleset's schema against its meta-schema: the
+    dialect's, but with ``regex`` meaning a JavaScript regular expression."""
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checkers = dict(cls.FORMAT_CHECKER.checkers)
+    checker.checks("regex")(_is_schema_regex)
+    return checker
+
+
 # -- keywords evaluated differently from jsonschema ------------------------------------------
 
 @lru_cache(maxsize=1024)
@@ -624,6 +639,101 @@ def _kw_pattern_properties(validator: Any, patterns: Any, instance: Any,
                 yield from validator.descend(item, subschema, path=key, schema_path=pattern)
 
 
+def _pattern_keys(validator: Any, patterns: Any, instance: Mapping[str, Any],
+                  timeouts: list[RegexTimeout]) -> set[str]:
+    """The keys of ``instance`` some ``patternProperties`` pattern matches, with JavaScript
+    semantics and the time limit (jsonschema's own helpers run Python's ``re`` with no limit,
+    so a hostile key would hang the linter). A key whose evaluation timed out counts as
+    matched (nothing false is claimed about it) and its timeout is collected, to be
+    reported."""
+    matched: set[str] = set()
+    if not isinstance(patterns, Mapping):
+        return matched
+    for pattern in patterns:
+        compiled = _schema_regex(pattern)
+        if compiled is None:
+            continue
+        for key in instance:
+            try:
+                if compiled.search(key):
+                    matched.add(key)
+            except RegexTimeout as exc:
+                timeouts.append(exc)
+                matched.add(key)
+    return matched
+
+
+def _is_valid(errors: Iterator[jsonschema.exceptions.ValidationError]) -> bool:
+    return next(errors, None) is None
+
+
+def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any,
+                    timeouts: list[RegexTimeout]) -> set[str]:
+    """The properties of ``instance`` that ``schema`` evaluates (what
+    ``unevaluatedProperties`` leaves alone): jsonschema's rules, but every pattern through
+    ``_schema_regex`` (JavaScript semantics, time limit) rather than its private helper's
+    ``re.search``."""
+    if not isinstance(schema, Mapping):
+        return set()
+    evaluated: set[str] = set()
+    for keyword in ("$ref", "$dynamicRef"):
+        ref = schema.get(keyword)
+        if isinstance(ref, str):
+            # `_resolver` is how jsonschema's own keywords follow a $ref (no public API)
+            resolved = validator._resolver.lookup(ref)
+            evaluated |= _evaluated_keys(
+                validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
+                instance, resolved.contents, timeouts)
+    properties = schema.get("properties")
+    if isinstance(properties, Mapping):
+        evaluated |= properties.keys() & instance.keys()
+    for keyword in ("additionalProperties", "unevaluatedProperties"):
+        if (subschema := schema.get(keyword)) is not None:
+            evaluated |= {key for key, value in instance.items()
+                          if _is_valid(validator.descend(value, subschema))}
+    if "patternProperties" in schema:
+        evaluated |= _pattern_keys(validator, schema["patternProperties"], instance, timeouts)
+    dependent = schema.get("dependentSchemas")
+    if isinstance(dependent, Mapping):
+        for name, subschema in dependent.items():
+            if name in instance:
+                evaluated |= _evaluated_keys(validator, instance, subschema, timeouts)
+    for keyword in ("allOf", "oneOf", "anyOf"):
+        for subschema in schema.get(keyword, ()):
+            if _is_valid(validator.descend(instance, subschema)):
+                evaluated |= _evaluated_keys(validator, instance, subschema, timeouts)
+    if "if" in schema:
+        if validator.evolve(schema=schema["if"]).is_valid(instance):
+            evaluated |= _evaluated_keys(validator, instance, schema["if"], timeouts)
+            if "then" in schema:
+                evaluated |= _evaluated_keys(validator, instance, schema["then"], timeouts)
+        elif "else" in schema:
+            evaluated |= _evaluated_keys(validator, instance, schema["else"], timeouts)
+    return evaluated
+
+
+def _kw_additional_properties(validator: Any, additional: Any, instance: Any,
+                              schema: Any) -> Iterator[jsonschema.exceptions.ValidationError]:
+    """``additionalProperties`` with ``patternProperties`` matched as JavaScript does and
+    with the time limit (jsonschema's keyword joins the patterns into one Python ``re``
+    search with no limit). The error's wording is Spectral's, see ``_schema_message``."""
+    if not validator.is_type(instance, "object"):
+        return
+    timeouts: list[RegexTimeout] = []
+    known = schema.get("properties", {})
+    matched = _pattern_keys(validator, schema.get("patternProperties", {}), instance,
+                            timeouts)
+    for exc in timeouts:
+        yield _timeout_error(exc)
+    extras = [key for key in instance if key not in known and key not in matched]
+    if validator.is_type(additional, "object"):
+        for extra in extras:
+            yield from validator.descend(instance[extra], additional, path=extra)
+    elif additional is False and extras:
+        yield jsonschema.exceptions.ValidationError(
+            f"Additional properties are not allowed ({', '.join(map(repr, extras))})")
+
+
 def _kw_unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
                                schema: Any) -> Iterator[jsonschema.exceptions.ValidationError]:
     """``unevaluatedProperties``: ``false`` is one error on the object (ajv's, which Spectral
@@ -631,7 +741,10 @@ def _kw_unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
     property's own errors at that property, as ajv does (jsonschema summarises them)."""
     if not validator.is_type(instance, "object"):
         return
-    evaluated = find_evaluated_property_keys_by_schema(validator, instance, schema)
+    timeouts: list[RegexTimeout] = []
+    evaluated = _evaluated_keys(validator, instance, schema, timeouts)
+    for exc in timeouts:
+        yield _timeout_error(exc)
     extras = [key for key in instance if key not in evaluated]
     if unevaluated is False:
         if extras:
@@ -644,7 +757,8 @@ def _kw_unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
 
 def _validator_class(cls: type[Any]) -> type[Any]:
     keywords: dict[str, Any] = {"pattern": _kw_pattern,
-                                "patternProperties": _kw_pattern_properties}
+                                "patternProperties": _kw_pattern_properties,
+                                "additionalProperties": _kw_additional_properties}
     if "unevaluatedProperties" in cls.VALIDATORS:
         keywords["unevaluatedProperties"] = _kw_unevaluated_properties
     return jsonschema.validators.extend(cls, keywords)
@@ -669,7 +783,7 @@ def _prepare_schema(options: Any) -> _Schema:
     cls = (_DIALECTS[dialect] if dialect != "auto"
            else jsonschema.validators.validator_for(schema, default=jsonschema.Draft7Validator))
     try:
-        cls.check_schema(schema)
+        cls.check_schema(schema, format_checker=_meta_format_checker(cls))
     except jsonschema.exceptions.SchemaError as exc:
         at = tuple(str(p) for p in exc.absolute_path)
         raise OptionError('"schema" function and its "schema" option is not a valid JSON '

@@ -13,16 +13,30 @@ Spectral builds every ``pattern`` option and every ``.match(/re/)`` filter with 
 - ``(?<name>...)`` / ``\\k<name>``, ``[^]`` (any character), ``[]`` (nothing), ``\\cX``,
   ``\\u{...}`` and ``\\p{...}`` (with ``u``) have no Python spelling or a different one;
   an escaped letter JavaScript does not know is the letter itself (``\\Z`` is ``Z``).
+- A backreference to a group that has not participated (``/^(")?[a-z]+\\1$/``, or a
+  forward reference) matches the empty string in JavaScript and fails in Python, so it
+  becomes a conditional ``(?(1)\\1|)``.
+- Without ``u`` (Annex B), ``\\N`` with no group ``N`` is a legacy octal escape (``\\8`` and
+  ``\\9`` are the digits), and a ``{`` or ``}`` that does not make a quantifier (``{,2}``,
+  ``{a}``) is literal text; with ``u`` these are syntax errors, as in JavaScript.
+- Without ``u``, ``i`` never lets a non-ASCII character match an ASCII one (JavaScript
+  compares upper cases and refuses that mapping), while Python's case folding makes
+  ``\\w`` match ``\u017f`` and ``\u212a``; the class escapes are therefore case-sensitive
+  there (they are closed under JavaScript's case mapping). Inside ``[...]`` and for
+  literal letters the difference remains (only those few characters are affected).
 
 The ``regex`` package (rather than ``re``) is used because it evaluates with a ``timeout``:
 a pattern such as ``^([a-z0-9]+-?)+$`` backtracks exponentially on ``"aaa…a!"``, and a
 hostile document must never hang the linter. Each compiled pattern has a time budget; once
 spent, further evaluations get only a short slice, so thousands of hostile values still end
-in bounded time (each reported as not evaluated).
+in bounded time (each reported as not evaluated). The budget belongs to a *scope* (one rule
+run on one contract, see ``new_budget_scope``): patterns are compiled once and shared, but
+a hostile value in one contract must not change what is reported for another.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -54,6 +68,20 @@ _BOUNDARY = rf"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))"
 _NOT_BOUNDARY = rf"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))"
 _CONTROL = {"f": r"\x0c", "n": r"\n", "r": r"\r", "t": r"\t", "v": r"\x0b"}
 _HEX = set("0123456789abcdefABCDEF")
+_QUANTIFIER = regex.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
+
+_scopes = itertools.count(1)
+_current_scope = [next(_scopes)]
+
+
+def new_budget_scope() -> None:
+    """Start a new time-budget scope: every pattern's spent time counts from zero again.
+
+    Called when a rule starts on a contract, so that the results for one contract never
+    depend on which contracts were linted before it (a shared, compiled pattern would
+    otherwise carry an exhausted budget over and give ordinary values only
+    ``SPENT_TIMEOUT``)."""
+    _current_scope[0] = next(_scopes)
 
 
 class RegexTimeout(RuleStopped):
@@ -76,14 +104,26 @@ class JsRegex:
     source: str
     compiled: regex.Pattern[str]
     spent: float = field(default=0.0, compare=False)
+    scope: int = field(default=0, compare=False)
+    # texts that already timed out in this scope, and the limit they had: a schema may ask
+    # about the same key several times (patternProperties, additionalProperties,
+    # unevaluatedProperties); the answer is the same, and the budget is not spent again
+    timed_out: dict[str, float] = field(default_factory=dict, compare=False)
 
     def search(self, text: str) -> bool:
+        if self.scope != _current_scope[0]:  # a new rule run: a fresh budget
+            self.scope = _current_scope[0]
+            self.spent = 0.0
+            self.timed_out.clear()
+        if text in self.timed_out:
+            raise RegexTimeout(self.source, self.timed_out[text])
         limit = CALL_TIMEOUT if self.spent < PATTERN_BUDGET else SPENT_TIMEOUT
         started = time.monotonic()
         try:
             return self.compiled.search(text, timeout=limit) is not None
         except TimeoutError:
             self.spent += time.monotonic() - started
+            self.timed_out[text] = limit
             raise RegexTimeout(self.source, limit) from None
 
 
@@ -126,6 +166,9 @@ class _Translator:
         self.unicode = "u" in flags or "v" in flags
         self.dotall = "s" in flags
         self.multiline = "m" in flags
+        # without u, `i` must not fold non-ASCII characters onto the ASCII class escapes
+        self.ascii_fold = "i" in flags and not self.unicode
+        self.groups, self.names = _capture_groups(body)
         self.out: list[str] = []
         self.pos = 0
 
@@ -148,10 +191,26 @@ class _Translator:
             elif char == "^":
                 self.out.append(rf"(?:\A|(?<=[{_TERMINATORS}]))" if self.multiline else "^")
                 self.pos += 1
+            elif char in "{}":
+                self._brace()
             else:
                 self.out.append(char)
                 self.pos += 1
         return "".join(self.out)
+
+    def _brace(self) -> None:
+        """A ``{`` that starts ``{n}``, ``{n,}`` or ``{n,m}`` is a quantifier; any other
+        ``{`` or ``}`` is literal text without ``u`` (Annex B) and an error with it."""
+        quantifier = _QUANTIFIER.match(self.body, self.pos)
+        if quantifier is not None:
+            self.out.append(quantifier.group())
+            self.pos = quantifier.end()
+            return
+        if self.unicode:
+            raise ValueError("incomplete quantifier" if self.body[self.pos] == "{"
+                             else "lone quantifier brackets")
+        self.out.append("\\" + self.body[self.pos])
+        self.pos += 1
 
     def _group(self) -> None:
         body, pos = self.body, self.pos
@@ -198,11 +257,11 @@ class _Translator:
         self.pos += 2
         if char in _CLASS_ESCAPES:
             inner = _CLASS_ESCAPES[char]
-            return inner if in_class else f"[{inner}]"
+            return inner if in_class else self._case_exact(f"[{inner}]")
         if char == "b":
-            return r"\x08" if in_class else _BOUNDARY
+            return r"\x08" if in_class else self._case_exact(_BOUNDARY)
         if char == "B" and not in_class:
-            return _NOT_BOUNDARY
+            return self._case_exact(_NOT_BOUNDARY)
         if char in _CONTROL:
             return _CONTROL[char]
         if char == "c" and self.pos < len(body) and body[self.pos].isascii() and \
@@ -218,26 +277,46 @@ class _Translator:
             return self._unicode_escape()
         if char in "pP" and self.unicode:
             return self._property(char)
-        if char == "k" and body.startswith("<", self.pos) and (self.unicode or "(?<" in body):
+        if char == "k" and (self.unicode or self.names):
             end = body.find(">", self.pos)
-            if end < 0:
+            if not body.startswith("<", self.pos) or end < 0:
                 raise ValueError("invalid named reference")
             name = body[self.pos + 1:end]
+            if name not in self.names:
+                raise ValueError(f"invalid named capture referenced: {name}")
             self.pos = end + 1
-            return f"(?P={name})"
+            # an unset group matches the empty string in JavaScript (fails in Python)
+            return f"(?({name})(?P={name})|)"
         if char.isdigit():
-            if char == "0" and not (self.pos < len(body) and body[self.pos].isdigit()):
-                return r"\x00"
-            digits = char
-            while self.pos < len(body) and body[self.pos].isdigit():
-                digits += body[self.pos]
-                self.pos += 1
-            return ("\\" + digits) if not in_class else _octal(digits)
+            return self._decimal(char, in_class=in_class)
         if char.isascii() and char.isalnum():
             if self.unicode:
                 raise ValueError(f"invalid escape \\{char}")
             return char  # an identity escape: the letter itself
         return "\\" + char if not char.isalnum() else char
+
+    def _decimal(self, char: str, *, in_class: bool) -> str:
+        """``\\N``: a backreference when the pattern has a group ``N`` (outside a class);
+        otherwise, without ``u``, a legacy octal escape (``\\8``, ``\\9``: the digit), as
+        JavaScript reparses it; with ``u``, an error."""
+        body = self.body
+        if char == "0" and not (self.pos < len(body) and body[self.pos].isdigit()):
+            return r"\x00"
+        digits = char
+        while self.pos < len(body) and body[self.pos].isdigit():
+            digits += body[self.pos]
+            self.pos += 1
+        if not in_class and char != "0" and int(digits) <= self.groups:
+            # an unset group matches the empty string in JavaScript (fails in Python)
+            return f"(?({digits})\\{digits}|)"
+        if self.unicode:
+            raise ValueError(f"invalid escape \\{digits}")
+        return _octal(digits)
+
+    def _case_exact(self, pattern: str) -> str:
+        """A class escape made immune to ``(?i)`` where JavaScript's ``i`` cannot change it
+        (no ``u``: no non-ASCII character is case-equal to an ASCII one)."""
+        return f"(?-i:{pattern})" if self.ascii_fold else pattern
 
     def _unicode_escape(self) -> str:
         body, pos = self.body, self.pos
@@ -266,8 +345,39 @@ class _Translator:
         return f"\\{char}{{{name}}}"
 
 
+def _capture_groups(body: str) -> tuple[int, set[str]]:
+    """How many capturing groups a JavaScript body has, and their names. JavaScript decides
+    whether ``\\N`` is a backreference by the total count, wherever the group is."""
+    count = 0
+    names: set[str] = set()
+    pos, in_class = 0, False
+    while pos < len(body):
+        char = body[pos]
+        if char == "\\":
+            pos += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            if body.startswith("]", pos + 1) or body.startswith("^]", pos + 1):
+                pos = body.index("]", pos + 1)  # [] and [^]: the ] closes the class
+                in_class = False
+        elif char == "(":
+            if not body.startswith("?", pos + 1):
+                count += 1
+            elif body.startswith("?<", pos + 1) and not body.startswith(("?<=", "?<!"), pos + 1):
+                count += 1
+                end = body.find(">", pos)
+                if end > 0:
+                    names.add(body[pos + 3:end])
+        pos += 1
+    return count, names
+
+
 def _octal(digits: str) -> str:
-    """A ``\\NNN`` inside a class: a legacy octal escape in JavaScript (no backreferences)."""
+    """A ``\\NNN`` that is no backreference (inside a class, or without such a group, no
+    ``u``): a legacy octal escape in JavaScript, ``\\8``/``\\9`` being the digits."""
     octal = ""
     for char in digits:
         if char in "01234567" and len(octal) < 3 and int(octal + char, 8) <= 0o377:

@@ -39,6 +39,7 @@ from ledgerpact.governance.lint.spectral.jsonpath import (
     materialize,
     pointer_steps,
 )
+from ledgerpact.governance.lint.spectral.jsregex import new_budget_scope
 from ledgerpact.governance.lint.spectral.values import (
     UNDEFINED,
     is_array,
@@ -68,6 +69,9 @@ class RuleSpec:
 
 
 def run_rule(spec: RuleSpec, index: Index) -> Iterator[Violation]:
+    # the regex time budget is per rule run on one contract: compiled patterns are shared,
+    # but a hostile value in another contract must not shorten this one's limits
+    new_budget_scope()
     root = document_node(index, resolved=spec.resolved)
     reported: set[tuple[Any, str]] = set()
     for query in spec.given:
