@@ -182,3 +182,45 @@ def test_other_bad_files_are_input_errors(tmp_path, document, name, text, expect
 def test_a_missing_data_folder_is_an_input_error(tmp_path, document):
     with pytest.raises(InputError, match="data folder not found"):
         fd.reference_data(1, tmp_path / "nope", document=document)
+
+
+def test_a_data_file_named_after_no_list_is_refused(tmp_path, document, data):
+    """``supplier.json`` (for ``suppliers.json``) would otherwise be ignored silently."""
+    (tmp_path / "supplier.json").write_text(json.dumps(data["suppliers"][:2]),
+                                            encoding="utf-8")
+    (tmp_path / "notes.md").write_text("not data", encoding="utf-8")  # not a data suffix
+    with pytest.raises(InputError) as caught:
+        fd.reference_data(1, tmp_path, document=document)
+    assert caught.value.file == str(tmp_path / "supplier.json")
+    assert "did you mean suppliers.json?" in str(caught.value)
+
+
+def test_an_order_of_a_supplier_not_in_the_data_is_refused(tmp_path, document, data):
+    orders = [dict(po) for po in data["purchaseOrders"][:2]]
+    orders[1] = dict(orders[1], supplier={"supplierNumber": "V-999999", "name": "Nobody"})
+    path = tmp_path / "purchaseOrders.json"
+    path.write_text(json.dumps(orders, indent=1), encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        fd.reference_data(1, tmp_path, document=document)
+    error = caught.value
+    assert (error.file, error.pointer) == (str(path), "/1/supplier/supplierNumber")
+    assert error.line is not None
+    assert "supplier 'V-999999' is not in the suppliers generated from --seed" in str(error)
+
+
+def test_a_receipt_of_an_unknown_order_or_line_is_refused(tmp_path, document, data):
+    receipt = dict(data["goodsReceipts"][0])
+    path = tmp_path / "goodsReceipts.json"
+    unknown_order = dict(receipt, purchaseOrder={"poNumber": "4599999999", "revision": 1})
+    path.write_text(json.dumps([unknown_order]), encoding="utf-8")
+    with pytest.raises(InputError, match="purchase order '4599999999' is not in the "
+                                          "purchaseOrders generated") as caught:
+        fd.reference_data(1, tmp_path, document=document)
+    assert caught.value.pointer == "/0/purchaseOrder/poNumber"
+    bad_line = dict(receipt, lines=[dict(receipt["lines"][0], poLineId="999")])
+    path.write_text(json.dumps([bad_line]), encoding="utf-8")
+    with pytest.raises(InputError, match="has no line '999'") as caught:
+        fd.reference_data(1, tmp_path, document=document)
+    assert caught.value.pointer == "/0/lines/0/poLineId"
+    path.write_text(json.dumps([receipt]), encoding="utf-8")  # the real one loads
+    assert fd.reference_data(1, tmp_path, document=document)["goodsReceipts"] == [receipt]

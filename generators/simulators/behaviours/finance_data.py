@@ -20,9 +20,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 from pathlib import Path
 from random import Random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ledgerpact.registry.errors import InputError
+
+if TYPE_CHECKING:
+    from ledgerpact.registry.loader import Document
 
 KINDS: tuple[str, ...] = ("suppliers", "purchaseOrders", "goodsReceipts", "costCentres",
                           "glAccounts", "taxCodes")
@@ -518,12 +521,70 @@ def schema_validator(document: Mapping[str, Any], schema_name: str) -> Any:
                                 format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+_DATA_SUFFIXES = (".json", ".yaml", ".yml")
+
+
+def _refuse_unknown_files(data_dir: Path) -> None:
+    """A data file named after no list (``supplier.json`` for ``suppliers.json``) would be
+    ignored, and the simulator would run on generated data the user thinks they replaced."""
+    import difflib
+
+    for path in sorted(data_dir.iterdir()):
+        if path.suffix in _DATA_SUFFIXES and path.stem not in KINDS and path.is_file():
+            close = difflib.get_close_matches(path.stem, KINDS, n=1)
+            hint = f"; did you mean {close[0]}{path.suffix}?" if close else ""
+            raise InputError(f"not a data file the simulator reads (expected "
+                             f"{', '.join(KINDS)} as .json, .yaml or .yml){hint}",
+                             file=str(path))
+
+
+def _check_references(data: Mapping[str, list[dict[str, Any]]],
+                      files: Mapping[str, Document]) -> None:
+    """Orders name a supplier that exists, receipts an order and order lines that exist: a
+    dangling reference in the user's files would surface later as a puzzling finding on
+    every invoice. Only lists read from files are checked; generated ones are consistent
+    by construction."""
+    from ledgerpact.registry import pointer as jp
+
+    def refuse(key: str, pointer: str, message: str) -> InputError:
+        doc = files[key]
+        return InputError(message, file=doc.path, pointer=pointer, line=doc.line_of(pointer))
+
+    def source(key: str) -> str:
+        return (f"{files[key].path}" if key in files
+                else f"the {key} generated from --seed (put yours in {key}.json)")
+
+    suppliers = {s.get("supplierNumber") for s in data["suppliers"]}
+    orders = {po.get("poNumber"): {str(ln.get("lineId")) for ln in po.get("lines", [])}
+              for po in data["purchaseOrders"]}
+    if "purchaseOrders" in files:
+        for index, po in enumerate(data["purchaseOrders"]):
+            number = (po.get("supplier") or {}).get("supplierNumber")
+            if number is not None and number not in suppliers:
+                raise refuse("purchaseOrders", jp.join([index, "supplier", "supplierNumber"]),
+                             f"supplier {number!r} is not in {source('suppliers')}")
+    if "goodsReceipts" in files:
+        for index, receipt in enumerate(data["goodsReceipts"]):
+            number = (receipt.get("purchaseOrder") or {}).get("poNumber")
+            if number is None:
+                continue
+            if number not in orders:
+                raise refuse("goodsReceipts", jp.join([index, "purchaseOrder", "poNumber"]),
+                             f"purchase order {number!r} is not in "
+                             f"{source('purchaseOrders')}")
+            for at, line in enumerate(receipt.get("lines", [])):
+                if "poLineId" in line and str(line["poLineId"]) not in orders[number]:
+                    raise refuse("goodsReceipts", jp.join([index, "lines", at, "poLineId"]),
+                                 f"purchase order {number} has no line "
+                                 f"{line['poLineId']!r}")
+
+
 def _load_override(data_dir: Path, key: str, document: Mapping[str, Any]
-                   ) -> list[dict[str, Any]] | None:
+                   ) -> Document | None:
     from ledgerpact.registry import pointer as jp
     from ledgerpact.registry.loader import load_file
 
-    found = [data_dir / f"{key}{ext}" for ext in (".json", ".yaml", ".yml")
+    found = [data_dir / f"{key}{ext}" for ext in _DATA_SUFFIXES
              if (data_dir / f"{key}{ext}").is_file()]
     if not found:
         return None
@@ -550,8 +611,7 @@ def _load_override(data_dir: Path, key: str, document: Mapping[str, Any]
             raise InputError(f"duplicate {id_member} {ident!r}", file=doc.path,
                              pointer=pointer, line=doc.line_of(pointer))
         seen.add(ident)
-    items: list[dict[str, Any]] = doc.data
-    return items
+    return doc
 
 
 def reference_data(seed: int, data_dir: Path | None = None, *,
@@ -569,13 +629,16 @@ def reference_data(seed: int, data_dir: Path | None = None, *,
     """
     doc = document if document is not None else erp_document()
     overrides: dict[str, list[dict[str, Any]]] = {}
+    files: dict[str, Document] = {}
     if data_dir is not None:
         if not data_dir.is_dir():
             raise InputError("data folder not found (expected a directory)", file=str(data_dir))
+        _refuse_unknown_files(data_dir)
         for key in KINDS:
             loaded = _load_override(data_dir, key, doc)
             if loaded is not None:
-                overrides[key] = loaded
+                files[key] = loaded
+                overrides[key] = loaded.data
     rng = Random(f"ledgerpact-erp-{seed}")
     data: dict[str, list[dict[str, Any]]] = {}
     data["costCentres"] = (overrides["costCentres"] if "costCentres" in overrides
@@ -592,6 +655,7 @@ def reference_data(seed: int, data_dir: Path | None = None, *,
                                                  contract_minor_units(doc)) if usable else []
     data["goodsReceipts"] = (overrides["goodsReceipts"] if "goodsReceipts" in overrides
                              else goods_receipts(rng, data["purchaseOrders"]))
+    _check_references(data, files)
     if data_dir is None:  # the user's own data stays exactly theirs
         from ledgerpact.generators.simulators.behaviours.contract_examples import example_world
 
