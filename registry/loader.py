@@ -643,8 +643,8 @@ def load_file(path: Path, display: str | None = None) -> Document:
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-def _member_nodes(node: yaml.MappingNode, memo: dict[int, list[tuple[yaml.Node, yaml.Node]]],
-                  depth: int = 0) -> list[tuple[yaml.Node, yaml.Node]]:
+def _member_nodes(node: yaml.MappingNode, memo: dict[int, list[tuple[yaml.Node, yaml.Node]]]
+                  ) -> list[tuple[yaml.Node, yaml.Node]]:
     """A mapping's key/value nodes as the parsed data has them: its own, then those that
     ``<<`` merge keys bring (own keys win, then the merged mappings in order, as YAML's
     merge rules say), so a merged value is placed where it is written under its anchor,
@@ -652,13 +652,15 @@ def _member_nodes(node: yaml.MappingNode, memo: dict[int, list[tuple[yaml.Node, 
 
     Each mapping's members are worked out once (``memo``) and each key kept once, as the
     loader's own merging does: a chain of anchors that each merge the previous one twice
-    costs its size, not two to the power of its length."""
+    costs its size, not two to the power of its length, and no more than the loader's merge
+    budget already allowed. Recursion follows the chain of merges, which the loader has
+    followed the same way; a chain too long for the stack raises RecursionError."""
     known = memo.get(id(node))
     if known is not None:
         return known
     own = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
     memo[id(node)] = own  # a mapping that merges itself adds nothing more
-    if len(own) == len(node.value) or depth > MAX_DEPTH:
+    if len(own) == len(node.value):
         return own
     members = {str(k.value): (k, v) for k, v in own}
     for key_node, value_node in node.value:
@@ -667,7 +669,7 @@ def _member_nodes(node: yaml.MappingNode, memo: dict[int, list[tuple[yaml.Node, 
         sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
         for source in sources:
             if isinstance(source, yaml.MappingNode):
-                for k, v in _member_nodes(source, memo, depth + 1):
+                for k, v in _member_nodes(source, memo):
                     members.setdefault(str(k.value), (k, v))
     memo[id(node)] = result = list(members.values())
     return result
@@ -694,7 +696,11 @@ def _position_index(text: str) -> dict[str, tuple[int, int]]:
             continue
         seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in _member_nodes(node, members):
+            try:
+                pairs = _member_nodes(node, members)
+            except RecursionError:  # merges chained past the stack: own keys still placed
+                pairs = [(k, v) for k, v in node.value if k.tag != _MERGE_TAG]
+            for key_node, value_node in pairs:
                 key = jp.escape(str(key_node.value))
                 lines.setdefault(f"{ptr}/{key}", (key_node.start_mark.line + 1,
                                                   key_node.start_mark.column + 1))

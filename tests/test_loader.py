@@ -398,3 +398,16 @@ def test_positions_of_merged_keys_cost_the_size_of_the_merge_chain() -> None:
     column = "  a0: &a0 {k0: 1}".index("k0") + 1
     assert run.stdout.strip() == f"({k0}, {column}) ({k40}, 5) ({own}, 3)"
     assert doc.data["x-use"]["k0"] == 1 and len(doc.data["x-use"]) == 42
+
+
+def test_merged_keys_are_placed_at_any_depth_of_a_long_merge_chain() -> None:
+    """A chain of 400 single merges: deeper than the walk's depth bound, and each mapping's
+    members are the same wherever the walk first meets it."""
+    lines = ["m0: &m0 {k0: 1}"]
+    for n in range(1, 400):
+        lines += [f"m{n}: &m{n}", f"  <<: *m{n - 1}", f"  k{n}: 1"]
+    text = "\n".join(lines) + "\n"
+    doc = Document(path="chain.yaml", data=parse(text, "chain.yaml"), text=text)
+    assert doc.data["m399"]["k0"] == 1
+    for name in ("m142", "m143", "m257", "m399"):
+        assert doc.position(f"/{name}/k0") == (1, 10), name

@@ -314,7 +314,15 @@ def test_sink_names_and_errors_never_carry_credentials() -> None:
     assert shown("nats://token@127.0.0.1:4222") == "nats://***@127.0.0.1:4222"
     assert shown("jsonl:/tmp//a@b") == "jsonl:/tmp//a@b"  # a path, not a URL
     sink = open_sink("webhook:http://u:s3cret@127.0.0.1:9/hook", state_dir=None)
-    assert "s3cret" not in sink.name and sink.name == "webhook:http://u:***@127.0.0.1:9/hook"
+    assert "s3cret" not in sink.name
+    assert sink.name.startswith("webhook:http://u:***@127.0.0.1:9/hook#")
+    # the name keys the delivery cursor: credentials that differ keep sinks apart
+    other = open_sink("webhook:http://u:0ther@127.0.0.1:9/hook", state_dir=None)
+    assert other.name != sink.name and "0ther" not in other.name
+    plain = open_sink("webhook:http://127.0.0.1:9/hook", state_dir=None)
+    assert plain.name == "webhook:http://127.0.0.1:9/hook"  # unchanged where nothing is masked
+    assert shown("webhook:http://u:pa ss@127.0.0.1:9/") == "webhook:http://u:***@127.0.0.1:9/"
+    assert shown("http://127.0.0.1:9?x=a@b") == "http://127.0.0.1:9?x=a@b"
     with pytest.raises(InputError) as refused:
         open_sink("webhook:http://u:s3cret@example.com/hook", state_dir=None)
     assert "s3cret" not in str(refused.value) and "u:***@example.com" in str(refused.value)

@@ -243,3 +243,28 @@ def test_invoice_automation_ubl_example_then_rejection_example(serve: Any) -> No
     rejected = ia.post(f"/invoices/{entry['invoiceId']}/rejection",
                        json=_request_example("/invoices/{invoiceId}/rejection", "wrongPrice"))
     assert rejected.status_code == 200, rejected.text
+
+
+@pytest.mark.parametrize("damage", ["order reference as text", "lines as text",
+                                    "invalid supplier example"])
+def test_examples_of_unexpected_shape_never_stop_the_seed(document: dict[str, Any],
+                                                          damage: str) -> None:
+    """A registry's own erp-finance contract may hold examples of other shapes: the seed
+    then goes without (or without the invalid records), and the simulator still starts."""
+    edited = copy.deepcopy(document)
+    invoice = edited["components"]["examples"]["Invoice"]["value"]
+    supplier = edited["components"]["schemas"]["Supplier"]["examples"][0]
+    if damage == "order reference as text":
+        invoice["orderReference"] = "4500012345"
+    elif damage == "lines as text":
+        invoice["lines"] = ["not a line"]
+    else:
+        supplier["status"] = "not-a-status"
+    data = finance_data.reference_data(1, document=edited)
+    generated = finance_data.reference_data(1, document=document)
+    assert len(data["suppliers"]) >= 40 and len(data["purchaseOrders"]) >= 80
+    if damage == "invalid supplier example":  # left out, and what refers to it with it
+        assert "V-100234" not in _ids(data["suppliers"], "suppliers")
+        assert "4500012345" not in _ids(data["purchaseOrders"], "purchaseOrders")
+        assert "5000081234" not in _ids(data["goodsReceipts"], "goodsReceipts")
+    assert data["costCentres"] == generated["costCentres"]

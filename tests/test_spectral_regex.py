@@ -308,3 +308,16 @@ def test_schema_patterns_javascript_accepts_are_not_refused_at_load(tmp_path):
         ("/x-obj/x-a", '"x-a" property must match pattern "^[^]*!$"'),
         ("/x-obj/p{Lu}", '"p{Lu}" property type must be integer'),
     }
+
+
+def test_a_key_whose_pattern_timed_out_is_not_called_unexpected():
+    """``"aaa...a!"`` matches ``^(a|a)*$|!`` in JavaScript (its ``!``), but the first branch
+    backtracks past the time limit: the timeout is reported, and the key is not also named
+    as an unexpected property (nothing false is said about it); ``zzz`` still is."""
+    _, found, elapsed = _lint(REGEX / "timeout-extras-rules.yaml", REGEX / "timeout-extras.yaml",
+                              timeout=60)
+    assert elapsed < 30
+    messages = sorted(f["message"] for f in found if f["rule"] == "ap-redos")
+    assert len(messages) == 2, messages
+    assert "could not be evaluated within 1 s" in messages[0]
+    assert messages[1] == 'Property "zzz" is not expected to be here'

@@ -16,6 +16,11 @@ from xml.parsers import expat
 from ledgerpact.registry.errors import InputError
 
 MAX_BYTES = 50 * 1024 * 1024
+# Elements nested deeper than this are refused, as JSON and YAML deeper than 256 levels are:
+# a UBL invoice is about a dozen levels deep, and every walk over the tree (the reader, the
+# simulator's amount check) would otherwise pay for a million-level chain of unknown
+# elements a client can send in a few megabytes.
+MAX_DEPTH = 256
 
 
 class _Refused(Exception):
@@ -36,8 +41,23 @@ def _refuse_declarations(xml: bytes) -> None:
     def entity(*_args: object) -> None:
         raise _Refused("an ENTITY declaration", parser.CurrentLineNumber)
 
+    depth = 0
+
+    def start(*_args: object) -> None:
+        nonlocal depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise _Refused(f"elements nested deeper than {MAX_DEPTH} levels",
+                           parser.CurrentLineNumber)
+
+    def end(*_args: object) -> None:
+        nonlocal depth
+        depth -= 1
+
     parser.StartDoctypeDeclHandler = doctype
     parser.EntityDeclHandler = entity
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
     parser.Parse(xml, True)
 
 
@@ -50,12 +70,11 @@ def parse(xml: bytes, source: str) -> ET.Element:
     try:
         _refuse_declarations(xml)
     except _Refused as refused:
-        raise InputError(
-            f"refusing {refused.what}: UBL documents never need a DTD and entity declarations "
-            "can expand without bound",
-            file=source,
-            line=refused.line,
-        ) from None
+        why = ("a UBL document is a few dozen levels deep at most" if "nested" in refused.what
+               else "UBL documents never need a DTD and entity declarations can expand "
+                    "without bound")
+        raise InputError(f"refusing {refused.what}: {why}", file=source,
+                         line=refused.line) from None
     except expat.ExpatError as exc:
         raise InputError(
             f"malformed XML: {expat.ErrorString(exc.code)} (column {exc.offset + 1})",

@@ -136,13 +136,12 @@ def load_waivers(path: Path, display: str | None = None,
     file, the line and the JSON pointer of the offending entry or field.
 
     ``known_rules``: the rule ids known in this run (built-in, waiver and loaded custom
-    rules); ``builtin_rules``: Ledgerpact's own, whose first segments (``oas``,
-    ``asyncapi``, ``finance``, ``structure``, ``waiver``) make its namespace. A waiver
-    naming an id in that namespace that is not a known rule (a
-    typo, a renamed rule) could never match, never be stale and never expire visibly: it
-    would do nothing in silence, so it is refused. Any other id may be a custom rule of a
-    ruleset this run did not load (another ``--config``, ``--no-config``), so it is left
-    alone: it only ever applies when its rule runs."""
+    rules); ``builtin_rules``: Ledgerpact's own. A waiver naming no known rule but nearly a
+    built-in one (``oas-unused-componnet``) is a typo that could never match, never be
+    stale and never expire visibly: it would do nothing in silence, so it is refused with
+    the id it meant. Any other unknown id may be a custom rule of a ruleset this run did not
+    load (another ``--config``, ``--no-config``), so it is left alone: it only ever applies
+    when its rule runs."""
     doc = load_file(path, display)
     data = doc.data
     folder = str(path.resolve().parent)
@@ -162,21 +161,28 @@ def load_waivers(path: Path, display: str | None = None,
     waivers = [_waiver(doc, entry, f"{base}/{index}", folder)
                for index, entry in enumerate(entries)]
     if known_rules is not None:
-        namespace = {rule.split("-", 1)[0] for rule in builtin_rules}
         for waiver in waivers:
-            if waiver.rule not in known_rules and waiver.rule.split("-", 1)[0] in namespace:
-                raise _error(doc, f"{waiver.at}/rule", _unknown_rule(waiver.rule, known_rules))
+            if waiver.rule in known_rules:
+                continue
+            typo = _near_miss(waiver.rule, builtin_rules)
+            if typo is not None:
+                raise _error(doc, f"{waiver.at}/rule", _unknown_rule(waiver.rule, typo))
     return waivers
 
 
-def _unknown_rule(rule: str, known: Collection[str]) -> str:
+def _near_miss(rule: str, builtin: Collection[str]) -> str | None:
+    """The built-in rule id ``rule`` is a misspelling of, if it is one: nearly the same
+    text (a letter or two off). A custom rule of a ruleset this run did not load may share
+    a built-in prefix (``finance-no-x-foo``) without being near any built-in id."""
     import difflib
 
-    close = difflib.get_close_matches(rule, sorted(known), n=1)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return (f"unknown rule {rule!r}: ids starting with {rule.split('-', 1)[0]!r} are "
-            f"Ledgerpact's built-in rules and none has this id, so the waiver could never "
-            f"apply (see ledgerpact rules){hint}")
+    close = difflib.get_close_matches(rule, sorted(builtin), n=1, cutoff=0.85)
+    return close[0] if close else None
+
+
+def _unknown_rule(rule: str, meant: str) -> str:
+    return (f"unknown rule {rule!r}: no rule has this id, so the waiver could never apply; "
+            f"did you mean the built-in {meant!r}? (see ledgerpact rules)")
 
 
 def _waiver(doc: Document, entry: Any, at: str, base: str) -> Waiver:

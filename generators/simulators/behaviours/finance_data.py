@@ -13,6 +13,7 @@ V-100234, order 4500012345, receipt 5000081234), read from the contract at start
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
@@ -26,6 +27,8 @@ from ledgerpact.registry.errors import InputError
 
 if TYPE_CHECKING:
     from ledgerpact.registry.loader import Document
+
+log = logging.getLogger("ledgerpact.simulate")
 
 KINDS: tuple[str, ...] = ("suppliers", "purchaseOrders", "goodsReceipts", "costCentres",
                           "glAccounts", "taxCodes")
@@ -614,6 +617,36 @@ def _load_override(data_dir: Path, key: str, document: Mapping[str, Any]
     return doc
 
 
+def _example_records(doc: Mapping[str, Any], data: Mapping[str, list[dict[str, Any]]]
+                     ) -> dict[str, list[dict[str, Any]]]:
+    """The records the contract's examples refer to, each valid against its schema; none
+    when the examples do not have the shapes ``contract_examples`` reads (a registry's own
+    edited contract). They are a convenience on top of the seed: a simulator must start
+    whatever the examples hold, and never serve a record its contract refuses."""
+    from ledgerpact.generators.simulators.behaviours.contract_examples import example_world
+
+    try:
+        found = example_world(doc, data)
+    except (AttributeError, KeyError, TypeError, ValueError, IndexError) as exc:
+        log.warning("the contract's examples were not added to the seeded data: %s: %s",
+                    type(exc).__name__, exc)
+        return {}
+    kept: dict[str, list[dict[str, Any]]] = {}
+    for key, items in found.items():
+        validator = schema_validator(doc, SCHEMAS[key][0])
+        kept[key] = [item for item in items
+                     if next(iter(validator.iter_errors(item)), None) is None]
+    # and never a record that refers to one left out: an order's supplier, a receipt's order
+    suppliers = {s.get("supplierNumber") for s in [*data["suppliers"],
+                                                    *kept.get("suppliers", [])]}
+    kept["purchaseOrders"] = [po for po in kept.get("purchaseOrders", [])
+                              if (po.get("supplier") or {}).get("supplierNumber") in suppliers]
+    orders = {po.get("poNumber") for po in [*data["purchaseOrders"], *kept["purchaseOrders"]]}
+    kept["goodsReceipts"] = [gr for gr in kept.get("goodsReceipts", [])
+                             if (gr.get("purchaseOrder") or {}).get("poNumber") in orders]
+    return kept
+
+
 def reference_data(seed: int, data_dir: Path | None = None, *,
                    document: Mapping[str, Any] | None = None) -> dict[str, list[dict[str, Any]]]:
     """Suppliers, purchase orders, goods receipts, cost centres, GL accounts and tax codes.
@@ -657,9 +690,7 @@ def reference_data(seed: int, data_dir: Path | None = None, *,
                              else goods_receipts(rng, data["purchaseOrders"]))
     _check_references(data, files)
     if data_dir is None:  # the user's own data stays exactly theirs
-        from ledgerpact.generators.simulators.behaviours.contract_examples import example_world
-
-        for key, items in example_world(doc, data).items():
+        for key, items in _example_records(doc, data).items():
             data[key] = [*data[key], *items]
     return {key: data[key] for key in KINDS}
 

@@ -152,30 +152,43 @@ def ubl_amount_findings(xml: bytes) -> list[dict[str, str]]:
     default = (currency_node.text or "").strip() if currency_node is not None else ""
     findings: list[dict[str, str]] = []
 
-    # Iterative, in document order: an unknown element may nest thousands deep (the reader
-    # accepts it), and recursion there would be a client-triggered 500.
-    stack: list[tuple[ET.Element, str]] = [(root, "/" + _ubl_name(root.tag))]
+    # Iterative, in document order: an unknown element may nest hundreds of thousands deep
+    # (the reader accepts it). Each stack entry holds its parent entry and its own step, and
+    # a path is spelled out only for an amount: recursion would be a client-triggered 500,
+    # and a path string per element would cost the square of the depth.
+    # an entry: (element, its parent's entry or None, its own path step)
+    stack: list[tuple[ET.Element, Any, str]] = [(root, None, "/" + _ubl_name(root.tag))]
     while stack:
-        element, path = stack.pop()
+        entry = stack.pop()
+        element = entry[0]
         name = _ubl_name(element.tag)
         if name.startswith("cbc:") and name.endswith("Amount"):
-            _check_amount(element, path, default, findings)
+            _check_amount(element, _path_of(entry), default, findings)
         counts: dict[str, int] = {}
         for child in element:
             counts[child.tag] = counts.get(child.tag, 0) + 1
         seen: dict[str, int] = {}
-        below: list[tuple[ET.Element, str]] = []
+        below: list[tuple[ET.Element, Any, str]] = []
         for child in element:
             if not isinstance(child.tag, str):
                 continue
             child_name = _ubl_name(child.tag)
             seen[child.tag] = seen.get(child.tag, 0) + 1
-            where = f"{path}/{child_name}" + (f"[{seen[child.tag]}]"
-                                               if counts[child.tag] > 1 else "")
+            step = "/" + child_name + (f"[{seen[child.tag]}]" if counts[child.tag] > 1 else "")
             if child_name != "cac:Price":
-                below.append((child, where))
+                below.append((child, entry, step))
         stack.extend(reversed(below))  # popped in document order
     return findings
+
+
+def _path_of(entry: tuple[ET.Element, Any, str]) -> str:
+    """``/Invoice/cac:LegalMonetaryTotal/cbc:PayableAmount`` for a walk entry."""
+    steps: list[str] = []
+    current: Any = entry
+    while current is not None:
+        steps.append(current[2])
+        current = current[1]
+    return "".join(reversed(steps))
 
 
 def _check_amount(element: ET.Element, where: str, default: str,

@@ -15,6 +15,7 @@ store file).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import ipaddress
 import os
 import re
@@ -118,7 +119,12 @@ class WebhookSink:
     def __init__(self, url: str, timeout_s: float = 5.0) -> None:
         self.url = url
         self.shown = shown(url)  # what logs and errors print: no credentials
-        self.name = f"webhook:{self.shown}"
+        # The name keys the sink's delivery cursor in the outbox, so two URLs that differ
+        # only in their credentials must keep distinct names: the masked URL plus a digest
+        # of the real one.
+        digest = "" if self.shown == url else \
+            "#" + hashlib.sha256(url.encode()).hexdigest()[:12]
+        self.name = f"webhook:{self.shown}{digest}"
         self.timeout_s = timeout_s
         self._client: Any = None
 
@@ -153,7 +159,7 @@ class WebhookSink:
 
 
 # userinfo runs to the LAST "@" before the path: a password may itself hold an "@"
-_USERINFO = re.compile(r"^((?:webhook:)?[A-Za-z][A-Za-z0-9+.-]*://)([^/\s]*)@")
+_USERINFO = re.compile(r"^((?:webhook:)?[A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)@")
 
 
 def shown(spec: str) -> str:
