@@ -224,3 +224,17 @@ def test_a_receipt_of_an_unknown_order_or_line_is_refused(tmp_path, document, da
     assert caught.value.pointer == "/0/lines/0/poLineId"
     path.write_text(json.dumps([receipt]), encoding="utf-8")  # the real one loads
     assert fd.reference_data(1, tmp_path, document=document)["goodsReceipts"] == [receipt]
+
+
+def test_a_list_file_in_another_case_is_read_where_the_file_system_ignores_case(
+        tmp_path, document, data):
+    """``Suppliers.json``: on a case-insensitive file system it is the suppliers file and
+    is read; where case matters it is no list's file and is refused with the right name."""
+    (tmp_path / "Suppliers.json").write_text(json.dumps(data["suppliers"][:3]),
+                                             encoding="utf-8")
+    if (tmp_path / "suppliers.json").is_file():  # case-insensitive here
+        loaded = fd.reference_data(1, tmp_path, document=document)
+        assert loaded["suppliers"] == data["suppliers"][:3]
+    else:
+        with pytest.raises(InputError, match="did you mean suppliers.json"):
+            fd.reference_data(1, tmp_path, document=document)

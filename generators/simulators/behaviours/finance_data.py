@@ -533,12 +533,24 @@ def _refuse_unknown_files(data_dir: Path) -> None:
     import difflib
 
     for path in sorted(data_dir.iterdir()):
-        if path.suffix in _DATA_SUFFIXES and path.stem not in KINDS and path.is_file():
+        if path.suffix in _DATA_SUFFIXES and path.stem not in KINDS and path.is_file() \
+                and not _read_as_a_list(data_dir, path):
             close = difflib.get_close_matches(path.stem, KINDS, n=1)
             hint = f"; did you mean {close[0]}{path.suffix}?" if close else ""
             raise InputError(f"not a data file the simulator reads (expected "
                              f"{', '.join(KINDS)} as .json, .yaml or .yml){hint}",
                              file=str(path))
+
+
+def _read_as_a_list(data_dir: Path, path: Path) -> bool:
+    """Whether ``path`` is the file a list's own name opens anyway: on a case-insensitive
+    file system (macOS, Windows) ``Suppliers.json`` is ``suppliers.json`` and is read."""
+    for kind in KINDS:
+        expected = data_dir / f"{kind}{path.suffix}"
+        if kind.lower() == path.stem.lower() and expected.is_file() \
+                and expected.samefile(path):
+            return True
+    return False
 
 
 def _check_references(data: Mapping[str, list[dict[str, Any]]],
