@@ -236,5 +236,5 @@ def test_a_list_file_in_another_case_is_read_where_the_file_system_ignores_case(
         loaded = fd.reference_data(1, tmp_path, document=document)
         assert loaded["suppliers"] == data["suppliers"][:3]
     else:
-        with pytest.raises(InputError, match="did you mean suppliers.json"):
+        with pytest.raises(InputError, match=r"did you mean suppliers\.json"):
             fd.reference_data(1, tmp_path, document=document)
