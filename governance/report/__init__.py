@@ -46,6 +46,6 @@ def render(fmt: str, findings: list[LintFinding], *, rules: list[Rule], checked:
     ``errors``: the inputs that could not be read (one line each). A machine-read report
     carries them, so a run that skipped a contract never reads as a clean pass of all."""
     renderer = renderer_for(__name__, fmt)
-    extra = {"errors": list(errors)} if errors else {}
     return renderer(list(findings), rules=list(rules), checked=list(checked),
-                    fail_severity=fail_severity, tool_version=tool_version, **extra)
+                    fail_severity=fail_severity, tool_version=tool_version,
+                    errors=list(errors))

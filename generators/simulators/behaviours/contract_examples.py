@@ -40,6 +40,7 @@ from datetime import UTC
 from typing import Any
 
 from ledgerpact.generators.simulators.behaviours import erp_rules, finance_data
+from ledgerpact.registry import pointer as jp
 
 Shape = set[tuple[str, ...]]
 
@@ -98,11 +99,10 @@ def _resolve(document: Mapping[str, Any], node: Any) -> Any:
         ref = node["$ref"]
         if not ref.startswith("#/"):
             return None
-        target: Any = document
-        for part in ref[2:].split("/"):
-            part = part.replace("~1", "/").replace("~0", "~")
-            target = target.get(part) if isinstance(target, Mapping) else None
-        node, seen = target, seen + 1
+        try:
+            node, seen = jp.resolve(document, ref[1:]), seen + 1
+        except (KeyError, ValueError):
+            return None
     return node
 
 

@@ -553,6 +553,38 @@ def _read_as_a_list(data_dir: Path, path: Path) -> bool:
     return False
 
 
+# A dangling reference: (pointer steps inside the record, what is wrong, the list the
+# missing record should be in, or None when the message is complete).
+Dangling = tuple[list[str | int], str, "str | None"]
+
+
+def _dangling_order(po: Mapping[str, Any], suppliers: set[Any]) -> Dangling | None:
+    number = (po.get("supplier") or {}).get("supplierNumber")
+    if number is not None and number not in suppliers:
+        return ["supplier", "supplierNumber"], f"supplier {number!r} is not in", "suppliers"
+    return None
+
+
+def _dangling_receipt(receipt: Mapping[str, Any], orders: Mapping[Any, set[str]]
+                      ) -> Dangling | None:
+    number = (receipt.get("purchaseOrder") or {}).get("poNumber")
+    if number is None:
+        return None
+    if number not in orders:
+        return (["purchaseOrder", "poNumber"], f"purchase order {number!r} is not in",
+                "purchaseOrders")
+    for at, line in enumerate(receipt.get("lines", [])):
+        if "poLineId" in line and str(line["poLineId"]) not in orders[number]:
+            return (["lines", at, "poLineId"],
+                    f"purchase order {number} has no line {line['poLineId']!r}", None)
+    return None
+
+
+def _order_lines(orders: list[dict[str, Any]]) -> dict[Any, set[str]]:
+    return {po.get("poNumber"): {str(ln.get("lineId")) for ln in po.get("lines", [])}
+            for po in orders}
+
+
 def _check_references(data: Mapping[str, list[dict[str, Any]]],
                       files: Mapping[str, Document]) -> None:
     """Orders name a supplier that exists, receipts an order and order lines that exist: a
@@ -561,37 +593,25 @@ def _check_references(data: Mapping[str, list[dict[str, Any]]],
     by construction."""
     from ledgerpact.registry import pointer as jp
 
-    def refuse(key: str, pointer: str, message: str) -> InputError:
-        doc = files[key]
-        return InputError(message, file=doc.path, pointer=pointer, line=doc.line_of(pointer))
-
-    def source(key: str) -> str:
-        return (f"{files[key].path}" if key in files
-                else f"the {key} generated from --seed (put yours in {key}.json)")
-
     suppliers = {s.get("supplierNumber") for s in data["suppliers"]}
-    orders = {po.get("poNumber"): {str(ln.get("lineId")) for ln in po.get("lines", [])}
-              for po in data["purchaseOrders"]}
-    if "purchaseOrders" in files:
-        for index, po in enumerate(data["purchaseOrders"]):
-            number = (po.get("supplier") or {}).get("supplierNumber")
-            if number is not None and number not in suppliers:
-                raise refuse("purchaseOrders", jp.join([index, "supplier", "supplierNumber"]),
-                             f"supplier {number!r} is not in {source('suppliers')}")
-    if "goodsReceipts" in files:
-        for index, receipt in enumerate(data["goodsReceipts"]):
-            number = (receipt.get("purchaseOrder") or {}).get("poNumber")
-            if number is None:
+    orders = _order_lines(data["purchaseOrders"])
+    checks = (("purchaseOrders", lambda po: _dangling_order(po, suppliers)),
+              ("goodsReceipts", lambda receipt: _dangling_receipt(receipt, orders)))
+    for key, dangling in checks:
+        if key not in files:
+            continue
+        for index, record in enumerate(data[key]):
+            found = dangling(record)
+            if found is None:
                 continue
-            if number not in orders:
-                raise refuse("goodsReceipts", jp.join([index, "purchaseOrder", "poNumber"]),
-                             f"purchase order {number!r} is not in "
-                             f"{source('purchaseOrders')}")
-            for at, line in enumerate(receipt.get("lines", [])):
-                if "poLineId" in line and str(line["poLineId"]) not in orders[number]:
-                    raise refuse("goodsReceipts", jp.join([index, "lines", at, "poLineId"]),
-                                 f"purchase order {number} has no line "
-                                 f"{line['poLineId']!r}")
+            steps, message, missing_from = found
+            if missing_from is not None:
+                message += (f" {files[missing_from].path}" if missing_from in files else
+                            f" the {missing_from} generated from --seed (put yours in "
+                            f"{missing_from}.json)")
+            doc, pointer = files[key], jp.join([index, *steps])
+            raise InputError(message, file=doc.path, pointer=pointer,
+                             line=doc.line_of(pointer))
 
 
 def _load_override(data_dir: Path, key: str, document: Mapping[str, Any]
@@ -648,14 +668,14 @@ def _example_records(doc: Mapping[str, Any], data: Mapping[str, list[dict[str, A
         validator = schema_validator(doc, SCHEMAS[key][0])
         kept[key] = [item for item in items
                      if next(iter(validator.iter_errors(item)), None) is None]
-    # and never a record that refers to one left out: an order's supplier, a receipt's order
+    # and never a record that refers to one left out (the same rules as for the user's files)
     suppliers = {s.get("supplierNumber") for s in [*data["suppliers"],
                                                     *kept.get("suppliers", [])]}
     kept["purchaseOrders"] = [po for po in kept.get("purchaseOrders", [])
-                              if (po.get("supplier") or {}).get("supplierNumber") in suppliers]
-    orders = {po.get("poNumber") for po in [*data["purchaseOrders"], *kept["purchaseOrders"]]}
+                              if _dangling_order(po, suppliers) is None]
+    orders = _order_lines([*data["purchaseOrders"], *kept["purchaseOrders"]])
     kept["goodsReceipts"] = [gr for gr in kept.get("goodsReceipts", [])
-                             if (gr.get("purchaseOrder") or {}).get("poNumber") in orders]
+                             if _dangling_receipt(gr, orders) is None]
     return kept
 
 

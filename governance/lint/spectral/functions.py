@@ -572,7 +572,7 @@ def _kw_pattern_properties(validator: Any, patterns: Any, instance: Any,
                 yield from validator.descend(item, subschema, path=key, schema_path=pattern)
 
 
-def _pattern_keys(validator: Any, patterns: Any, instance: Mapping[str, Any],
+def _pattern_keys(patterns: Any, instance: Mapping[str, Any],
                   timeouts: list[RegexTimeout]) -> set[str]:
     """The keys of ``instance`` some ``patternProperties`` pattern matches, with JavaScript
     semantics and the time limit (jsonschema's own helpers run Python's ``re`` with no limit,
@@ -625,7 +625,7 @@ def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any,
             evaluated |= {key for key, value in instance.items()
                           if _is_valid(validator.descend(value, subschema))}
     if "patternProperties" in schema:
-        evaluated |= _pattern_keys(validator, schema["patternProperties"], instance, timeouts)
+        evaluated |= _pattern_keys(schema["patternProperties"], instance, timeouts)
     dependent = schema.get("dependentSchemas")
     if isinstance(dependent, Mapping):
         for name, subschema in dependent.items():
@@ -654,7 +654,7 @@ def _kw_additional_properties(validator: Any, additional: Any, instance: Any,
         return
     timeouts: list[RegexTimeout] = []
     known = schema.get("properties", {})
-    matched = _pattern_keys(validator, schema.get("patternProperties", {}), instance,
+    matched = _pattern_keys(schema.get("patternProperties", {}), instance,
                             timeouts)
     for exc in timeouts:
         yield _timeout_error(exc)
@@ -777,9 +777,10 @@ def _schema_message(error: jsonschema.exceptions.ValidationError, key: Key | Non
         return [(f'{subject} must have required property "{missing}"', path)]
     if keyword == "additionalProperties" and isinstance(error.instance, Mapping):
         known = schema.get("properties", {})
-        patterns = schema.get("patternProperties", {})
-        extras = [k for k in error.instance if k not in known
-                  and not any(_search(p, k) for p in patterns)]
+        # the same matching as the keyword itself (a timed-out key counts as matched; its
+        # timeout is a finding of its own)
+        matched = _pattern_keys(schema.get("patternProperties", {}), error.instance, [])
+        extras = [k for k in error.instance if k not in known and k not in matched]
         if not all_errors:
             extras = extras[:1]  # ajv stops at the first extra property
         return [(f'Property "{name}" is not expected to be here', path) for name in extras
@@ -838,17 +839,6 @@ def _item_wording(message: str, path: tuple[Key, ...]) -> str:
         if message.startswith(prefix):
             return f"Item at index {index}{message[len(prefix):]}"
     return message
-
-
-def _search(pattern: str, text: str) -> bool:
-    """Whether ``pattern`` matches ``text``, for naming the unexpected properties. A key
-    whose check timed out counts as matched, as in ``_pattern_keys``: the timeout is
-    reported on its own, and nothing false is said about that key."""
-    compiled = _schema_regex(pattern)
-    try:
-        return compiled is not None and compiled.search(text)
-    except RegexTimeout:
-        return True
 
 
 def _quoted_name(message: str, suffix: str) -> str:
