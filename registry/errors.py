@@ -42,3 +42,9 @@ class InputError(Exception):
         at = f" at {pointer}:" if self.pointer is not None else ""
         text = " ".join(self.message.split())  # always one line
         return f"{where}:{at} {text}"
+
+
+class EvaluationStopped(Exception):
+    """An evaluation that could not finish within its bounds on this input (a pattern that
+    backtracks without end on a hostile value): the caller reports it, in words about the
+    input, instead of waiting for ever or calling it an internal error."""

@@ -22,6 +22,7 @@ from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import Bundle
 from ledgerpact.registry.findings import shorten
 from ledgerpact.registry.schema_keywords import SUBSCHEMA, SUBSCHEMA_LISTS, SUBSCHEMA_MAPS
+from ledgerpact.registry.schema_patterns import bounded
 from ledgerpact.registry.schema_store import offline_registry
 
 _BUNDLE_URI = "urn:ledgerpact:bundle"
@@ -211,7 +212,7 @@ def validate_examples(bundle: Bundle) -> list[ExampleError]:
     registry = offline_registry([(_BUNDLE_URI, resource)])
     errors: list[ExampleError] = []
     for example in examples:
-        validator = Draft202012Validator(
+        validator = bounded(Draft202012Validator)(
             {"$ref": f"{_BUNDLE_URI}#{example.schema_pointer}"},
             registry=registry,
             format_checker=Draft202012Validator.FORMAT_CHECKER,

@@ -19,6 +19,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.schema_patterns import bounded
 from ledgerpact.registry.source import DirectorySource
 from ledgerpact.registry.workspace import Workspace
 
@@ -67,7 +68,7 @@ class SchemaStore:
         if rel_path not in self.schemas:
             raise InputError(f"no canonical schema at contracts/{rel_path}", file=rel_path)
         schema: dict[str, Any] = {"$ref": ID_BASE + rel_path + ("#" + pointer if pointer else "")}
-        return Draft202012Validator(
+        return bounded(Draft202012Validator)(  # see schema_patterns: never hung on a value
             schema,
             registry=self.registry,
             format_checker=Draft202012Validator.FORMAT_CHECKER,

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from ledgerpact.governance.lint.spectral.jsonpath import PathSyntaxError, Query
-from ledgerpact.governance.lint.spectral.jsregex import compile_js, python_pattern
+from ledgerpact.registry.jsregex import compile_js, python_pattern
 from tests.cli_helpers import run as run_cli
 
 REGEX = Path(__file__).parent / "fixtures" / "spectral" / "regex"
@@ -214,7 +214,7 @@ def test_the_time_budget_is_per_contract():
 
 
 def test_a_new_budget_scope_restores_the_full_limit(monkeypatch):
-    from ledgerpact.governance.lint.spectral import jsregex
+    from ledgerpact.registry import jsregex
 
     monkeypatch.setattr(jsregex, "CALL_TIMEOUT", 0.02)
     monkeypatch.setattr(jsregex, "PATTERN_BUDGET", 0.05)
@@ -321,3 +321,44 @@ def test_a_key_whose_pattern_timed_out_is_not_called_unexpected():
     assert len(messages) == 2, messages
     assert "could not be evaluated within 1 s" in messages[0]
     assert messages[1] == 'Property "zzz" is not expected to be here'
+
+
+@pytest.mark.parametrize(("source", "flags", "text", "found"), [
+    # a backreference inside the group it names is always empty in JavaScript
+    (r"^(a\1)+$", "", "aaa", True),
+    (r"^(a\1)+$", "", "aab", False),
+    (r"^(?<n>a\k<n>)+$", "", "aa", True),
+    (r"^((a)\1)+$", "", "aa", True),  # \1 is inside group 1 (group 2 closed already)
+    (r"^(a)(b\1)$", "", "aba", True),  # group 1 closed: a real backreference
+    # a maximum beyond what `regex` can count is unbounded (no text is that long)
+    (r"^a{0,99999999999}$", "", "aaaa", True),
+    (r"^a{2,99999999999}$", "", "a", False),
+    (r"^(?:ab){1000}$", "", "ab" * 1000, True),
+])
+def test_javascript_references_and_counts(source, flags, text, found):
+    """Each expectation is what node's RegExp answers."""
+    assert compile_js(source, flags).search(text) is found
+
+
+@pytest.mark.parametrize("source", [
+    r"^x{20000000}$",  # twenty characters that took gigabytes (MemoryError, OOM kill)
+    r"^x{99999999999}$",
+    r"^(?:x{1000}){1000}$",  # nested minimums multiply
+    r"^(?:(?:ab){400}){400}$",
+])
+def test_repetitions_too_large_to_expand_are_refused(source):
+    started = time.monotonic()
+    with pytest.raises(ValueError, match="more than the 100000 Ledgerpact allows"):
+        compile_js(source, "")
+    assert time.monotonic() - started < 1  # refused before anything is compiled
+
+
+def test_a_ruleset_with_a_huge_repetition_is_an_input_error(tmp_path):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text('rules:\n  r:\n    given: "$.info.title"\n'
+                     '    then: {function: pattern, functionOptions: {match: "^x{20000000}$"}}\n')
+    result = run_cli("lint", "--no-config", "--config", rules, REGEX / "openapi.yaml",
+                     timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
+    assert "rules.yaml:4" in result.stderr and "more than the 100000" in result.stderr

@@ -21,9 +21,9 @@ from ledgerpact.governance.lint.model import (
     LintFinding,
     Loc,
     Rule,
-    RuleStopped,
 )
 from ledgerpact.governance.lint.parallel import can_fork, run_split, worth_splitting
+from ledgerpact.registry.errors import EvaluationStopped
 from ledgerpact.registry.workspace import Workspace
 
 # (rule id, file, pointer) -> severity in force; None = off; ... = no opinion
@@ -69,7 +69,7 @@ def run_rules(index: Index, rules: Iterable[Rule]) -> list[tuple[Rule, Loc, str]
             continue
         try:
             found.extend((rule, v.loc, v.message) for v in rule.check(index))
-        except RuleStopped as exc:
+        except EvaluationStopped as exc:  # e.g. a pattern's jsregex.RegexTimeout
             found.append((rule, index.root_loc, f"rule {rule.id} stopped: {exc}"))
         except Exception as exc:
             import traceback  # only for a rule that crashed

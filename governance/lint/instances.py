@@ -69,8 +69,8 @@ class InstanceChecker:
         except Unresolvable as exc:
             found.append(("", f"its schema has a reference that cannot be resolved: {exc}"))
         except Exception as exc:
-            # e.g. a `pattern` Python's re cannot compile (\p{L}), or `required: 5`; the
-            # structure rule reports the schema itself, here only this value goes unchecked.
+            # e.g. `required: 5` or `minimum: "3"`; the structure rule reports the schema
+            # itself, here only this value goes unchecked.
             found.append(("", f"cannot check it: its schema is unusable "
                               f"({type(exc).__name__}: {shorten(str(exc), 120)})"))
         return found
@@ -99,6 +99,9 @@ def _validator_class(fmt: str, direction: str | None) -> Any:
         base: Any = OAS30Validator  # its own `required` relaxes readOnly and writeOnly
     else:
         base = Draft202012Validator
+    from ledgerpact.registry.schema_patterns import bounded
+
+    base = bounded(base)  # patterns: ECMA-262, as ajv reads them, and never hung on
     flag = _ABSENT_FROM.get(direction or "")
     if flag is None or fmt not in (OAS30, OAS31):
         return base

@@ -93,12 +93,6 @@ class Violation(NamedTuple):
     message: str
 
 
-class RuleStopped(Exception):
-    """A rule that could not finish on this input (a custom pattern that backtracks without
-    end on a hostile value): reported as that rule's finding, in words about the input,
-    rather than as an internal error of the rule."""
-
-
 class RuleDoc(NamedTuple):
     summary: str  # one line: what it checks
     why: str  # one paragraph: why it matters

@@ -517,11 +517,15 @@ def schema_validator(document: Mapping[str, Any], schema_name: str) -> Any:
     from referencing import Registry, Resource
     from referencing.jsonschema import DRAFT202012
 
+    from ledgerpact.registry.schema_patterns import bounded
+
     uri = "urn:ledgerpact:erp-finance"
     resource = Resource.from_contents(dict(document), default_specification=DRAFT202012)
-    return Draft202012Validator({"$ref": f"{uri}#/components/schemas/{schema_name}"},
-                                registry=Registry().with_resource(uri, resource),
-                                format_checker=Draft202012Validator.FORMAT_CHECKER)
+    # bounded: --data files are user input, and the contract's patterns must not hang on them
+    return bounded(Draft202012Validator)(
+        {"$ref": f"{uri}#/components/schemas/{schema_name}"},
+        registry=Registry().with_resource(uri, resource),
+        format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 _DATA_SUFFIXES = (".json", ".yaml", ".yml")

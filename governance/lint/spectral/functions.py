@@ -25,7 +25,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import islice
 from typing import Any
 
@@ -35,11 +34,6 @@ import jsonschema.validators
 import referencing.exceptions
 
 from ledgerpact.governance.lint.spectral.formats import is_hostname, is_uri, is_uuid
-from ledgerpact.governance.lint.spectral.jsregex import (
-    JsRegex,
-    RegexTimeout,
-    compile_js,
-)
 from ledgerpact.governance.lint.spectral.values import (
     UNDEFINED,
     is_array,
@@ -52,6 +46,19 @@ from ledgerpact.governance.lint.spectral.values import (
     print_value,
     to_js_number,
     utf16_length,
+)
+from ledgerpact.registry.jsregex import (
+    JsRegex,
+    RegexTimeout,
+    compile_js,
+)
+from ledgerpact.registry.schema_patterns import (
+    evaluated_keys,
+    keyword_pattern,
+    pattern_keys,
+    pattern_properties,
+    schema_regex,
+    timeout_error,
 )
 
 PROPERTY = '#{{print("property")}}'
@@ -511,7 +518,7 @@ def _is_schema_regex(instance: object) -> bool:
     """A schema's ``pattern``/``patternProperties`` as ajv compiles it (JavaScript, no
     ``u``). Spectral does not refuse a schema for a pattern Python's ``re`` cannot read
     (``[^]``, ``(?<n>...)``, ``\\k<n>``, ``\\p{...}``); it uses it."""
-    return not isinstance(instance, str) or _schema_regex(instance) is not None
+    return not isinstance(instance, str) or schema_regex(instance) is not None
 
 
 def _meta_format_checker(cls: type[Any]) -> jsonschema.FormatChecker:
@@ -525,126 +532,6 @@ def _meta_format_checker(cls: type[Any]) -> jsonschema.FormatChecker:
 
 # -- keywords evaluated differently from jsonschema ------------------------------------------
 
-@lru_cache(maxsize=1024)
-def _schema_regex(pattern: str) -> JsRegex | None:
-    """A schema's ``pattern`` as ajv compiles it (``new RegExp(p)``: Spectral turns
-    ``unicodeRegExp`` off), shared per pattern so its time budget is too."""
-    try:
-        return compile_js(pattern, "", pattern)
-    except ValueError:
-        return None
-
-
-def _timeout_error(exc: RegexTimeout) -> jsonschema.exceptions.ValidationError:
-    return jsonschema.exceptions.ValidationError(str(exc), validator="patternTimeout")
-
-
-def _kw_pattern(validator: Any, pattern: Any, instance: Any,
-                schema: Any) -> Iterator[jsonschema.exceptions.ValidationError]:
-    """``pattern`` with JavaScript semantics and a time limit (never hangs on a value)."""
-    if not validator.is_type(instance, "string") or not isinstance(pattern, str):
-        return
-    compiled = _schema_regex(pattern)
-    if compiled is None:
-        return
-    try:
-        if not compiled.search(instance):
-            yield jsonschema.exceptions.ValidationError(
-                f"{instance!r} does not match {pattern!r}")
-    except RegexTimeout as exc:
-        yield _timeout_error(exc)
-
-
-def _kw_pattern_properties(validator: Any, patterns: Any, instance: Any,
-                           schema: Any) -> Iterator[jsonschema.exceptions.ValidationError]:
-    """``patternProperties`` with JavaScript semantics and a time limit on each key."""
-    if not validator.is_type(instance, "object"):
-        return
-    for pattern, subschema in patterns.items():
-        compiled = _schema_regex(pattern)
-        for key, item in instance.items():
-            try:
-                matched = compiled is not None and compiled.search(key)
-            except RegexTimeout as exc:
-                yield _timeout_error(exc)
-                continue
-            if matched:
-                yield from validator.descend(item, subschema, path=key, schema_path=pattern)
-
-
-def _pattern_keys(patterns: Any, instance: Mapping[str, Any],
-                  timeouts: list[RegexTimeout]) -> set[str]:
-    """The keys of ``instance`` some ``patternProperties`` pattern matches, with JavaScript
-    semantics and the time limit (jsonschema's own helpers run Python's ``re`` with no limit,
-    so a hostile key would hang the linter). A key whose evaluation timed out counts as
-    matched (nothing false is claimed about it) and its timeout is collected, to be
-    reported."""
-    matched: set[str] = set()
-    if not isinstance(patterns, Mapping):
-        return matched
-    for pattern in patterns:
-        compiled = _schema_regex(pattern)
-        if compiled is None:
-            continue
-        for key in instance:
-            try:
-                if compiled.search(key):
-                    matched.add(key)
-            except RegexTimeout as exc:
-                timeouts.append(exc)
-                matched.add(key)
-    return matched
-
-
-def _is_valid(errors: Iterator[jsonschema.exceptions.ValidationError]) -> bool:
-    return next(errors, None) is None
-
-
-def _evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any,
-                    timeouts: list[RegexTimeout]) -> set[str]:
-    """The properties of ``instance`` that ``schema`` evaluates (what
-    ``unevaluatedProperties`` leaves alone): jsonschema's rules, but every pattern through
-    ``_schema_regex`` (JavaScript semantics, time limit) rather than its private helper's
-    ``re.search``."""
-    if not isinstance(schema, Mapping):
-        return set()
-    evaluated: set[str] = set()
-    for keyword in ("$ref", "$dynamicRef"):
-        ref = schema.get(keyword)
-        if isinstance(ref, str):
-            # `_resolver` is how jsonschema's own keywords follow a $ref (no public API)
-            resolved = validator._resolver.lookup(ref)
-            evaluated |= _evaluated_keys(
-                validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
-                instance, resolved.contents, timeouts)
-    properties = schema.get("properties")
-    if isinstance(properties, Mapping):
-        evaluated |= properties.keys() & instance.keys()
-    for keyword in ("additionalProperties", "unevaluatedProperties"):
-        if (subschema := schema.get(keyword)) is not None:
-            evaluated |= {key for key, value in instance.items()
-                          if _is_valid(validator.descend(value, subschema))}
-    if "patternProperties" in schema:
-        evaluated |= _pattern_keys(schema["patternProperties"], instance, timeouts)
-    dependent = schema.get("dependentSchemas")
-    if isinstance(dependent, Mapping):
-        for name, subschema in dependent.items():
-            if name in instance:
-                evaluated |= _evaluated_keys(validator, instance, subschema, timeouts)
-    for keyword in ("allOf", "oneOf", "anyOf"):
-        for subschema in schema.get(keyword, ()):
-            if _is_valid(validator.descend(instance, subschema)):
-                evaluated |= _evaluated_keys(validator, instance, subschema, timeouts)
-    if "if" in schema:
-        if validator.evolve(schema=schema["if"]).is_valid(instance):
-            evaluated |= _evaluated_keys(validator, instance, schema["if"], timeouts)
-            if "then" in schema:
-                evaluated |= _evaluated_keys(validator, instance, schema["then"], timeouts)
-        elif "else" in schema:
-            evaluated |= _evaluated_keys(validator, instance, schema["else"], timeouts)
-    return evaluated
-
-
 def _kw_additional_properties(validator: Any, additional: Any, instance: Any,
                               schema: Any) -> Iterator[jsonschema.exceptions.ValidationError]:
     """``additionalProperties`` with ``patternProperties`` matched as JavaScript does and
@@ -654,10 +541,9 @@ def _kw_additional_properties(validator: Any, additional: Any, instance: Any,
         return
     timeouts: list[RegexTimeout] = []
     known = schema.get("properties", {})
-    matched = _pattern_keys(schema.get("patternProperties", {}), instance,
-                            timeouts)
+    matched = pattern_keys(schema.get("patternProperties", {}), instance, timeouts)
     for exc in timeouts:
-        yield _timeout_error(exc)
+        yield timeout_error(exc)
     extras = [key for key in instance if key not in known and key not in matched]
     if validator.is_type(additional, "object"):
         for extra in extras:
@@ -675,9 +561,9 @@ def _kw_unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
     if not validator.is_type(instance, "object"):
         return
     timeouts: list[RegexTimeout] = []
-    evaluated = _evaluated_keys(validator, instance, schema, timeouts)
+    evaluated = evaluated_keys(validator, instance, schema, timeouts)
     for exc in timeouts:
-        yield _timeout_error(exc)
+        yield timeout_error(exc)
     extras = [key for key in instance if key not in evaluated]
     if unevaluated is False:
         if extras:
@@ -689,8 +575,8 @@ def _kw_unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
 
 
 def _validator_class(cls: type[Any]) -> type[Any]:
-    keywords: dict[str, Any] = {"pattern": _kw_pattern,
-                                "patternProperties": _kw_pattern_properties,
+    keywords: dict[str, Any] = {"pattern": keyword_pattern(report_unusable=False),
+                                "patternProperties": pattern_properties,
                                 "additionalProperties": _kw_additional_properties}
     if "unevaluatedProperties" in cls.VALIDATORS:
         keywords["unevaluatedProperties"] = _kw_unevaluated_properties
@@ -779,7 +665,7 @@ def _schema_message(error: jsonschema.exceptions.ValidationError, key: Key | Non
         known = schema.get("properties", {})
         # the same matching as the keyword itself (a timed-out key counts as matched; its
         # timeout is a finding of its own)
-        matched = _pattern_keys(schema.get("patternProperties", {}), error.instance, [])
+        matched = pattern_keys(schema.get("patternProperties", {}), error.instance, [])
         extras = [k for k in error.instance if k not in known and k not in matched]
         if not all_errors:
             extras = extras[:1]  # ajv stops at the first extra property

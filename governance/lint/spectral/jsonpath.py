@@ -46,13 +46,13 @@ from jsonpath.segments import JSONPathRecursiveDescentSegment
 
 from ledgerpact.governance.lint.index import Index
 from ledgerpact.governance.lint.model import Loc
-from ledgerpact.governance.lint.spectral.jsregex import (
+from ledgerpact.governance.lint.spectral.values import UNDEFINED, is_array, js_truthy
+from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.jsregex import (
     JsRegex,
     compile_python,
     python_pattern,
 )
-from ledgerpact.governance.lint.spectral.values import UNDEFINED, is_array, js_truthy
-from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.pointer import split as split_pointer
 from ledgerpact.registry.refs import is_ref
 

@@ -39,7 +39,6 @@ from ledgerpact.governance.lint.spectral.jsonpath import (
     materialize,
     pointer_steps,
 )
-from ledgerpact.governance.lint.spectral.jsregex import new_budget_scope
 from ledgerpact.governance.lint.spectral.values import (
     UNDEFINED,
     is_array,
@@ -47,6 +46,7 @@ from ledgerpact.governance.lint.spectral.values import (
     js_string,
     print_value,
 )
+from ledgerpact.registry.jsregex import new_budget_scope
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,10 @@
 """JavaScript regular expressions, as Spectral runs them, evaluated in Python with a time limit.
 
 Spectral builds every ``pattern`` option and every ``.match(/re/)`` filter with JavaScript's
-``RegExp``. Python's own dialect differs in ways that change results silently, so a body is
+``RegExp``, and JSON Schema's ``pattern`` is an ECMA-262 regular expression too (what ajv,
+and so Spectral's example checks, evaluate; see ``schema_patterns``). The registry layer
+holds this module because a contract's own patterns are evaluated by registry validation as
+well as by lint. Python's own dialect differs in ways that change results silently, so a body is
 *translated*, token by token, into a pattern for the ``regex`` package:
 
 - ``\\w``, ``\\d``, ``\\b`` (and ``\\W``, ``\\D``, ``\\B``) are ASCII in JavaScript, with or
@@ -24,6 +27,18 @@ Spectral builds every ``pattern`` option and every ``.match(/re/)`` filter with 
   ``\\w`` match ``\u017f`` and ``\u212a``; the class escapes are therefore case-sensitive
   there (they are closed under JavaScript's case mapping). Inside ``[...]`` and for
   literal letters the difference remains (only those few characters are affected).
+- A backreference inside the group it refers to (``/^(a\\1)+$/``) always matches the empty
+  string in JavaScript (the group has not finished, and a repeated group's captures are
+  reset each time round); Python would match the previous repetition's text, so it is
+  dropped.
+- A repetition maximum beyond what ``regex`` can count (``{0,99999999999}``) is unbounded:
+  no text is that long.
+
+``regex`` compiles a repetition's minimum as that many copies of its item, so
+``/x{20000000}/`` (twenty characters of ruleset) would take gigabytes before anything is
+matched. The copies a pattern needs (nested minimums multiplied) are counted while it is
+translated, and a pattern needing more than ``MAX_COPIES`` is refused with a message saying
+so, where JavaScript would accept it.
 
 The ``regex`` package (rather than ``re``) is used because it evaluates with a ``timeout``:
 a pattern such as ``^([a-z0-9]+-?)+$`` backtracks exponentially on ``"aaa…a!"``, and a
@@ -43,7 +58,7 @@ from dataclasses import dataclass, field
 
 import regex
 
-from ledgerpact.governance.lint.model import RuleStopped
+from ledgerpact.registry.errors import EvaluationStopped
 
 #: Seconds one evaluation may take before it is abandoned.
 CALL_TIMEOUT = 1.0
@@ -51,6 +66,11 @@ CALL_TIMEOUT = 1.0
 #: gets only ``SPENT_TIMEOUT`` (enough for ordinary values, bounded for hostile ones).
 PATTERN_BUDGET = 3.0
 SPENT_TIMEOUT = 0.005
+#: Items a pattern may need once its repetition minimums are expanded (about 25 MB and
+#: 40 ms to compile at the limit; ordinary patterns need a few dozen).
+MAX_COPIES = 100_000
+#: The largest repetition count ``regex`` accepts; a larger maximum is unbounded instead.
+_MAX_COUNT = 2**32 - 2
 
 _FLAGS = set("dgimsuvy")
 _WORD = "A-Za-z0-9_"
@@ -68,7 +88,9 @@ _BOUNDARY = rf"(?:(?<=[{_WORD}])(?![{_WORD}])|(?<![{_WORD}])(?=[{_WORD}]))"
 _NOT_BOUNDARY = rf"(?:(?<=[{_WORD}])(?=[{_WORD}])|(?<![{_WORD}])(?![{_WORD}]))"
 _CONTROL = {"f": r"\x0c", "n": r"\n", "r": r"\r", "t": r"\t", "v": r"\x0b"}
 _HEX = set("0123456789abcdefABCDEF")
-_QUANTIFIER = regex.compile(r"\{[0-9]+(?:,[0-9]*)?\}")
+_QUANTIFIER = regex.compile(r"\{([0-9]+)(?:(,)([0-9]*))?\}")
+
+_GROUP_PREFIXES = ("(?:", "(?=", "(?!", "(?<=", "(?<!")  # groups that capture nothing
 
 _scopes = itertools.count(1)
 _current_scope = [next(_scopes)]
@@ -84,7 +106,7 @@ def new_budget_scope() -> None:
     _current_scope[0] = next(_scopes)
 
 
-class RegexTimeout(RuleStopped):
+class RegexTimeout(EvaluationStopped):
     """A pattern could not be evaluated on a value within its time limit."""
 
     def __init__(self, source: str, seconds: float) -> None:
@@ -171,6 +193,11 @@ class _Translator:
         self.groups, self.names = _capture_groups(body)
         self.out: list[str] = []
         self.pos = 0
+        # One frame per open group, the root first: the copies each item of the group needs
+        # (see MAX_COPIES), and the group's capture number and name (None: not capturing).
+        self.frames: list[list[int]] = [[]]
+        self.open: list[tuple[int | None, str | None]] = [(None, None)]
+        self.captures = 0  # capturing groups opened so far
 
     def run(self) -> str:
         body = self.body
@@ -178,13 +205,18 @@ class _Translator:
             char = body[self.pos]
             if char == "\\":
                 self.out.append(self._escape(in_class=False))
+                self.frames[-1].append(1)
             elif char == "[":
                 self._char_class()
+                self.frames[-1].append(1)
             elif char == "(":
                 self._group()
+            elif char == ")":
+                self._close_group()
             elif char == ".":
                 self.out.append(r"[\s\S]" if self.dotall else f"[^{_TERMINATORS}]")
                 self.pos += 1
+                self.frames[-1].append(1)
             elif char == "$":
                 self.out.append(rf"(?=[{_TERMINATORS}]|\Z)" if self.multiline else r"\Z")
                 self.pos += 1
@@ -196,15 +228,33 @@ class _Translator:
             else:
                 self.out.append(char)
                 self.pos += 1
+                if char not in "|*+?":
+                    self.frames[-1].append(1)
+        self._check_copies(sum(sum(frame) for frame in self.frames))
         return "".join(self.out)
+
+    def _check_copies(self, copies: int) -> None:
+        if copies > MAX_COPIES:
+            raise ValueError(f"its repetitions expand to {copies} copies of their items, "
+                             f"more than the {MAX_COPIES} Ledgerpact allows (JavaScript "
+                             "accepts it; the regular expression engine here would need "
+                             "gigabytes of memory): use smaller repetition counts")
 
     def _brace(self) -> None:
         """A ``{`` that starts ``{n}``, ``{n,}`` or ``{n,m}`` is a quantifier; any other
         ``{`` or ``}`` is literal text without ``u`` (Annex B) and an error with it."""
         quantifier = _QUANTIFIER.match(self.body, self.pos)
         if quantifier is not None:
-            self.out.append(quantifier.group())
+            low, comma, high = quantifier.groups()
             self.pos = quantifier.end()
+            frame = self.frames[-1]
+            if frame:  # a quantifier with nothing before it is left for `regex` to refuse
+                frame[-1] *= max(int(low), 1)
+                self._check_copies(frame[-1])
+            if comma and high and int(high) > _MAX_COUNT:
+                self.out.append(f"{{{low},}}")
+            else:
+                self.out.append(quantifier.group())
             return
         if self.unicode:
             raise ValueError("incomplete quantifier" if self.body[self.pos] == "{"
@@ -214,12 +264,41 @@ class _Translator:
 
     def _group(self) -> None:
         body, pos = self.body, self.pos
-        if body.startswith("(?<", pos) and not body.startswith(("(?<=", "(?<!"), pos):
-            self.out.append("(?P<")
-            self.pos += 3
+        capture: int | None = None
+        name: str | None = None
+        end = body.find(">", pos)
+        if body.startswith("(?<", pos) and not body.startswith(("(?<=", "(?<!"), pos) \
+                and end > 0:
+            self.captures += 1
+            capture = self.captures
+            name = body[pos + 3:end]
+            self.out.append(f"(?P<{name}>")
+            self.pos = end + 1
+        elif body.startswith(_GROUP_PREFIXES, pos):
+            prefix = next(p for p in _GROUP_PREFIXES if body.startswith(p, pos))
+            self.out.append(prefix)
+            self.pos += len(prefix)
         else:
+            if not body.startswith("(?", pos):
+                self.captures += 1
+                capture = self.captures
             self.out.append("(")
             self.pos += 1
+        self.frames.append([])
+        self.open.append((capture, name))
+
+    def _close_group(self) -> None:
+        self.out.append(")")
+        self.pos += 1
+        if len(self.frames) > 1:  # else an unmatched ")": `regex` refuses it
+            inner = self.frames.pop()
+            self.open.pop()
+            self.frames[-1].append(max(sum(inner), 1))
+
+    def _inside(self, capture: int | None = None, name: str | None = None) -> bool:
+        """Whether the given group is open here (a backreference to it is inside it)."""
+        return any((capture is not None and capture == number)
+                   or (name is not None and name == own) for number, own in self.open)
 
     def _char_class(self) -> None:
         body = self.body
@@ -285,6 +364,8 @@ class _Translator:
             if name not in self.names:
                 raise ValueError(f"invalid named capture referenced: {name}")
             self.pos = end + 1
+            if self._inside(name=name):
+                return ""  # always empty in JavaScript (see the module's docstring)
             # an unset group matches the empty string in JavaScript (fails in Python)
             return f"(?({name})(?P={name})|)"
         if char.isdigit():
@@ -307,6 +388,8 @@ class _Translator:
             digits += body[self.pos]
             self.pos += 1
         if not in_class and char != "0" and int(digits) <= self.groups:
+            if self._inside(capture=int(digits)):
+                return ""  # always empty in JavaScript (see the module's docstring)
             # an unset group matches the empty string in JavaScript (fails in Python)
             return f"(?({digits})\\{digits}|)"
         if self.unicode:
