@@ -8,19 +8,42 @@ without a word, which would let a reviewer believe the contract has 10 problems 
 others are printed as plain lines in a collapsed log group, and a final ``::error::`` line
 (itself one of the 10 error annotations, whose slot is reserved for it) says how many were
 not annotated and where to find them.
+
+Lines that are not commands must never be read as one. The runner takes a line as a command
+when it starts with ``::`` after leading spaces, and also (the legacy form) when ``##[``
+appears anywhere in it: an overflow line quoting ``##[add-mask]x`` or ``##[stop-commands]t``
+from a contract would mask a value in the log or silence every later annotation. ``plain``
+breaks both with a zero-width space, which leaves the line reading the same.
 """
 
 from __future__ import annotations
 
 from ledgerpact.governance.lint.model import LintFinding, Rule, Severity
 from ledgerpact.governance.report import text
-from ledgerpact.governance.report.summary import display_pointer, summary_line, worst_first
+from ledgerpact.governance.report.summary import (
+    display_pointer,
+    run_failed,
+    summary_line,
+    worst_first,
+)
 from ledgerpact.registry.findings import github_escape
 
 # Annotations GitHub shows per step, by kind (actions/toolkit docs/problem-matchers.md).
 LIMITS = {"error": 10, "warning": 10, "notice": 10}
 COMMANDS = {Severity.ERROR: "error", Severity.WARN: "warning", Severity.INFO: "notice",
             Severity.HINT: "notice"}
+ZERO_WIDTH_SPACE = "\u200b"
+
+
+def plain(line: str) -> str:
+    """A line of log text the runner cannot read as a workflow command: ``##[`` (legacy
+    commands, found anywhere in a line) and a leading ``::`` (after any leading whitespace)
+    get a zero-width space inside them."""
+    line = line.replace("##[", "##" + ZERO_WIDTH_SPACE + "[")
+    body = line.lstrip()
+    if body.startswith("::"):
+        line = line[: len(line) - len(body)] + ":" + ZERO_WIDTH_SPACE + body[1:]
+    return line
 
 
 def command(finding: LintFinding) -> str:
@@ -58,14 +81,14 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
     lines += [command(f) for f in annotated]
     if rest:
         lines.append(f"::group::{len(rest)} findings not annotated")
-        lines += ["  " + text.line(f) for f in rest]  # indented: never read as a command
+        lines += [plain("  " + text.line(f)) for f in rest]
         lines.append("::endgroup::")
-    lines.append(summary_line(findings, checked, fail_severity))
+    lines.append(plain(summary_line(findings, checked, fail_severity, errors or ())))
     if rest:
         shown = ", ".join(f"{n} {kind}" for kind, n in limits.items())
         # An error only when the run fails anyway: a passing run's overflow is a warning,
         # so the annotation never contradicts the verdict, yet is never silent.
-        failing = any(f.severity >= fail_severity and not f.waived_by for f in findings)
+        failing = run_failed(findings, fail_severity, errors or ())
         lines.append(("::error::" if failing else "::warning::") + github_escape(
             f"{len(rest)} of {len(annotated) + len(rest)} findings were not annotated "
             f"(GitHub shows at most {shown} annotations per step); all are listed in this "

@@ -2,12 +2,16 @@
 
 Unlike the text report, waived findings are included (with ``waivedBy``): a dashboard that
 tracks accepted exceptions needs them, and a script can filter them out.
+
+``summary.failed`` is the run's verdict, true also when an input could not be read
+(``summary.inputErrors`` counts those, ``errors`` names them): a script that reads only
+``failed`` must never take a run that skipped a contract for a clean one.
 """
 
 from __future__ import annotations
 
 from ledgerpact.governance.lint.model import LintFinding, Rule, Severity
-from ledgerpact.governance.report.summary import by_location, count, groups
+from ledgerpact.governance.report.summary import by_location, count, groups, run_failed
 from ledgerpact.registry.output import to_json
 
 
@@ -17,7 +21,10 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
     per_contract = {name: count(items, fail_severity).as_dict()
                     for name, items in groups(findings, checked).items()}
     summary = {**counts.as_dict(), "total": len(findings), "failSeverity": fail_severity.label,
-               "failed": counts.failing > 0, "rulesRun": len(rules), "contracts": per_contract,
+               # failed also when an input could not be read; inputErrors says so
+               "failed": run_failed(findings, fail_severity, errors or ()),
+               "inputErrors": len(errors or ()), "rulesRun": len(rules),
+               "contracts": per_contract,
                "tool": {"name": "ledgerpact", "version": tool_version}}
     return to_json({"checked": list(checked),
                     "errors": list(errors or ()),  # inputs that could not be read

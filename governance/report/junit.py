@@ -5,6 +5,11 @@ dashboard shows which rules pass for which contract, not only the failures. A fi
 above the failing severity is a ``<failure>`` of its rule's test case (one per finding);
 findings below it, and waived ones, go to the test case's ``<system-out>`` so they are
 visible without failing the build.
+
+Names, types and messages all come from contracts or rulesets (a custom rule's id is
+whatever the ruleset says), so the finished tree is cleaned as a whole before it is written:
+every attribute and every text loses the characters XML 1.0 cannot hold, and no one value
+can make the whole report unparseable because it was not thought of.
 """
 
 from __future__ import annotations
@@ -31,10 +36,20 @@ def _clean(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+def clean_tree(root: ET.Element) -> None:
+    """Every attribute name and value, text and tail under ``root`` made XML-safe."""
+    for element in root.iter():
+        element.attrib = {_clean(k): _clean(v) for k, v in element.attrib.items()}
+        if element.text:
+            element.text = _clean(element.text)
+        if element.tail:
+            element.tail = _clean(element.tail)
+
+
 def _describe(finding: LintFinding) -> str:
     waived = f" (waived: {finding.waived_by})" if finding.waived_by else ""
-    return _clean(f"{location(finding)}: {finding.severity.label} [{finding.rule}] "
-                  f"{display_pointer(finding.pointer)}: {finding.message}{waived}")
+    return (f"{location(finding)}: {finding.severity.label} [{finding.rule}] "
+            f"{display_pointer(finding.pointer)}: {finding.message}{waived}")
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
@@ -48,20 +63,20 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
             per_rule.setdefault(finding.rule, []).append(finding)
         ran = [r.id for r in rules]
         suite_rules = ran + [r.id for r in described if r.id in per_rule and r.id not in ran]
-        suite = ET.SubElement(root, "testsuite", name=_clean(contract))
+        suite = ET.SubElement(root, "testsuite", name=contract)
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="fail-severity", value=fail_severity.label)
         ET.SubElement(props, "property", name="tool", value=f"ledgerpact {tool_version}")
         failed = tests = 0
         for rule_id in dict.fromkeys(suite_rules):
             tests += 1
-            case = ET.SubElement(suite, "testcase", classname=_clean(contract), name=rule_id,
+            case = ET.SubElement(suite, "testcase", classname=contract, name=rule_id,
                                  time="0")
             hits = per_rule.get(rule_id, [])
             failing = [f for f in hits if fails(f, fail_severity)]
             for finding in failing:
                 failure = ET.SubElement(case, "failure", type=rule_id,
-                                        message=_clean(" ".join(finding.message.split())))
+                                        message=" ".join(finding.message.split()))
                 failure.text = _describe(finding)
             others = [f for f in hits if not fails(f, fail_severity)]
             if others:
@@ -78,13 +93,13 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
         for n, error in enumerate(errors, 1):
             case = ET.SubElement(suite, "testcase", classname="input", name=f"input {n}",
                                  time="0")
-            ET.SubElement(case, "error", type="input-error",
-                          message=_clean(error)).text = _clean(error)
+            ET.SubElement(case, "error", type="input-error", message=error).text = error
         total_tests += len(errors)
     root.set("tests", str(total_tests))
     root.set("failures", str(total_failures))
     root.set("errors", str(len(errors or ())))
     root.set("time", "0")
+    clean_tree(root)
     ET.indent(root)
     body = ET.tostring(root, encoding="unicode")
     return f'<?xml version="1.0" encoding="UTF-8"?>\n{body}\n'

@@ -5,6 +5,11 @@ comment that stays readable (and under GitHub's comment size limit) however many
 run has: the findings table is capped, worst first, and says how many more there are.
 Every value from a contract is escaped, because a message quoting ``a|b`` or a backtick
 would otherwise break the table or start a code span that swallows the rest of the comment.
+An ``@`` that GitHub would read as a mention (``@org/team`` quoted from a contract or a
+rule's message) gets a zero-width space after it: it reads the same, but the comment does
+not notify a team on every push. A backslash does not do that (GitHub finds mentions in the
+rendered text, after escapes are gone); so does not an HTML entity. Control characters are
+shown as ``\x1b``-style escapes, as in the text report.
 """
 
 from __future__ import annotations
@@ -18,29 +23,38 @@ from ledgerpact.governance.report.summary import (
     display_pointer,
     groups,
     location,
+    run_failed,
     summary_line,
     worst_first,
 )
+from ledgerpact.governance.report.text import visible
 
 MAX_ROWS = 100
 # Characters that start markdown constructs inside a table cell: the cell separator, code
 # spans, emphasis, links and images, raw HTML and entities, strikethrough, and the escape
 # character itself. Escaping ASCII punctuation with a backslash is always literal in GFM.
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# An @ GitHub links as a user or team mention: not after a letter, digit or underscore (so
+# ``ap@example.com`` and ``ledgers@v1`` are left alone), and followed by a name.
+_MENTION = re.compile(r"(?<![A-Za-z0-9_])@(?=\w)")
+ZERO_WIDTH_SPACE = "\u200b"
 
 
 def escape(text: str) -> str:
-    """A value safe inside a GFM table cell: one line, every markdown character literal."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    """A value safe inside a GFM table cell: one line, every markdown character literal, no
+    control characters, and no ``@`` mention that would notify anyone."""
+    flat = visible(" ".join(text.split()))
+    return _MENTION.sub("@" + ZERO_WIDTH_SPACE, _SPECIAL.sub(r"\\\1", flat))
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
            fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
            max_rows: int = MAX_ROWS) -> str:
     totals = count(findings, fail_severity)
-    verdict = "failed" if totals.failing or errors else "passed"
+    verdict = "failed" if run_failed(findings, fail_severity, errors or ()) else "passed"
     out = [f"## Ledgerpact lint: {verdict}", "",
-           escape(summary_line(findings, checked, fail_severity)) + f" ({len(rules)} rules ran,"
+           escape(summary_line(findings, checked, fail_severity, errors or ()))
+           + f" ({len(rules)} rules ran,"
            f" ledgerpact {escape(tool_version)}).", ""]
 
     out += ["| Contract | " + " | ".join(s.label for s in SEVERITIES) + " | waived |",

@@ -10,8 +10,9 @@ justification, which is how SARIF viewers show accepted exceptions instead of lo
 from __future__ import annotations
 
 import hashlib
+import posixpath
 import re
-from pathlib import PurePosixPath, PureWindowsPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
 
@@ -32,13 +33,19 @@ def artifact_uri(path: str) -> tuple[str, bool]:
 
     Registry files are relative paths (``contracts/x/openapi.yaml``), which code scanning
     resolves against the checkout; an absolute path (a file linted from elsewhere) becomes
-    a ``file://`` URI. Characters a URI cannot hold (spaces, ``#``...) are percent-encoded.
+    a ``file://`` URI. So does a relative path that climbs out of the source root
+    (``../fx/y.yaml``): ``%SRCROOT%`` cannot resolve it, so it is made absolute from the
+    working directory it was given relative to (the report is rendered in the linting
+    process). Characters a URI cannot hold (spaces, ``#``...) are percent-encoded.
     """
     if PureWindowsPath(path).drive:
         return PureWindowsPath(path).as_uri(), False
     posix = path.replace("\\", "/")
     if PurePosixPath(posix).is_absolute():
         return PurePosixPath(posix).as_uri(), False
+    if posixpath.normpath(posix).split("/")[0] == "..":
+        absolute = posixpath.normpath(posixpath.join(Path.cwd().as_posix(), posix))
+        return artifact_uri(absolute)
     return quote(posix, safe="/"), True
 
 

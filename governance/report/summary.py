@@ -6,7 +6,7 @@ waived; keeping that arithmetic in one place is how they stay consistent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ledgerpact.governance.lint.model import ALL_FORMATS, LintFinding, Rule, RuleDoc, Severity
@@ -32,6 +32,13 @@ def worst_first(findings: Iterable[LintFinding]) -> list[LintFinding]:
 def fails(finding: LintFinding, fail_severity: Severity) -> bool:
     """A finding fails the run when it is at or above the failing severity and not waived."""
     return not finding.waived_by and finding.severity >= fail_severity
+
+
+def run_failed(findings: Iterable[LintFinding], fail_severity: Severity,
+               errors: Sequence[str] = ()) -> bool:
+    """The verdict every format shows: failed when a finding fails, and also when an input
+    could not be read (a run that skipped a contract has not shown that it passes)."""
+    return bool(errors) or any(fails(f, fail_severity) for f in findings)
 
 
 def display_pointer(pointer: str) -> str:
@@ -106,16 +113,22 @@ def severity_counts_text(counts: Counts) -> str:
     return ", ".join(f"{n} {s.label}" for s, n in counts.by_severity.items())
 
 
+def plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' if n != 1 else ''}"
+
+
 def summary_line(findings: list[LintFinding], checked: list[str],
-                 fail_severity: Severity) -> str:
-    """One line a person reads first: what was checked, what was found, pass or fail."""
+                 fail_severity: Severity, errors: Sequence[str] = ()) -> str:
+    """One line a person reads first: what was checked, what was found, pass or fail, and
+    why it failed (findings at the failing severity, inputs that could not be read)."""
     counts = count(findings, fail_severity)
-    contracts = f"{len(checked)} contract{'s' if len(checked) != 1 else ''} checked"
-    found = (f"{counts.unwaived} finding{'s' if counts.unwaived != 1 else ''}"
-             f" ({severity_counts_text(counts)})")
-    verdict = (f"{counts.failing} at or above {fail_severity.label}: failed" if counts.failing
-               else f"none at or above {fail_severity.label}: passed")
-    return f"{contracts}: {found}, {counts.waived} waived; {verdict}"
+    found = f"{plural(counts.unwaived, 'finding')} ({severity_counts_text(counts)})"
+    verdict = f"{counts.failing or 'none'} at or above {fail_severity.label}"
+    if errors:
+        verdict += f", {plural(len(errors), 'input')} could not be read"
+    verdict += ": failed" if run_failed(findings, fail_severity, errors) else ": passed"
+    return (f"{plural(len(checked), 'contract')} checked: {found}, {counts.waived} waived; "
+            f"{verdict}")
 
 
 def rule_list(rules: Iterable[Rule], findings: Iterable[LintFinding]) -> list[Rule]:
