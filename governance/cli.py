@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +33,12 @@ CONFIG_NAMES = (".spectral.yaml", ".spectral.yml", ".spectral.json")
 @click.argument("targets", nargs=-1, metavar="[ID|PATH]...")
 @registry_option
 @click.option("--ruleset", type=click.Choice(["recommended", "strict"]),
-              default="recommended", show_default=True, help="Built-in ruleset.")
+              default="recommended", show_default=True,
+              help="Built-in ruleset. A ruleset file decides the rules instead: it keeps "
+                   "the built-in ones with extends: [ledgerpact:recommended].")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
-              help="A Spectral-style ruleset (.spectral.yaml). Default: .spectral.yaml in "
-                   "the registry root, if there is one.")
+              help="A Spectral-style ruleset (.spectral.yaml): it decides which rules run. "
+                   "Default: .spectral.yaml in the registry root, if there is one.")
 @click.option("--no-config", is_flag=True, help="Ignore any .spectral.yaml.")
 @click.option("--select", "selected", multiple=True, metavar="RULE",
               help="Run only this rule (repeatable), whatever the ruleset.")
@@ -86,11 +87,17 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     if config is None and not no_config:
         config = next((reg.root / n for n in CONFIG_NAMES if (reg.root / n).is_file()), None)
     custom = None
+    ran_label = f"{ruleset} ruleset"
+    # how messages name the ruleset file: as given, or by its name in the registry root
+    shown = config.name if config is not None and config_path is None else str(config)
     if config is not None:
         from ledgerpact.governance.lint.spectral import configure, load_ruleset, resolver
+        from ledgerpact.governance.lint.spectral.configure import describe
 
         custom = load_ruleset(config)
+        _refuse_dropped_ruleset(ruleset, custom, shown)
         configure(options, custom)
+        ran_label = describe(custom, shown)
     if selected:
         from ledgerpact.governance.lint.catalog import all_rules
 
@@ -105,6 +112,13 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
             raise InputError(f"unknown rule {', '.join(unknown)} (see ledgerpact rules)",
                              file="--select")
         options.only = frozenset(selected)
+        left_out = sorted(set(selected) - {r.id for r in options.rules()})
+        if left_out:  # built-in rules of a pack the ruleset file does not extend
+            raise InputError(f"rule {', '.join(left_out)} is not among the rules {shown} "
+                             "runs (it extends no built-in ruleset that brings it); add "
+                             "`extends: [ledgerpact:recommended]` to it, or pass --no-config",
+                             file="--select")
+        ran_label += f", only {len(selected)} selected rule{'s' if len(selected) != 1 else ''}"
 
     findings: list[LintFinding] = []
     errors: list[str] = []
@@ -120,12 +134,21 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
             no_catalog = exc  # the files among the targets are still linted
         else:
             errors += [str(e) for e in catalog.errors.values()]
+    elif any(looks_like_path(t) and Path(t).resolve().is_relative_to(reg.root.resolve())
+             for t in targets):
+        # a registry contract's document given by path is linted as that contract (its
+        # contract.yaml, its waivers by id); a broken other contract is no concern here
+        try:
+            catalog = catalog_for(reg.workspace())
+        except InputError:
+            catalog = None
     if not targets:
         assert catalog is not None
         targets = tuple(e.id for e in catalog if e.meta.kind.value != "json-schema")
         if not targets and not errors:
             raise InputError("no contracts to lint under contracts/", file="contracts")
     for target in targets:
+        target = _registry_id(target, reg.root, catalog) or target
         try:
             if looks_like_path(target):
                 ws, rel, prefix = file_workspace(target)
@@ -157,14 +180,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
 
     waiver_file = waivers_path or (reg.root / WAIVERS_FILE)
     if waivers_path is not None or waiver_file.is_file():
-        ran = {r.id for r in options.rules()}
-        paths = [t for t in checked if looks_like_path(t)]
-        ids = set(checked) - set(paths)
-
-        def in_scope(waiver: Any) -> bool:
-            """Only a waiver whose contract was checked and whose rule ran can be stale."""
-            return waiver.rule in ran and (waiver.contract in ids or any(
-                waiver.names_contract(p, p, (reg.root,)) for p in paths))
+        scope = _WaiverScope(reg.root, checked, catalog, {r.id for r in options.rules()})
 
         # The rule ids known here: built-in, waiver, and the loaded ruleset's custom rules
         # (a waiver may also name a custom rule of a ruleset this run did not load).
@@ -173,11 +189,15 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
 
         builtin = {r.id for r in [*all_rules(), *WAIVER_RULES]}
         known = builtin | {r.id for r in options.extra_rules}
-        findings = _apply_waivers(findings, waiver_file, reg.root, in_scope, known, builtin)
+        findings = _apply_waivers(findings, waiver_file, reg.root, scope, known, builtin)
 
     threshold = Severity.parse(fail_severity)
     if checked:  # with nothing checked, the error lines are the whole answer
         text = _render(fmt, findings, options, checked, threshold, errors)
+        if fmt == "text":
+            text = _name_ruleset(text, ran_label)
+        elif custom is not None:  # the machine formats have no field for it: say it aside
+            click.echo(f"note: rules from the {ran_label}", err=True)
         if output is None:
             click.echo(text, nl=False)
         elif not errors:
@@ -195,17 +215,109 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
         sys.exit(EXIT_FINDINGS)
 
 
-def _apply_waivers(findings: list[Any], path: Path, root: Path, in_scope: Any,
+def _registry_id(target: str, root: Path, catalog: Catalog | None) -> str | None:
+    """The id of the registry contract (OpenAPI or AsyncAPI) whose document ``target``, a
+    file path, is: linted by path or by id, a contract gets the same metadata rules and
+    waivers. ``None`` for any other target."""
+    from ledgerpact.registry.cli_support import looks_like_path
+
+    if catalog is None or not looks_like_path(target):
+        return None
+    path = Path(target).resolve()
+    return next((e.id for e in catalog if e.meta.kind.value != "json-schema"
+                 and (root / e.document_path).resolve() == path), None)
+
+
+def _refuse_dropped_ruleset(ruleset: str, custom: Any, shown: str) -> None:
+    """``--ruleset`` typed on the command line next to a ruleset file that does not extend
+    that built-in ruleset would be dropped without a word (the file decides the rules):
+    refuse it, saying how to get both. The default ``recommended`` is not a request."""
+    from click.core import ParameterSource
+
+    from ledgerpact.governance.lint.spectral.configure import extends_pack
+
+    source = click.get_current_context().get_parameter_source("ruleset")
+    if source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP, None):
+        return
+    pack = f"ledgerpact:{ruleset}"
+    if extends_pack(custom, pack):
+        return
+    raise InputError(f"the ruleset file {shown} decides which rules run and does not extend "
+                     f"{pack}, so --ruleset {ruleset} would be ignored: add "
+                     f"`extends: [{pack}]` to {shown}, or pass --no-config to run the "
+                     f"built-in {ruleset} ruleset alone", file="--ruleset")
+
+
+def _name_ruleset(text: str, label: str) -> str:
+    """The text report's summary line (its last) with the rules that ran named in it:
+    ``6 contracts checked with the recommended ruleset: ...``."""
+    head, sep, last = text.rstrip("\n").rpartition("\n")
+    before, found, after = last.partition(" checked: ")
+    if not found:
+        return text
+    return f"{head}{sep}{before} checked with the {label}: {after}\n"
+
+
+class _WaiverScope:
+    """Which waivers this run can call stale or expired: those whose rule ran and whose
+    contract was checked -- by id, by a path naming a checked contract's document, or by
+    the path that was linted -- and, when the registry was read, those whose contract names
+    neither a registry id nor a registry file nor any file at all (a misspelt id or path
+    could otherwise never match, never go stale and never expire visibly)."""
+
+    def __init__(self, root: Path, checked: list[str], catalog: Catalog | None,
+                 ran: set[str]) -> None:
+        from ledgerpact.registry.cli_support import looks_like_path
+
+        self.root, self.catalog, self.ran = root, catalog, ran
+        self.paths = [t for t in checked if looks_like_path(t)]
+        entries = catalog.entries if catalog is not None else {}
+        self.entries = [entries[t] for t in checked if t in entries]
+
+    def __call__(self, waiver: Any) -> bool:
+        return waiver.rule in self.ran and (self._names_checked(waiver)
+                                            or self._unknown(waiver))
+
+    def _names_checked(self, waiver: Any) -> bool:
+        roots = (self.root,)
+        return (any(waiver.names_contract(e.id, e.document_path, roots) for e in self.entries)
+                or any(waiver.names_contract(p, p, roots) for p in self.paths))
+
+    def _unknown(self, waiver: Any) -> bool:
+        if self.catalog is None:
+            return False  # no registry read: nothing to say what exists
+        roots = (self.root,)
+        return not (waiver.contract in self.catalog.entries
+                    or waiver.contract in self.catalog.errors
+                    or any(waiver.names_contract(e.id, e.document_path, roots)
+                           for e in self.catalog)
+                    or waiver.names_a_file(roots))
+
+    def hint(self, waiver: Any) -> str:
+        """What a stale waiver's message says when its contract exists nowhere."""
+        if not self._unknown(waiver):
+            return ""
+        import difflib
+
+        assert self.catalog is not None
+        names = [*self.catalog.entries, *(e.document_path for e in self.catalog)]
+        near = difflib.get_close_matches(waiver.contract, names, n=1)
+        meant = f"; did you mean {near[0]!r}?" if near else ""
+        return (f"no contract {waiver.contract!r} in the registry (neither a contract id nor "
+                f"a file), so it can never apply: fix its contract{meant}")
+
+
+def _apply_waivers(findings: list[Any], path: Path, root: Path, scope: _WaiverScope,
                    known_rules: set[str], builtin_rules: set[str]) -> list[Any]:
-    from ledgerpact.governance.lint.waivers import apply_waivers, load_waivers
+    from ledgerpact.governance.lint.waivers import apply_waivers, load_waivers, utc_today
 
     resolved = path.resolve()
     display = (resolved.relative_to(root).as_posix() if resolved.is_relative_to(root)
                else str(path))
     waivers = load_waivers(path, display=display, known_rules=known_rules,
                            builtin_rules=builtin_rules)
-    result = apply_waivers(findings, waivers, date.today(),
-                           roots=(root,), in_scope=in_scope)
+    result = apply_waivers(findings, waivers, utc_today(), roots=(root,), in_scope=scope,
+                           hint=scope.hint)
     return list(result.findings)
 
 

@@ -294,3 +294,24 @@ def test_waiver_rules_are_documented() -> None:
     for rule in WAIVER_RULES:
         assert rule.doc.summary and rule.doc.why and rule.doc.bad and rule.doc.good
         assert list(rule.check(None)) == []
+
+
+def test_root_pointer_as_reports_print_it_covers_the_root() -> None:
+    """Reports print the root pointer "" as "/", so a waiver copied from one names the root
+    (and the key "" at the root, which prints the same)."""
+    printed = Waiver(rule="r", contract="invoice-api", pointer="/", reason="x",
+                     approver="@a", expires=dt.date(2030, 1, 1))
+    assert printed.covers(finding("r", ""))
+    assert printed.covers(finding("r", "/"))
+    assert not printed.covers(finding("r", "/info"))
+    exact = printed._replace(pointer="")
+    assert exact.covers(finding("r", "")) and not exact.covers(finding("r", "/info"))
+    stale = apply_waivers([], [printed], TODAY).findings
+    assert "at / (the document root)" in stale[0].message
+
+
+def test_stale_hint_replaces_the_advice_to_remove() -> None:
+    typo = Waiver(rule="r", contract="invoce-api", pointer="/a", reason="x", approver="@a",
+                  expires=dt.date(2030, 1, 1))
+    result = apply_waivers([], [typo], TODAY, hint=lambda w: f"no contract {w.contract!r}")
+    assert result.findings[0].message.endswith("matches no finding: no contract 'invoce-api'")

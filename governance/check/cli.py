@@ -68,10 +68,11 @@ def check_cmd(contract_ids: tuple[str, ...], base_ref: str | None, registry_path
               fmt: str, output: Path | None, reports: list[tuple[str, Path]]) -> None:
     """The pull-request check. Finds every contract the changes since the base touch --
     its own files, or a file it $refs, such as a shared canonical schema -- and checks
-    each: validity, lint (recommended ruleset and the registry's waivers), the diff against
-    the base under its compatibility mode, the version bump, lifecycle and deprecation
-    policy, ownership, approvals for breaking changes, and committed generated models (up to
-    date with their contract). Give IDs to check just those contracts.
+    each: validity, lint (the recommended ruleset, or the registry's .spectral.yaml, and
+    the registry's waivers), the diff against the base under its compatibility mode, the
+    version bump, lifecycle and deprecation policy, ownership, approvals for breaking
+    changes, and committed generated models (up to date with their contract). Give IDs to
+    check just those contracts.
 
     Exit 0 every contract passed, 1 any failed (or, with github annotations, more problems
     than GitHub can show), 2 usage error or unreadable input.
@@ -81,7 +82,7 @@ def check_cmd(contract_ids: tuple[str, ...], base_ref: str | None, registry_path
       ledgerpact check
       ledgerpact check --base origin/main --format markdown -o summary.md
       ledgerpact check --base origin/main --format github --report sarif=check.sarif
-      ledgerpact check erp-finance --base v2.0.0 --format json
+      ledgerpact check erp-finance --base erp-finance/v1.0.0 --format json
     """
     batch_mode()
     from ledgerpact.governance.check.report import render
@@ -136,7 +137,11 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
             if cid not in seen:  # generated code edited, its contract not: check it anyway
                 seen.add(cid)
                 targets.append((cid, [f"generated code {path} changed"]))
-    ctx = _context(reg, rev_ws, policy, commit, ref, today or dt.date.today())
+    if today is None:  # waiver expiry days are UTC days (see lint/waivers.py)
+        from ledgerpact.governance.lint.waivers import utc_today
+
+        today = utc_today()
+    ctx = _context(reg, rev_ws, policy, commit, ref, today)
     if contract_ids:
         from ledgerpact.registry.catalog import find_entry
 
@@ -185,13 +190,16 @@ def _context(reg: Registry, rev_ws: Workspace, policy: Policy, commit: str, ref:
     from ledgerpact.governance.lint.engine import LintOptions
 
     options = LintOptions()
+    label = f"{options.ruleset} ruleset"
     config = next((reg.root / n for n in CONFIG_NAMES if (reg.root / n).is_file()), None)
     if config is not None:  # as `ledgerpact lint` does
         from ledgerpact.governance.lint.spectral import configure, load_ruleset, resolver
+        from ledgerpact.governance.lint.spectral.configure import describe
 
         custom = load_ruleset(config)
         configure(options, custom)
         options.policy = custom.policy(resolver(rev_ws))
+        label = describe(custom, config.name)
     options.replaced = options.replaced | {"structure"}  # the validity step's job
     waivers = []
     if (reg.root / WAIVERS_FILE).is_file():
@@ -199,4 +207,4 @@ def _context(reg: Registry, rev_ws: Workspace, policy: Policy, commit: str, ref:
 
         waivers = load_waivers(reg.root / WAIVERS_FILE, display=WAIVERS_FILE.as_posix())
     return Context(reg, commit, reg.workspace(commit, ref), rev_ws, policy, today,
-                   options, waivers, owner_handles(rev_ws))
+                   options, waivers, owner_handles(rev_ws), lint_label=label)

@@ -43,6 +43,9 @@ class Context:
     lint: LintOptions
     waivers: list[Waiver] = field(default_factory=list)
     owners_known: set[str] | None = None  # handles governance/teams.yaml knows; None: no file
+    # the rules lint ran, as reports name them: never "recommended" when a custom ruleset
+    # (the registry's .spectral.yaml) decided them
+    lint_label: str = "recommended ruleset"
 
 
 @dataclass
@@ -141,7 +144,8 @@ def lint(ctx: Context, sides: Sides) -> Step:
 
         ran = {r.id for r in ctx.lint.rules()}
         found = apply_waivers(found, ctx.waivers, ctx.today, roots=(ctx.reg.root,),
-                              in_scope=lambda w: w.contract == entry.id and w.rule in ran
+                              in_scope=lambda w: w.rule in ran and w.names_contract(
+                                  entry.id, entry.document_path, (ctx.reg.root,))
                               ).findings
     counts = {s: 0 for s in (Severity.ERROR, Severity.WARN, Severity.INFO, Severity.HINT)}
     for f in found:
@@ -149,7 +153,7 @@ def lint(ctx: Context, sides: Sides) -> Step:
             counts[f.severity] += 1
     waived = sum(1 for f in found if f.waived_by)
     summary = (", ".join(f"{n} {s.label}" for s, n in counts.items())
-               + f", {waived} waived ({ctx.lint.ruleset} ruleset)")
+               + f", {waived} waived ({ctx.lint_label})")
     return step("lint", summary, found)
 
 

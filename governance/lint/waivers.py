@@ -16,10 +16,17 @@ The waiver file (for example ``governance/waivers.yaml`` in the registry) is YAM
         pointer: /components/schemas/LegacyTotal/**   # exact pointer, or a subtree
         reason: v1 consumers read totals as numbers until they move to v2
         approver: "@ledgerpact/finance-architecture"
-        expires: 2026-06-30              # valid through this day
+        expires: 2026-06-30              # valid through this day, UTC
 
 (a bare list of waivers is accepted too). Matching is pure: ``apply_waivers`` takes ``today``
-as a parameter so the same inputs always give the same report.
+as a parameter so the same inputs always give the same report. The commands pass
+``utc_today()``: a waiver applies through its expiry day in UTC, so a build in Tokyo and one
+in California agree on whether it has expired (the local date differs for hours a day).
+
+The root of a document is the JSON pointer ``""``, but reports print it as ``/`` (an empty
+pointer reads as nothing), so a waiver's ``pointer: "/"`` copied from a report means the root
+too (and, as RFC 6901 reads it, the key ``""`` at the root, which reports also print as
+``/``): whatever a report shows, a waiver can name.
 """
 
 from __future__ import annotations
@@ -102,6 +109,15 @@ class Waiver(NamedTuple):
         return any((root / candidate).resolve() == wanted
                    for root in (*roots, Path.cwd()) for candidate in (file, contract)
                    if candidate)
+
+    def names_a_file(self, roots: tuple[Path, ...] = ()) -> bool:
+        """True when the contract is a path to a file that exists (relative to the waiver
+        file, a root or the working directory): a file outside the registry may be linted
+        by path, so such a waiver is not a misspelling even when no registry entry is it."""
+        if not _looks_like_path(self.contract):
+            return False
+        folders = (*([Path(self.base)] if self.base else []), *roots, Path.cwd())
+        return any((folder / self.contract).is_file() for folder in folders)
 
     def is_expired(self, today: dt.date) -> bool:
         return today > self.expires
@@ -217,9 +233,10 @@ def _waiver(doc: Document, entry: Any, at: str, base: str) -> Waiver:
 def _check_pointer(doc: Document, at: str, pointer: str) -> None:
     exact = pointer[: -len(SUBTREE)] if pointer.endswith(SUBTREE) else pointer
     if (exact and not exact.startswith("/")) or "*" in exact or _BAD_ESCAPE.search(exact):
-        raise _error(doc, at, f"pointer {pointer!r} is not a JSON pointer: expected '' (the "
-                              "document root), '/a/b' (RFC 6901, '~1' for '/'), or a "
-                              "subtree '/a/**' ('/**' for the whole document)")
+        raise _error(doc, at, f"pointer {pointer!r} is not a JSON pointer: expected '' or "
+                              "'/' (the document root, as reports print it), '/a/b' (RFC "
+                              "6901, '~1' for '/'), or a subtree '/a/**' ('/**' for the "
+                              "whole document)")
 
 
 def _parse_date(doc: Document, at: str, text: str) -> dt.date:
@@ -263,7 +280,17 @@ def _looks_like_path(text: str) -> bool:
     return "/" in text or text.endswith((".yaml", ".yml", ".json"))
 
 
+def utc_today() -> dt.date:
+    """Today in UTC: the day expiry dates are read in, whatever the machine's time zone."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+ROOT_AS_PRINTED = "/"  # how reports print the root pointer ""
+
+
 def _pointer_matches(pattern: str, pointer: str) -> bool:
+    if pattern == ROOT_AS_PRINTED:  # the root as reports print it (see the module doc)
+        return pointer in ("", ROOT_AS_PRINTED)
     if pattern.endswith(SUBTREE):
         prefix = pattern[: -len(SUBTREE)]
         return pointer == prefix or pointer.startswith(prefix + "/")
@@ -272,7 +299,8 @@ def _pointer_matches(pattern: str, pointer: str) -> bool:
 
 def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
                   today: dt.date, *, roots: tuple[Path, ...] = (),
-                  in_scope: Callable[[Waiver], bool] | None = None) -> WaiverResult:
+                  in_scope: Callable[[Waiver], bool] | None = None,
+                  hint: Callable[[Waiver], str] | None = None) -> WaiverResult:
     """Mark the findings valid waivers cover, and report expired and stale waivers.
 
     - A finding covered by a valid waiver (``today <= expires``) gets ``waived_by`` set to
@@ -284,7 +312,8 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
       moved, and the waiver would otherwise silently hide a future one. An expired waiver
       whose findings are all covered by another, valid waiver is stale too. Only a waiver
       ``in_scope`` can be stale: one whose contract was checked and whose rule ran (linting
-      one contract, or with another ruleset, says nothing about the others).
+      one contract, or with another ruleset, says nothing about the others). ``hint``
+      says why a stale waiver could never match (its contract exists nowhere), or ``""``.
     """
     findings = list(findings)
     out: list[LintFinding] = []
@@ -327,13 +356,16 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
     for number in sorted(expired_hits):
         out.append(_expired_finding(waivers[number], expired_hits[number]))
     for number in stale:
-        out.append(_stale_finding(waivers[number], today, superseded=number in matched))
+        out.append(_stale_finding(waivers[number], today, superseded=number in matched,
+                                  hint=hint(waivers[number]) if hint else ""))
     return WaiverResult(findings=out, expired=[waivers[n] for n in sorted(expired_hits)],
                         stale=[waivers[n] for n in stale])
 
 
 def _where(waiver: Waiver) -> str:
-    return f"{waiver.rule} on {waiver.contract} at {waiver.pointer or '/'}"
+    at = (f"{ROOT_AS_PRINTED} (the document root)" if waiver.pointer in ("", ROOT_AS_PRINTED)
+          else waiver.pointer)
+    return f"{waiver.rule} on {waiver.contract} at {at}"
 
 
 def _expired_finding(waiver: Waiver, hits: int) -> LintFinding:
@@ -347,7 +379,8 @@ def _expired_finding(waiver: Waiver, hits: int) -> LintFinding:
         contract=waiver.contract)
 
 
-def _stale_finding(waiver: Waiver, today: dt.date, *, superseded: bool) -> LintFinding:
+def _stale_finding(waiver: Waiver, today: dt.date, *, superseded: bool,
+                   hint: str = "") -> LintFinding:
     if superseded:
         state = (f"expired on {waiver.expires.isoformat()} and every finding it covers is "
                  "waived by another, valid waiver")
@@ -357,8 +390,9 @@ def _stale_finding(waiver: Waiver, today: dt.date, *, superseded: bool) -> LintF
     return LintFinding(
         file=waiver.file, line=waiver.line, column=waiver.column, pointer=waiver.at,
         rule=STALE_RULE_ID, severity=Severity.WARN,
-        message=(f"waiver for {_where(waiver)} {state}: remove it (a waiver left behind "
-                 "would hide the next problem at that place)"),
+        message=(f"waiver for {_where(waiver)} {state}: "
+                 + (hint or "remove it (a waiver left behind would hide the next problem "
+                            "at that place)")),
         contract=waiver.contract)
 
 

@@ -12,6 +12,11 @@ id, and gives severities through a policy, so this module translates:
 - ``families`` is what the extended packs bring, ``ruleset`` and ``only`` pick exactly the
   rules that are on (``only`` stays ``None`` when a built-in ruleset, cut to the families,
   already is that set).
+
+A ruleset decides which rules run (Spectral's semantics): one that extends no built-in pack
+runs only its own rules. That is never silent: ``describe`` is how reports name what ran,
+and ``extends_pack`` lets ``--ruleset strict`` given together with a ruleset that does not
+bring ``ledgerpact:strict`` be refused instead of dropped.
 """
 
 from __future__ import annotations
@@ -56,6 +61,40 @@ def configure(options: LintOptions, custom: CustomRuleset,
             return
     options.ruleset = STRICT
     options.only = frozenset(as_is | {r.id for r in copies} | {r.id for r in custom.rules})
+
+
+def extended_packs(custom: CustomRuleset) -> list[str]:
+    """The built-in packs the ruleset chain extends, as written in ``extends``
+    (``ledgerpact:recommended``, ``spectral:oas (all)``), in a stable order; a pack extended
+    ``off`` brings no rule and is left out."""
+    from ledgerpact.governance.lint.spectral.builtin import PACKS
+
+    names = {pack.split(":", 1)[1]: pack for pack in PACKS}
+    out = []
+    for entry in sorted(custom.extends_builtin):
+        short, _, mode = entry.partition(":")
+        if mode == "off":
+            continue
+        name = names.get(short, short)
+        out.append(name if mode == "recommended" else f"{name} ({mode})")
+    return out
+
+
+def extends_pack(custom: CustomRuleset, pack: str) -> bool:
+    """True when the ruleset chain extends the built-in ``pack`` (``ledgerpact:strict``)
+    in a mode that brings rules (``recommended`` or ``all``)."""
+    short = pack.split(":", 1)[1]
+    return any(entry in custom.extends_builtin for entry in
+               (f"{short}:recommended", f"{short}:all"))
+
+
+def describe(custom: CustomRuleset, display: str) -> str:
+    """How a report names the rules that ran: ``custom ruleset .spectral.yaml (extends
+    ledgerpact:recommended)``, or ``(no built-in rules)`` when it extends none, so a run
+    whose built-in rules a ruleset replaced never reads like a built-in ruleset's run."""
+    packs = extended_packs(custom)
+    what = f"extends {', '.join(packs)}" if packs else "no built-in rules"
+    return f"custom ruleset {display} ({what})"
 
 
 def resolver(ws: Workspace) -> Callable[[str], Path] | None:
