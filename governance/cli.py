@@ -72,6 +72,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     batch_mode()
     from ledgerpact.governance.lint.engine import LintOptions, lint
     from ledgerpact.governance.lint.model import LintFinding, Severity
+    from ledgerpact.governance.report.text import visible
     from ledgerpact.registry.cli_support import (
         catalog_for,
         entry_for,
@@ -109,7 +110,11 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
                              "there (severity off, or recommended: false); --select runs "
                              "only rules that are on", file="--select")
         if unknown:
-            raise InputError(f"unknown rule {', '.join(unknown)} (see ledgerpact rules)",
+            from ledgerpact.registry.catalog import suggestions
+
+            meant = [near[0] for r in unknown if (near := suggestions(r, known, 1))]
+            hint = f"; did you mean {', '.join(meant)}?" if meant else ""
+            raise InputError(f"unknown rule {', '.join(unknown)} (see ledgerpact rules){hint}",
                              file="--select")
         options.only = frozenset(selected)
         left_out = sorted(set(selected) - {r.id for r in options.rules()})
@@ -168,7 +173,14 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
                 if catalog is None:
                     raise InputError(f"not a file, and there is no registry to look it up "
                                      f"in as a contract id ({no_catalog})", file=target)
-                entry = entry_for(catalog, target)
+                try:
+                    entry = entry_for(catalog, target)
+                except InputError:
+                    if Path(target).is_dir():  # `lint .`, `lint contracts/`: not an id
+                        raise InputError("is a directory; give a contract id or an OpenAPI "
+                                         "or AsyncAPI file (no argument lints every "
+                                         "contract in the registry)", file=target) from None
+                    raise
                 if custom is not None:
                     options.policy = custom.policy(resolver(catalog.ws))
                 metadata = entry.meta.model_dump(mode="json")
@@ -202,8 +214,8 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
             click.echo(text, nl=False)
         elif not errors:
             write_atomic(output, text)
-    for error in errors:
-        click.echo(f"error: {error}", err=True)
+    for error in errors:  # file names are the user's: no control character reaches the tty
+        click.echo(f"error: {visible(error)}", err=True)
     if errors and output is not None:
         # A report that left inputs out is not the report asked for: the file keeps what
         # it held (a previous complete report, or nothing) rather than a partial one.
@@ -366,7 +378,11 @@ def rules_cmd(kind: str, ruleset: str, fmt: str, rule_id: str | None) -> None:
     if rule_id is not None:
         rules = [r for r in rules if r.id == rule_id]
         if not rules:
-            raise InputError(f"no rule {rule_id!r} (see ledgerpact rules)", file="rules")
+            from ledgerpact.registry.catalog import suggestions
+
+            near = suggestions(rule_id, [r.id for r in [*all_rules(), *WAIVER_RULES]], 1)
+            hint = f"; did you mean {near[0]!r}?" if near else ""
+            raise InputError(f"no rule {rule_id!r} (see ledgerpact rules){hint}", file="rules")
     if fmt == "json":
         click.echo(to_json([r.as_dict() for r in rules]), nl=False)
     elif fmt == "markdown":

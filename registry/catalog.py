@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import posixpath
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -92,7 +92,7 @@ class Catalog:
         if entry is None and contract_id in self.errors:
             raise self.errors[contract_id]
         if entry is None:
-            near = difflib.get_close_matches(contract_id, list(self.entries), n=3)
+            near = suggestions(contract_id, self.entries)
             hint = f"; did you mean {', '.join(near)}?" if near else ""
             where = self.ws.source.label
             raise InputError(f"no contract {contract_id!r} in the registry at {where}{hint}",
@@ -151,3 +151,16 @@ def find_entry(ws: Workspace, contract_id: str) -> Entry | None:
         raise ws.error(f"duplicate contract id {contract_id!r} (also in {paths[1]})",
                        paths[0], "/id")
     return entry
+
+
+def suggestions(name: str, known: Iterable[str], n: int = 3) -> list[str]:
+    """Names a mistyped ``name`` probably meant: the same in another case, names it begins
+    (``erp`` for ``erp-finance``), then close spellings. difflib alone misses the first two
+    (``erp`` is too short to be "close" to ``erp-finance``)."""
+    known = list(known)
+    lowered = name.lower()
+    found = [k for k in known if k.lower() == lowered]
+    found += sorted(k for k in known if lowered and k.lower().startswith(lowered)
+                    and k not in found)
+    found += [k for k in difflib.get_close_matches(name, known, n=n) if k not in found]
+    return found[:n]

@@ -290,3 +290,19 @@ def test_artifact_uri_climbing_out_is_absolute_and_the_rest_is_not(
     assert artifact_uri("a/../x.yaml") == ("a/../x.yaml", True)  # stays inside
     assert artifact_uri("..hidden/x.yaml") == ("..hidden/x.yaml", True)  # a folder name
     assert artifact_uri("contracts/x/openapi.yaml") == ("contracts/x/openapi.yaml", True)
+
+
+def test_check_github_plain_lines_carry_no_command() -> None:
+    """The check command's github format quotes contract ids, step summaries and left-over
+    findings on plain lines too: none of them may run as a workflow command."""
+    from ledgerpact.governance.check.model import CheckReport, ContractCheck, Outcome, Step
+    from ledgerpact.governance.check.report import github as check_github
+
+    findings = [LintFinding("::stop-commands::tok.yaml", n, 1, f"/p{n}", "r", Severity.ERROR,
+                            f"##[add-mask]secret {n}", "c") for n in range(15)]
+    step = Step("lint", Outcome.FAILED, "##[stop-commands]tok in the summary", findings)
+    contract = ContractCheck("##[add-mask]id", "changed", ["its files changed"], "main",
+                             "HEAD", steps=[step])
+    out = check_github.render(CheckReport("main", "0" * 40, ["c.yaml"], [contract]))
+    assert set(runner_commands(out)) == {"error", "group", "endgroup"}
+    assert "##[add-mask]id" in out.replace(ZWSP, "")

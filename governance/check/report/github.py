@@ -36,16 +36,18 @@ def overflowed(report: CheckReport, limits: dict[str, int] = LIMITS) -> bool:
 
 def render(report: CheckReport, limits: dict[str, int] = LIMITS) -> str:
     annotated, rest = split(report, limits)
-    lines = [headline(report)]
+    # Plain lines quote contract text (ids, step summaries, findings): ``plain`` keeps the
+    # runner from reading any of them as a workflow command (``##[...]``, ``::...``).
+    lines = [github.plain(headline(report))]
     for contract in report.contracts:
         steps = ", ".join(f"{s.name} {s.outcome.value}" for s in contract.steps)
-        lines.append(f"{contract.id}: {contract.outcome.value} ({steps})")
+        lines.append(github.plain(f"{contract.id}: {contract.outcome.value} ({steps})"))
     lines += [github.command(f) for f in annotated]
     if rest:
         lines.append(f"::group::{len(rest)} findings not annotated")
-        lines += ["  " + text.line(f) for f in rest]  # indented: never read as a command
+        lines += [github.plain("  " + text.line(f)) for f in rest]
         lines.append("::endgroup::")
-    lines.append(verdict_line(report))
+    lines.append(github.plain(verdict_line(report)))
     if rest:
         shown = " and ".join(f"{n} {kind}" for kind, n in limits.items())
         lines.append("::error::" + github_escape(
