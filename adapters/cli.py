@@ -31,7 +31,7 @@ def ubl() -> None:
 
     \b
     Example:
-      ledgerpact ubl read invoice.xml
+      ledgerpact ubl read ../shared/corpora/en16931-ubl/ubl-tc434-example1.xml
     """
 
 
@@ -51,7 +51,7 @@ def read_cmd(file: Path, registry_path: Path | None, output: Path | None) -> Non
     \b
     Example:
       ledgerpact ubl read ../shared/corpora/en16931-ubl/ubl-tc434-example1.xml
-      ledgerpact ubl read credit-note.xml -o credit-note.json
+      ledgerpact ubl read ../shared/corpora/en16931-ubl/ubl-tc434-creditnote1.xml -o cn.json
     """
     from ledgerpact.adapters.ubl import read_ubl, reconcile
     from ledgerpact.registry.schema_store import SchemaStore

@@ -14,9 +14,10 @@ repository's own contracts:
   as plain files (no `contract.yaml`: they are not contracts there), so the registry holds
   exactly one contract.
 Both are committed on `main`; on a branch `pr` the same change is committed to `erp-finance`
-in each (an optional query parameter added, info.version 1.0.0 -> 1.1.0: additive, minor;
-the check passes). Then `ledgerpact check --base main` runs in each, timed as whole commands
-with hyperfine (medians, warm-up run first). Each command is run once first and its JSON
+in each (an optional query parameter added, and info.version raised one minor version from
+whatever it is now, e.g. 1.1.0 -> 1.2.0: additive, minor; the check passes). Then
+`ledgerpact check --base main` runs in each, timed as whole commands with hyperfine (medians,
+warm-up run first). Each command is run once first and its JSON
 report read, so a crash, a failing check or a wrong set of checked contracts is reported
 instead of timed.
 
@@ -28,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -43,6 +45,7 @@ TOTAL = 200
 TARGET = 1.5
 
 # The change: an optional query parameter on one operation, and the minor bump it requires.
+INFO_VERSION = re.compile(r"^  version: *(['\"]?)([^'\"\s]+)\1 *\n", re.MULTILINE)
 ANCHOR = """      operationId: listSuppliers
 """
 PARAMETERS = "      parameters:\n"
@@ -111,13 +114,28 @@ def make_repo(root: Path, build: Callable[[Path], None]) -> None:
     git(root, "checkout", "-q", "-b", "pr")
     doc = root / "contracts" / CHANGED / "openapi.yaml"
     text = doc.read_text()
-    if ANCHOR not in text or "  version: 1.0.0\n" not in text:
+    if ANCHOR not in text:
         raise SystemExit(f"the change no longer applies to {CHANGED}: update ANCHOR")
     at = text.index(PARAMETERS, text.index(ANCHOR)) + len(PARAMETERS)
-    text = (text[:at] + ADDED + text[at:]).replace("  version: 1.0.0\n", "  version: 1.1.0\n",
-                                                   1)
-    doc.write_text(text)
+    doc.write_text(minor_bump(text[:at] + ADDED + text[at:], doc))
     git(root, "commit", "-q", "-am", "SupplierStatus.reviewedBy")
+
+
+def minor_bump(text: str, doc: Path) -> str:
+    """The document with info.version raised one minor version. The version is read, not
+    assumed: the contract's own releases move it, and a hard-coded one stops matching."""
+    from ledgerpact.registry.semver import Version
+
+    info = text.find("\ninfo:\n")
+    match = INFO_VERSION.search(text, info) if info >= 0 else None
+    if match is None:
+        raise SystemExit(f"{doc}: no info.version line (two-space indent) under info:")
+    try:
+        now = Version.parse(match[2])
+    except ValueError as exc:
+        raise SystemExit(f"{doc}: info.version: {exc}") from None
+    bumped = f"  version: {now.major}.{now.minor + 1}.0\n"
+    return text[:match.start()] + bumped + text[match.end():]
 
 
 def probe(root: Path) -> str:

@@ -81,7 +81,7 @@ def generate_group() -> None:
     \b
     Example:
       ledgerpact generate models erp-finance --out src/models
-      ledgerpact generate package erp-finance@1.2.0 --out dist/erp-finance-models
+      ledgerpact generate package erp-finance@1.0.0 --out dist/erp-finance-1.0.0-models
     """
 
 

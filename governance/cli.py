@@ -66,8 +66,8 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
       ledgerpact lint
       ledgerpact lint erp-finance --ruleset strict --format sarif -o lint.sarif
       ledgerpact lint ../shared/corpora/xero/xero_accounting-3.0.2.yaml --format json
-      ledgerpact lint --config .spectral.yaml --fail-severity warn
-      ledgerpact lint payables --select finance-money-decimal-string
+      ledgerpact lint --config tests/fixtures/spectral/.spectral.yaml --fail-severity warn
+      ledgerpact lint erp-finance --select finance-money-decimal-string
     """
     batch_mode()
     from ledgerpact.governance.lint.engine import LintOptions, lint
@@ -360,7 +360,7 @@ def rules_cmd(kind: str, ruleset: str, fmt: str, rule_id: str | None) -> None:
     Example:
       ledgerpact rules
       ledgerpact rules finance-money-decimal-string
-      ledgerpact rules --format markdown > docs/rules.md
+      ledgerpact rules --format markdown > rules.md
       ledgerpact rules --kind diff property-removed
     """
     if kind == "diff":

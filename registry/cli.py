@@ -305,7 +305,7 @@ def bundle_cmd(spec: str, registry_path: Path | None, fmt: str, output: Path | N
     Example:
       ledgerpact registry bundle erp-finance > erp-finance.bundle.yaml
       ledgerpact registry bundle erp-finance@1.0.0 --format json -o erp-finance.json
-      ledgerpact registry bundle ./some/openapi.yaml
+      ledgerpact registry bundle contracts/tax-engine/openapi.yaml
     """
     from ledgerpact.registry.bundle import bundle as make_bundle
 
@@ -429,7 +429,7 @@ def release_cmd(contract_id: str, registry_path: Path | None, fmt: str, dry_run:
     \b
     Example:
       ledgerpact registry release erp-finance
-      ledgerpact registry release money --dry-run
+      ledgerpact registry release tax-engine --dry-run
     """
     from ledgerpact.registry.release import release
 

@@ -255,7 +255,7 @@ def test_written_record_round_trips_through_git(reg: Path) -> None:
 def test_help_has_an_example() -> None:
     done = run("can-i-deploy", "--help")
     assert done.returncode == 0
-    assert "ledgerpact can-i-deploy invoice-automation --version 1.4.0" in done.stdout
+    assert "ledgerpact can-i-deploy invoice-automation --version 1.0.0" in done.stdout
     assert "--provider-version" in done.stdout and "--ref" in done.stdout
     assert "can-i-deploy" in run("--help").stdout
 

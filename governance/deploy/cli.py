@@ -106,10 +106,10 @@ def can_i_deploy_cmd(participant: str, version: str, provider_versions: tuple[st
 
     \b
     Example:
-      ledgerpact can-i-deploy invoice-automation --version 1.4.0
+      ledgerpact can-i-deploy invoice-automation --version 1.0.0
       ledgerpact can-i-deploy sap-s4hana-adapter --version 1.0.0 --format json
-      ledgerpact can-i-deploy invoice-automation --version 1.4.0 \
-          --provider-version sap-s4hana-adapter=1.2.0 --provider-version netsuite-adapter=1.0.3
+      ledgerpact can-i-deploy invoice-automation --version 1.0.0 \\
+          --provider-version sap-s4hana-adapter=1.0.0 --provider-version netsuite-adapter=1.0.0
     """
     from ledgerpact.governance.verify.manifest import (
         check_registrations,

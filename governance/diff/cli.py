@@ -61,10 +61,11 @@ def diff_cmd(specs: tuple[str, ...], base_ref: str | None, registry_path: Path |
 
     \b
     Example:
-      ledgerpact diff erp-finance@1.2.0 erp-finance
-      ledgerpact diff old/openapi.yaml new/openapi.yaml --format json
+      ledgerpact diff erp-finance@1.0.0 erp-finance
+      ledgerpact diff ../shared/corpora/xero/xero_accounting-3.0.1.yaml \\
+          ../shared/corpora/xero/xero_accounting-3.0.2.yaml --format json
       ledgerpact diff --base main --format markdown -o diff.md
-      ledgerpact diff --base v2.0.0 erp-finance tax-engine --fail-on warning
+      ledgerpact diff --base origin/main erp-finance tax-engine --fail-on warning
       ledgerpact diff invoice@main invoice --format sarif -o diff.sarif
     """
     batch_mode()

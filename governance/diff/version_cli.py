@@ -119,7 +119,8 @@ def version_check_cmd(specs: tuple[str, ...], base_ref: str | None,
       ledgerpact version check erp-finance --base main
       ledgerpact version check --base origin/main          # every contract in the registry
       ledgerpact version check money                       # against its latest release
-      ledgerpact version check old/openapi.yaml new/openapi.yaml --format json
+      ledgerpact version check ../shared/corpora/xero/xero_accounting-3.0.1.yaml \\
+          ../shared/corpora/xero/xero_accounting-3.0.2.yaml --format json
     """
     from ledgerpact.governance.diff.compat import compare
     from ledgerpact.governance.diff.sides import checked
@@ -198,7 +199,7 @@ def changelog_cmd(contract_id: str, span: str | None, registry_path: Path | None
     \b
     Example:
       ledgerpact changelog erp-finance                  # latest release..working tree
-      ledgerpact changelog money 1.0.0..1.1.0 -o CHANGES.md
+      ledgerpact changelog erp-finance 1.0.0..main -o CHANGES.md
     """
     from ledgerpact.governance.diff.changelog import section
     from ledgerpact.governance.diff.compat import compare
