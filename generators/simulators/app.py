@@ -28,6 +28,7 @@ import orjson
 
 from ledgerpact.generators.simulators import admin
 from ledgerpact.generators.simulators.clock import SettableClock
+from ledgerpact.generators.simulators.events import correlation
 from ledgerpact.generators.simulators.journal import Entry, Journal, clip
 from ledgerpact.generators.simulators.jsonio import dumps
 from ledgerpact.generators.simulators.messages import (
@@ -147,12 +148,17 @@ class SimulatorApp:
             _ = self.events
 
     def context(self, rng: random.Random, correlation_id: str | None = None) -> Context:
-        def emit(message: str, data: Mapping[str, Any], subject: str | None = None) -> None:
+        """A behaviour's context for one request. Every event the request publishes shares
+        one correlation id (``correlation_id``: the client's valid ``X-Correlation-Id``, else
+        the business transaction's stored one, else one generated for the request)."""
+        def build(message: str, data: Mapping[str, Any], subject: str | None,
+                  correlation: str) -> None:
             built = self.events.build(message, data, event_id=str(uuid.uuid4()),
                                       time=self.clock.now(), subject=subject,
-                                      correlation_id=correlation_id)
+                                      correlation_id=correlation)
             self.store.outbox_add(built)
 
+        emit = correlation.RequestCorrelation(build, correlation_id)
         return Context(store=self.store, clock=self.clock, rng=rng, seed=self.seed, emit=emit)
 
     def reset(self, seed: int | None = None) -> None:
@@ -389,8 +395,12 @@ class SimulatorApp:
         parsed = validate_request(op, match.path_params, query, headers, body)
         if parsed.violations:
             entry.request_violations = parsed.violations
-            await self._finish(send, op, self._native(self._invalid(
-                op, parsed.violations, parsed.unsupported_media, path)), entry)
+            refused = self._native(self._invalid(op, parsed.violations,
+                                                 parsed.unsupported_media, path))
+            known = correlation.from_headers(headers)
+            if known is not None:
+                refused = self._with_correlation(op, refused, known)
+            await self._finish(send, op, refused, entry)
             return
         request = SimRequest(method=method, path=path, operation_id=op.operation_id,
                              path_template=op.path_template, path_params=parsed.path_params,
@@ -400,11 +410,17 @@ class SimulatorApp:
         # An explicit Prefer (code, example, dynamic) asks for the contract's canned answer,
         # so it goes to the generic responder even where a behaviour would answer.
         prefer = _parse_prefer(headers.get("prefer")) if "prefer" in headers else {}
+        # A header that is no valid correlation id is ignored (no API contract declares it):
+        # a client's value must never break the events the request publishes.
+        known = correlation.from_headers(headers)
         try:
             response = None
             if self.behaviour is not None and not _PREFER_KEYS.intersection(prefer):
-                ctx = self.context(rng, headers.get("x-correlation-id"))
+                ctx = self.context(rng, known)
                 response = await self.behaviour.handle(request, ctx)
+                emit = ctx.emit
+                if isinstance(emit, correlation.RequestCorrelation) and emit.known:
+                    known = emit.correlation_id
             if response is None:
                 response = self.generic.respond(op.path_template, method, request, prefer,
                                                 rng)
@@ -412,7 +428,28 @@ class SimulatorApp:
             if self._first_time(f"{op.operation_id}: {type(exc).__name__}: {exc}"):
                 log.error("simulator error on %s %s", method, path, exc_info=exc)
             response = self._native(_crash_problem(exc))
+        if known is not None:
+            response = self._with_correlation(op, response, known)
         await self._finish(send, op, response, entry)
+
+    def _with_correlation(self, op: Operation, response: SimResponse,
+                          correlation_id: str) -> SimResponse:
+        """A problem answered to a request of a known business transaction carries its
+        ``correlationId`` (the problem schema's extension member), where the operation's
+        schema for that answer accepts it: a vendor's own error format may not."""
+        body = response.body
+        if (not isinstance(body, dict) or body.get("correlationId") == correlation_id
+                or response.media_type.split(";", 1)[0].strip().lower()
+                != "application/problem+json"):
+            return response
+        tagged = SimResponse(response.status, {**body, "correlationId": correlation_id},
+                             dict(response.headers), response.media_type)
+        try:
+            before = self._check_response(op, response, dumps(body))
+            after = self._check_response(op, tagged, dumps(tagged.body))
+        except (TypeError, ValueError):
+            return response
+        return tagged if len(after) <= len(before) else response
 
     def _native(self, response: SimResponse) -> SimResponse:
         """An error the engine answers itself (invalid request, missing credentials, unknown

@@ -26,6 +26,7 @@ from ledgerpact.generators.simulators.behaviours import (
     paging,
 )
 from ledgerpact.generators.simulators.behaviours.erp_rules import dec
+from ledgerpact.generators.simulators.events import correlation
 from ledgerpact.generators.simulators.messages import (
     ActionError,
     Context,
@@ -47,6 +48,9 @@ _ID_MEMBERS = {STORE_KINDS[k]: member for k, (_, member) in finance_data.SCHEMAS
 PROBLEMS = "https://ledgerpact.dev/problems/"
 SEEDED_SINCE = "2024-01-01T00:00:00Z"  # status date of seeded suppliers never onboarded
 SCOPE = "postInvoice"
+# store kind: paymentId -> {"correlationId": ...}, the business transaction (the posting of the
+# invoice the payment pays) its release, settlement or failure is published in
+PAYMENT_CORRELATION = "paymentCorrelation"
 MASTER_TOKEN = "erp.masterData"  # meta key: changes whenever the store is seeded
 _Handler = Callable[[SimRequest, Context], SimResponse]
 
@@ -556,6 +560,10 @@ class ErpBehaviour:
         payment = None if credit_note else self._schedule_payment(doc, supplier, ctx, now)
         if payment is not None:
             store.put("payment", payment["paymentId"], payment)
+            holder: dict[str, Any] = {}
+            correlation.join(ctx.emit, holder)
+            if holder:
+                store.put(PAYMENT_CORRELATION, payment["paymentId"], holder)
             ctx.emit("invoicePaymentScheduled", {
                 "invoiceId": inv_id, "invoiceNumber": number,
                 "paymentId": payment["paymentId"],
@@ -626,6 +634,7 @@ class ErpBehaviour:
             except erp_payments.IllegalPaymentTransition as exc:
                 raise ActionError(409, str(exc)) from None
             ctx.store.put("payment", payment_id, moved)
+            self._join_payment(ctx, payment_id)
             ctx.emit({"released": "paymentReleased", "settled": "paymentSettled",
                       "failed": "paymentFailed"}[moved["status"]], moved)
             if moved["status"] == "settled":
@@ -636,6 +645,16 @@ class ErpBehaviour:
                                          "paidAmount": moved["amount"],
                                          "valueDate": moved["valueDate"]})
         return moved
+
+    @staticmethod
+    def _join_payment(ctx: Context, payment_id: str) -> None:
+        """Publish a payment's later steps in the business transaction of its posting (a
+        payment scheduled before correlation ids were stored starts one now)."""
+        holder = ctx.store.get(PAYMENT_CORRELATION, payment_id) or {}
+        had = dict(holder)
+        correlation.join(ctx.emit, holder)
+        if holder != had:
+            ctx.store.put(PAYMENT_CORRELATION, payment_id, holder)
 
     def _release_payment(self, body: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
         return self._move_payment(body, ctx, "release")

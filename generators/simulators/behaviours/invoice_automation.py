@@ -22,6 +22,7 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping
 from datetime import UTC
+from decimal import Decimal
 from email.parser import BytesParser
 from email.policy import HTTP
 from pathlib import Path
@@ -35,6 +36,7 @@ from ledgerpact.adapters.ubl.reconcile import reconcile
 from ledgerpact.generators.simulators.behaviours import invoice_checks, paging
 from ledgerpact.generators.simulators.behaviours.erp_rules import is_credit_note
 from ledgerpact.generators.simulators.behaviours.lifecycle import IllegalTransition, Lifecycle
+from ledgerpact.generators.simulators.events import correlation
 from ledgerpact.generators.simulators.messages import (
     ActionError,
     Context,
@@ -432,6 +434,8 @@ class InvoiceAutomationBehaviour:
             "state": self.lifecycle.initial, "receivedAt": now, "originalFormat": fmt,
             "document": document}
         entry: dict[str, Any] = {"record": record, "history": [], "enteredAt": now}
+        # The invoice's business transaction starts here: every later step reuses its id.
+        correlation.join(ctx.emit, entry)
         if fmt == "ubl-2.1":
             store.put(ORIGINAL, invoice_id, {"xml": request.raw_body.decode("utf-8", "replace")})
         ctx.emit("invoiceCaptured", {"invoiceId": invoice_id,
@@ -545,6 +549,7 @@ class InvoiceAutomationBehaviour:
             entry = self._load(ctx.store, invoice_id)
             if entry is None:
                 return _not_found(request, "invoice", invoice_id, "INVOICE_NOT_FOUND")
+            correlation.join(ctx.emit, entry)
             event = event_for(entry["record"]["state"])
             try:
                 self._transition(entry, event, _user(request), now, comment=body.get("comment"))
@@ -674,6 +679,7 @@ class InvoiceAutomationBehaviour:
             if entry is None:
                 return _not_found(request, "invoice", str(item["invoiceId"]),
                                   "INVOICE_NOT_FOUND")
+            correlation.join(ctx.emit, entry)
             if item["status"] != "open":
                 return problem(409, "Exception already resolved",
                                f"Exception {exception_id} is already resolved "
@@ -700,11 +706,15 @@ class InvoiceAutomationBehaviour:
 
     def _rematch(self, entry: dict[str, Any], item: Mapping[str, Any], ctx: Context,
                  outcome: str, now: str) -> None:
-        """Publish invoiceMatched when a match result honestly says matched.
+        """Publish invoiceMatched for exception -> matched, as the contract's InvoiceMatched
+        says ("validated or exception -> matched"), with a match result that says matched.
 
-        ``corrected`` evaluates the match again against today's reference data; an accepted
-        variance keeps the stored result, which is published only if it was not itself the
-        exception (a variance accepted by a person is not a tolerance match).
+        ``corrected`` evaluates the match again against today's reference data. An accepted
+        variance is a re-match too (a new result, as the match-result schema wants): the
+        variances a person accepted become that result's tolerances (profile
+        ``accepted-variance:<exceptionId>``), so it is a tolerance match with the real
+        differences, not a stored exception relabelled. Only variances can be accepted: an
+        exception of the whole invoice (no order, wrong currency) publishes no match.
         """
         match = item.get("matchResult")
         if outcome == "corrected":
@@ -713,6 +723,9 @@ class InvoiceAutomationBehaviour:
                 record["document"], ctx.store, invoice_id=record["invoiceId"],
                 match_id=f"MR-{ctx.store.next_number('match'):08d}", evaluated_at=now)
             match = fresh.match_result if not fresh.errors else None
+        elif match is not None and match.get("outcome") == "exception":
+            match = accepted_match(match, f"MR-{ctx.store.next_number('match'):08d}", now,
+                                   f"accepted-variance:{item['exceptionId']}")
         if match is not None and match.get("outcome") != "exception":
             ctx.emit("invoiceMatched", match)
 
@@ -799,11 +812,16 @@ class InvoiceAutomationBehaviour:
         invoice_id, event = args.get("invoiceId"), args.get("event")
         if not isinstance(invoice_id, str) or not isinstance(event, str):
             raise ActionError(400, "apply-event needs {\"invoiceId\": ..., \"event\": ...}")
+        known = list(dict.fromkeys(t.event for t in self.lifecycle.transitions))
+        if event not in known:  # a typo, not a transition the state forbids: 400, not 409
+            raise ActionError(400, f"unknown event {event!r}; the approval-state machine's "
+                                   f"events are: {', '.join(known)}")
         now = _now(ctx)
         with ctx.store.transaction():
             entry = self._load(ctx.store, invoice_id)
             if entry is None:
                 raise ActionError(404, f"No invoice with id {invoice_id}.")
+            correlation.join(ctx.emit, entry)
             comment = args.get("comment") if isinstance(args.get("comment"), str) else None
             try:
                 self._transition(entry, event, QA_ACTOR, now, comment=comment)
@@ -824,6 +842,51 @@ class InvoiceAutomationBehaviour:
 
 
 # ---------------------------------------------------------------- helpers
+
+
+_VARIANCES = frozenset({"quantity-variance", "price-variance", "amount-variance"})
+_DIMENSIONS = ("quantity", "price", "amount")
+
+
+def accepted_match(match: Mapping[str, Any], match_id: str, now: str,
+                   profile: str) -> dict[str, Any] | None:
+    """The re-match of ``match`` (an exception) once a person accepted its variances: each
+    dimension's tolerance becomes the largest difference accepted, so every variance is
+    within tolerance and the outcome says so. None when the exception is not only variances
+    (a whole-invoice exception, or a line that is not merely off in numbers)."""
+    if match.get("exceptions"):
+        return None
+    accepted = copy.deepcopy(dict(match))
+    bounds: dict[str, Decimal] = {}
+    for line in accepted["lines"]:
+        reasons = line.pop("exceptionReasons", [])
+        if line["outcome"] == "exception" and (
+                not reasons or any(r.get("code") not in _VARIANCES for r in reasons)):
+            return None
+        differs = [_accept(bounds, dim, line[dim]) for dim in _DIMENSIONS if dim in line]
+        line["outcome"] = "matched-within-tolerance" if any(differs) else "matched"
+    if "amount" in accepted:
+        _accept(bounds, "amount", accepted["amount"])
+    within = any(line["outcome"] != "matched" for line in accepted["lines"])
+    currency = str(accepted["currency"])
+    tolerances = dict(accepted.get("tolerances") or {})
+    for dim, bound in bounds.items():
+        text = format(bound, "f")
+        tolerances[dim] = {"absolute": text if dim == "quantity"
+                           else {"amount": text, "currency": currency}}
+    accepted.update(matchId=match_id, evaluatedAt=now, toleranceProfile=profile,
+                    tolerances=tolerances,
+                    outcome="matched-within-tolerance" if within else "matched")
+    return accepted
+
+
+def _accept(bounds: dict[str, Decimal], dim: str, variance: dict[str, Any]) -> bool:
+    """Mark ``variance`` within tolerance, widen ``dim``'s bound to it; whether it differs."""
+    raw = variance.get("difference")
+    difference = abs(Decimal(str(raw["amount"] if isinstance(raw, Mapping) else raw)))
+    bounds[dim] = max(bounds.get(dim, Decimal(0)), difference)
+    variance["withinTolerance"] = True
+    return difference != 0
 
 
 def _number(record: Mapping[str, Any]) -> str:

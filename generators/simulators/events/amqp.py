@@ -17,11 +17,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ledgerpact.generators.simulators.events.envelope import CLOUDEVENTS_JSON, dumps
 from ledgerpact.generators.simulators.events.sinks import (
@@ -33,10 +34,14 @@ from ledgerpact.generators.simulators.events.sinks import (
 
 
 class _QuietConnectFailures(logging.Filter):
-    """aiormq logs every refused connection; the relay already reports an outage once."""
+    """aiormq logs every refused connection, and a multi-line traceback when the broker
+    drops a connection ("Cancelling cause reader exited abnormally"); the relay already
+    reports each outage in one line, with its reason."""
+
+    _NOISE = ("error when creating transport", "Cancelling cause reader exited abnormally")
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("error when creating transport")
+        return not record.getMessage().startswith(self._NOISE)
 
 
 _quiet = _QuietConnectFailures()
@@ -90,7 +95,7 @@ class AmqpSink:
             exchange = await self._open()
         except Exception as exc:  # connection refused, auth, ...
             await self._drop()
-            raise SinkError(f"{_public_url(self.url)}: {type(exc).__name__}: {exc}") from exc
+            raise SinkError(f"{_public_url(self.url)}: {_reason(exc, self.url)}") from exc
         messages = []
         for seq, row in batch:
             envelope = envelope_of(row)
@@ -112,7 +117,7 @@ class AmqpSink:
             if isinstance(result, BaseException):
                 await self._drop()
                 raise SinkError(f"{_public_url(self.url)} exchange {self.exchange_name}: "
-                                f"{type(result).__name__}: {result}", done)
+                                f"{_reason(result, self.url)}", done)
             if not _is_ack(result) and not self._warned_unrouted:
                 self._warned_unrouted = True
                 self._log(f"events: {self.name}: no queue is bound for {key}; the broker "
@@ -129,6 +134,28 @@ class AmqpSink:
 
     async def close(self) -> None:
         await self._drop()
+
+
+_OBJECT_REPR = re.compile(r"<([\w.]+) object at 0x[0-9a-f]+>")
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """One readable line for why the broker could not be used. aiormq's own texts name
+    Python objects (``<Connection.Close object at 0x...>``) instead of what went wrong."""
+    import aiormq
+
+    text = str(exc)
+    if isinstance(exc, aiormq.exceptions.InvalidFrameError) and "Connection.Close" in text \
+            and "Connection.OpenOk" in text:
+        vhost = unquote(urlsplit(url).path[1:]) or "/"
+        return f"vhost {vhost!r} refused (does it exist? is the user allowed?)"
+    if isinstance(exc, aiormq.exceptions.ChannelInvalidStateError):
+        return "channel closed (the broker closed it or the connection to it was lost)"
+    return f"{type(exc).__name__}: {_OBJECT_REPR.sub(_object_name, text)}"
+
+
+def _object_name(match: re.Match[str]) -> str:
+    return match.group(1)
 
 
 def _is_ack(result: Any) -> bool:

@@ -56,13 +56,26 @@ class NatsSink:
             return self._js
         await self._drop()
         import nats
+        from nats.errors import NoServersError
 
-        async def quiet(_exc: Exception) -> None:
-            return None  # failures reach the relay as SinkError; no second report
+        failed: list[Exception] = []
 
-        self._nc = await nats.connect(servers=[self.url], connect_timeout=self.timeout_s,
-                                      allow_reconnect=False, max_reconnect_attempts=0,
-                                      error_cb=quiet)
+        async def note(exc: Exception) -> None:
+            # failures reach the relay as SinkError; no second report, but keep the reason
+            failed[:] = [exc]
+
+        # nats-py retries a server forever when max_reconnect_attempts is 0 (only a positive
+        # value is a limit), so a broker that is down hung the connect until the relay's
+        # delivery timeout. One retry, no wait, then NoServersError: reported with the reason
+        # of the last attempt (connection refused, timeout, ...), not "no servers".
+        try:
+            self._nc = await nats.connect(servers=[self.url], connect_timeout=self.timeout_s,
+                                          allow_reconnect=False, max_reconnect_attempts=1,
+                                          reconnect_time_wait=0, error_cb=note)
+        except NoServersError:
+            if failed:
+                raise failed[0] from None
+            raise
         self._js = self._nc.jetstream(timeout=self.timeout_s)
         self.stream = await self._ensure_stream(self._js)
         return self._js

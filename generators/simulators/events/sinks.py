@@ -15,6 +15,7 @@ store file).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import ipaddress
 import os
@@ -92,14 +93,49 @@ class JsonlSink:
         return [seq for seq, _ in batch]
 
     def _append(self, data: bytes) -> None:
+        """Append ``data`` whole or not at all.
+
+        A write can stop part way (disk full, a file-size limit) and the relay retries the
+        batch later: appended after the fragment, the retry would leave one line that is
+        never valid JSON. So a failed write is cut back to the size before it, and a torn
+        last line left by a process that died mid-write (never acknowledged, so the relay
+        writes that event again) is cut before appending. Unbuffered ``os.write`` calls, so
+        nothing is left in a buffer to be flushed after the cut."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self.path.open("ab") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
+        try:
+            size = _cut_torn_line(fd, os.lseek(fd, 0, os.SEEK_END))
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+                os.fsync(fd)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise
+        finally:
+            os.close(fd)
 
     async def close(self) -> None:
         return None
+
+
+def _cut_torn_line(fd: int, size: int, chunk: int = 65536) -> int:
+    """Cut what follows the last newline of the file (a line whose write never finished:
+    every complete event ends with one); returns the file's size after."""
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return size
+    end = size
+    while end > 0:
+        start = max(0, end - chunk)
+        newline = os.pread(fd, end - start, start).rfind(b"\n")
+        if newline >= 0:
+            end = start + newline + 1
+            break
+        end = start
+    os.ftruncate(fd, end)
+    return end
 
 
 def is_loopback(host: str) -> bool:
