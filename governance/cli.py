@@ -152,8 +152,8 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
         targets = tuple(e.id for e in catalog if e.meta.kind.value != "json-schema")
         if not targets and not errors:
             raise InputError("no contracts to lint under contracts/", file="contracts")
-    for target in targets:
-        target = _registry_id(target, reg.root, catalog) or target
+    for target in dict.fromkeys(_registry_id(t, reg.root, catalog) or t for t in targets):
+        # (each contract once: `lint netsuite-rest contracts/netsuite-rest/openapi.yaml`)
         try:
             if looks_like_path(target):
                 ws, rel, prefix = file_workspace(target)
@@ -252,7 +252,8 @@ def _refuse_dropped_ruleset(ruleset: str, custom: Any, shown: str) -> None:
     if source in (ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP, None):
         return
     pack = f"ledgerpact:{ruleset}"
-    if extends_pack(custom, pack):
+    # strict brings every recommended rule: a file extending it satisfies either request
+    if extends_pack(custom, pack) or extends_pack(custom, "ledgerpact:strict"):
         return
     raise InputError(f"the ruleset file {shown} decides which rules run and does not extend "
                      f"{pack}, so --ruleset {ruleset} would be ignored: add "

@@ -154,12 +154,15 @@ def find_entry(ws: Workspace, contract_id: str) -> Entry | None:
 
 
 def suggestions(name: str, known: Iterable[str], n: int = 3) -> list[str]:
-    """Names a mistyped ``name`` probably meant: the same in another case, names it begins
-    (``erp`` for ``erp-finance``), then close spellings. difflib alone misses the first two
+    """Names a mistyped ``name`` probably meant: the same in another case, a spelling one
+    letter away (``oas-operation-tag`` for ``oas-operation-tags``), names it begins (``erp``
+    for ``erp-finance``), then other close spellings. difflib alone misses the prefixes
     (``erp`` is too short to be "close" to ``erp-finance``)."""
     known = list(known)
     lowered = name.lower()
     found = [k for k in known if k.lower() == lowered]
+    found += [k for k in difflib.get_close_matches(name, known, n=n, cutoff=0.9)
+              if k not in found]
     found += sorted(k for k in known if lowered and k.lower().startswith(lowered)
                     and k not in found)
     found += [k for k in difflib.get_close_matches(name, known, n=n) if k not in found]

@@ -33,12 +33,18 @@ well as by lint. Python's own dialect differs in ways that change results silent
   dropped.
 - A repetition maximum beyond what ``regex`` can count (``{0,99999999999}``) is unbounded:
   no text is that long.
+- Without ``u``, JavaScript reads UTF-16 code units: ``/^.$/`` does not match an emoji and
+  ``/\\uD83D/`` matches its first half, so such text is matched as its surrogates.
+- What JavaScript refuses is refused, though ``regex`` would accept it with a Python meaning:
+  ``(?i)``, ``(?P<n>``, ``(?#``, ``(?>``, possessive ``a*+``, a quantified ``^``, ``$``,
+  ``\\b`` or lookbehind, a duplicate group name.
 
 ``regex`` compiles a repetition's minimum as that many copies of its item, so
 ``/x{20000000}/`` (twenty characters of ruleset) would take gigabytes before anything is
-matched. The copies a pattern needs (nested minimums multiplied) are counted while it is
-translated, and a pattern needing more than ``MAX_COPIES`` is refused with a message saying
-so, where JavaScript would accept it.
+matched. The copies a pattern needs (nested minimums multiplied, each item weighed by what
+its translation costs: a class escape is a long set, ``\\b`` four lookarounds) are counted
+while it is translated, and a pattern needing more than ``MAX_COPIES`` is refused with a
+message saying so, where JavaScript would accept it.
 
 The ``regex`` package (rather than ``re``) is used because it evaluates with a ``timeout``:
 a pattern such as ``^([a-z0-9]+-?)+$`` backtracks exponentially on ``"aaa…a!"``, and a
@@ -91,6 +97,12 @@ _HEX = set("0123456789abcdefABCDEF")
 _QUANTIFIER = regex.compile(r"\{([0-9]+)(?:(,)([0-9]*))?\}")
 
 _GROUP_PREFIXES = ("(?:", "(?=", "(?!", "(?<=", "(?<!")  # groups that capture nothing
+_GROUP_NAME = regex.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+# What one copy of an escape costs once compiled, relative to a letter (measured with
+# `regex`: a class escape is a long set, the others one item).
+_ESCAPE_WEIGHT = {e: 8 for e in "wWdDsS"}
+_BOUNDARY_WEIGHT = 25  # \b, \B: four lookarounds over the word class
+_LINE_WEIGHT = 4  # ^ and $ with m: a lookaround over the line terminators
 
 _scopes = itertools.count(1)
 _current_scope = [next(_scopes)]
@@ -125,6 +137,9 @@ class JsRegex:
 
     source: str
     compiled: regex.Pattern[str]
+    # without the u flag JavaScript reads UTF-16 code units: an emoji is two "characters"
+    # (`/^.$/` does not match it, `/\uD83D/` does), so such text is matched as its surrogates
+    utf16: bool = False
     spent: float = field(default=0.0, compare=False)
     scope: int = field(default=0, compare=False)
     # texts that already timed out in this scope, and the limit they had: a schema may ask
@@ -137,6 +152,8 @@ class JsRegex:
             self.scope = _current_scope[0]
             self.spent = 0.0
             self.timed_out.clear()
+        if self.utf16 and not text.isascii():
+            text = code_units(text)
         if text in self.timed_out:
             raise RegexTimeout(self.source, self.timed_out[text])
         limit = CALL_TIMEOUT if self.spent < PATTERN_BUDGET else SPENT_TIMEOUT
@@ -153,17 +170,34 @@ def compile_js(body: str, flags: str, source: str | None = None) -> JsRegex:
     """Compile a JavaScript body and flags. Raises ``ValueError`` (with a message naming the
     problem) when JavaScript would not accept it or Python cannot run it."""
     return compile_python(python_pattern(body, flags),
-                          source if source is not None else f"/{body}/{flags}")
+                          source if source is not None else f"/{body}/{flags}",
+                          utf16="u" not in flags and "v" not in flags)
 
 
-def compile_python(pattern: str, source: str) -> JsRegex:
+def compile_python(pattern: str, source: str, *, utf16: bool = False) -> JsRegex:
     """An already translated pattern (for instance from ``python_pattern``, possibly with an
-    inline ``(?i)``), compiled with the same time limit."""
+    inline ``(?i)``), compiled with the same time limit. ``utf16``: the JavaScript source had
+    no ``u`` flag (see ``JsRegex.utf16``)."""
     try:
         compiled = regex.compile(pattern)
     except regex.error as exc:
         raise ValueError(str(exc)) from None
-    return JsRegex(source, compiled)
+    return JsRegex(source, compiled, utf16)
+
+
+def code_units(text: str) -> str:
+    """``text`` with every character beyond U+FFFF as its two UTF-16 surrogates."""
+    if all(char <= "\uffff" for char in text):
+        return text
+    units = []
+    for char in text:
+        point = ord(char)
+        if point > 0xFFFF:
+            point -= 0x10000
+            units.append(chr(0xD800 + (point >> 10)) + chr(0xDC00 + (point & 0x3FF)))
+        else:
+            units.append(char)
+    return "".join(units)
 
 
 def python_pattern(body: str, flags: str) -> str:
@@ -196,19 +230,28 @@ class _Translator:
         # One frame per open group, the root first: the copies each item of the group needs
         # (see MAX_COPIES), and the group's capture number and name (None: not capturing).
         self.frames: list[list[int]] = [[]]
-        self.open: list[tuple[int | None, str | None]] = [(None, None)]
+        self.open: list[tuple[int | None, str | None, str]] = [(None, None, "")]
         self.captures = 0  # capturing groups opened so far
+        self.seen_names: set[str] = set()
+        # What came last, for JavaScript's rule on what a quantifier may follow: "atom",
+        # "quantifier", "lazy" (a quantifier's ?), "assertion" (^ $ \b \B lookbehind),
+        # "lookahead" (quantifiable without u, Annex B) or "none" (start, after ( or |).
+        self.last = "none"
 
     def run(self) -> str:
         body = self.body
         while self.pos < len(body):
             char = body[self.pos]
             if char == "\\":
+                escaped = body[self.pos + 1:self.pos + 2]
                 self.out.append(self._escape(in_class=False))
-                self.frames[-1].append(1)
+                if escaped in ("b", "B"):
+                    self._assertion(_BOUNDARY_WEIGHT)
+                else:
+                    self._atom(_ESCAPE_WEIGHT.get(escaped, 1))
             elif char == "[":
                 self._char_class()
-                self.frames[-1].append(1)
+                self._atom(1)
             elif char == "(":
                 self._group()
             elif char == ")":
@@ -216,22 +259,54 @@ class _Translator:
             elif char == ".":
                 self.out.append(r"[\s\S]" if self.dotall else f"[^{_TERMINATORS}]")
                 self.pos += 1
-                self.frames[-1].append(1)
+                self._atom(1)
             elif char == "$":
                 self.out.append(rf"(?=[{_TERMINATORS}]|\Z)" if self.multiline else r"\Z")
                 self.pos += 1
+                self._assertion(_LINE_WEIGHT if self.multiline else 1)
             elif char == "^":
                 self.out.append(rf"(?:\A|(?<=[{_TERMINATORS}]))" if self.multiline else "^")
                 self.pos += 1
+                self._assertion(_LINE_WEIGHT if self.multiline else 1)
             elif char in "{}":
                 self._brace()
+            elif char in "*+?":
+                self._quantifier(char, 1)
+                self.out.append(char)
+                self.pos += 1
             else:
                 self.out.append(char)
                 self.pos += 1
-                if char not in "|*+?":
-                    self.frames[-1].append(1)
+                if char == "|":
+                    self.last = "none"
+                else:
+                    self._atom(1)
         self._check_copies(sum(sum(frame) for frame in self.frames))
         return "".join(self.out)
+
+    def _atom(self, weight: int) -> None:
+        self.frames[-1].append(weight)
+        self.last = "atom"
+
+    def _assertion(self, weight: int) -> None:
+        """An assertion: not quantifiable, but a repeated group holding it copies it too."""
+        self.frames[-1].append(weight)
+        self.last = "assertion"
+
+    def _quantifier(self, char: str, low: int) -> None:
+        """Check that a quantifier may stand here, as JavaScript does ("Nothing to repeat"),
+        and multiply the copies its item needs. ``char`` is its first character."""
+        if char == "?" and self.last == "quantifier":
+            self.last = "lazy"  # `*?`, `{2}?`: the lazy form
+            return
+        if (self.last == "lookahead" and self.unicode) or self.last not in ("atom",
+                                                                            "lookahead"):
+            raise ValueError("nothing to repeat")
+        self.last = "quantifier"
+        frame = self.frames[-1]
+        if frame:  # a quantified lookahead adds no item of its own
+            frame[-1] *= max(low, 1)
+            self._check_copies(frame[-1])
 
     def _check_copies(self, copies: int) -> None:
         if copies > MAX_COPIES:
@@ -246,11 +321,8 @@ class _Translator:
         quantifier = _QUANTIFIER.match(self.body, self.pos)
         if quantifier is not None:
             low, comma, high = quantifier.groups()
+            self._quantifier("{", int(low))
             self.pos = quantifier.end()
-            frame = self.frames[-1]
-            if frame:  # a quantifier with nothing before it is left for `regex` to refuse
-                frame[-1] *= max(int(low), 1)
-                self._check_copies(frame[-1])
             if comma and high and int(high) > _MAX_COUNT:
                 self.out.append(f"{{{low},}}")
             else:
@@ -261,44 +333,55 @@ class _Translator:
                              else "lone quantifier brackets")
         self.out.append("\\" + self.body[self.pos])
         self.pos += 1
+        self._atom(1)
 
     def _group(self) -> None:
         body, pos = self.body, self.pos
         capture: int | None = None
         name: str | None = None
+        kind = "group"
         end = body.find(">", pos)
-        if body.startswith("(?<", pos) and not body.startswith(("(?<=", "(?<!"), pos) \
-                and end > 0:
+        if body.startswith("(?<", pos) and not body.startswith(("(?<=", "(?<!"), pos):
+            name = body[pos + 3:end] if end > 0 else ""
+            if not _GROUP_NAME.fullmatch(name):
+                raise ValueError("invalid capture group name")
+            if name in self.seen_names:
+                raise ValueError(f"duplicate capture group name {name!r}")
+            self.seen_names.add(name)
             self.captures += 1
             capture = self.captures
-            name = body[pos + 3:end]
             self.out.append(f"(?P<{name}>")
             self.pos = end + 1
         elif body.startswith(_GROUP_PREFIXES, pos):
             prefix = next(p for p in _GROUP_PREFIXES if body.startswith(p, pos))
+            kind = {"(?=": "lookahead", "(?!": "lookahead", "(?<=": "lookbehind",
+                    "(?<!": "lookbehind"}.get(prefix, "group")
             self.out.append(prefix)
             self.pos += len(prefix)
+        elif body.startswith("(?", pos):  # (?i) (?P<n> (?# (?> ...: Python's, not JavaScript's
+            raise ValueError("invalid group")
         else:
-            if not body.startswith("(?", pos):
-                self.captures += 1
-                capture = self.captures
+            self.captures += 1
+            capture = self.captures
             self.out.append("(")
             self.pos += 1
         self.frames.append([])
-        self.open.append((capture, name))
+        self.open.append((capture, name, kind))
+        self.last = "none"
 
     def _close_group(self) -> None:
         self.out.append(")")
         self.pos += 1
         if len(self.frames) > 1:  # else an unmatched ")": `regex` refuses it
             inner = self.frames.pop()
-            self.open.pop()
+            kind = self.open.pop()[2]
             self.frames[-1].append(max(sum(inner), 1))
+            self.last = {"lookahead": "lookahead", "lookbehind": "assertion"}.get(kind, "atom")
 
     def _inside(self, capture: int | None = None, name: str | None = None) -> bool:
         """Whether the given group is open here (a backreference to it is inside it)."""
         return any((capture is not None and capture == number)
-                   or (name is not None and name == own) for number, own in self.open)
+                   or (name is not None and name == own) for number, own, _ in self.open)
 
     def _char_class(self) -> None:
         body = self.body
@@ -343,11 +426,17 @@ class _Translator:
             return self._case_exact(_NOT_BOUNDARY)
         if char in _CONTROL:
             return _CONTROL[char]
-        if char == "c" and self.pos < len(body) and body[self.pos].isascii() and \
-                body[self.pos].isalpha():
-            code = ord(body[self.pos]) % 32
-            self.pos += 1
-            return f"\\x{code:02x}"
+        if char == "c":
+            follower = body[self.pos:self.pos + 1]
+            # a control letter; in a class (Annex B) also a digit or _; else \c is literal
+            annex_b = in_class and not self.unicode and (follower.isdigit() or follower == "_")
+            if follower.isascii() and (follower.isalpha() or annex_b):
+                self.pos += 1
+                return f"\\x{ord(follower) % 32:02x}"
+            if self.unicode:
+                raise ValueError("invalid unicode escape")
+            self.pos -= 1  # the backslash itself is the literal: read `c` again as text
+            return "\\\\"
         if char == "x" and len(body) >= self.pos + 2 and \
                 all(c in _HEX for c in body[self.pos:self.pos + 2]):
             self.pos += 2
@@ -365,7 +454,7 @@ class _Translator:
                 raise ValueError(f"invalid named capture referenced: {name}")
             self.pos = end + 1
             if self._inside(name=name):
-                return ""  # always empty in JavaScript (see the module's docstring)
+                return "(?:)"  # always empty in JavaScript (see the module's docstring)
             # an unset group matches the empty string in JavaScript (fails in Python)
             return f"(?({name})(?P={name})|)"
         if char.isdigit():
@@ -389,7 +478,7 @@ class _Translator:
             self.pos += 1
         if not in_class and char != "0" and int(digits) <= self.groups:
             if self._inside(capture=int(digits)):
-                return ""  # always empty in JavaScript (see the module's docstring)
+                return "(?:)"  # always empty in JavaScript (see the module's docstring)
             # an unset group matches the empty string in JavaScript (fails in Python)
             return f"(?({digits})\\{digits}|)"
         if self.unicode:

@@ -9,11 +9,14 @@ Findings are mapped back from the bundle to the file and line they came from.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from types import MappingProxyType
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema_path import SchemaPath
+from openapi_schema_validator import OAS30Validator, OAS31Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, OpenAPIV31SpecValidator
+from openapi_spec_validator.validation import keywords
 from referencing.exceptions import Unresolvable
 
 from ledgerpact.registry import pointer as jp
@@ -22,6 +25,7 @@ from ledgerpact.registry.catalog import Entry
 from ledgerpact.registry.examples import validate_examples
 from ledgerpact.registry.findings import Finding, shorten
 from ledgerpact.registry.metadata import Kind
+from ledgerpact.registry.schema_patterns import bounded
 from ledgerpact.registry.workspace import Workspace
 
 MAX_FINDINGS_PER_CONTRACT = 200
@@ -36,9 +40,9 @@ def _structure(b: Bundle, ws: Workspace) -> Iterable[tuple[str, str]]:
         # `default` value the bundler rightly treats as data; give it no way to fetch.
         spec = SchemaPath.from_dict(doc, base_uri=_BUNDLE_URI, handlers=_REFUSE_ALL)
         if version.startswith("3.1"):
-            validator: Any = OpenAPIV31SpecValidator(spec)
+            validator: Any = _BoundedV31(spec)
         elif version.startswith("3.0"):
-            validator = OpenAPIV30SpecValidator(spec)
+            validator = _BoundedV30(spec)
         else:
             yield "/openapi", f"unsupported OpenAPI version {version!r} (supported: 3.0.x, 3.1.x)"
             return
@@ -73,6 +77,27 @@ def _structure(b: Bundle, ws: Workspace) -> Iterable[tuple[str, str]]:
 
 
 _BUNDLE_URI = "urn:ledgerpact:bundle"
+
+
+# openapi-spec-validator checks each schema's `default` with Python's `re` and no time limit:
+# `pattern: "^(a|aa)+$"` beside a hostile default hung validation for good. Its value
+# validators are swapped for ones whose patterns are bounded (see schema_patterns).
+class _BoundedValueV30(keywords.OpenAPIV30ValueValidator):
+    value_validator_cls = bounded(OAS30Validator)
+
+
+class _BoundedValueV31(keywords.OpenAPIV31ValueValidator):
+    value_validator_cls = bounded(OAS31Validator)
+
+
+class _BoundedV30(OpenAPIV30SpecValidator):
+    keyword_validators = MappingProxyType({**OpenAPIV30SpecValidator.keyword_validators,
+                                           "default": _BoundedValueV30})
+
+
+class _BoundedV31(OpenAPIV31SpecValidator):
+    keyword_validators = MappingProxyType({**OpenAPIV31SpecValidator.keyword_validators,
+                                           "default": _BoundedValueV31})
 
 
 class _Refused(Exception):

@@ -20,6 +20,8 @@ REPO = Path(__file__).resolve().parents[1]
     (("registry", "show", "erp"), "erp-finance"),
     (("registry", "show", "ERP-Finance"), "erp-finance"),
     (("lint", "erp"), "erp-finance"),
+    # one letter away beats a longer id it begins
+    (("lint", "erp-finance", "--select", "oas-operation-tag"), "oas-operation-tags"),
 ])
 def test_a_typo_names_what_was_meant(args: tuple[str, ...], meant: str) -> None:
     result = run(*args, cwd=REPO)

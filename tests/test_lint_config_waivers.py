@@ -284,3 +284,20 @@ def test_select_of_a_rule_the_ruleset_file_leaves_out_is_refused(tmp_path: Path)
     builtin = run("lint", "--registry", root, "--no-config", "--select",
                   "finance-money-decimal-string", cwd=root)
     assert builtin.returncode == 1 and "[finance-money-decimal-string]" in builtin.stdout
+
+
+def test_a_file_extending_strict_satisfies_an_explicit_recommended(tmp_path: Path) -> None:
+    """strict brings every recommended rule, so nothing asked for is dropped."""
+    root = registry(tmp_path, "extends: [ledgerpact:strict]\n" + TITLE_ONLY)
+    result = run("lint", "--registry", root, "--ruleset", "recommended", cwd=root)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "[finance-money-decimal-string]" in result.stdout
+
+
+def test_a_contract_named_twice_is_linted_once(tmp_path: Path) -> None:
+    root = registry(tmp_path)
+    once = json.loads(run("lint", "payables", "--format", "json", cwd=root).stdout)
+    twice = json.loads(run("lint", "payables", DOC, "payables", "--format", "json",
+                           cwd=root).stdout)
+    assert twice["checked"] == ["payables"]
+    assert twice["findings"] == once["findings"]

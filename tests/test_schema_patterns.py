@@ -118,3 +118,32 @@ def test_bounded_keywords_agree_with_jsonschema_on_ordinary_input(schema: dict[s
         mine = sorted((e.message, list(e.absolute_path)) for e in ours.iter_errors(instance))
         them = sorted((e.message, list(e.absolute_path)) for e in theirs.iter_errors(instance))
         assert mine == them, (schema, instance)
+
+
+DEFAULT_ONLY = """\
+openapi: {version}
+info: {{title: Codes, version: 1.0.0}}
+paths:
+  /codes:
+    get:
+      operationId: getCodes
+      parameters:
+        - name: q
+          in: query
+          schema: {{type: string, pattern: '^(a|aa)+$', default: '{hostile}'}}
+      responses: {{"200": {{description: ok}}}}
+"""
+
+
+@pytest.mark.parametrize("version", ["3.1.0", "3.0.3"])
+def test_a_backtracking_default_is_reported_by_structure_validation(tmp_path: Path,
+                                                                   version: str) -> None:
+    """openapi-spec-validator checks each schema's `default` with Python's re: a hostile
+    default hung `registry validate` (and `check`) until its value validators were bounded."""
+    root = _registry(tmp_path, DEFAULT_ONLY.format(version=version, hostile=HOSTILE))
+    started = time.monotonic()
+    result = run("registry", "validate", "codes", "--registry", root, timeout=60)
+    out = result.stdout + result.stderr
+    assert result.returncode == 1, out
+    assert "/schema/default" in out and "could not be evaluated within" in out, out
+    assert time.monotonic() - started < 30

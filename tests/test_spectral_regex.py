@@ -362,3 +362,61 @@ def test_a_ruleset_with_a_huge_repetition_is_an_input_error(tmp_path):
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "MemoryError" not in result.stderr
     assert "rules.yaml:4" in result.stderr and "more than the 100000" in result.stderr
+
+
+@pytest.mark.parametrize(("source", "flags", "text", "found"), [
+    # without u, JavaScript reads UTF-16 code units: an emoji is two characters
+    (r"^.$", "", "😀", False),
+    (r"^..$", "", "😀", True),
+    (r"^\uD83D\uDE00$", "", "😀", True),
+    (r"^[^\uD800-\uDFFF]*$", "", "a😀", False),  # the usual "no emoji" check
+    (r"^.$", "u", "😀", True),
+    # a quantifier after a self-reference repeats nothing, not what came before
+    (r"^(a\1{2})$", "", "a", True),
+    (r"^(a\1{2})$", "", "aa", False),
+    (r"^(a\1*)b$", "", "b", False),
+    (r"^(?<n>a\k<n>?)b$", "", "b", False),
+    (r"^(\1+a)$", "", "a", True),
+    # \c without a control letter is a backslash and a c (Annex B); in a class, digits too
+    (r"\c", "", "\\c", True),
+    (r"\c", "", "c", False),
+    (r"[\c1]", "", "\x11", True),
+    (r"(?=a)*b", "", "b", True),  # a quantified lookahead, Annex B
+])
+def test_javascript_code_units_and_self_references(source, flags, text, found):
+    """Each expectation is what node's RegExp answers."""
+    assert compile_js(source, flags).search(text) is found
+
+
+@pytest.mark.parametrize(("source", "flags"), [
+    (r"(?i)^abc$", ""),  # Python's inline flags, comments, atomic groups: not JavaScript
+    (r"(?P<n>a)", ""),
+    (r"(?#c)a", ""),
+    (r"a(?>b)", ""),
+    (r"(?|a)", ""),
+    (r"a*+", ""),  # possessive: "Nothing to repeat"
+    (r"a{2}{3}", ""),
+    (r"(?<n>a)(?<n>b)", ""),  # duplicate group name
+    (r"\b+", ""),  # quantified assertions
+    (r"$+", ""),
+    (r"^*", ""),
+    (r"(?<=a)?", ""),
+    (r"(?=a)+", "u"),  # a quantified lookahead is Annex B only
+    (r"[\c]", "u"),
+])
+def test_what_javascript_refuses_is_refused(source, flags):
+    with pytest.raises(ValueError):
+        compile_js(source, flags)
+
+
+@pytest.mark.parametrize("source", [r"(?:\b){99999}", r"\S{99999}", r"(?:\B){50000}"])
+def test_repetitions_are_weighed_by_what_their_items_cost(source):
+    """\\b is four lookarounds and \\S a long set once translated: 99,999 copies of them
+    took 540 MB and 160 MB where as many letters take 25 MB."""
+    with pytest.raises(ValueError, match="more than the 100000"):
+        compile_js(source, "")
+
+
+def test_ordinary_repetitions_of_classes_still_compile():
+    for source in (r"^\S{1000}$", r"^[0-9]{1,1000}$", r"^.{0,65535}$", r"(?:\b\w+\b\s?){1,50}"):
+        compile_js(source, "")

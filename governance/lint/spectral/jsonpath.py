@@ -454,8 +454,10 @@ class _Search(FilterFunction):
             try:
                 flags, body = ("(?i)", pattern[4:]) if pattern.startswith("(?i)") else ("", pattern)
                 wrapped = rf"{flags}\A(?:{body})\Z" if self.full else pattern
+                source = _FILTER_SOURCES.get(pattern, pattern)
+                written = source.rsplit("/", 1)[-1] if source.startswith("/") else ""
                 self.cache[pattern] = compile_python(
-                    wrapped, _FILTER_SOURCES.get(pattern, pattern))
+                    wrapped, source, utf16="u" not in written and "v" not in written)
             except ValueError:
                 self.cache[pattern] = None
         compiled = self.cache[pattern]
