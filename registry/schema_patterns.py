@@ -162,6 +162,15 @@ def evaluated_keys(validator: Any, instance: Mapping[str, Any], schema: Any,
     return evaluated
 
 
+def unevaluated_properties(validator: Any, instance: Mapping[str, Any], schema: Any
+                           ) -> tuple[list[RegexTimeout], list[str]]:
+    """The patterns that timed out on a key, and the keys ``schema`` leaves unevaluated (in
+    the instance's order): what every ``unevaluatedProperties`` keyword starts from."""
+    timeouts: list[RegexTimeout] = []
+    evaluated = evaluated_keys(validator, instance, schema, timeouts)
+    return timeouts, [key for key in instance if key not in evaluated]
+
+
 def _unexpected(keys: list[str], verb: str) -> str:
     """jsonschema's list of extra keys: ``'a', 'b' were unexpected``."""
     return f"{', '.join(map(repr, keys))} {'was' if len(keys) == 1 else 'were'} {verb}"
@@ -198,13 +207,11 @@ def _unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
     """``unevaluatedProperties`` with the patterns bounded, in jsonschema's words."""
     if not validator.is_type(instance, "object"):
         return
-    timeouts: list[RegexTimeout] = []
-    evaluated = evaluated_keys(validator, instance, schema, timeouts)
-    for exc in timeouts:
-        yield timeout_error(exc)
-    failing = [key for key in instance if key not in evaluated
-               and not _is_valid(validator.descend(instance[key], unevaluated, path=key,
-                                                   schema_path=key))]
+    timeouts, unevaluated_keys = unevaluated_properties(validator, instance, schema)
+    yield from map(timeout_error, timeouts)
+    failing = [key for key in unevaluated_keys
+               if not _is_valid(validator.descend(instance[key], unevaluated, path=key,
+                                                  schema_path=key))]
     if not failing:
         return
     if unevaluated is False:

@@ -53,12 +53,12 @@ from ledgerpact.registry.jsregex import (
     compile_js,
 )
 from ledgerpact.registry.schema_patterns import (
-    evaluated_keys,
     keyword_pattern,
     pattern_keys,
     pattern_properties,
     schema_regex,
     timeout_error,
+    unevaluated_properties,
 )
 
 PROPERTY = '#{{print("property")}}'
@@ -560,11 +560,8 @@ def _kw_unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
     property's own errors at that property, as ajv does (jsonschema summarises them)."""
     if not validator.is_type(instance, "object"):
         return
-    timeouts: list[RegexTimeout] = []
-    evaluated = evaluated_keys(validator, instance, schema, timeouts)
-    for exc in timeouts:
-        yield timeout_error(exc)
-    extras = [key for key in instance if key not in evaluated]
+    timeouts, extras = unevaluated_properties(validator, instance, schema)
+    yield from map(timeout_error, timeouts)
     if unevaluated is False:
         if extras:
             yield jsonschema.exceptions.ValidationError(
