@@ -137,7 +137,8 @@ def test_default_state_file_and_events_sink(tmp_path: Path, widgets_registry: Pa
     sim = start("widgets", "--port", "0", "--registry", widgets_registry, "--seed", "4",
                 cwd=tmp_path)
     sims.append(sim)
-    state = tmp_path / ".ledgerpact" / "simulators" / "widgets.sqlite"
+    # under the registry's root, not the folder the simulator was started from
+    state = widgets_registry / ".ledgerpact" / "simulators" / "widgets.sqlite"
     assert any(str(state) in line for line in sim.details)
     assert any(f"jsonl:{state.parent / 'widgets-events.jsonl'}" in line
                for line in sim.details)

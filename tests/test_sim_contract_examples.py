@@ -23,6 +23,7 @@ import yaml
 
 from ledgerpact.generators.simulators.behaviours import contract_examples, finance_data
 from ledgerpact.generators.simulators.server import build, start_in_thread
+from ledgerpact.registry.errors import InputError
 
 REPO = Path(__file__).resolve().parents[1]
 AUTH = {"Authorization": "Bearer qa"}
@@ -148,10 +149,17 @@ def test_examples_never_enter_user_data(document: dict[str, Any], tmp_path: Path
     assert data["suppliers"] == mine
     for key, wanted in EXAMPLE_IDS.items():
         assert wanted not in _ids(data[key], key), key
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    untouched = finance_data.reference_data(1, empty, document=document)
+    # a folder replacing another list only: the generated suppliers get no examples either
+    centres = tmp_path / "centres"
+    centres.mkdir()
+    (centres / "costCentres.json").write_text(json.dumps(finance_data.cost_centres()),
+                                              encoding="utf-8")
+    untouched = finance_data.reference_data(1, centres, document=document)
     assert "V-100234" not in _ids(untouched["suppliers"], "suppliers")
+    empty = tmp_path / "empty"  # a folder with no list file at all is refused
+    empty.mkdir()
+    with pytest.raises(InputError, match="no data file found"):
+        finance_data.reference_data(1, empty, document=document)
 
 
 @pytest.fixture()

@@ -13,6 +13,7 @@ and the tax engine refusing its own contract's example.
 from __future__ import annotations
 
 import random
+import shutil
 import socket
 import subprocess
 import sys
@@ -213,7 +214,11 @@ def test_a_state_folder_that_cannot_be_created_is_one_line_and_exit_2(
     state = {"under-a-file": ["--state", str(tmp_path / "afile" / "x.sqlite")],
              "proc": ["--state", "/proc/nope/x.sqlite"],
              "default-under-a-file": []}[where]
-    done = _cli("erp", "--port", "19999", "--registry", ROOT, *state, cwd=tmp_path)
+    registry = ROOT
+    if where == "default-under-a-file":  # the default state lies under the registry's root
+        shutil.copytree(ROOT / "contracts", tmp_path / "contracts")
+        registry = tmp_path
+    done = _cli("erp", "--port", "19999", "--registry", registry, *state, cwd=tmp_path)
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr

@@ -29,7 +29,8 @@ ENDPOINTS = {
     "POST /__admin/reset": "clear state, journal and outbox, reseed ({\"seed\": N} optional), "
                            "restart fault sequences and outage windows",
     "GET /__admin/journal": "requests seen; filters: method, path (trailing * = prefix), "
-                            "operationId, status, violations=true, fault=true, since, limit",
+                            "operationId, status, violations=true|false, fault=true|false, "
+                            "since, limit",
     "DELETE /__admin/journal": "forget the journal",
     "GET /__admin/state": "contract, seed, scenario state and counts",
     "POST /__admin/actions/{name}": "run a named behaviour action with a JSON body",
@@ -75,6 +76,9 @@ async def handle(app: SimulatorApp, method: str, sub: str, query: str,
     if handler is None:
         return bad(405, f"{method} is not supported on /__admin{sub} "
                         f"(allowed: {', '.join(route)})")
+    unknown = _unknown_parameter(f"{method} /__admin{'' if sub == '/' else sub}", params)
+    if unknown is not None:
+        return bad(400, unknown)
     try:
         return await handler(app, params, data)
     except InputError as exc:
@@ -85,6 +89,34 @@ async def handle(app: SimulatorApp, method: str, sub: str, query: str,
         log.exception("admin %s /__admin%s failed", method, sub)
         return problem(500, "Simulator error", f"{type(exc).__name__}: {exc}",
                        type_="https://ledgerpact.dev/problems/simulator-error")
+
+
+# The query parameters each endpoint reads; any other is refused, as a typo would otherwise
+# be ignored (``operationID=postInvoice`` returned every entry; ``DELETE /__admin/journal
+# ?path=/x`` would clear the whole journal).
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "GET /__admin/journal": ("method", "path", "operationId", "status", "violations",
+                             "fault", "since", "limit"),
+    "GET /__admin/events": ("after", "limit"),
+}
+
+
+def _unknown_parameter(endpoint: str, params: dict[str, str]) -> str | None:
+    """Why a query parameter of ``endpoint`` is refused, or None when all are known."""
+    import difflib
+
+    known = PARAMETERS.get(endpoint, ())
+    for name in params:
+        if name in known:
+            continue
+        if not known:
+            return f"{endpoint} takes no query parameters, found {name[:40]!r}"
+        by_lower = {k.lower(): k for k in known}
+        near = difflib.get_close_matches(name.lower(), by_lower, n=1)
+        hint = f"did you mean {by_lower[near[0]]}? " if near else ""
+        return (f"unknown query parameter {name[:40]!r} for {endpoint}; {hint}"
+                f"(known: {', '.join(known)})")
+    return None
 
 
 async def _index(app: SimulatorApp, params: dict[str, str], data: Any) -> SimResponse:
@@ -125,10 +157,27 @@ def whole_param(params: dict[str, str], name: str, default: int | None, *,
     return int(text)
 
 
+def journal_filters(params: dict[str, str]) -> None:
+    """Refuse a journal filter whose value means nothing. ``violations=maybe`` or
+    ``status=abc`` used to filter nothing (or everything), and a test asserting on the
+    answer passed or failed for the wrong reason."""
+    for name in ("violations", "fault"):
+        raw = params.get(name, "")
+        if raw.strip() and raw.strip().lower() not in ("true", "false"):
+            raise BadParameter(f"{name} must be true or false, found {raw[:40]!r}")
+    raw = params.get("status", "")
+    text = raw.strip()
+    if text and not (text.isascii() and text.isdigit() and 100 <= int(text) <= 599):
+        raise BadParameter(f"status must be an HTTP status code from 100 to 599, found "
+                           f"{raw[:40]!r}")
+
+
 async def _journal(app: SimulatorApp, params: dict[str, str], data: Any) -> SimResponse:
     limit = whole_param(params, "limit", None, low=1)
     whole_param(params, "since", 0, low=0)
-    entries = app.journal.query(params, limit)
+    journal_filters(params)
+    entries = app.journal.query({**params, "status": params.get("status", "").strip()},
+                                limit)
     return ok({"count": len(entries), "items": [e.to_mapping() for e in entries]})
 
 

@@ -30,7 +30,8 @@ READY = "ledgerpact simulate: {target} ({contract} {version}) listening on http:
               help="Folder of reference data (suppliers.json, purchaseOrders.yaml, ...) "
                    "replacing the seeded data.")
 @click.option("--state", "state", type=click.Path(path_type=Path, dir_okay=False),
-              help="SQLite state file [default: .ledgerpact/simulators/<target>.sqlite].")
+              help="SQLite state file [default: .ledgerpact/simulators/<target>.sqlite "
+                   "under the registry's root].")
 @click.option("--in-memory", is_flag=True, help="Keep state in memory only (lost on exit).")
 @click.option("--reset", is_flag=True, help="Discard the saved state and reseed.")
 @click.option("--faults", "faults", type=click.Path(path_type=Path),
@@ -85,6 +86,10 @@ def simulate_cmd(target: str, port: int, host: str, seed: int, data_dir: Path | 
                 events=list(events) if events else None, auth=not no_auth)
     try:
         sock = bind(host, port)
+        if sim.shared:
+            click.echo(f"ledgerpact simulate: note: {sim.state_path}: another live simulator "
+                       f"is serving this state file; the two share it (--reset is refused "
+                       f"while it runs)", err=True)
 
         def ready(actual: int) -> None:
             shown = f"[{host}]" if ":" in host else host
@@ -92,6 +97,7 @@ def simulate_cmd(target: str, port: int, host: str, seed: int, data_dir: Path | 
                                   version=sim.version, host=shown, port=actual),
                      f"  state: {sim.state_path or 'in memory'}"
                      + (" (new, seeded)" if sim.seeded_now else " (kept)"),
+                     *_data_line(data_dir, sim.data_lists, sim.seeded_now),
                      f"  seed: {sim.app.seed}",
                      f"  events: {', '.join(map(masked, sim.event_specs)) or 'none'}",
                      f"  admin: http://{shown}:{actual}/__admin"]
@@ -104,3 +110,13 @@ def simulate_cmd(target: str, port: int, host: str, seed: int, data_dir: Path | 
     if not started:
         click.echo("error: the simulator did not start (see the messages above)", err=True)
         sys.exit(1)
+
+
+def _data_line(data_dir: Path | None, lists: list[str], seeded_now: bool) -> list[str]:
+    """Which ``--data`` files the world was loaded from: a user must see at once whether
+    their files were read (a kept state was seeded earlier and reads none of them)."""
+    if data_dir is None:
+        return []
+    if not seeded_now:
+        return [f"  data: {data_dir} not read: the state was kept (--reset loads it)"]
+    return [f"  data: {', '.join(lists)} from {data_dir} (other lists from --seed)"]

@@ -77,14 +77,16 @@ class Journal:
 
     def query(self, filters: Mapping[str, str], limit: int | None = None) -> list[Entry]:
         """Entries oldest first, filtered by method, path (prefix with a trailing *),
-        operationId, status, violations=true, fault=true, since=seq."""
+        operationId, status, violations=true|false, fault=true|false, since=seq. The admin
+        API checks the names and values first (``admin.journal_filters``); here a flag is
+        applied only when it is exactly ``true`` or ``false``."""
         method = filters.get("method", "").upper()
         path = filters.get("path")
         op = filters.get("operationId")
         status = filters.get("status")
         since = int(filters.get("since", "0") or 0)
-        violations = filters.get("violations") == "true"
-        faulted = filters.get("fault") == "true"
+        violations = _flag(filters.get("violations"))
+        faulted = _flag(filters.get("fault"))
         out: list[Entry] = []
         for e in self._entries:
             if e.seq <= since or (method and e.method != method):
@@ -94,9 +96,10 @@ class Journal:
                 continue
             if (op and e.operation_id != op) or (status and str(e.status) != status):
                 continue
-            if violations and not (e.request_violations or e.response_violations):
+            if violations is not None and violations != bool(
+                    e.request_violations or e.response_violations):
                 continue
-            if faulted and e.fault is None:
+            if faulted is not None and faulted != (e.fault is not None):
                 continue
             out.append(e)
         if limit is None:
@@ -104,3 +107,8 @@ class Journal:
         if limit < 1:  # out[-0:] is everything and out[-(-1):] drops the oldest entry
             raise ValueError(f"limit must be a positive integer, found {limit}")
         return out[-limit:]
+
+
+def _flag(value: str | None) -> bool | None:
+    """``true`` or ``false`` (any case) as a filter; anything else filters nothing."""
+    return {"true": True, "false": False}.get((value or "").strip().lower())

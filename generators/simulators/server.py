@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import os
 import signal
 import socket
 import sqlite3
@@ -45,9 +47,106 @@ class Simulator:
     state_path: Path | None
     event_specs: list[str] = field(default_factory=list)
     seeded_now: bool = False
+    data_lists: list[str] = field(default_factory=list)  # --data files, as named there
+    claim: StateClaim | None = None
+
+    @property
+    def shared(self) -> bool:
+        """Whether another live simulator process serves the same state file."""
+        return self.claim is not None and self.claim.shared
 
     def close(self) -> None:
-        self.app.store.close()
+        try:
+            self.app.store.close()
+        finally:
+            if self.claim is not None:
+                self.claim.release()
+
+
+class StateClaim:
+    """This process's claim on a state file, so that ``--reset`` cannot wipe the state a
+    running simulator is serving.
+
+    Two simulators sharing one state file is supported (the store keeps their caches
+    coherent), so the claim never stops a start: it only tells whether others hold one.
+    It is a POSIX record lock on ``<state>.lock``: the kernel drops it when its process
+    ends, even by ``kill -9``, so a stale claim cannot block anyone, and no pid is needed.
+    While a simulator starts (reset, seeding) it holds the lock exclusively, then shares it
+    for as long as it serves; a start that finds it held is told so, and ``--reset`` is
+    refused. The conversion from exclusive to shared is atomic (``fcntl`` record locks,
+    unlike ``flock``). Record locks belong to the process: two simulators built in one
+    process do not see each other. Where there is no ``fcntl`` (Windows), nothing is
+    claimed."""
+
+    WAIT_S = 30.0  # for another simulator's start-up (reset and seeding) to finish
+
+    def __init__(self, fd: int | None, path: Path, shared: bool) -> None:
+        self.fd = fd
+        self.path = path
+        self.shared = shared
+
+    @classmethod
+    def take(cls, state: Path, *, reset: bool) -> StateClaim:
+        lock = state.with_name(state.name + ".lock")
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            return cls(None, lock, False)
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise InputError(f"cannot create the lock file {lock.name} beside the state: "
+                             f"{_reason(exc)}", file=str(state)) from exc
+        claim = cls(fd, lock, False)
+        try:
+            claim.shared = not claim._try(fcntl.LOCK_EX)
+            if claim.shared and reset:
+                raise InputError("--reset refused: another simulator is serving this state "
+                                 "file; stop it first, or reset it with POST /__admin/reset",
+                                 file=str(state))
+            if claim.shared:
+                claim._wait_shared(state)
+        except BaseException:
+            claim.release()
+            raise
+        return claim
+
+    def _try(self, kind: int) -> bool:
+        """Whether the lock of ``kind`` was taken without waiting. A file system without
+        record locks (some network mounts) claims nothing rather than refusing to start."""
+        import fcntl
+
+        assert self.fd is not None
+        try:
+            fcntl.lockf(self.fd, kind | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                return False
+            self.release()
+        return True
+
+    def _wait_shared(self, state: Path) -> None:
+        import fcntl
+
+        deadline = time.monotonic() + self.WAIT_S
+        while self.fd is not None and not self._try(fcntl.LOCK_SH):
+            if time.monotonic() > deadline:
+                raise InputError(f"another simulator has been starting on this state file "
+                                 f"for over {self.WAIT_S:.0f} s; try again when it listens",
+                                 file=str(state))
+            time.sleep(0.05)
+
+    def settle(self) -> None:
+        """Started: from exclusive to shared, so that others may join."""
+        import fcntl
+
+        if self.fd is not None:
+            fcntl.lockf(self.fd, fcntl.LOCK_SH)
+
+    def release(self) -> None:
+        if self.fd is not None:
+            fd, self.fd = self.fd, None
+            os.close(fd)
 
 
 def resolve_target(target: str) -> tuple[str, Behaviour | None]:
@@ -64,12 +163,19 @@ def load_contract(contract_id: str, registry: Path | None) -> tuple[CompiledCont
     from ledgerpact.registry.catalog import find_entry
     from ledgerpact.registry.cli_support import catalog_for, open_registry
     from ledgerpact.registry.metadata import Kind
+    from ledgerpact.registry.repository import CONTRACTS_DIR
 
     reg = open_registry(registry)
     ws = reg.workspace()
     entry = find_entry(ws, contract_id)
     if entry is None:
-        entry = catalog_for(ws).get(contract_id)  # raises with "did you mean"
+        catalog = catalog_for(ws)
+        if contract_id not in catalog.entries and contract_id not in catalog.errors:
+            raise InputError(f"no contract {contract_id!r} in the registry at "
+                             f"{ws.source.label}, and no simulator of that name"
+                             f"{_did_you_mean(contract_id, list(catalog.entries))}",
+                             file=CONTRACTS_DIR)
+        entry = catalog.get(contract_id)  # a contract that fails to load says why
     if entry.meta.kind is not Kind.OPENAPI:
         raise InputError(f"{contract_id} is a {entry.meta.kind.value} contract; simulate "
                          f"serves OpenAPI contracts (erp, invoice-automation, tax-engine, "
@@ -78,6 +184,23 @@ def load_contract(contract_id: str, registry: Path | None) -> tuple[CompiledCont
     version = entry.version(ws)
     document = bundle(ws, entry.document_path).document
     return compile_contract(document, contract_id=contract_id, version=version), reg.root
+
+
+def _did_you_mean(target: str, contract_ids: Sequence[str]) -> str:
+    """The closest simulator names for a target no simulator or contract has, compared
+    without case (``ERP`` is ``erp``). The named simulators come first: ``sap-s4hanna``
+    means the vendor simulator ``sap-s4hana``, not its contract ``sap-s4hana-odata``, which
+    alone would be served generically, without the vendor behaviour."""
+    import difflib
+
+    from ledgerpact.generators.simulators.behaviours import BEHAVIOUR_CONTRACTS
+
+    def close(names: Sequence[str]) -> list[str]:
+        by_lower = {name.lower(): name for name in names}
+        return [by_lower[n] for n in difflib.get_close_matches(target.lower(), by_lower, n=3)]
+
+    near = close(list(BEHAVIOUR_CONTRACTS)) or close(contract_ids)
+    return f"; did you mean {', '.join(near)}?" if near else ""
 
 
 def _reason(exc: BaseException) -> str:
@@ -145,10 +268,13 @@ def build(target: str, *, registry: Path | None = None, seed: int = 1,
           reset: bool = False, faults: Path | None = None,
           events: Sequence[str] | None = None, cwd: Path | None = None,
           auth: bool = True) -> Simulator:
+    """A ready simulator. The default state file lies under ``cwd`` when given, else under
+    the registry's root: the same world whichever sub-folder the simulator is started from."""
     if data_dir is not None and not data_dir.is_dir():
         raise InputError("--data must be a directory", file=str(data_dir))
     contract_id, behaviour = resolve_target(target)
     contract, root = load_contract(contract_id, registry)
+    data_lists = _data_lists(target, behaviour, data_dir)
     bind_registry = getattr(behaviour, "bind_registry", None)
     if bind_registry is not None:  # behaviours that read other contracts read this registry
         bind_registry(root)
@@ -158,15 +284,51 @@ def build(target: str, *, registry: Path | None = None, seed: int = 1,
         raise InputError("faults file not found", file=str(faults))
     plan = (FaultPlan.load(faults, seed, routes=contract) if faults is not None
             else FaultPlan.empty(seed))
-    base = (cwd or Path.cwd()) / STATE_DIR
+    base = (cwd or root) / STATE_DIR
     state_path = None if in_memory else (state or base / f"{target}.sqlite")
     if state_path is not None:  # before the default jsonl sink is opened inside it
         prepare_state_dir(state_path)
-    if events is None:
-        events = ([] if state_path is None
-                  else [f"jsonl:{state_path.parent / f'{target}-events.jsonl'}"])
-    sinks = _open_sinks(events, state_path.parent if state_path else None)
-    store, fresh = open_state(state_path, seed=seed, reset=reset, target=target)
+    claim = StateClaim.take(state_path, reset=reset) if state_path is not None else None
+    try:
+        if events is None:
+            events = ([] if state_path is None
+                      else [f"jsonl:{state_path.parent / f'{target}-events.jsonl'}"])
+        sinks = _open_sinks(events, state_path.parent if state_path else None)
+        store, fresh = open_state(state_path, seed=seed, reset=reset, target=target)
+        app = _make_app(contract, store, behaviour, root, sinks, target, seed=seed, plan=plan,
+                        data_dir=data_dir, auth=auth, fresh=fresh)
+    except BaseException:
+        if claim is not None:
+            claim.release()
+        raise
+    if claim is not None:
+        claim.settle()
+    return Simulator(app, target, contract_id, contract.version, state_path, list(events),
+                     fresh, data_lists=data_lists, claim=claim)
+
+
+def _data_lists(target: str, behaviour: Behaviour | None, data_dir: Path | None
+                ) -> list[str]:
+    """The ``--data`` files the simulator will read, checked before anything starts: a
+    folder it would read nothing from must not leave it running on generated data."""
+    if data_dir is None:
+        return []
+    if behaviour is None:
+        from ledgerpact.generators.simulators.behaviours import BEHAVIOUR_CONTRACTS
+
+        raise InputError(f"{target} is served generically from its contract and reads no "
+                         f"data files; --data is for {', '.join(BEHAVIOUR_CONTRACTS)}",
+                         file=str(data_dir))
+    from ledgerpact.generators.simulators.behaviours.finance_data import data_files
+
+    return [path.name for path in data_files(data_dir).values()]
+
+
+def _make_app(contract: CompiledContract, store: Store, behaviour: Behaviour | None,
+              root: Path, sinks: list[Any], target: str, *, seed: int, plan: Any,
+              data_dir: Path | None, auth: bool, fresh: bool) -> SimulatorApp:
+    """The app over an open store, seeded when the store is fresh; the store is closed if
+    that fails, so a refused start leaves no open database behind."""
     source = f"ledgerpact-simulator/{target}"
 
     def event_factory() -> Any:
@@ -189,8 +351,7 @@ def build(target: str, *, registry: Path | None = None, seed: int = 1,
     except BaseException:
         store.close()
         raise
-    return Simulator(app, target, contract_id, contract.version, state_path, list(events),
-                     fresh)
+    return app
 
 
 def _open_sinks(specs: Sequence[str], state_dir: Path | None) -> list[Any]:
@@ -222,7 +383,13 @@ class _Server(uvicorn.Server):
                 signal.signal(sig, handler)
 
 
+# Why bind() failed because of the address rather than the port.
+_HOST_ERRORS = {errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT, errno.EINVAL}
+
+
 def bind(host: str, port: int) -> socket.socket:
+    """A socket bound to ``host:port``; a refusal names the option to change (``--port`` or
+    ``--host``) and what to give instead, since the user typed those, not a socket."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -230,9 +397,19 @@ def bind(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        raise _bind_error(host, port, exc) from exc
     sock.set_inheritable(True)
     return sock
+
+
+def _bind_error(host: str, port: int, exc: OSError) -> InputError:
+    shown = f"[{host}]" if ":" in host else host
+    reason = f"cannot listen on {shown}:{port}: {_reason(exc)}"
+    if isinstance(exc, socket.gaierror) or exc.errno in _HOST_ERRORS:
+        return InputError(f"{reason}; give an address of this machine, such as 127.0.0.1 "
+                          f"or 0.0.0.0", file=f"--host {host}")
+    return InputError(f"{reason}; give another port, or --port 0 for any free one",
+                      file=f"--port {port}")
 
 
 def make_server(app: SimulatorApp) -> uvicorn.Server:

@@ -531,26 +531,66 @@ def schema_validator(document: Mapping[str, Any], schema_name: str) -> Any:
 _DATA_SUFFIXES = (".json", ".yaml", ".yml")
 
 
+def data_files(data_dir: Path) -> dict[str, Path]:
+    """The list files of a ``--data`` folder, by list key (in ``KINDS`` order).
+
+    Refused (``InputError``, one line) rather than run on generated data the user thinks
+    they replaced: any file named after no list (``supplier.json``, ``suppliers.txt``,
+    ``suppliers.csv``), and a folder holding no list file at all (empty, or the files one
+    folder down). Hidden files (``.DS_Store``, ``.gitkeep``), Markdown notes (``README.md``)
+    and sub-folders are plainly not data and are passed over; two files for one list are
+    refused when the list is read."""
+    if not data_dir.is_dir():
+        raise InputError("data folder not found (expected a directory)", file=str(data_dir))
+    _refuse_unknown_files(data_dir)
+    found: dict[str, Path] = {}
+    for key in KINDS:
+        for ext in _DATA_SUFFIXES:
+            if key not in found and (data_dir / f"{key}{ext}").is_file():
+                found[key] = data_dir / f"{key}{ext}"
+    if not found:
+        raise InputError(f"no data file found (expected at least one of {_EXPECTED} directly "
+                         f"in this folder){_nested_hint(data_dir)}", file=str(data_dir))
+    return found
+
+
+_EXPECTED = f"{', '.join(KINDS)} as .json, .yaml or .yml"
+
+
+def _nested_hint(data_dir: Path) -> str:
+    """Where the list files are when they sit one folder down (``DIR/data/suppliers.json``):
+    the fix is then a different ``--data``, not different files."""
+    for sub in sorted(p for p in data_dir.iterdir() if p.is_dir()):
+        if any((sub / f"{key}{ext}").is_file() for key in KINDS for ext in _DATA_SUFFIXES):
+            return f"; {sub} holds some: give --data {sub}"
+    return ""
+
+
 def _refuse_unknown_files(data_dir: Path) -> None:
-    """A data file named after no list (``supplier.json`` for ``suppliers.json``) would be
-    ignored, and the simulator would run on generated data the user thinks they replaced."""
+    """A data file named after no list (``supplier.json`` for ``suppliers.json``, or
+    ``suppliers.csv``) would be ignored, and the simulator would run on generated data the
+    user thinks they replaced."""
     import difflib
 
     for path in sorted(data_dir.iterdir()):
-        if path.suffix in _DATA_SUFFIXES and path.stem not in KINDS and path.is_file() \
-                and not _read_as_a_list(data_dir, path):
-            close = difflib.get_close_matches(path.stem, KINDS, n=1)
-            hint = f"; did you mean {close[0]}{path.suffix}?" if close else ""
-            raise InputError(f"not a data file the simulator reads (expected "
-                             f"{', '.join(KINDS)} as .json, .yaml or .yml){hint}",
-                             file=str(path))
+        if path.name.startswith(".") or path.suffix.lower() == ".md" or not path.is_file():
+            continue
+        if path.suffix in _DATA_SUFFIXES and path.stem in KINDS:
+            continue
+        if path.suffix.lower() in _DATA_SUFFIXES and _read_as_a_list(data_dir, path):
+            continue
+        close = difflib.get_close_matches(path.stem, KINDS, n=1)
+        suffix = path.suffix if path.suffix in _DATA_SUFFIXES else ".json"
+        hint = f"; did you mean {close[0]}{suffix}?" if close else ""
+        raise InputError(f"not a data file the simulator reads (expected {_EXPECTED}){hint}",
+                         file=str(path))
 
 
 def _read_as_a_list(data_dir: Path, path: Path) -> bool:
     """Whether ``path`` is the file a list's own name opens anyway: on a case-insensitive
     file system (macOS, Windows) ``Suppliers.json`` is ``suppliers.json`` and is read."""
     for kind in KINDS:
-        expected = data_dir / f"{kind}{path.suffix}"
+        expected = data_dir / f"{kind}{path.suffix.lower()}"
         if kind.lower() == path.stem.lower() and expected.is_file() \
                 and expected.samefile(path):
             return True
@@ -700,10 +740,7 @@ def reference_data(seed: int, data_dir: Path | None = None, *,
     overrides: dict[str, list[dict[str, Any]]] = {}
     files: dict[str, Document] = {}
     if data_dir is not None:
-        if not data_dir.is_dir():
-            raise InputError("data folder not found (expected a directory)", file=str(data_dir))
-        _refuse_unknown_files(data_dir)
-        for key in KINDS:
+        for key in data_files(data_dir):
             loaded = _load_override(data_dir, key, doc)
             if loaded is not None:
                 files[key] = loaded
