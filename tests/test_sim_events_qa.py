@@ -224,12 +224,46 @@ def test_jsonl_sink_leaves_no_torn_line_after_a_failed_write(tmp_path: Path) -> 
     assert [json.loads(line)["id"] for line in lines[:-1]] == [f"e-{n}" for n in range(1, 6)]
 
 
-def test_jsonl_sink_cuts_a_torn_line_left_by_a_crash(tmp_path: Path) -> None:
+@pytest.mark.parametrize("tail", [b'{"id":"e-2","da', b'{"id":"e-2"}'],
+                         ids=["killed-mid-line", "final-newline-edited-away"])
+def test_jsonl_sink_never_removes_what_the_file_holds(tmp_path: Path, tail: bytes) -> None:
+    """A last line without its newline may be a writer killed mid-line or a complete,
+    acknowledged event whose newline an editor stripped: cutting it lost acknowledged
+    events, so the sink leaves it and starts its own write on a new line."""
     path = tmp_path / "events.jsonl"
-    path.write_bytes(b'{"id":"e-1"}\n{"id":"e-2","da')  # a writer killed mid-line
+    path.write_bytes(b'{"id":"e-1"}\n' + tail)
     sink = JsonlSink(path)
-    asyncio.run(sink.deliver([(2, {"address": "a", "envelope": {"id": "e-2"}})]))
-    assert [json.loads(line)["id"] for line in path.read_text().splitlines()] == ["e-1", "e-2"]
+    asyncio.run(sink.deliver([(3, {"address": "a", "envelope": {"id": "e-3"}})]))
+    assert path.read_bytes() == b'{"id":"e-1"}\n' + tail + b'\n{"id":"e-3"}\n'
+
+
+_WRITER_SCRIPT = textwrap.dedent('''
+    import asyncio, sys
+    from pathlib import Path
+    from ledgerpact.generators.simulators.events.sinks import JsonlSink
+
+    sink, who = JsonlSink(Path(sys.argv[1])), sys.argv[2]
+
+    async def main():
+        for b in range(30):
+            await sink.deliver([(b * 100 + i, {"address": "a", "envelope": {
+                "id": f"{who}-{b}-{i}", "pad": "x" * 3000}}) for i in range(100)])
+
+    asyncio.run(main())
+''')
+
+
+def test_jsonl_sink_shared_by_several_writers_loses_nothing(tmp_path: Path) -> None:
+    """Simulators sharing a state folder share its sink file: each batch is appended whole,
+    in turn, and no writer's bytes are cut by another's."""
+    path = tmp_path / "events.jsonl"
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER_SCRIPT, str(path), f"w{n}"],
+                                cwd=ROOT) for n in range(3)]
+    assert [w.wait(timeout=120) for w in writers] == [0, 0, 0]
+    data = path.read_bytes()
+    assert b"\0" not in data
+    ids = [json.loads(line)["id"] for line in data.splitlines()]
+    assert len(ids) == len(set(ids)) == 3 * 30 * 100
 
 
 # ------------------------------------------------------------------ 7: apply-event

@@ -20,6 +20,11 @@ import hashlib
 import ipaddress
 import os
 import re
+
+try:  # POSIX: writers of one sink file take turns (see JsonlSink._append)
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -93,18 +98,25 @@ class JsonlSink:
         return [seq for seq, _ in batch]
 
     def _append(self, data: bytes) -> None:
-        """Append ``data`` whole or not at all.
+        """Append ``data`` whole or not at all, never touching what the file already holds.
 
         A write can stop part way (disk full, a file-size limit) and the relay retries the
         batch later: appended after the fragment, the retry would leave one line that is
-        never valid JSON. So a failed write is cut back to the size before it, and a torn
-        last line left by a process that died mid-write (never acknowledged, so the relay
-        writes that event again) is cut before appending. Unbuffered ``os.write`` calls, so
-        nothing is left in a buffer to be flushed after the cut."""
+        never valid JSON. So a failed write is cut back to the size before it. Several
+        simulators may share one sink file, so writers take turns under an exclusive
+        ``flock`` (held from reading the size to the cut): the cut only ever removes this
+        write's own bytes. A last line without its newline (a process killed mid-write, or a
+        user's edit) is left as it is and this write starts on a line of its own: nothing
+        already in the file is ever removed. Unbuffered ``os.write`` calls, so nothing is
+        left in a buffer to be flushed after a cut."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o666)
         try:
-            size = _cut_torn_line(fd, os.lseek(fd, 0, os.SEEK_END))
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd is closed
+            size = os.fstat(fd).st_size
+            if size and os.pread(fd, 1, size - 1) != b"\n":
+                data = b"\n" + data
             try:
                 view = memoryview(data)
                 while view:
@@ -119,23 +131,6 @@ class JsonlSink:
 
     async def close(self) -> None:
         return None
-
-
-def _cut_torn_line(fd: int, size: int, chunk: int = 65536) -> int:
-    """Cut what follows the last newline of the file (a line whose write never finished:
-    every complete event ends with one); returns the file's size after."""
-    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-        return size
-    end = size
-    while end > 0:
-        start = max(0, end - chunk)
-        newline = os.pread(fd, end - start, start).rfind(b"\n")
-        if newline >= 0:
-            end = start + newline + 1
-            break
-        end = start
-    os.ftruncate(fd, end)
-    return end
 
 
 def is_loopback(host: str) -> bool:
