@@ -449,3 +449,215 @@ def test_amqp_unknown_vhost_is_named() -> None:
     reason = asyncio.run(attempt())
     assert reason == ("amqp://127.0.0.1:5672/novhost: vhost 'novhost' refused (does it exist? "
                       "is the user allowed?)")
+
+
+# ------------------------------------------------------------------ 4b: review of 25217be
+
+
+def _capture_exception(app: Any, client: httpx.Client, document: dict[str, Any],
+                       key: str) -> tuple[str, str]:
+    """(invoice id, its one open exception id) of a capture that must stop in exception."""
+    captured = client.post("/invoices", json=document,
+                           headers={**AUTH, "Idempotency-Key": key})
+    assert captured.status_code == 201, captured.text
+    record = client.get(f"/invoices/{captured.json()['invoiceId']}", headers=AUTH).json()
+    assert record["state"] == "exception", record
+    (exception_id,) = record["openExceptionIds"]
+    return record["invoiceId"], exception_id
+
+
+def _accept_variance(app: Any, client: httpx.Client, exception_id: str) -> dict[str, Any]:
+    """Resolve with accept-variance; the one event published: a valid InvoiceMatched."""
+    mark = _last_seq(app)
+    resolved = client.post(f"/exceptions/{exception_id}/resolution", headers=AUTH,
+                           json={"outcome": "accept-variance", "comment": "agreed"})
+    assert resolved.status_code == 200, resolved.text
+    later = _events(app, mark)
+    assert _kinds(later) == ["matched"], later
+    assert app.events.validate(later[0]) == []
+    matched: dict[str, Any] = later[0]["data"]
+    assert matched["outcome"] == "matched-within-tolerance"
+    assert matched["toleranceProfile"] == f"accepted-variance:{exception_id}"
+    assert "exceptions" not in matched
+    assert all(line["outcome"] == "matched-within-tolerance" or line["outcome"] == "matched"
+               for line in matched["lines"])
+    return matched
+
+
+def test_accepting_an_over_receipt_publishes_invoice_matched(simulator) -> None:
+    from tests.test_sim_invoice_automation import invoice_for_receipt
+
+    app, client = simulator("invoice-automation")
+    document, _receipt = invoice_for_receipt(app.store, "INV-QA-0410", extra=Decimal(2))
+    invoice_id, exception_id = _capture_exception(app, client, document, "corr-key-00000410")
+    stored = client.get(f"/exceptions/{exception_id}", headers=AUTH).json()
+    assert stored["type"] == "quantity-variance"
+    reasons = {r["code"] for r in stored["matchResult"]["lines"][0]["exceptionReasons"]}
+    assert "quantity-not-received" in reasons
+    matched = _accept_variance(app, client, exception_id)
+    assert matched["matchType"] == "three-way"
+    first = matched["lines"][0]
+    assert first["quantity"]["withinTolerance"] is True
+    assert first["quantity"]["difference"] == "2"
+    assert matched["tolerances"]["quantity"] == {"absolute": "2"}
+    assert matched["amount"]["withinTolerance"] is True
+    state = client.get(f"/invoices/{invoice_id}", headers=AUTH).json()["state"]
+    assert state == "pending-approval"
+
+
+def _bill_with_surcharge(store: Any, number: str, po_number: str,
+                         surcharge: Decimal) -> dict[str, Any]:
+    """An invoice billing ``po_number`` in full at its prices, each line's net amount
+    raised by ``surcharge``, VAT and totals recomputed so the document reconciles."""
+    from tests.test_sim_invoice_automation import _document
+
+    po = store.get("purchaseOrder", po_number)
+    supplier = store.get("supplier", po["supplier"]["supplierNumber"])
+    specs = [(line, Decimal(line["quantity"]["value"]), Decimal(1), None)
+             for line in po["lines"]]
+    document = _document(store, number, po, supplier, specs)
+    currency = document["currency"]
+    groups: dict[str, Decimal] = {}
+    for line in document["lines"]:
+        net = Decimal(line["netAmount"]["amount"]) + surcharge
+        line["netAmount"] = {"amount": format(net, "f"), "currency": currency}
+        rate = line["vat"]["rate"]
+        groups[rate] = groups.get(rate, Decimal(0)) + net
+
+    def money(value: Decimal) -> dict[str, str]:
+        return {"amount": format(value.quantize(Decimal("0.01")), "f"), "currency": currency}
+
+    document["vatBreakdown"] = [
+        {"categoryCode": "S", "rate": rate, "taxableAmount": money(base),
+         "taxAmount": money(base * Decimal(rate) / 100)} for rate, base in groups.items()]
+    net_total = sum(groups.values(), Decimal(0))
+    vat_total = sum((Decimal(b["taxAmount"]["amount"]) for b in document["vatBreakdown"]),
+                    Decimal(0))
+    document["totals"] = {"lineNetTotal": money(net_total), "netTotal": money(net_total),
+                          "vatTotal": money(vat_total),
+                          "grossTotal": money(net_total + vat_total),
+                          "payableAmount": money(net_total + vat_total)}
+    return document
+
+
+def test_accepting_an_invoice_amount_variance_publishes_invoice_matched(simulator) -> None:
+    app, client = simulator("invoice-automation")
+    document = _bill_with_surcharge(app.store, "INV-QA-0420", "4500012030", Decimal(4))
+    assert len(document["lines"]) == 2
+    invoice_id, exception_id = _capture_exception(app, client, document, "corr-key-00000420")
+    stored = client.get(f"/exceptions/{exception_id}", headers=AUTH).json()["matchResult"]
+    assert [e["code"] for e in stored["exceptions"]] == ["amount-variance"]
+    assert {line["outcome"] for line in stored["lines"]} == {"matched-within-tolerance"}
+    matched = _accept_variance(app, client, exception_id)
+    assert matched["amount"]["difference"]["amount"] == "8.00"
+    assert matched["amount"]["withinTolerance"] is True
+    assert matched["tolerances"]["amount"] == {"absolute": {"amount": "8.00",
+                                                            "currency": "EUR"}}
+    state = client.get(f"/invoices/{invoice_id}", headers=AUTH).json()["state"]
+    assert state == "pending-approval"
+
+
+def test_corrected_with_nothing_fixed_is_refused_and_stays_in_exception(simulator) -> None:
+    app, client = simulator("invoice-automation")
+    document = invoice_for(app.store, "INV-QA-0430", price_factor=Decimal("1.10"))
+    invoice_id, exception_id = _capture_exception(app, client, document, "corr-key-00000430")
+    mark = _last_seq(app)
+    refused = client.post(f"/exceptions/{exception_id}/resolution",
+                          headers={**AUTH, "X-Correlation-Id": "qa-corrected-1"},
+                          json={"outcome": "corrected", "comment": "PO amended"})
+    assert refused.status_code == 409, refused.text
+    body = refused.json()
+    assert body["code"] == "EXCEPTION_NOT_CORRECTED"
+    assert exception_id in body["detail"] and "still fails" in body["detail"]
+    assert "Unit price" in body["detail"]
+    assert refused.headers.get("x-simulator-violation") is None
+    assert _events(app, mark) == []
+    record = client.get(f"/invoices/{invoice_id}", headers=AUTH).json()
+    assert record["state"] == "exception" and record["openExceptionIds"] == [exception_id]
+    item = client.get(f"/exceptions/{exception_id}", headers=AUTH).json()
+    assert item["status"] == "open" and "resolution" not in item
+    # the exception can still be resolved afterwards
+    _accept_variance(app, client, exception_id)
+
+
+def test_corrected_after_the_order_was_amended_publishes_invoice_matched(simulator) -> None:
+    app, client = simulator("invoice-automation")
+    document = invoice_for(app.store, "INV-QA-0440", price_factor=Decimal("1.10"))
+    invoice_id, exception_id = _capture_exception(app, client, document, "corr-key-00000440")
+    po_number = document["orderReference"]["id"]
+    order = app.store.get("purchaseOrder", po_number)
+    order["lines"][0]["unitPrice"] = dict(document["lines"][0]["price"]["netPrice"])
+    with app.store.transaction():
+        app.store.put("purchaseOrder", po_number, order)
+    mark = _last_seq(app)
+    resolved = client.post(f"/exceptions/{exception_id}/resolution", headers=AUTH,
+                           json={"outcome": "corrected", "comment": "PO price amended"})
+    assert resolved.status_code == 200, resolved.text
+    later = _events(app, mark)
+    assert _kinds(later) == ["matched"] and app.events.validate(later[0]) == []
+    assert later[0]["data"]["outcome"] == "matched"
+    state = client.get(f"/invoices/{invoice_id}", headers=AUTH).json()["state"]
+    assert state == "pending-approval"
+
+
+# ------------------------------------------------------------------ 7: the engine's own answers
+
+
+def test_engine_refusals_and_faults_carry_the_requests_correlation_id(simulator) -> None:
+    app, client = simulator("tax-engine")
+    corr = {"X-Correlation-Id": "qa-corr-1"}
+    unauthorized = client.get("/jurisdictions/DE", headers=corr)
+    assert unauthorized.status_code == 401, unauthorized.text
+    assert unauthorized.json()["correlationId"] == "qa-corr-1"
+    unacceptable = client.get("/jurisdictions/DE",
+                              headers={**AUTH, **corr, "Accept": "text/csv"})
+    assert unacceptable.status_code == 406, unacceptable.text
+    assert unacceptable.json()["correlationId"] == "qa-corr-1"
+    rules = {"rules": [{"id": "boom", "match": {"operationId": "listJurisdictions"},
+                        "error": {"rate": 1.0, "statuses": [503]}}]}
+    assert client.put("/__admin/faults", json=rules).status_code == 200
+    fault = client.get("/jurisdictions", headers={**AUTH, **corr})
+    assert fault.status_code == 503, fault.text
+    assert fault.json()["correlationId"] == "qa-corr-1"
+    # no header, or one that is no valid id: nothing echoed
+    assert "correlationId" not in client.get("/jurisdictions", headers=AUTH).json()
+    invalid = client.get("/jurisdictions/DE", headers={"X-Correlation-Id": "bad/id"})
+    assert invalid.status_code == 401 and "correlationId" not in invalid.json()
+    journal = client.get("/__admin/journal", params={"violations": "true"}).json()
+    assert journal["items"] == [], journal
+    # 413 (which calculateTax does not declare: flagged, but still the engine's problem)
+    app.max_body = 16
+    too_large = client.post("/tax-calculations", content=b"{" + b" " * 64 + b"}",
+                            headers={**AUTH, **corr, "Content-Type": "application/json"})
+    assert too_large.status_code == 413, too_large.text
+    assert too_large.json()["correlationId"] == "qa-corr-1"
+
+
+def test_accepting_what_is_no_variance_is_refused_and_stays_in_exception(simulator) -> None:
+    """"The variance is accepted as is": an invoice on an order the ERP does not have has no
+    variance to accept, and ``matched`` must not be reached without a match."""
+    app, client = simulator("invoice-automation")
+    document = invoice_for(app.store, "INV-QA-0900")
+    document["orderReference"] = {"id": "4599999999"}
+    for line in document["lines"]:
+        if line.get("purchaseOrderLineRef"):
+            line["purchaseOrderLineRef"]["orderId"] = "4599999999"
+    captured = client.post("/invoices", json=document,
+                           headers={**AUTH, "Idempotency-Key": "corr-key-00000900"})
+    assert captured.status_code == 201, captured.text
+    invoice_id = captured.json()["invoiceId"]
+    invoice = client.get(f"/invoices/{invoice_id}", headers=AUTH).json()
+    assert invoice["state"] == "exception"
+    exception_id = invoice["openExceptionIds"][0]
+    assert client.get(f"/exceptions/{exception_id}",
+                      headers=AUTH).json()["type"] == "missing-purchase-order"
+    before = _last_seq(app)
+    refused = client.post(f"/exceptions/{exception_id}/resolution",
+                          json={"outcome": "accept-variance", "comment": "ok"}, headers=AUTH)
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "EXCEPTION_NOT_A_VARIANCE"
+    assert client.get(f"/invoices/{invoice_id}", headers=AUTH).json()["state"] == "exception"
+    assert client.get(f"/exceptions/{exception_id}", headers=AUTH).json()["status"] == "open"
+    assert _events(app, before) == []
+    violations = client.get("/__admin/journal", params={"violations": "true"}).json()
+    assert violations["count"] == 0, violations

@@ -319,9 +319,13 @@ class SimulatorApp:
             op = match.route.operations.get(method)
             if op is None and method == "HEAD":
                 op = match.route.operations.get("GET")
-        if op is not None:
-            entry.operation_id = op.operation_id
-        await self._finish(send, op, self._native(self._too_large_problem(path)), entry)
+        response = self._too_large_problem(path)
+        if op is None:
+            await self._finish(send, None, self._native(response), entry)
+            return
+        entry.operation_id = op.operation_id
+        await self._finish(send, op, self._engine_answer(op, response, entry.request_headers),
+                           entry)
 
     async def _crashed(self, send: Send, method: str, path: str, entry: Entry,
                        exc: Exception) -> None:
@@ -382,15 +386,15 @@ class SimulatorApp:
             if decision.delay_s:
                 await asyncio.sleep(decision.delay_s)
             if decision.kind != "none":
-                await self._fault(send, decision, op, entry)
+                await self._fault(send, decision, op, entry, headers)
                 return
         if self.auth and op.security:
             wanted = missing_credentials(op, headers, query)
             if wanted:
-                await self._unauthorized(send, op, wanted, entry)
+                await self._unauthorized(send, op, wanted, entry, headers)
                 return
         if not acceptable(headers.get("accept"), op):
-            await self._not_acceptable(send, op, headers["accept"], entry)
+            await self._not_acceptable(send, op, headers["accept"], entry, headers)
             return
         parsed = validate_request(op, match.path_params, query, headers, body)
         if parsed.violations:
@@ -451,6 +455,16 @@ class SimulatorApp:
             return response
         return tagged if len(after) <= len(before) else response
 
+    def _engine_answer(self, op: Operation, response: SimResponse,
+                       headers: Mapping[str, str]) -> SimResponse:
+        """An answer the engine gives itself for an operation (401, 406, 413, an injected
+        fault), in the behaviour's format and carrying the request's valid X-Correlation-Id
+        like every problem of that operation: a client tracing a failed call by its id must
+        find it on a refusal or a fault too (where the operation's schema allows it)."""
+        response = self._native(response)
+        known = correlation.from_headers(headers)
+        return response if known is None else self._with_correlation(op, response, known)
+
     def _native(self, response: SimResponse) -> SimResponse:
         """An error the engine answers itself (invalid request, missing credentials, unknown
         path, injected fault, crash), in the behaviour's own error format when it has one: a
@@ -476,7 +490,7 @@ class SimulatorApp:
                        errors=errors)
 
     async def _unauthorized(self, send: Send, op: Operation, wanted: Sequence[Credential],
-                            entry: Entry) -> None:
+                            entry: Entry, headers: Mapping[str, str]) -> None:
         """401 with the challenges of the credentials asked for. Validated against the
         contract only where the operation declares a 401 (or a range or default that
         covers it): otherwise the contract says nothing about it, and a refusal the
@@ -488,11 +502,11 @@ class SimulatorApp:
                            type_=PROBLEM_BASE + "unauthorized", code="UNAUTHORIZED")
         response.headers["WWW-Authenticate"] = ", ".join(
             dict.fromkeys(c.challenge for c in wanted))
-        await self._finish(send, op, self._native(response), entry,
+        await self._finish(send, op, self._engine_answer(op, response, headers), entry,
                            validate=op.response_for(401) is not None)
 
     async def _not_acceptable(self, send: Send, op: Operation, accept: str,
-                              entry: Entry) -> None:
+                              entry: Entry, headers: Mapping[str, str]) -> None:
         """406 where no declared media type meets ``Accept``; validated only where the
         operation declares a 406 (see _unauthorized)."""
         declared = sorted({mt for spec in op.responses.values() for mt in spec.content})
@@ -501,11 +515,11 @@ class SimulatorApp:
                            f"types {op.operation_id} declares: {', '.join(declared)}",
                            type_=PROBLEM_BASE + "not-acceptable", code="NOT_ACCEPTABLE",
                            declared=declared)
-        await self._finish(send, op, self._native(response), entry,
+        await self._finish(send, op, self._engine_answer(op, response, headers), entry,
                            validate=op.response_for(406) is not None)
 
     async def _fault(self, send: Send, decision: Decision, op: Operation,
-                     entry: Entry) -> None:
+                     entry: Entry, headers: Mapping[str, str]) -> None:
         if decision.kind in ("reset", "timeout"):
             if decision.kind == "timeout" and decision.hang_s:
                 await asyncio.sleep(decision.hang_s)
@@ -523,7 +537,8 @@ class SimulatorApp:
             # 0 is a valid delay-seconds ("retry now"); 1 only when the plan sets none.
             retry = 1 if decision.retry_after_s is None else decision.retry_after_s
             response.headers["Retry-After"] = str(retry)
-        await self._finish(send, op, self._native(response), entry, validate=False)
+        await self._finish(send, op, self._engine_answer(op, response, headers), entry,
+                           validate=False)
 
     def _encode(self, response: SimResponse) -> tuple[list[tuple[bytes, bytes]], bytes]:
         body = response.body

@@ -665,7 +665,16 @@ class InvoiceAutomationBehaviour:
 
     def _resolve(self, request: SimRequest, ctx: Context) -> SimResponse:
         """accept-variance / corrected: exception -> matched (then approval); reject-invoice:
-        exception -> rejected. ``corrected`` re-runs matching, since the cause was fixed."""
+        exception -> rejected. ``corrected`` re-runs matching, since the cause was fixed; when
+        the re-match still fails the whole resolution is refused (409, rolled back) and the
+        invoice stays in ``exception``: the lifecycle has no exception -> exception step and
+        the contract's ``matched`` must not be reached by a failed match."""
+        try:
+            return self._resolve_once(request, ctx)
+        except _Refused as refused:
+            return refused.response
+
+    def _resolve_once(self, request: SimRequest, ctx: Context) -> SimResponse:
         exception_id = str(request.path_params.get("exceptionId"))
         body: Mapping[str, Any] = request.body if isinstance(request.body, Mapping) else {}
         outcome = str(body.get("outcome"))
@@ -698,14 +707,14 @@ class InvoiceAutomationBehaviour:
             if event == "exception-rejected":
                 ctx.emit("invoiceRejected", _approval_state(entry))
             else:
-                self._rematch(entry, item, ctx, outcome, now)
+                self._rematch(entry, item, ctx, outcome, now, request.path)
                 self._transition(entry, "approval-requested", SYSTEM_WORKFLOW, now)
             ctx.store.put(INVOICE, entry["record"]["invoiceId"], entry)
             resolved = ctx.store.get(EXCEPTION, exception_id)
         return SimResponse(200, resolved)
 
     def _rematch(self, entry: dict[str, Any], item: Mapping[str, Any], ctx: Context,
-                 outcome: str, now: str) -> None:
+                 outcome: str, now: str, instance: str) -> None:
         """Publish invoiceMatched for exception -> matched, as the contract's InvoiceMatched
         says ("validated or exception -> matched"), with a match result that says matched.
 
@@ -714,7 +723,9 @@ class InvoiceAutomationBehaviour:
         variances a person accepted become that result's tolerances (profile
         ``accepted-variance:<exceptionId>``), so it is a tolerance match with the real
         differences, not a stored exception relabelled. Only variances can be accepted: an
-        exception of the whole invoice (no order, wrong currency) publishes no match.
+        exception of the whole invoice (no order, wrong currency, a validation failure) is
+        refused (409, rolled back), as is a ``corrected`` whose re-match still fails:
+        either way ``matched`` would be reached without a match.
         """
         match = item.get("matchResult")
         if outcome == "corrected":
@@ -722,10 +733,17 @@ class InvoiceAutomationBehaviour:
             fresh = invoice_checks.assess(
                 record["document"], ctx.store, invoice_id=record["invoiceId"],
                 match_id=f"MR-{ctx.store.next_number('match'):08d}", evaluated_at=now)
-            match = fresh.match_result if not fresh.errors else None
+            if fresh.verdict != "matched":
+                raise _Refused(_still_failing(record, item, fresh.rejections + fresh.errors,
+                                              instance))
+            match = fresh.match_result
         elif match is not None and match.get("outcome") == "exception":
             match = accepted_match(match, f"MR-{ctx.store.next_number('match'):08d}", now,
                                    f"accepted-variance:{item['exceptionId']}")
+            if match is None and outcome == "accept-variance":
+                raise _Refused(_not_a_variance(entry["record"], item, instance))
+        elif match is None and outcome == "accept-variance":
+            raise _Refused(_not_a_variance(entry["record"], item, instance))
         if match is not None and match.get("outcome") != "exception":
             ctx.emit("invoiceMatched", match)
 
@@ -844,7 +862,10 @@ class InvoiceAutomationBehaviour:
 # ---------------------------------------------------------------- helpers
 
 
-_VARIANCES = frozenset({"quantity-variance", "price-variance", "amount-variance"})
+# reasons that are only numbers off (quantity-not-received: more invoiced than received,
+# a quantity variance against the receipts), so a person can accept them as they are
+_VARIANCES = frozenset({"quantity-variance", "quantity-not-received", "price-variance",
+                        "amount-variance"})
 _DIMENSIONS = ("quantity", "price", "amount")
 
 
@@ -853,10 +874,13 @@ def accepted_match(match: Mapping[str, Any], match_id: str, now: str,
     """The re-match of ``match`` (an exception) once a person accepted its variances: each
     dimension's tolerance becomes the largest difference accepted, so every variance is
     within tolerance and the outcome says so. None when the exception is not only variances
-    (a whole-invoice exception, or a line that is not merely off in numbers)."""
-    if match.get("exceptions"):
+    (a whole-invoice exception such as a currency mismatch, or a line that is not merely
+    off in numbers). A whole-invoice amount variance (the lines' total beyond tolerance) is
+    a variance too: accepted, it leaves ``exceptions``, which only an exception may carry."""
+    if any(r.get("code") not in _VARIANCES for r in match.get("exceptions") or ()):
         return None
     accepted = copy.deepcopy(dict(match))
+    accepted.pop("exceptions", None)
     bounds: dict[str, Decimal] = {}
     for line in accepted["lines"]:
         reasons = line.pop("exceptionReasons", [])
@@ -878,6 +902,33 @@ def accepted_match(match: Mapping[str, Any], match_id: str, now: str,
                     tolerances=tolerances,
                     outcome="matched-within-tolerance" if within else "matched")
     return accepted
+
+
+def _still_failing(record: Mapping[str, Any], item: Mapping[str, Any],
+                   errors: list[dict[str, str]], instance: str) -> SimResponse:
+    """409 for ``corrected`` when matching the invoice again still finds what is wrong (the
+    transaction is rolled back, so the invoice is still in ``exception``)."""
+    found = " ".join(f["message"] for f in errors) or "the re-match is still an exception."
+    detail = (f"Exception {item['exceptionId']} cannot be resolved as corrected: matching "
+              f"invoice {record['invoiceId']} again still fails: {found} Fix the cause "
+              "(purchase order, goods receipt, master data) first, or resolve with "
+              "accept-variance or reject-invoice.")
+    return problem(409, "Exception not corrected", detail[:4000],
+                   type_=PROBLEMS + "invalid-state-transition", instance=instance,
+                   code="EXCEPTION_NOT_CORRECTED", currentState="exception")
+
+
+def _not_a_variance(record: Mapping[str, Any], item: Mapping[str, Any],
+                    instance: str) -> SimResponse:
+    """409 for ``accept-variance`` on an exception that is no variance (the contract: "the
+    variance is accepted as is"); the transaction is rolled back."""
+    detail = (f"Exception {item['exceptionId']} of invoice {record['invoiceId']} is "
+              f"{item.get('type', 'not a variance')}, not a price, quantity or amount "
+              "variance: there is nothing to accept as is. Fix the cause and resolve with "
+              "corrected, or reject-invoice.")
+    return problem(409, "Not a variance", detail,
+                   type_=PROBLEMS + "invalid-state-transition", instance=instance,
+                   code="EXCEPTION_NOT_A_VARIANCE", currentState="exception")
 
 
 def _accept(bounds: dict[str, Decimal], dim: str, variance: dict[str, Any]) -> bool:
