@@ -58,3 +58,26 @@ def serve() -> Iterator[Callable[[Any], Any]]:
         client.close()
     for stop in stops:
         stop()
+
+
+@pytest.fixture
+def widgets_registry(tmp_path: Path) -> Path:
+    """A real Git registry with a generic OpenAPI contract (widgets) and an AsyncAPI one,
+    for simulator tests that need a registry other than this repository."""
+    import yaml
+
+    from tests.cli_helpers import commit_all, init_repo, write_metadata
+    from tests.test_sim_core import WIDGETS
+
+    root = init_repo(tmp_path / "reg")
+    folder = root / "contracts" / "widgets"
+    folder.mkdir(parents=True)
+    (folder / "openapi.yaml").write_text(yaml.safe_dump(WIDGETS, sort_keys=False))
+    write_metadata(folder, "widgets", "openapi", "openapi.yaml")
+    events = root / "contracts" / "widget-events"
+    events.mkdir(parents=True)
+    (events / "asyncapi.yaml").write_text(yaml.safe_dump(
+        {"asyncapi": "3.0.0", "info": {"title": "e", "version": "1.0.0"}}))
+    write_metadata(events, "widget-events", "asyncapi", "asyncapi.yaml")
+    commit_all(root, "widgets")
+    return root

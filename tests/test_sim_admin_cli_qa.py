@@ -18,12 +18,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
 from ledgerpact.generators.simulators.behaviours import finance_data as fd
 from ledgerpact.generators.simulators.server import bind, build
 from ledgerpact.registry.errors import InputError
-from tests.cli_helpers import commit_all, init_repo, run, write_metadata
+from tests.cli_helpers import run
 from tests.test_sim_cli import REPO, Sim, start
 from tests.test_sim_core import WIDGETS, TinyBehaviour, make_app, serve_in_thread
 
@@ -134,17 +133,6 @@ def test_did_you_mean_prefers_the_simulators_names(tmp_path: Path, target: str,
 
 
 # ------------------------------------------------------------ 3. default state file
-
-
-@pytest.fixture
-def widgets_registry(tmp_path: Path) -> Path:
-    root = init_repo(tmp_path / "reg")
-    folder = root / "contracts" / "widgets"
-    folder.mkdir(parents=True)
-    (folder / "openapi.yaml").write_text(yaml.safe_dump(WIDGETS, sort_keys=False))
-    write_metadata(folder, "widgets", "openapi", "openapi.yaml")
-    commit_all(root, "widgets")
-    return root
 
 
 def test_the_default_state_lies_under_the_registry_root(widgets_registry: Path,

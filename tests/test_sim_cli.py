@@ -21,10 +21,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-import yaml
 
-from tests.cli_helpers import BIN, commit_all, init_repo, run, write_metadata
-from tests.test_sim_core import WIDGETS
+from tests.cli_helpers import BIN, run
 
 REPO = Path(__file__).resolve().parents[1]
 AUTH = {"Authorization": "Bearer qa"}  # any non-empty token will do
@@ -97,22 +95,6 @@ def sims() -> Iterator[list[Sim]]:
     yield running
     for sim in running:
         sim.stop()
-
-
-@pytest.fixture
-def widgets_registry(tmp_path: Path) -> Path:
-    root = init_repo(tmp_path / "reg")
-    folder = root / "contracts" / "widgets"
-    folder.mkdir(parents=True)
-    (folder / "openapi.yaml").write_text(yaml.safe_dump(WIDGETS, sort_keys=False))
-    write_metadata(folder, "widgets", "openapi", "openapi.yaml")
-    events = root / "contracts" / "widget-events"
-    events.mkdir(parents=True)
-    (events / "asyncapi.yaml").write_text(yaml.safe_dump(
-        {"asyncapi": "3.0.0", "info": {"title": "e", "version": "1.0.0"}}))
-    write_metadata(events, "widget-events", "asyncapi", "asyncapi.yaml")
-    commit_all(root, "widgets")
-    return root
 
 
 def test_generic_contract_served_in_memory(tmp_path: Path, widgets_registry: Path,
