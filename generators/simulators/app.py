@@ -399,11 +399,8 @@ class SimulatorApp:
         parsed = validate_request(op, match.path_params, query, headers, body)
         if parsed.violations:
             entry.request_violations = parsed.violations
-            refused = self._native(self._invalid(op, parsed.violations,
-                                                 parsed.unsupported_media, path))
-            known = correlation.from_headers(headers)
-            if known is not None:
-                refused = self._with_correlation(op, refused, known)
+            refused = self._engine_answer(op, self._invalid(
+                op, parsed.violations, parsed.unsupported_media, path), headers)
             await self._finish(send, op, refused, entry)
             return
         request = SimRequest(method=method, path=path, operation_id=op.operation_id,
@@ -457,10 +454,11 @@ class SimulatorApp:
 
     def _engine_answer(self, op: Operation, response: SimResponse,
                        headers: Mapping[str, str]) -> SimResponse:
-        """An answer the engine gives itself for an operation (401, 406, 413, an injected
-        fault), in the behaviour's format and carrying the request's valid X-Correlation-Id
-        like every problem of that operation: a client tracing a failed call by its id must
-        find it on a refusal or a fault too (where the operation's schema allows it)."""
+        """An answer the engine gives itself for an operation (an invalid request, 401, 406,
+        413, an injected fault), in the behaviour's format and carrying the request's valid
+        X-Correlation-Id like every problem of that operation: a client tracing a failed call
+        by its id must find it on a refusal or a fault too (where the operation's schema
+        allows it)."""
         response = self._native(response)
         known = correlation.from_headers(headers)
         return response if known is None else self._with_correlation(op, response, known)
