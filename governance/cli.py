@@ -205,11 +205,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
 
     threshold = Severity.parse(fail_severity)
     if checked:  # with nothing checked, the error lines are the whole answer
-        text = _render(fmt, findings, options, checked, threshold, errors)
-        if fmt == "text":
-            text = _name_ruleset(text, ran_label)
-        elif custom is not None:  # the machine formats have no field for it: say it aside
-            click.echo(f"note: rules from the {ran_label}", err=True)
+        text = _render(fmt, findings, options, checked, threshold, errors, ran_label)
         if output is None:
             click.echo(text, nl=False)
         elif not errors:
@@ -259,16 +255,6 @@ def _refuse_dropped_ruleset(ruleset: str, custom: Any, shown: str) -> None:
                      f"{pack}, so --ruleset {ruleset} would be ignored: add "
                      f"`extends: [{pack}]` to {shown}, or pass --no-config to run the "
                      f"built-in {ruleset} ruleset alone", file="--ruleset")
-
-
-def _name_ruleset(text: str, label: str) -> str:
-    """The text report's summary line (its last) with the rules that ran named in it:
-    ``6 contracts checked with the recommended ruleset: ...``."""
-    head, sep, last = text.rstrip("\n").rpartition("\n")
-    before, found, after = last.partition(" checked: ")
-    if not found:
-        return text
-    return f"{head}{sep}{before} checked with the {label}: {after}\n"
 
 
 class _WaiverScope:
@@ -335,11 +321,12 @@ def _apply_waivers(findings: list[Any], path: Path, root: Path, scope: _WaiverSc
 
 
 def _render(fmt: str, findings: list[Any], options: Any, checked: list[str],
-            threshold: Any, errors: list[str]) -> str:
+            threshold: Any, errors: list[str], ruleset: str) -> str:
     from ledgerpact.governance.report import render
 
     return render(fmt, findings, rules=options.rules(), checked=checked,
-                  fail_severity=threshold, tool_version=__version__, errors=errors)
+                  fail_severity=threshold, tool_version=__version__, errors=errors,
+                  ruleset=ruleset)
 
 
 @click.command("rules")

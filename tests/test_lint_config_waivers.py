@@ -130,12 +130,19 @@ def test_the_text_summary_names_the_ruleset_that_ran(tmp_path: Path) -> None:
     assert " checked with the strict ruleset: " in strict.stdout
 
 
-def test_machine_formats_name_a_custom_ruleset_on_stderr(tmp_path: Path) -> None:
+def test_every_format_names_the_ruleset_that_ran(tmp_path: Path) -> None:
     root = registry(tmp_path, "extends: [ledgerpact:recommended]\n" + TITLE_ONLY)
-    result, report = lint_json(root)
-    assert "note: rules from the custom ruleset .spectral.yaml (extends " \
-           "ledgerpact:recommended)" in result.stderr
+    label = "custom ruleset .spectral.yaml (extends ledgerpact:recommended)"
+    _, report = lint_json(root)
+    assert report["summary"]["ruleset"] == label
     assert "finance-money-decimal-string" in rules_of(report)
+    sarif = json.loads(run("lint", "--registry", root, "--format", "sarif", cwd=root).stdout)
+    assert sarif["runs"][0]["properties"]["ruleset"] == label
+    junit = run("lint", "--registry", root, "--format", "junit", cwd=root).stdout
+    assert f'<property name="ruleset" value="{label}" />' in junit
+    for fmt in ("text", "markdown", "github"):
+        out = run("lint", "--registry", root, "--format", fmt, cwd=root).stdout
+        assert f"1 contract checked with the {label}: " in out, (fmt, out)
     _, plain = lint_json(root, "--no-config")
     assert "finance-money-decimal-string" in rules_of(plain)
 

@@ -40,12 +40,15 @@ def renderer_for(package: str, fmt: str) -> Renderer:
 
 
 def render(fmt: str, findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str, errors: Sequence[str] = ()) -> str:
+           fail_severity: Severity, tool_version: str, errors: Sequence[str] = (),
+           ruleset: str = "") -> str:
     """The report in ``fmt``; ``rules`` are the rules that ran, ``checked`` the contracts
     (registry ids or files) that were linted, ``fail_severity`` decides pass or fail.
     ``errors``: the inputs that could not be read (one line each). A machine-read report
-    carries them, so a run that skipped a contract never reads as a clean pass of all."""
+    carries them, so a run that skipped a contract never reads as a clean pass of all.
+    ``ruleset`` names the rules that ran (a ruleset file may have replaced the built-in
+    ones): every format says it, so no report of a custom run reads like a built-in one."""
     renderer = renderer_for(__name__, fmt)
     return renderer(list(findings), rules=list(rules), checked=list(checked),
                     fail_severity=fail_severity, tool_version=tool_version,
-                    errors=list(errors))
+                    errors=list(errors), ruleset=ruleset)

@@ -75,6 +75,7 @@ def select(findings: list[LintFinding],
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
            fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
+           ruleset: str = "",
            limits: dict[str, int] = LIMITS) -> str:
     annotated, rest = select(findings, limits)
     lines = ["::error::" + github_escape(error) for error in errors or ()]
@@ -83,7 +84,7 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
         lines.append(f"::group::{len(rest)} findings not annotated")
         lines += [plain("  " + text.line(f)) for f in rest]
         lines.append("::endgroup::")
-    lines.append(plain(summary_line(findings, checked, fail_severity, errors or ())))
+    lines.append(plain(summary_line(findings, checked, fail_severity, errors or (), ruleset)))
     if rest:
         shown = ", ".join(f"{n} {kind}" for kind, n in limits.items())
         # An error only when the run fails anyway: a passing run's overflow is a warning,

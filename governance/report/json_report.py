@@ -16,7 +16,8 @@ from ledgerpact.registry.output import to_json
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str, errors: list[str] | None = None) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
+           ruleset: str = "") -> str:
     counts = count(findings, fail_severity)
     per_contract = {name: count(items, fail_severity).as_dict()
                     for name, items in groups(findings, checked).items()}
@@ -24,6 +25,7 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
                # failed also when an input could not be read; inputErrors says so
                "failed": run_failed(findings, fail_severity, errors or ()),
                "inputErrors": len(errors or ()), "rulesRun": len(rules),
+               "ruleset": ruleset,  # which rules ran: built-in, or a ruleset file's
                "contracts": per_contract,
                "tool": {"name": "ledgerpact", "version": tool_version}}
     return to_json({"checked": list(checked),

@@ -53,7 +53,8 @@ def _describe(finding: LintFinding) -> str:
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str, errors: list[str] | None = None) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
+           ruleset: str = "") -> str:
     described = rule_list(rules, findings)
     root = ET.Element("testsuites", name="ledgerpact lint")
     total_tests = total_failures = 0
@@ -67,6 +68,8 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", name="fail-severity", value=fail_severity.label)
         ET.SubElement(props, "property", name="tool", value=f"ledgerpact {tool_version}")
+        if ruleset:
+            ET.SubElement(props, "property", name="ruleset", value=ruleset)
         failed = tests = 0
         for rule_id in dict.fromkeys(suite_rules):
             tests += 1

@@ -49,11 +49,12 @@ def escape(text: str) -> str:
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
            fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
+           ruleset: str = "",
            max_rows: int = MAX_ROWS) -> str:
     totals = count(findings, fail_severity)
     verdict = "failed" if run_failed(findings, fail_severity, errors or ()) else "passed"
     out = [f"## Ledgerpact lint: {verdict}", "",
-           escape(summary_line(findings, checked, fail_severity, errors or ()))
+           escape(summary_line(findings, checked, fail_severity, errors or (), ruleset))
            + f" ({len(rules)} rules ran,"
            f" ledgerpact {escape(tool_version)}).", ""]
 

@@ -134,7 +134,8 @@ def invocation(errors: list[str]) -> dict[str, Any]:
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str, errors: list[str] | None = None) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
+           ruleset: str = "") -> str:
     described = rule_list(rules, findings)
     index = {rule.id: n for n, rule in enumerate(described)}
     run = {
@@ -144,6 +145,7 @@ def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str]
         "invocations": [invocation(errors or [])],
         "columnKind": "unicodeCodePoints",
         "results": [result(f, index[f.rule]) for f in by_location(findings)],
-        "properties": {"checked": list(checked), "failSeverity": fail_severity.label},
+        "properties": {"checked": list(checked), "failSeverity": fail_severity.label,
+                       "ruleset": ruleset},
     }
     return to_json({"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]})

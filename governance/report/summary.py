@@ -118,17 +118,20 @@ def plural(n: int, noun: str) -> str:
 
 
 def summary_line(findings: list[LintFinding], checked: list[str],
-                 fail_severity: Severity, errors: Sequence[str] = ()) -> str:
-    """One line a person reads first: what was checked, what was found, pass or fail, and
-    why it failed (findings at the failing severity, inputs that could not be read)."""
+                 fail_severity: Severity, errors: Sequence[str] = (), ruleset: str = "") -> str:
+    """One line a person reads first: what was checked and with which rules (``ruleset``,
+    e.g. "recommended ruleset" or "custom ruleset .spectral.yaml (extends ...)"), what was
+    found, pass or fail, and why it failed (findings at the failing severity, inputs that
+    could not be read)."""
     counts = count(findings, fail_severity)
     found = f"{plural(counts.unwaived, 'finding')} ({severity_counts_text(counts)})"
     verdict = f"{counts.failing or 'none'} at or above {fail_severity.label}"
     if errors:
         verdict += f", {plural(len(errors), 'input')} could not be read"
     verdict += ": failed" if run_failed(findings, fail_severity, errors) else ": passed"
-    return (f"{plural(len(checked), 'contract')} checked: {found}, {counts.waived} waived; "
-            f"{verdict}")
+    how = f" with the {ruleset}" if ruleset else ""
+    return (f"{plural(len(checked), 'contract')} checked{how}: {found}, {counts.waived} "
+            f"waived; {verdict}")
 
 
 def rule_list(rules: Iterable[Rule], findings: Iterable[LintFinding]) -> list[Rule]:

@@ -38,9 +38,10 @@ def line(finding: LintFinding) -> str:
 
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
-           fail_severity: Severity, tool_version: str, errors: list[str] | None = None) -> str:
+           fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
+           ruleset: str = "") -> str:
     # ``errors`` are not repeated here: the CLI prints each on standard error, beside this;
     # the summary line counts them, so the verdict never reads "passed" when one was skipped
     lines = [line(f) for f in by_location(findings) if not f.waived_by]
-    lines.append(summary_line(findings, checked, fail_severity, errors or ()))
+    lines.append(summary_line(findings, checked, fail_severity, errors or (), ruleset))
     return "\n".join(lines) + "\n"
