@@ -11,18 +11,16 @@ when ``CI=true`` and skips it elsewhere.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from ledgerpact.generators.simulators.events import EventFactory
 from ledgerpact.generators.simulators.jsonio import loads
+from tests.broker_helpers import require_broker
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent / "ledgerpact"
@@ -33,20 +31,9 @@ EXPECTED = {"dev.ledgerpact.invoice.posted.v1", "dev.ledgerpact.invoice.payment-
             "dev.ledgerpact.payment.released.v1"}
 
 
-def _require(port: int, what: str) -> None:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return
-    except OSError as exc:
-        reason = f"{what} is not reachable on 127.0.0.1:{port} ({exc})"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true requires it (start the broker)")
-    pytest.skip(reason)
-
-
 def test_simulated_postings_reach_both_brokers_valid(tmp_path: Path) -> None:
-    _require(5672, "RabbitMQ")
-    _require(4222, "NATS")
+    require_broker(5672, "RabbitMQ")
+    require_broker(4222, "NATS")
     import aio_pika
     import nats
     from nats.js.api import StreamConfig

@@ -10,8 +10,6 @@ brokers: a silent skip there would hide a broken setup) and skips it elsewhere.
 from __future__ import annotations
 
 import asyncio
-import os
-import socket
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,22 +21,12 @@ import pytest
 from ledgerpact.generators.simulators.events import EventFactory, Relay, open_sink
 from ledgerpact.generators.simulators.events.envelope import loads
 from ledgerpact.generators.simulators.store import Store
+from tests.broker_helpers import require_broker
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = "https://ledgerpact.dev/simulators/broker-test"
 AMQP_URL = "amqp://guest:guest@127.0.0.1:5672/"
 NATS_URL = "nats://127.0.0.1:4222"
-
-
-def _require(host: str, port: int, what: str) -> None:
-    try:
-        with socket.create_connection((host, port), timeout=2):
-            return
-    except OSError as exc:
-        reason = f"{what} is not reachable on {host}:{port} ({exc.strerror or exc})"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true requires it (start the broker)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +56,7 @@ def _fill(store: Store, factory: EventFactory) -> dict[str, dict[str, Any]]:
 
 
 def test_rabbitmq_receives_every_event_valid(store: Store, factory: EventFactory) -> None:
-    _require("127.0.0.1", 5672, "RabbitMQ")
+    require_broker(5672, "RabbitMQ")
     import aio_pika
 
     exchange_name = f"finance.events.test-{uuid.uuid4().hex[:12]}"
@@ -120,7 +108,7 @@ def test_rabbitmq_receives_every_event_valid(store: Store, factory: EventFactory
 
 def test_nats_jetstream_receives_every_event_once(store: Store,
                                                   factory: EventFactory) -> None:
-    _require("127.0.0.1", 4222, "NATS")
+    require_broker(4222, "NATS")
     import nats
     from nats.js.api import ConsumerConfig, DeliverPolicy
 

@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import socket
 import subprocess
 import sys
@@ -29,6 +28,7 @@ import pytest
 from ledgerpact.generators.simulators.events.correlation import is_valid
 from ledgerpact.generators.simulators.events.sinks import JsonlSink, SinkError
 from ledgerpact.generators.simulators.server import build
+from tests.broker_helpers import require_broker
 from tests.test_sim_invoice_automation import invoice_for
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -331,17 +331,6 @@ def _free_port() -> int:
     return port
 
 
-def _require_broker(port: int, what: str) -> None:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2):
-            return
-    except OSError as exc:
-        reason = f"{what} is not reachable on 127.0.0.1:{port} ({exc.strerror or exc})"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{reason}; CI=true requires it (start the broker)")
-    pytest.skip(reason)
-
-
 def test_nats_sink_reports_a_refused_connection_at_once() -> None:
     from ledgerpact.generators.simulators.events.nats import NatsSink
 
@@ -394,7 +383,7 @@ def test_amqp_dropped_connection_is_one_readable_line(
         capfd: pytest.CaptureFixture[str]) -> None:
     from ledgerpact.generators.simulators.events.amqp import AmqpSink
 
-    _require_broker(5672, "RabbitMQ")
+    require_broker(5672, "RabbitMQ")
     logging.getLogger("aiormq").setLevel(logging.WARNING)
 
     async def scenario() -> tuple[list[int], str, list[int]]:
@@ -434,7 +423,7 @@ def test_amqp_dropped_connection_is_one_readable_line(
 def test_amqp_unknown_vhost_is_named() -> None:
     from ledgerpact.generators.simulators.events.amqp import AmqpSink
 
-    _require_broker(5672, "RabbitMQ")
+    require_broker(5672, "RabbitMQ")
 
     async def attempt() -> str:
         sink = AmqpSink("amqp://guest:guest@127.0.0.1:5672/novhost", log=lambda line: None)
