@@ -296,11 +296,11 @@ class _WaiverScope:
         """What a stale waiver's message says when its contract exists nowhere."""
         if not self._unknown(waiver):
             return ""
-        import difflib
+        from ledgerpact.registry.catalog import suggestions
 
         assert self.catalog is not None
         names = [*self.catalog.entries, *(e.document_path for e in self.catalog)]
-        near = difflib.get_close_matches(waiver.contract, names, n=1)
+        near = suggestions(waiver.contract, names, 1)
         meant = f"; did you mean {near[0]!r}?" if near else ""
         return (f"no contract {waiver.contract!r} in the registry (neither a contract id nor "
                 f"a file), so it can never apply: fix its contract{meant}")

@@ -103,7 +103,7 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
 
 def _unknown_parameter(endpoint: str, params: dict[str, str]) -> str | None:
     """Why a query parameter of ``endpoint`` is refused, or None when all are known."""
-    import difflib
+    from ledgerpact.registry.catalog import suggestions
 
     known = PARAMETERS.get(endpoint, ())
     for name in params:
@@ -111,9 +111,8 @@ def _unknown_parameter(endpoint: str, params: dict[str, str]) -> str | None:
             continue
         if not known:
             return f"{endpoint} takes no query parameters, found {name[:40]!r}"
-        by_lower = {k.lower(): k for k in known}
-        near = difflib.get_close_matches(name.lower(), by_lower, n=1)
-        hint = f"did you mean {by_lower[near[0]]}? " if near else ""
+        near = suggestions(name, known, 1)
+        hint = f"did you mean {near[0]}? " if near else ""
         return (f"unknown query parameter {name[:40]!r} for {endpoint}; {hint}"
                 f"(known: {', '.join(known)})")
     return None

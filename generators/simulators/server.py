@@ -191,15 +191,10 @@ def _did_you_mean(target: str, contract_ids: Sequence[str]) -> str:
     without case (``ERP`` is ``erp``). The named simulators come first: ``sap-s4hanna``
     means the vendor simulator ``sap-s4hana``, not its contract ``sap-s4hana-odata``, which
     alone would be served generically, without the vendor behaviour."""
-    import difflib
-
     from ledgerpact.generators.simulators.behaviours import BEHAVIOUR_CONTRACTS
+    from ledgerpact.registry.catalog import suggestions
 
-    def close(names: Sequence[str]) -> list[str]:
-        by_lower = {name.lower(): name for name in names}
-        return [by_lower[n] for n in difflib.get_close_matches(target.lower(), by_lower, n=3)]
-
-    near = close(list(BEHAVIOUR_CONTRACTS)) or close(contract_ids)
+    near = suggestions(target, BEHAVIOUR_CONTRACTS) or suggestions(target, contract_ids)
     return f"; did you mean {', '.join(near)}?" if near else ""
 
 

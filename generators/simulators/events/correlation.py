@@ -13,8 +13,8 @@ transaction, e.g. one invoice from capture to payment, and the problem schema's
   for it, and publish every later step on that object under the stored id.
 
 ``RequestCorrelation`` is the per-request ``emit`` the engine lends a behaviour; behaviours
-reach it only through ``join`` and ``current``, so a test's plain ``emit`` function (no
-correlation at all) keeps working.
+reach it only through ``join``, so a test's plain ``emit`` function (no correlation at all)
+keeps working.
 """
 
 from __future__ import annotations
@@ -89,8 +89,3 @@ def join(emit: object, holder: MutableMapping[str, Any], key: str = "correlation
         emit.correlation_id = stored
     else:
         holder[key] = emit.correlation_id
-
-
-def current(emit: object) -> str | None:
-    """This request's correlation id, or None for a plain ``emit`` (tests)."""
-    return emit.correlation_id if isinstance(emit, RequestCorrelation) else None
