@@ -665,17 +665,21 @@ def test_stripe_findings(stripe: list[LintFinding]) -> None:
 
 
 def test_finance_pack_is_cheap_next_to_building_the_index(corpora: Path) -> None:
-    """The pack loops over what the index found; it must never cost a second walk."""
+    """The pack loops over what the index found; it must never cost a second walk.
+
+    CPU time of this process, not wall time: the suite runs a worker per core, and another
+    worker's load stretched the wall time of one side (0.31 s against 0.10 s) while the work
+    compared stayed the same."""
     folder = corpora / "stripe"
     rules = [r for r in all_rules() if r.id in FINANCE]
     best_index = best_rules = float("inf")
     for _ in range(3):
         ws = Workspace(DirectorySource(folder))
-        start = time.perf_counter()
+        start = time.process_time()
         index = build_index(ws, "spec3-2022-04-12.json")
-        middle = time.perf_counter()
+        middle = time.process_time()
         run_rules(index, rules)
-        end = time.perf_counter()
+        end = time.process_time()
         best_index, best_rules = min(best_index, middle - start), min(best_rules, end - middle)
     assert best_rules < best_index, (best_rules, best_index)
 
