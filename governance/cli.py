@@ -21,7 +21,10 @@ from ledgerpact.registry.cli_support import (
 from ledgerpact.registry.errors import InputError
 
 if TYPE_CHECKING:
+    from ledgerpact.governance.lint.waivers import WaiverScope
     from ledgerpact.registry.catalog import Catalog
+    from ledgerpact.registry.repository import Registry
+    from ledgerpact.registry.workspace import Workspace
 from ledgerpact.registry.output import to_json, write_atomic
 
 SEVERITIES = ("error", "warn", "info", "hint")
@@ -128,6 +131,9 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
     findings: list[LintFinding] = []
     errors: list[str] = []
     checked: list[str] = []
+    # where the files of targets given by path are: their findings' names are relative to
+    # the working directory or to another registry, not to this registry's root (SARIF)
+    places: dict[str, Path] = {}
     catalog: Catalog | None = None
     no_catalog: InputError | None = None  # why registry ids cannot be looked up here
     if not targets or any(not looks_like_path(t) and not is_file_name(t) for t in targets):
@@ -167,6 +173,7 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
                     raise
                 findings += [replace(f, file=f"{prefix}/{f.file}") if prefix else f
                              for f in found]
+                places.update(_places(ws, found, prefix))
             elif is_file_name(target) and (catalog is None or target not in catalog.entries):
                 raise InputError("file not found", file=target)
             else:
@@ -192,20 +199,22 @@ def lint_cmd(targets: tuple[str, ...], registry_path: Path | None, ruleset: str,
 
     waiver_file = waivers_path or (reg.root / WAIVERS_FILE)
     if waivers_path is not None or waiver_file.is_file():
-        scope = _WaiverScope(reg.root, checked, catalog, {r.id for r in options.rules()})
+        from ledgerpact.governance.lint.catalog import all_rules
+        from ledgerpact.governance.lint.waivers import WAIVER_RULES, WaiverScope
 
+        scope = WaiverScope(reg.root, checked, catalog, {r.id for r in options.rules()})
         # The rule ids known here: built-in, waiver, and the loaded ruleset's custom rules
         # (a waiver may also name a custom rule of a ruleset this run did not load).
-        from ledgerpact.governance.lint.catalog import all_rules
-        from ledgerpact.governance.lint.waivers import WAIVER_RULES
-
         builtin = {r.id for r in [*all_rules(), *WAIVER_RULES]}
         known = builtin | {r.id for r in options.extra_rules}
         findings = _apply_waivers(findings, waiver_file, reg.root, scope, known, builtin)
+        # a waiver file outside the registry is named as given (from the working directory)
+        places.setdefault(str(waiver_file), waiver_file.resolve())
 
     threshold = Severity.parse(fail_severity)
     if checked:  # with nothing checked, the error lines are the whole answer
-        text = _render(fmt, findings, options, checked, threshold, errors, ran_label)
+        text = _render(fmt, findings, options, checked, threshold, errors, ran_label,
+                       (reg, places))
         if output is None:
             click.echo(text, nl=False)
         elif not errors:
@@ -257,56 +266,7 @@ def _refuse_dropped_ruleset(ruleset: str, custom: Any, shown: str) -> None:
                      f"built-in {ruleset} ruleset alone", file="--ruleset")
 
 
-class _WaiverScope:
-    """Which waivers this run can call stale or expired: those whose rule ran and whose
-    contract was checked -- by id, by a path naming a checked contract's document, or by
-    the path that was linted -- and, when the registry was read, those whose contract names
-    neither a registry id nor a registry file nor any file at all (a misspelt id or path
-    could otherwise never match, never go stale and never expire visibly)."""
-
-    def __init__(self, root: Path, checked: list[str], catalog: Catalog | None,
-                 ran: set[str]) -> None:
-        from ledgerpact.registry.cli_support import looks_like_path
-
-        self.root, self.catalog, self.ran = root, catalog, ran
-        self.paths = [t for t in checked if looks_like_path(t)]
-        entries = catalog.entries if catalog is not None else {}
-        self.entries = [entries[t] for t in checked if t in entries]
-
-    def __call__(self, waiver: Any) -> bool:
-        return waiver.rule in self.ran and (self._names_checked(waiver)
-                                            or self._unknown(waiver))
-
-    def _names_checked(self, waiver: Any) -> bool:
-        roots = (self.root,)
-        return (any(waiver.names_contract(e.id, e.document_path, roots) for e in self.entries)
-                or any(waiver.names_contract(p, p, roots) for p in self.paths))
-
-    def _unknown(self, waiver: Any) -> bool:
-        if self.catalog is None:
-            return False  # no registry read: nothing to say what exists
-        roots = (self.root,)
-        return not (waiver.contract in self.catalog.entries
-                    or waiver.contract in self.catalog.errors
-                    or any(waiver.names_contract(e.id, e.document_path, roots)
-                           for e in self.catalog)
-                    or waiver.names_a_file(roots))
-
-    def hint(self, waiver: Any) -> str:
-        """What a stale waiver's message says when its contract exists nowhere."""
-        if not self._unknown(waiver):
-            return ""
-        from ledgerpact.registry.catalog import suggestions
-
-        assert self.catalog is not None
-        names = [*self.catalog.entries, *(e.document_path for e in self.catalog)]
-        near = suggestions(waiver.contract, names, 1)
-        meant = f"; did you mean {near[0]!r}?" if near else ""
-        return (f"no contract {waiver.contract!r} in the registry (neither a contract id nor "
-                f"a file), so it can never apply: fix its contract{meant}")
-
-
-def _apply_waivers(findings: list[Any], path: Path, root: Path, scope: _WaiverScope,
+def _apply_waivers(findings: list[Any], path: Path, root: Path, scope: WaiverScope,
                    known_rules: set[str], builtin_rules: set[str]) -> list[Any]:
     from ledgerpact.governance.lint.waivers import apply_waivers, load_waivers, utc_today
 
@@ -320,10 +280,30 @@ def _apply_waivers(findings: list[Any], path: Path, root: Path, scope: _WaiverSc
     return list(result.findings)
 
 
+def _places(ws: Workspace, found: list[Any], prefix: str) -> dict[str, Path]:
+    """Each finding's file as the report names it -> the file (``ws`` reads from disk)."""
+    from ledgerpact.registry.source import DirectorySource
+
+    source = ws.source
+    assert isinstance(source, DirectorySource)
+    return {(f"{prefix}/{f.file}" if prefix else f.file): source.root / f.file for f in found}
+
+
 def _render(fmt: str, findings: list[Any], options: Any, checked: list[str],
-            threshold: Any, errors: list[str], ruleset: str) -> str:
+            threshold: Any, errors: list[str], ruleset: str,
+            where: tuple[Registry, dict[str, Path]]) -> str:
+    """The report; SARIF also gets where the files are (``where``: the registry, and the
+    files of targets given by path), so its URIs resolve from the repository's root."""
     from ledgerpact.governance.report import render
 
+    if fmt == "sarif":
+        from ledgerpact.governance.report import sarif
+
+        reg, places = where
+        artifacts = sarif.Artifacts(reg.git_root or reg.root, reg.root, places)
+        return sarif.render(findings, rules=options.rules(), checked=checked,
+                            fail_severity=threshold, tool_version=__version__,
+                            errors=errors, ruleset=ruleset, artifacts=artifacts)
     return render(fmt, findings, rules=options.rules(), checked=checked,
                   fail_severity=threshold, tool_version=__version__, errors=errors,
                   ruleset=ruleset)

@@ -150,7 +150,8 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
                 raise InputError(f"no contract {cid!r} in the working tree or at {ref}",
                                  file="contracts")
     results = [check_contract(ctx, cid, reasons, changed) for cid, reasons in targets]
-    return CheckReport(ref, commit, sorted(changed), results, __version__)
+    return CheckReport(ref, commit, sorted(changed), results, __version__,
+                       registry_root=reg.root, source_root=reg.git_root)
 
 
 def _generated_from(ws: Workspace, base_ws: Workspace,
@@ -202,9 +203,16 @@ def _context(reg: Registry, rev_ws: Workspace, policy: Policy, commit: str, ref:
         label = describe(custom, config.name)
     options.replaced = options.replaced | {"structure"}  # the validity step's job
     waivers = []
+    catalog = None
     if (reg.root / WAIVERS_FILE).is_file():
         from ledgerpact.governance.lint.waivers import load_waivers
+        from ledgerpact.registry.cli_support import catalog_for
 
         waivers = load_waivers(reg.root / WAIVERS_FILE, display=WAIVERS_FILE.as_posix())
+        try:  # to tell a waiver naming no contract at all, as `ledgerpact lint` does
+            catalog = catalog_for(rev_ws)
+        except InputError:
+            catalog = None  # no contracts/ folder: each contract's own check says so
     return Context(reg, commit, reg.workspace(commit, ref), rev_ws, policy, today,
-                   options, waivers, owner_handles(rev_ws), lint_label=label)
+                   options, waivers, owner_handles(rev_ws), lint_label=label,
+                   catalog=catalog)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledgerpact.governance.lint.model import LintFinding, Severity
@@ -118,6 +119,10 @@ class CheckReport:
     # limits per step): the run then fails in every format, so the summary posted on the
     # pull request and the status of the check always agree.
     unannotated: int = 0
+    # the registry's folder (the findings' file names are relative to it) and the Git work
+    # tree it is in, so SARIF can name files as code scanning resolves them; None: unknown
+    registry_root: Path | None = None
+    source_root: Path | None = None
 
     @property
     def failed(self) -> list[ContractCheck]:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from ledgerpact.governance.lint.engine import LintOptions
     from ledgerpact.governance.lint.waivers import Waiver
     from ledgerpact.governance.policy.config import Policy
-    from ledgerpact.registry.catalog import Entry
+    from ledgerpact.registry.catalog import Catalog, Entry
     from ledgerpact.registry.findings import Finding
     from ledgerpact.registry.repository import Registry
     from ledgerpact.registry.workspace import Workspace
@@ -46,6 +46,9 @@ class Context:
     # the rules lint ran, as reports name them: never "recommended" when a custom ruleset
     # (the registry's .spectral.yaml) decided them
     lint_label: str = "recommended ruleset"
+    # the working tree's contracts, so a waiver naming none of them is reported; None when
+    # the registry's contracts/ cannot be listed
+    catalog: Catalog | None = None
 
 
 @dataclass
@@ -126,9 +129,10 @@ def validity(ctx: Context, sides: Sides) -> Step:
 
 def lint(ctx: Context, sides: Sides) -> Step:
     """``ledgerpact lint ID``: the recommended ruleset (or the registry's .spectral.yaml)
-    and the registry's waivers. The ``structure`` rule is left to the validity step, which
-    checks the same thing with the full validator, so a broken document is not reported
-    twice."""
+    and the registry's waivers -- this contract's, and, as lint reports them whatever it
+    lints, any naming a contract that exists nowhere. The ``structure`` rule is left to the
+    validity step, which checks the same thing with the full validator, so a broken
+    document is not reported twice."""
     entry = sides.rev
     if entry is None:
         return not_applicable("lint", "the contract was removed: nothing to lint")
@@ -140,13 +144,14 @@ def lint(ctx: Context, sides: Sides) -> Step:
     found = run_lint(ctx.rev_ws, entry.document_path, ctx.lint,
                      metadata=entry.meta.model_dump(mode="json"), contract=entry.id)
     if ctx.waivers:
-        from ledgerpact.governance.lint.waivers import apply_waivers
+        from ledgerpact.governance.lint.waivers import WaiverScope, apply_waivers
 
-        ran = {r.id for r in ctx.lint.rules()}
+        # as `ledgerpact lint ID` scopes them: this contract's waivers, and any whose
+        # contract exists nowhere in the registry (stale, with the contract it likely meant)
+        scope = WaiverScope(ctx.reg.root, [entry.id], ctx.catalog,
+                            {r.id for r in ctx.lint.rules()})
         found = apply_waivers(found, ctx.waivers, ctx.today, roots=(ctx.reg.root,),
-                              in_scope=lambda w: w.rule in ran and w.names_contract(
-                                  entry.id, entry.document_path, (ctx.reg.root,))
-                              ).findings
+                              in_scope=scope, hint=scope.hint).findings
     counts = {s: 0 for s in (Severity.ERROR, Severity.WARN, Severity.INFO, Severity.HINT)}
     for f in found:
         if not f.waived_by:

@@ -37,7 +37,7 @@ import posixpath
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledgerpact.governance.lint.model import (
     ALL_FORMATS,
@@ -50,6 +50,9 @@ from ledgerpact.governance.lint.model import (
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.errors import InputError
 from ledgerpact.registry.loader import Document, load_file
+
+if TYPE_CHECKING:
+    from ledgerpact.registry.catalog import Catalog
 
 EXPIRED_RULE_ID = "waiver-expired"
 STALE_RULE_ID = "waiver-stale"
@@ -360,6 +363,59 @@ def apply_waivers(findings: Iterable[LintFinding], waivers: list[Waiver],
                                   hint=hint(waivers[number]) if hint else ""))
     return WaiverResult(findings=out, expired=[waivers[n] for n in sorted(expired_hits)],
                         stale=[waivers[n] for n in stale])
+
+
+class WaiverScope:
+    """Which waivers a run can call stale or expired (``apply_waivers``'s ``in_scope``), and
+    what a stale one says when it could never apply (its ``hint``): ``ledgerpact lint`` and
+    the lint step of ``ledgerpact check`` ask the same questions here.
+
+    In scope: a waiver whose rule ran and whose contract was checked -- by id, by a path
+    naming a checked contract's document, or by the path that was linted -- and, when the
+    registry was read (``catalog``), one whose contract names neither a registry id nor a
+    registry file nor any file at all: a misspelt id or path could otherwise never match,
+    never go stale and never expire visibly, whichever contracts a run checks."""
+
+    def __init__(self, root: Path, checked: list[str], catalog: Catalog | None,
+                 ran: set[str]) -> None:
+        from ledgerpact.registry.cli_support import looks_like_path
+
+        self.root, self.catalog, self.ran = root, catalog, ran
+        self.paths = [t for t in checked if looks_like_path(t)]
+        entries = catalog.entries if catalog is not None else {}
+        self.entries = [entries[t] for t in checked if t in entries]
+
+    def __call__(self, waiver: Waiver) -> bool:
+        return waiver.rule in self.ran and (self._names_checked(waiver)
+                                            or self._unknown(waiver))
+
+    def _names_checked(self, waiver: Waiver) -> bool:
+        roots = (self.root,)
+        return (any(waiver.names_contract(e.id, e.document_path, roots) for e in self.entries)
+                or any(waiver.names_contract(p, p, roots) for p in self.paths))
+
+    def _unknown(self, waiver: Waiver) -> bool:
+        if self.catalog is None:
+            return False  # no registry read: nothing to say what exists
+        roots = (self.root,)
+        return not (waiver.contract in self.catalog.entries
+                    or waiver.contract in self.catalog.errors
+                    or any(waiver.names_contract(e.id, e.document_path, roots)
+                           for e in self.catalog)
+                    or waiver.names_a_file(roots))
+
+    def hint(self, waiver: Waiver) -> str:
+        """What a stale waiver's message says when its contract exists nowhere."""
+        if not self._unknown(waiver):
+            return ""
+        from ledgerpact.registry.catalog import suggestions
+
+        assert self.catalog is not None
+        names = [*self.catalog.entries, *(e.document_path for e in self.catalog)]
+        near = suggestions(waiver.contract, names, 1)
+        meant = f"; did you mean {near[0]!r}?" if near else ""
+        return (f"no contract {waiver.contract!r} in the registry (neither a contract id nor "
+                f"a file), so it can never apply: fix its contract{meant}")
 
 
 def _where(waiver: Waiver) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+from collections.abc import Mapping
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 from urllib.parse import quote
@@ -26,10 +27,12 @@ INFORMATION_URI = "https://ledgerpact.dev"
 LEVELS = {Severity.ERROR: "error", Severity.WARN: "warning", Severity.INFO: "note",
           Severity.HINT: "note"}
 _BACKTICKS = re.compile(r"`+")
+SRCROOT = "%SRCROOT%"
 
 
 def artifact_uri(path: str) -> tuple[str, bool]:
-    """A file name as a URI reference, and whether it is relative to the source root.
+    """A file name as a URI reference, and whether it is relative to the source root, for
+    a caller that cannot say where its files are (with that, ``Artifacts`` names them).
 
     Registry files are relative paths (``contracts/x/openapi.yaml``), which code scanning
     resolves against the checkout; an absolute path (a file linted from elsewhere) becomes
@@ -47,6 +50,53 @@ def artifact_uri(path: str) -> tuple[str, bool]:
         absolute = posixpath.normpath(posixpath.join(Path.cwd().as_posix(), posix))
         return artifact_uri(absolute)
     return quote(posix, safe="/"), True
+
+
+class Artifacts:
+    """Where the files findings name are, so every result's URI resolves to its file.
+
+    A finding names its file as the command shows it -- relative to the registry root (a
+    registry contract), to the working directory (a file linted by a relative path), or
+    absolute -- and one string cannot say which. So each file is first located: ``places``
+    maps a name to its file where the command knows it, any other relative name is
+    relative to ``base``. Code scanning resolves a relative URI against the repository's
+    root, so a file inside ``root`` (the Git work tree, else the registry's folder) is
+    named relative to it under ``%SRCROOT%``, which ``run.originalUriBaseIds`` declares
+    (SARIF 2.1.0 3.14.14) for every other viewer; any file outside it gets an absolute
+    ``file://`` URI. Registry contracts and standalone files are named the same way.
+    """
+
+    def __init__(self, root: Path, base: Path, places: Mapping[str, Path] | None = None
+                 ) -> None:
+        self.root, self.base = root.resolve(), base.resolve()
+        self.places = dict(places or {})
+        self._seen: dict[str, dict[str, str]] = {}  # thousands of findings share a file
+
+    def location(self, file: str) -> dict[str, str]:
+        """The ``artifactLocation`` of ``file``, a name as a finding gives it."""
+        found = self._seen.get(file)
+        if found is None:
+            found = self._seen[file] = self._locate(file)
+        return dict(found)
+
+    def _locate(self, file: str) -> dict[str, str]:
+        path = self.places.get(file)
+        if path is None:
+            path = Path(file) if Path(file).is_absolute() else self.base / file
+        path = path.resolve()
+        if path.is_relative_to(self.root):
+            return {"uri": quote(path.relative_to(self.root).as_posix(), safe="/"),
+                    "uriBaseId": SRCROOT}
+        return {"uri": path.as_uri()}
+
+    def base_ids(self) -> dict[str, Any]:
+        """``run.originalUriBaseIds``: what ``%SRCROOT%`` stands for (a base URI ends in a
+        slash, SARIF 2.1.0 3.14.14)."""
+        uri = self.root.as_uri()
+        return {SRCROOT: {"uri": uri if uri.endswith("/") else uri + "/",
+                          "description": {"text": "The root of the source tree: the Git "
+                                                  "work tree (without one, the registry's "
+                                                  "folder) the files were checked in."}}}
 
 
 def _fence(text: str) -> str:
@@ -95,11 +145,16 @@ def fingerprint(finding: LintFinding) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
 
 
-def result(finding: LintFinding, index: int) -> dict[str, Any]:
-    uri, relative = artifact_uri(finding.file)
-    artifact: dict[str, Any] = {"uri": uri}
-    if relative:
-        artifact["uriBaseId"] = "%SRCROOT%"
+def result(finding: LintFinding, index: int, artifacts: Artifacts | None = None
+           ) -> dict[str, Any]:
+    """One result; without ``artifacts`` a relative file name is taken to be relative to
+    the source root already (and a name climbing out of it, to the working directory)."""
+    artifact: dict[str, Any]
+    if artifacts is not None:
+        artifact = artifacts.location(finding.file)
+    else:
+        uri, relative = artifact_uri(finding.file)
+        artifact = {"uri": uri, **({"uriBaseId": SRCROOT} if relative else {})}
     physical: dict[str, Any] = {"artifactLocation": artifact}
     if finding.line > 0:
         physical["region"] = {"startLine": finding.line,
@@ -135,16 +190,18 @@ def invocation(errors: list[str]) -> dict[str, Any]:
 
 def render(findings: list[LintFinding], *, rules: list[Rule], checked: list[str],
            fail_severity: Severity, tool_version: str, errors: list[str] | None = None,
-           ruleset: str = "") -> str:
+           ruleset: str = "", artifacts: Artifacts | None = None) -> str:
+    """The SARIF log; ``artifacts`` locates the findings' files (see ``Artifacts``)."""
     described = rule_list(rules, findings)
     index = {rule.id: n for n, rule in enumerate(described)}
-    run = {
+    run: dict[str, Any] = {
         "tool": {"driver": {"name": "ledgerpact", "version": tool_version,
                             "informationUri": INFORMATION_URI,
                             "rules": [descriptor(rule) for rule in described]}},
         "invocations": [invocation(errors or [])],
+        **({"originalUriBaseIds": artifacts.base_ids()} if artifacts is not None else {}),
         "columnKind": "unicodeCodePoints",
-        "results": [result(f, index[f.rule]) for f in by_location(findings)],
+        "results": [result(f, index[f.rule], artifacts) for f in by_location(findings)],
         "properties": {"checked": list(checked), "failSeverity": fail_severity.label,
                        "ruleset": ruleset},
     }

@@ -34,9 +34,13 @@ def render(report: CheckReport) -> str:
              if rule is not None]
     described = rule_list(known, [f for *_, f in placed])
     index = {rule.id: n for n, rule in enumerate(described)}
+    artifacts = None
+    if report.registry_root is not None:  # file names are relative to the registry's folder
+        artifacts = sarif.Artifacts(report.source_root or report.registry_root,
+                                    report.registry_root)
     results = []
     for contract, step, finding in placed:
-        result = sarif.result(finding, index[finding.rule])
+        result = sarif.result(finding, index[finding.rule], artifacts)
         result["properties"] = {**result["properties"], "contract": contract.id,
                                 "step": step.name}
         results.append(result)
@@ -45,6 +49,7 @@ def render(report: CheckReport) -> str:
                             "informationUri": sarif.INFORMATION_URI,
                             "rules": [_descriptor(rule) for rule in described]}},
         "invocations": [{"executionSuccessful": True}],
+        **({"originalUriBaseIds": artifacts.base_ids()} if artifacts is not None else {}),
         "columnKind": "unicodeCodePoints",
         "results": results,
         "properties": {
