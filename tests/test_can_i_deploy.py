@@ -551,3 +551,29 @@ def test_bad_input_exits_2_with_one_line(reg: Path, args: tuple[str, ...], says:
     assert done.returncode == 2, done.stdout
     assert len(done.stderr.splitlines()) == 1 and says in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ("{oops}", "not a JSON pact file"),
+    ('{"consumer": {"name": "treasury"}, "provider": {"name": "erp-finance"}}',
+     "interactions must be a non-empty list"),
+    ('{"consumer": {"name": "someone-else"}, "provider": {"name": "erp-finance"},'
+     ' "interactions": [{"description": "d"}]}', "its path says treasury -> erp-finance"),
+])
+def test_a_broken_pact_is_an_input_error_not_a_pending_pact(reg: Path, content: str,
+                                                            expected: str) -> None:
+    """A pact nobody could ever verify would otherwise count as merely pending: its consumer
+    told no, every provider told yes. Both answers must be exit 2 naming the file."""
+    publish_pact(reg, "invoice-automation", "1.0.0", "sap-adapter")
+    verify(reg, "invoice-automation", "1.0.0", "sap-adapter", "2.0.0", passed=True)
+    broken = reg / pact_path("treasury", "1.1.0", "erp-finance")
+    broken.parent.mkdir(parents=True)
+    broken.write_text(content)
+    commit_all(reg, "a broken pact")
+    for who, version in (("treasury", "1.1.0"), ("sap-adapter", "2.0.0"),
+                         ("invoice-automation", "1.0.0")):
+        done = run("can-i-deploy", who, "--version", version, "--registry", reg)
+        assert done.returncode == 2, (who, done.stdout, done.stderr)
+        assert "pacts/treasury/1.1.0/erp-finance.json" in done.stderr and expected in \
+            done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and len(done.stderr.strip().splitlines()) == 1

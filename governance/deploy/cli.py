@@ -17,6 +17,7 @@ from ledgerpact.governance.deploy.records import (
     load_pacts,
     load_records,
     of_current_code,
+    read_pact,
 )
 from ledgerpact.registry.cli_support import (
     EXIT_FINDINGS,
@@ -126,6 +127,8 @@ def can_i_deploy_cmd(participant: str, version: str, provider_versions: tuple[st
     ws = registry.workspace(ref)
     pins = parse_pins(provider_versions)
     records, pacts = load_records(ws), load_pacts(ws)
+    for pact in pacts:  # a broken pact is an input error, never a pending pact
+        read_pact(ws, pact)
     # who must verify a contract's pacts is read from contract.yaml: it must agree with the
     # adapter manifests, or the answer would rest on a wrong list of providers
     manifests = load_manifests(ws)

@@ -28,6 +28,7 @@ new pact, and an old verification must not vouch for it.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -155,6 +156,37 @@ def load_pacts(ws: Workspace) -> list[Pact]:
         _check_name(provider, "provider", rel)
         pacts.append(Pact(consumer, version, provider, rel, content_sha256(ws.source.read(rel))))
     return pacts
+
+
+def read_pact(ws: Workspace, pact: Pact) -> dict[str, Any]:
+    """The pact's document, refused unless it is a pact for the consumer and provider its
+    path names, with interactions: verification replays it, and can-i-deploy must not count
+    a file nobody could ever verify as a pact that is merely pending."""
+    try:
+        document = json.loads(ws.source.read(pact.path))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"not a JSON pact file: {exc}", file=pact.path) from None
+    if not isinstance(document, dict) or not isinstance(document.get("consumer"), dict):
+        raise InputError("not a pact file (no consumer)", file=pact.path, pointer="/consumer")
+    named = (document["consumer"].get("name"), (document.get("provider") or {}).get("name"))
+    if named != (pact.consumer, pact.provider):
+        raise InputError(f"the pact names {named[0]} -> {named[1]}; its path says "
+                         f"{pact.consumer} -> {pact.provider}", file=pact.path)
+    items = document.get("interactions")
+    if not isinstance(items, list) or not items:
+        raise InputError(f"interactions must be a non-empty list, found {_short(items)}",
+                         file=pact.path, pointer="/interactions")
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("description"), str) or \
+                not item["description"]:
+            raise InputError("an interaction must be a mapping with a description, found "
+                             f"{_short(item)}", file=pact.path, pointer=f"/interactions/{i}")
+    return document
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _field(ws: Workspace, data: dict[str, Any], key: str, rel: str, kind: type,

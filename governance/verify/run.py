@@ -13,7 +13,6 @@ partial run (``only``) writes no record.
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +25,7 @@ from ledgerpact.governance.deploy.records import (
     contract_providers,
     load_pacts,
     load_records,
+    read_pact,
     write_record,
 )
 from ledgerpact.governance.verify.environment import Environment, ServiceFactory
@@ -45,34 +45,6 @@ from ledgerpact.registry.workspace import Workspace
 DEFAULT_EXAMPLES = 5
 VERIFIER_TOOL = "pact-python"
 ONLY = ("pacts", "schemathesis")
-
-
-def _pact_document(ws: Workspace, pact: Pact) -> dict[str, Any]:
-    try:
-        document = json.loads(ws.source.read(pact.path))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InputError(f"not a JSON pact file: {exc}", file=pact.path) from None
-    if not isinstance(document, dict) or not isinstance(document.get("consumer"), dict):
-        raise InputError("not a pact file (no consumer)", file=pact.path, pointer="/consumer")
-    named = (document["consumer"].get("name"), (document.get("provider") or {}).get("name"))
-    if named != (pact.consumer, pact.provider):
-        raise InputError(f"the pact names {named[0]} -> {named[1]}; its path says "
-                         f"{pact.consumer} -> {pact.provider}", file=pact.path)
-    items = document.get("interactions")
-    if not isinstance(items, list) or not items:
-        raise InputError(f"interactions must be a non-empty list, found {_short(items)}",
-                         file=pact.path, pointer="/interactions")
-    for i, item in enumerate(items):
-        if not isinstance(item, dict) or not isinstance(item.get("description"), str) or \
-                not item["description"]:
-            raise InputError("an interaction must be a mapping with a description, found "
-                             f"{_short(item)}", file=pact.path, pointer=f"/interactions/{i}")
-    return document
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _check_vendor(ws: Workspace, manifest: Manifest) -> None:
@@ -188,7 +160,7 @@ def verify_adapter(registry: Path | None, adapter: str | None, *, seed: int = 1,
     pacts: list[Pact] = []
     if only != "schemathesis":
         pacts = [p for contract in manifest.provides for p in latest_pacts(every, contract)]
-    documents = {p.path: _pact_document(ws, p) for p in pacts}
+    documents = {p.path: read_pact(ws, p) for p in pacts}
     records = load_records(ws)  # successes of any registered provider decide pending
     providers = contract_providers(ws, every)
     _check_vendor(ws, manifest)
