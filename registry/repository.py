@@ -76,6 +76,20 @@ class Registry:
                              file=str(self.root))
         return repo
 
+    def require_full_history(self, why: str) -> git.Repo:
+        """The repository, refused when it is a shallow clone.
+
+        In a shallow clone the boundary commit appears to add every file it holds: whoever
+        made it would look like the author of every approval record, and every deprecation
+        would look as old as that commit. Answers that rest on who committed what, or when,
+        must not be given from such a history (``why`` says which answer)."""
+        repo = self.require_repo()
+        if (Path(repo.common_dir) / "shallow").is_file():
+            raise InputError(f"this is a shallow clone: {why} needs the full history "
+                             "(git fetch --unshallow; in GitHub Actions, actions/checkout "
+                             "with fetch-depth: 0)", file=str(self.git_root or self.root))
+        return repo
+
     def workspace(self, rev: str | None = None, label: str | None = None) -> Workspace:
         """The working tree (``rev`` None) or the registry exactly as committed at ``rev``."""
         if rev is None:
