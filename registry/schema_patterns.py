@@ -38,6 +38,12 @@ def _compiled(pattern: str) -> JsRegex | str:
         return str(exc)
 
 
+def compiled_or_reason(pattern: str) -> JsRegex | str:
+    """The pattern compiled, or why it cannot be used: for a caller that must say why (the
+    simulators' data generator), sharing the compiled pattern and its budget."""
+    return _compiled(pattern)
+
+
 def schema_regex(pattern: str) -> JsRegex | None:
     """The pattern compiled, or None when it cannot be used."""
     compiled = _compiled(pattern)

@@ -163,7 +163,7 @@ PATTERNS = [
     r"^[a-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+$",
     r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
     r"^\d{3}-\d{2}-\d{4}$",
-    r"^(?P<q>['\"])[a-z]+(?P=q)$",  # a backreference
+    r"^(['\"])[a-z]+\1$",  # a backreference
     r"^\w+@\w+\.(com|org|net)$",
     r"^(ab|cd){2,3}x*?y+$",
     r"[A-Z]{3}",  # unanchored: re.search semantics

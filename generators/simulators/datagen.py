@@ -10,6 +10,18 @@ that resolves ``$ref`` inside the same document, and retrying. Recursion is boun
 becomes the cheapest valid one (null, the shortest variant, no optional members).
 
 Numbers of type ``number`` come out as ``Decimal`` so money never passes through a float.
+
+``pattern`` and ``patternProperties`` are ECMA-262 regular expressions written by whoever
+wrote the contract, so they are read as JavaScript reads them (``\\d`` is ASCII, ``$`` is the
+end of the text, ``[^]`` is any character) and every check is bounded, through the registry's
+``schema_patterns``: Python's ``re`` would misread some and backtrack for hours on others
+(``^(a+)+$`` against ``"aaa…a!"``). A string is generated from the pattern's translation and
+kept only once the bounded check says it matches. A ``pattern`` the generator cannot evaluate
+(JavaScript refuses it, it is too large, or its check ran out of time on every candidate)
+raises ``PatternNotEvaluated`` rather than yielding a value that may not match; a
+``patternProperties`` pattern that cannot be evaluated on a member name leaves that optional
+member out. Time budgets are the pattern's own (``jsregex``): a hostile contract spends its
+budget once per process, not once per response.
 """
 
 from __future__ import annotations
@@ -31,7 +43,12 @@ from urllib.parse import quote, unquote
 
 import jsonschema_rs
 
-__all__ = ["declared_properties", "generate", "generate_string_for_pattern", "is_valid"]
+from ledgerpact.registry.errors import EvaluationStopped
+from ledgerpact.registry.jsregex import JsRegex, RegexTimeout
+from ledgerpact.registry.schema_patterns import compiled_or_reason, schema_regex
+
+__all__ = ["PatternNotEvaluated", "declared_properties", "generate",
+           "generate_string_for_pattern", "is_valid"]
 
 DOCUMENT_URI = "urn:ledgerpact:datagen"
 _NODE_BUDGET = 1500  # nodes per generate() call before every choice turns minimal
@@ -49,13 +66,30 @@ _WORDS = ("alpha", "bravo", "cedar", "delta", "ember", "fjord", "gamma", "harbor
           "juniper", "kilo", "lumen", "maple", "nova", "orbit", "pine", "quartz", "river")
 
 
+class PatternNotEvaluated(EvaluationStopped):
+    """A ``pattern`` a generated string had to match could not be evaluated: JavaScript
+    refuses it, it is too large to run, or its check ran out of time on every candidate.
+
+    Raised instead of returning a string nobody could check: the engine's validator reads
+    patterns with another regex engine, so its silence would prove nothing. The generic
+    responder lets it through, and the simulator answers with its problem+json 500 naming
+    the pattern (journaled, logged once), as for anything else it cannot answer."""
+
+    def __init__(self, pattern: str, reason: str) -> None:
+        super().__init__(f"cannot generate a string for the pattern "
+                         f"{json.dumps(pattern, ensure_ascii=False)}: {reason}")
+        self.pattern = pattern
+        self.reason = reason
+
+
 def generate(schema: Any, document: dict[str, Any], rng: random.Random, *,
              max_depth: int = 8) -> Any:
     """An instance valid against ``schema`` (whose ``$ref``s point into ``document``).
 
-    Deterministic for a given rng state. When a schema defeats the generator (an
-    unsatisfiable or exotic combination) the best candidate is returned anyway; the engine's
-    response validation reports it.
+    Deterministic for a given rng state, as long as no pattern check runs out of time. When
+    a schema defeats the generator (an unsatisfiable or exotic combination) the best
+    candidate is returned anyway; the engine's response validation reports it. A pattern
+    that cannot be evaluated raises ``PatternNotEvaluated`` (see the module docstring).
     """
     return _generator_for(document).generate(schema, rng, max_depth)
 
@@ -74,8 +108,13 @@ def declared_properties(schema: Any, document: dict[str, Any]) -> set[str]:
 
 def generate_string_for_pattern(pattern: str, rng: random.Random, *, min_length: int = 0,
                                 max_length: int | None = None) -> str | None:
-    """A string ``re.search`` finds ``pattern`` in, within the length bounds, or None."""
-    return _pattern_string(pattern, rng, min_length, max_length)
+    """A string the ECMA-262 ``pattern`` matches somewhere (JSON Schema's reading), within
+    the length bounds when the generator finds one, or None when it finds no match at all.
+    Raises ``PatternNotEvaluated`` when the pattern cannot be evaluated."""
+    found, stopped = _pattern_string(_js_pattern(pattern), rng, min_length, max_length)
+    if found is None and stopped is not None:
+        raise _stopped(stopped)
+    return found
 
 
 # --------------------------------------------------------------------------- per document
@@ -506,7 +545,7 @@ class _Generator:
         if name in view.forbidden:
             return False
         for names, pats in view.closed:
-            if name not in names and not any(re.search(p, name) for p in pats):
+            if name not in names and not any(_names_member(p, name) for p in pats):
                 return False
         return True
 
@@ -629,17 +668,29 @@ class _Generator:
     def _string(self, view: _View, rng: random.Random, deep: bool) -> str:
         lo = view.nums.get("minLength", 0)
         hi = view.nums.get("maxLength")
+        patterns = [_js_pattern(p) for p in view.patterns]
+        stopped: list[RegexTimeout] = []
+
+        def matches_all(s: str) -> bool:
+            try:
+                return all(p.search(s) for p in patterns)
+            except RegexTimeout as exc:  # unknown, so not kept; said if nothing else is
+                stopped.append(exc)
+                return False
+
         for _ in range(12):
             s = None
             if view.fmt is not None:
                 s = _format_string(view.fmt, rng)
-            if view.patterns and (s is None or not all(re.search(p, s) for p in view.patterns)):
-                s = _pattern_string(view.patterns[0], rng, lo, hi)
+            if patterns and (s is None or not matches_all(s)):
+                s, timeout = _pattern_string(patterns[0], rng, lo, hi, patterns[1:])
+                stopped.extend([timeout] if timeout is not None else [])
             if s is None:
                 s = _plain_string(rng, lo, hi, deep)
-            if lo <= len(s) and (hi is None or len(s) <= hi) and \
-                    all(_search(p, s) for p in view.patterns):
+            if lo <= len(s) and (hi is None or len(s) <= hi) and matches_all(s):
                 return s
+        if stopped:
+            raise _stopped(stopped[-1])
         return s if s is not None else "x" * lo
 
 
@@ -649,11 +700,30 @@ def _canon(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str)
 
 
-def _search(pattern: str, s: str) -> bool:
+def _js_pattern(pattern: str) -> JsRegex:
+    """``pattern`` compiled as JSON Schema reads it (shared with the registry's checks, and
+    so is its time budget); ``PatternNotEvaluated`` when it cannot be used."""
+    compiled = compiled_or_reason(pattern)
+    if isinstance(compiled, str):
+        raise PatternNotEvaluated(pattern, compiled)
+    return compiled
+
+
+def _stopped(exc: RegexTimeout) -> PatternNotEvaluated:
+    return PatternNotEvaluated(exc.source, "no candidate could be shown to match it: its check "
+                                           f"ran out of time after {exc.seconds:g} s "
+                                           "(catastrophic backtracking)")
+
+
+def _names_member(pattern: str, name: str) -> bool:
+    """Whether a ``patternProperties`` pattern is known to match ``name``. One that cannot
+    be used matches nothing (as in the registry's checks); a check that ran out of time
+    counts as no match, so the generator leaves that optional member out."""
+    compiled = schema_regex(pattern)
     try:
-        return re.search(pattern, s) is not None
-    except re.error:
-        return True
+        return compiled is not None and compiled.search(name)
+    except RegexTimeout:
+        return False
 
 
 def _type_fits(value: Any, types: set[str] | None, nullable: bool) -> bool:
@@ -871,34 +941,53 @@ def _plain_string(rng: random.Random, lo: int, hi: int | None, deep: bool) -> st
     return s
 
 
-_PARSED: dict[str, Any] = {}
+_PARSED: dict[str, Any] = {}  # translated pattern -> parse tree, or None: not parseable
 
 
-def _pattern_string(pattern: str, rng: random.Random, lo: int = 0,
-                    hi: int | None = None) -> str | None:
-    parsed = _PARSED.get(pattern)
-    if parsed is None:
+def _parse_tree(pattern: JsRegex) -> Any:
+    """The stdlib parser's tree of the pattern's translation (what ``regex`` runs), which
+    spells JavaScript's meaning in Python syntax (``\\d`` as ``[0-9]``, ``$`` as ``\\Z``);
+    None when the stdlib parser cannot read a construct only ``regex`` knows."""
+    source = pattern.compiled.pattern
+    if source not in _PARSED:
+        if len(_PARSED) > 4096:
+            _PARSED.clear()
         try:
-            parsed = _sre_p.parse(pattern)
-            compiled = re.compile(pattern)
+            _PARSED[source] = _sre_p.parse(source)
         except (re.error, OverflowError, RecursionError):
-            return None
-        _PARSED[pattern] = (parsed, compiled)
-    else:
-        parsed, compiled = parsed
+            _PARSED[source] = None
+    return _PARSED[source]
+
+
+def _pattern_string(pattern: JsRegex, rng: random.Random, lo: int = 0, hi: int | None = None,
+                    others: Sequence[JsRegex] = ()) -> tuple[str | None, RegexTimeout | None]:
+    """A string ``pattern`` and ``others`` (the schema's further patterns, which the
+    candidates are not built from) match, within the length bounds if one is found, or
+    None; and the last check that ran out of time, if any, so a caller left with nothing
+    can say why."""
+    parsed = _parse_tree(pattern)
+    if parsed is None:
+        return None, None
     best: str | None = None
+    stopped: RegexTimeout | None = None
     for attempt in range(24):
         want = None if hi is None and lo == 0 else (lo, hi)
         try:
             s = _Regen(rng, want, attempt).emit(parsed)
         except _Unsupported:
-            return None
-        if compiled.search(s) is None:
+            return None, None
+        if any("\ud800" <= ch <= "\udfff" for ch in s):
+            continue  # half a UTF-16 pair: no JSON text can carry it
+        try:
+            if not (pattern.search(s) and all(other.search(s) for other in others)):
+                continue
+        except RegexTimeout as exc:
+            stopped = exc
             continue
         if len(s) >= lo and (hi is None or len(s) <= hi):
-            return s
+            return s, None
         best = s
-    return best
+    return best, (stopped if best is None else None)
 
 
 class _Unsupported(Exception):
@@ -936,7 +1025,7 @@ class _Regen:
         if op is c.LITERAL:
             return chr(arg)
         if op is c.NOT_LITERAL:
-            return self.pick_from(_POOL, lambda ch: ord(ch) != arg)
+            return self.pick(_ALNUM.replace(chr(arg), ""), _POOL.replace(chr(arg), ""))
         if op is c.ANY:
             return self.rng.choice(_ALNUM)
         if op is c.IN:
@@ -978,9 +1067,8 @@ class _Regen:
 
     def char_class(self, items: Any) -> str:
         c = _sre_c
-        negate = bool(items) and items[0][0] is c.NEGATE
-        if negate:
-            return self.pick_from(_POOL, lambda ch: not _class_has(items[1:], ch))
+        if items and items[0][0] is c.NEGATE:
+            return self.pick(*_pool_members(items))
         choices: list[str] = []
         for op, arg in items:
             if op is c.LITERAL:
@@ -993,16 +1081,40 @@ class _Regen:
                 choices.append(self.rng.choice(_CATEGORY_CHARS.get(arg, "a")))
         if not choices:
             raise _Unsupported("empty class")
-        return self.rng.choice(choices)
+        picked = self.rng.choice(choices)
+        if picked == " " or (picked.isprintable() and not picked.isspace()):
+            return picked
+        # JavaScript's \s and \S reach the generator spelt out as ranges of controls and
+        # exotic spaces; a readable member of the class, when it has one, makes better data.
+        readable = _pool_members(items)[1]
+        return self.rng.choice(readable) if readable else picked
 
-    def pick_from(self, pool: str, ok: Any) -> str:
-        # Mostly letters and digits: readable data, and punctuation stays rare.
-        if self.rng.random() < 0.9:
-            pool = _ALNUM
-        allowed = [ch for ch in pool if ok(ch)] or [ch for ch in _POOL if ok(ch)]
+    def pick(self, alnum: str, pool: str) -> str:
+        """One of the allowed letters and digits (``alnum``) or, now and then or when there
+        are none, of the allowed ``_POOL`` characters: readable data, punctuation rare."""
+        allowed = (alnum if self.rng.random() < 0.9 else pool) or pool
         if not allowed:
             raise _Unsupported("no character fits")
         return self.rng.choice(allowed)
+
+
+_MEMBERS: dict[int, tuple[Any, str, str]] = {}
+
+
+def _pool_members(items: Any) -> tuple[str, str]:
+    """The characters of ``_ALNUM`` and of ``_POOL`` a class (``IN`` items, maybe negated)
+    holds. Worked out once per class of a cached parse tree: a translated class spells
+    JavaScript's \\s or \\W out in dozens of items, too many to scan for every character."""
+    cached = _MEMBERS.get(id(items))
+    if cached is None or cached[0] is not items:
+        negate = bool(items) and items[0][0] is _sre_c.NEGATE
+        body = items[1:] if negate else items
+        alnum = "".join(ch for ch in _ALNUM if _class_has(body, ch) != negate)
+        pool = "".join(ch for ch in _POOL if _class_has(body, ch) != negate)
+        if len(_MEMBERS) > 16_384:
+            _MEMBERS.clear()
+        cached = _MEMBERS[id(items)] = (items, alnum, pool)  # items kept: ids stay unique
+    return cached[1], cached[2]
 
 
 def _class_has(items: Any, ch: str) -> bool:
@@ -1016,10 +1128,15 @@ def _class_has(items: Any, ch: str) -> bool:
         if op is c.CATEGORY and ch in _CATEGORY_CHARS.get(arg, "") and \
                 arg not in (c.CATEGORY_NOT_SPACE, c.CATEGORY_NOT_DIGIT, c.CATEGORY_NOT_WORD):
             return True
-        if op is c.CATEGORY and arg in (c.CATEGORY_NOT_SPACE, c.CATEGORY_NOT_DIGIT,
-                                        c.CATEGORY_NOT_WORD):
-            probe = {c.CATEGORY_NOT_SPACE: r"\S", c.CATEGORY_NOT_DIGIT: r"\D",
-                     c.CATEGORY_NOT_WORD: r"\W"}[arg]
-            if re.fullmatch(probe, ch):
-                return True
+        if op is c.CATEGORY and arg in _NOT_CATEGORY and _NOT_CATEGORY[arg](ch):
+            return True
     return False
+
+
+# The negated categories as ``regex`` reads them (Unicode): they reach the generator only
+# from a translation (``[^]`` is ``[\s\S]``), never from a contract's own \S, \D, \W.
+_NOT_CATEGORY = {
+    _sre_c.CATEGORY_NOT_SPACE: lambda ch: not ch.isspace(),
+    _sre_c.CATEGORY_NOT_DIGIT: lambda ch: not ch.isdecimal(),
+    _sre_c.CATEGORY_NOT_WORD: lambda ch: not (ch.isalnum() or ch == "_"),
+}

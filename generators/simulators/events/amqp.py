@@ -77,13 +77,23 @@ class AmqpSink:
             return self._exchange
         await self._drop()
         import aio_pika
+        from aio_pika.connection import make_url
 
-        self._connection = await aio_pika.connect(self.url, timeout=self.timeout_s)
-        channel = await self._connection.channel(publisher_confirms=True,
-                                                 on_return_raises=False)
-        self._exchange = await channel.declare_exchange(
-            self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True,
-            auto_delete=False, timeout=self.timeout_s)
+        # Built here, not by aio_pika.connect: that drops a connection whose connect fails
+        # (refused, bad vhost or login, cancelled) without closing it, and its __del__ then
+        # schedules close() from whichever thread the garbage collector runs in, where no
+        # loop can run it ("coroutine 'Connection.close' was never awaited").
+        self._connection = aio_pika.Connection(make_url(self.url))  # as connect() builds it
+        try:
+            await self._connection.connect(timeout=self.timeout_s)
+            channel = await self._connection.channel(publisher_confirms=True,
+                                                     on_return_raises=False)
+            self._exchange = await channel.declare_exchange(
+                self.exchange_name, aio_pika.ExchangeType.TOPIC, durable=True,
+                auto_delete=False, timeout=self.timeout_s)
+        except BaseException:
+            await self._drop()  # closed here, in this loop, also when cancelled
+            raise
         return self._exchange
 
     async def deliver(self, batch: Batch) -> list[int]:
