@@ -52,6 +52,12 @@ __all__ = ["PatternNotEvaluated", "declared_properties", "generate",
 
 DOCUMENT_URI = "urn:ledgerpact:datagen"
 _NODE_BUDGET = 1500  # nodes per generate() call before every choice turns minimal
+# The most characters, items or members a generated value is asked for, whatever minLength,
+# minItems or minProperties say: a contract demanding a two-billion-character string would
+# otherwise hold the simulator (one event loop) for good. A value cut short of its minimum is
+# returned anyway, and the engine's response validation reports it, as for any schema the
+# generator cannot satisfy. (At most 256 items of 4,096 characters: a megabyte.)
+_MAX_SIZES = {"minLength": 4096, "minItems": 256, "minProperties": 256}
 _HARD_EXTRA_DEPTH = 24  # beyond max_depth + this, recursion stops outright
 _INF = 10**9
 _NUMERIC = frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
@@ -349,7 +355,7 @@ class _Generator:
             v.unique = True
         for key in ("minLength", "minItems", "minProperties"):
             if isinstance(schema.get(key), int):
-                v.bound(key, schema[key], max)
+                v.bound(key, min(schema[key], _MAX_SIZES[key]), max)
         for key in ("maxLength", "maxItems", "maxProperties"):
             if isinstance(schema.get(key), int):
                 v.bound(key, schema[key], min)
@@ -628,8 +634,7 @@ class _Generator:
         lo = view.nums.get("minItems", 0)
         hi = view.nums.get("maxItems")
         n = lo if deep else rng.randint(lo, lo + 2 if lo else 2)
-        if hi is not None:
-            n = min(n, hi)
+        n = min(n, _MAX_SIZES["minItems"]) if hi is None else min(n, hi, _MAX_SIZES["minItems"])
         prefix: list[list[Any]] = []
         for plist in view.prefix:
             for i, s in enumerate(plist):
@@ -929,8 +934,11 @@ def _plain_string(rng: random.Random, lo: int, hi: int | None, deep: bool) -> st
         top = hi if hi is not None else max(lo, 24)
         target = rng.randint(min(max(lo, 3), top), min(max(lo, 3) + 16, top))
     words: list[str] = []
-    while len(" ".join(words)) < target:
-        words.append(_WORDS[rng.randrange(len(_WORDS))])
+    length = -1  # of the words joined by single spaces
+    while length < target:
+        word = _WORDS[rng.randrange(len(_WORDS))]
+        words.append(word)
+        length += len(word) + 1
     s = " ".join(words)
     if hi is not None and len(s) > hi:  # whole words when they fit, else cut at the limit
         s = s[:hi]
