@@ -21,11 +21,13 @@ from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from ledgerpact.governance.diff.engine import BASE, REV
 from ledgerpact.governance.diff.model import Check, Direction, Hit
 from ledgerpact.governance.diff.pairs import Pair
 from ledgerpact.governance.diff.rules._common import flipped, places, schema_rule
 from ledgerpact.governance.diff.rules._examples import REQ, RESP, object_with
 from ledgerpact.governance.diff.rules._examples import schema_example as example
+from ledgerpact.governance.diff.schema_walk import evaluates_elsewhere, rest_of
 
 
 def _number(value: Any) -> int | float | None:
@@ -429,12 +431,11 @@ schema_rule(
 
 # -- additionalProperties / unevaluatedProperties ---------------------------------------------
 
-_EXTRA = ("additionalProperties", "unevaluatedProperties")
 OPEN, SCHEMA, CLOSED = 0, 1, 2  # how much a keyword restricts undeclared properties
 
 
-def _openness(schema: dict[str, Any], keyword: str) -> int:
-    value = schema.get(keyword, True)
+def _openness(rest: tuple[str, Any] | None) -> int:
+    value = True if rest is None else rest[1]
     if value is False or value == {"not": {}}:
         return CLOSED
     if value is True or value == {}:
@@ -442,36 +443,46 @@ def _openness(schema: dict[str, Any], keyword: str) -> int:
     return SCHEMA if isinstance(value, dict) else OPEN
 
 
-def _extra_changes(pair: Pair) -> Iterator[tuple[str, str, bool]]:
-    """(keyword, message, tightened) for each change in how undeclared properties are
-    treated that the walker does not compare itself. It compares the two subschemas in
-    place when both sides have one, except a ``false`` against anything else (nothing in
-    common to compare: the object closed or opened); an absent keyword is not there to
-    compare. Those are ours."""
-    for keyword in _EXTRA:
-        old, new = _openness(pair.base, keyword), _openness(pair.rev, keyword)
-        if old == new:
-            continue
-        if keyword in pair.base and keyword in pair.rev \
-                and (pair.base[keyword] is False) == (pair.rev[keyword] is False):
-            continue  # the walker compares them, subschema against subschema
-        if new == CLOSED:
-            message = f"{keyword}: false added: undeclared properties are now refused"
-        elif old == CLOSED:
-            message = (f"{keyword}: false removed: undeclared properties are now allowed"
-                       + (" when they match a schema" if new == SCHEMA else ""))
-        elif new == SCHEMA:
-            message = f"{keyword} schema added: undeclared properties must now match it"
-        else:
-            message = f"{keyword} schema removed: undeclared properties may be anything"
-        yield keyword, message, new > old
+def _extra_changes(pair: Pair) -> Iterator[tuple[str, str, str, bool]]:
+    """(base keyword, revision keyword, message, tightened) for a change in how open the
+    object is: what decides its undeclared properties (``schema_walk.rest_of``:
+    ``additionalProperties``, else ``unevaluatedProperties``), compared across the two
+    keywords. Without anyOf/oneOf/if subschemas evaluating properties the two say the same:
+    ``additionalProperties: false`` becoming ``unevaluatedProperties: false`` is no change.
+    Two schemas for the rest are compared by the walker, subschema against subschema; a
+    ``false`` against anything else (the object closed or opened) is ours."""
+    brest, rrest = rest_of(pair.base), rest_of(pair.rev)
+    old, new = _openness(brest), _openness(rrest)
+    if brest is not None and rrest is not None and (brest[1] is False) == (rrest[1] is False):
+        if brest[0] != rrest[0] and OPEN not in (old, new) \
+                and (evaluates_elsewhere(pair, BASE) or evaluates_elsewhere(pair, REV)):
+            tightened = rrest[0] == "additionalProperties"
+            yield brest[0], rrest[0], (
+                f"{brest[0]} became {rrest[0]}: undeclared properties that anyOf, oneOf or "
+                f"if subschemas evaluate are {'now' if tightened else 'no longer'} "
+                "restricted by it"), tightened
+        return
+    if old == new:
+        return
+    base_kw = brest[0] if brest is not None else None
+    rev_kw = rrest[0] if rrest is not None else None
+    if new == CLOSED:
+        message = f"{rev_kw}: false added: undeclared properties are now refused"
+    elif old == CLOSED:
+        message = (f"{base_kw}: false removed: undeclared properties are now allowed"
+                   + (" when they match a schema" if new == SCHEMA else ""))
+    elif new == SCHEMA:
+        message = f"{rev_kw} schema added: undeclared properties must now match it"
+    else:
+        message = f"{base_kw} schema removed: undeclared properties may be anything"
+    yield (base_kw or rev_kw or ""), (rev_kw or base_kw or ""), message, new > old
 
 
 def _extra_check(tightened: bool) -> Check:
     def run(pair: Pair) -> Iterator[Hit]:
-        for keyword, message, tighter in _extra_changes(pair):
+        for base_kw, rev_kw, message, tighter in _extra_changes(pair):
             if tighter is tightened:
-                yield _hit(pair, message, keyword)
+                yield Hit(message, **places(pair, base_kw, rev_kw))
     return run
 
 
@@ -486,7 +497,9 @@ schema_rule(
     fields (many do: a newer client version, a field the server used to ignore) are
     rejected. Where the application writes the data, it only produces less than readers
     accept. ``unevaluatedProperties`` (JSON Schema 2019-09+, the way to close an object
-    built with ``allOf``) is treated the same way.""",
+    built with ``allOf``) is treated the same way, and trading one keyword for the other is
+    no change unless anyOf, oneOf or if subschemas evaluate properties (which
+    ``unevaluatedProperties`` lets through and ``additionalProperties`` does not).""",
     base=example(REQ, "type: object\n" + _AMOUNT),
     revision=example(REQ, "type: object\nadditionalProperties: false\n" + _AMOUNT),
 )(_extra_check(True))

@@ -449,6 +449,37 @@ schema_rule(
 )(_check(_conditional_events, "conditional-removed"))
 
 
+_PAYEE_BOTH = (_PAYEE + "  accountNumber: {type: string}\n"
+               "if:\n  properties:\n    country: {enum: [DE, FR, NL]}\n"
+               "  required: [country]\nthen:\n  required: [iban]\n"
+               "else:\n  required: [accountNumber]\n")
+
+
+@schema_rule(
+    "conditional-changed", request="breaking", response="breaking", example=Direction.REQUEST,
+    summary="The 'if' of a conditional with both 'then' and 'else' changed: values move "
+            "between the branches.",
+    why="""With both branches, a value matching the new condition but not the old (or the
+    reverse) must now match the other branch: an Austrian payee that needed an account
+    number now needs an IBAN, and one that had an IBAN but no account number is refused.
+    Whichever way the condition changed, some values valid before are refused and some
+    refused are valid, so it breaks both ways. With only 'then', a change inside 'if' is
+    compared in the mirror direction (a narrower condition frees values from 'then'); with
+    only 'else', in the same direction.""",
+    base=example(REQ, _PAYEE_BOTH),
+    revision=example(REQ, _PAYEE_BOTH.replace("[DE, FR, NL]", "[AT, DE, FR, NL]")),
+)
+def conditional_changed(pair: Pair) -> Iterator[Hit]:
+    """The walker compares the two ``if`` schemas on their own, as no rule can (through
+    ``$ref``s, in any direction), and leaves what it found in ``pair.info["condition"]``
+    (schema_walk._Walk.condition_changes): this rule only reports it."""
+    found = pair.info.get("condition")
+    if found:
+        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+        yield Hit(f"condition 'if' changed ({found[0]}{more}): with both 'then' and 'else', "
+                  "values now move between the branches", **places(pair, "if"))
+
+
 # -- contentEncoding / contentMediaType -------------------------------------------------------
 
 def _content_check(keyword: str) -> Check:
