@@ -3,6 +3,10 @@
 Hand-written changelogs forget exactly the changes that hurt: a removed enum value, a property
 made required. Writing the section from the diff means every change that reaches consumers is
 listed, breaking ones first and marked, under the heading a reader looks for.
+
+Messages, pointers and operations come from contracts (a property may be named
+``x`y*_[a](http://e.vil)``), so each is escaped with the diff's markdown report's ``escape``:
+the section renders what the contract says, never a link or a broken code span.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ledgerpact.governance.diff.model import Change, Level
+from ledgerpact.governance.report.markdown import escape
 
 # Keep a Changelog's headings, in its order.
 SECTIONS = ("Added", "Changed", "Deprecated", "Removed", "Fixed", "Security")
@@ -32,19 +37,21 @@ def category(change: Change) -> str:
 def _entry(change: Change, directions: list[str]) -> str:
     where = ", ".join(change.affects[:3])
     more = f" and {len(change.affects) - 3} more" if len(change.affects) > 3 else ""
-    scope = f" ({where}{more})" if where else ""
+    scope = f" ({escape(where)}{more})" if where else ""
     flag = "**BREAKING** " if change.level is Level.BREAKING else ""
     shown = [d for d in directions if d != "none"]
     direction = f" [{', '.join(shown)}]" if shown else ""
     # What is gone is best shown where it was.
     place = change.base if category(change) == "Removed" and change.base else change.place
-    pointer = place.pointer or "/"
-    return f"- {flag}{change.message}{direction} at `{pointer}`{scope}"
+    # no code span: a backtick in a name would end it, and nothing is escaped inside one
+    pointer = escape(place.pointer or "/")
+    return f"- {flag}{escape(change.message)}{direction} at {pointer}{scope}"
 
 
 def section(version: str, date: str | None, changes: Iterable[Change],
             title: str | None = None) -> str:
-    """One ``## [version] - date`` section; an empty diff says so rather than nothing."""
+    """One ``## [version] - date`` section (``## [Unreleased]`` for ``version``
+    "Unreleased" and no date); an empty diff says so rather than nothing."""
     heading = f"## [{version}]" + (f" - {date}" if date else "")
     out = [heading, ""]
     if title:

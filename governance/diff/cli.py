@@ -45,7 +45,9 @@ if TYPE_CHECKING:
 @click.option("--fail-on", type=click.Choice(["breaking", "warning"]), default="breaking",
               show_default=True, help="Exit 1 when a change is at or above this level.")
 @click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file (atomically) instead of standard output.")
+              help="Write the report to this file (atomically) instead of standard output. "
+                   "Not written when an input cannot be read (exit 2): the file keeps what "
+                   "it held.")
 @input_errors_exit_2
 def diff_cmd(specs: tuple[str, ...], base_ref: str | None, registry_path: Path | None,
              fmt: str, fail_on: str, output: Path | None) -> None:
@@ -72,28 +74,36 @@ def diff_cmd(specs: tuple[str, ...], base_ref: str | None, registry_path: Path |
     from ledgerpact.governance.diff.model import Level
     from ledgerpact.governance.diff.report import DiffReport, render
     from ledgerpact.governance.diff.report.summary import failed
+    from ledgerpact.governance.report.text import visible
     from ledgerpact.registry.cli_support import open_registry
     from ledgerpact.registry.output import write_atomic
 
     errors: list[str] = []
-    if base_ref is not None:
-        compared = _since(open_registry(registry_path), base_ref, specs, errors)
-    elif len(specs) != 2:
+    if base_ref is None and len(specs) != 2:
         raise click.UsageError("expected BASE REVISION (two files or registry specs), or "
                                "--base REF [ID]...")
+    # opened for two files too: SARIF names files from its root (the Git work tree), as lint
+    reg = open_registry(registry_path)
+    if base_ref is not None:
+        compared = _since(reg, base_ref, specs, errors)
     else:
-        reg = open_registry(registry_path) if registry_path is not None else None
         compared = [_two_sides(reg, specs[0], specs[1])]
 
-    report = DiffReport(compared, Level.parse(fail_on), __version__)
+    report = DiffReport(compared, Level.parse(fail_on), __version__, errors,
+                        registry_root=reg.root, source_root=reg.git_root)
     if compared or not errors:  # with nothing compared, the error lines are the whole answer
         text = render(fmt, report)
         if output is None:
             click.echo(text, nl=False)
-        else:
+        elif not errors:
             write_atomic(output, text)
-    for error in errors:
-        click.echo(f"error: {error}", err=True)
+    for error in errors:  # file names are the user's: no control character reaches the tty
+        click.echo(f"error: {visible(error)}", err=True)
+    if errors and output is not None:
+        # A report that left contracts out is not the report asked for: the file keeps
+        # what it held (a previous complete report, or nothing) rather than a partial one.
+        click.echo(f"error: {output} not written: {len(errors)} input(s) could not be "
+                   "read", err=True)
     if errors:
         sys.exit(EXIT_INPUT)
     if failed(report):
@@ -107,13 +117,14 @@ def _diff(base: DocSide, rev: DocSide) -> list[Change]:
     return compare(checked(base), checked(rev))
 
 
-def _two_sides(reg: Registry | None, base_spec: str, rev_spec: str) -> Compared:
+def _two_sides(reg: Registry, base_spec: str, rev_spec: str) -> Compared:
     from ledgerpact.governance.diff.report import Compared
-    from ledgerpact.governance.diff.sides import side
+    from ledgerpact.governance.diff.sides import folder, side
 
     base, rev = side(reg, base_spec), side(reg, rev_spec)
     changes = _diff(base, rev)
-    return Compared(rev.contract or rev.label, base.label, rev.label, changes)
+    return Compared(rev.contract or rev.label, base.label, rev.label, changes,
+                    folders=(folder(base, reg), folder(rev, reg)))
 
 
 # -- every contract changed since a ref ------------------------------------------------------
@@ -141,7 +152,7 @@ def _since(reg: Registry, ref: str, ids: tuple[str, ...], errors: list[str]) -> 
     for contract_id in wanted:
         try:
             item = _contract_since(contract_id, ref, base_cat, rev_cat)
-        except InputError as exc:
+        except _Unreadable as exc:
             errors.append(str(exc))
             continue
         if item is not None:
@@ -159,15 +170,48 @@ def _require_commit(reg: Registry, ref: str) -> None:
                          file="--base") from None
 
 
+class _Unreadable(Exception):
+    """A contract ``--base`` could not compare: its error, led by the contract (and the side,
+    where known), since a shared file's name or a path that is the same at both revisions
+    does not say which contract was left out."""
+
+    def __init__(self, who: str, error: InputError) -> None:
+        super().__init__(f"{who}: {error}")
+
+
 def _contract_since(contract_id: str, ref: str, base_cat: Catalog,
                     rev_cat: Catalog) -> Compared | None:
     from ledgerpact.governance.diff.report import Compared
     from ledgerpact.governance.diff.since import contract_changes
 
-    for catalog in (rev_cat, base_cat):
-        if contract_id in catalog.errors:
-            raise catalog.errors[contract_id]
     labels = (f"{contract_id}@{ref}", f"{contract_id} (working tree)")
-    changes = contract_changes(contract_id, base_cat.ws, base_cat.entries.get(contract_id),
-                               rev_cat.ws, rev_cat.entries.get(contract_id), labels)
+    for catalog, label in ((rev_cat, labels[1]), (base_cat, labels[0])):
+        if contract_id in catalog.errors:
+            raise _Unreadable(label, catalog.errors[contract_id])
+    try:
+        changes = contract_changes(contract_id, base_cat.ws,
+                                   base_cat.entries.get(contract_id), rev_cat.ws,
+                                   rev_cat.entries.get(contract_id), labels)
+    except InputError as exc:
+        raise _Unreadable(_unreadable_side(contract_id, base_cat, rev_cat, labels),
+                          exc) from None
     return None if changes is None else Compared(contract_id, *labels, changes=changes)
+
+
+def _unreadable_side(contract_id: str, base_cat: Catalog, rev_cat: Catalog,
+                     labels: tuple[str, str]) -> str:
+    """The side whose files do not bundle (the base first, which the comparison reads
+    first), asked only once the comparison failed, since the same path is broken at one
+    revision and sound at the other; the contract alone when both bundle (an error the
+    comparison itself found)."""
+    from ledgerpact.registry.bundle import bundle
+
+    for catalog, label in ((base_cat, labels[0]), (rev_cat, labels[1])):
+        entry = catalog.entries.get(contract_id)
+        if entry is None:
+            continue
+        try:
+            bundle(catalog.ws, entry.document_path)
+        except InputError:
+            return label
+    return contract_id

@@ -18,7 +18,17 @@ if TYPE_CHECKING:
 
 
 def is_file_spec(spec: str) -> bool:
-    return spec.endswith((".json", ".yaml", ".yml")) or "/" in spec or Path(spec).is_file()
+    """Whether ``spec`` names a file rather than ``ID`` or ``ID@REF``. An existing file is
+    a file whatever its name holds: CI workspaces are named ``job@2``. A contract id holds
+    no path separator and no release or ref is named like a document, so a missing
+    ``dir/x@2.yaml`` is a missing file too, not a contract at a ref."""
+    if Path(spec).is_file():
+        return True
+    contract_id, at, _ = spec.partition("@")
+    suffixed = spec.endswith((".json", ".yaml", ".yml"))
+    if at:
+        return suffixed or "/" in contract_id or "\\" in contract_id
+    return suffixed or "/" in spec
 
 
 def side_from_file(spec: str) -> DocSide:
@@ -50,11 +60,23 @@ def side_from_registry(reg: Registry, spec: str) -> DocSide:
 
 
 def side(reg: Registry | None, spec: str) -> DocSide:
-    if is_file_spec(spec) and "@" not in spec:
+    if is_file_spec(spec):
         return side_from_file(spec)
     if reg is None:
         reg = Registry.open(None)
     return side_from_registry(reg, spec)
+
+
+def folder(side: DocSide, reg: Registry) -> Path:
+    """The folder ``side``'s file names are relative to: the working directory for a file
+    named as given (outside any registry), the folder read from for a file in a registry,
+    and ``reg``'s folder for a contract at a Git ref."""
+    from ledgerpact.registry.source import DirectorySource
+
+    source = side.ws.source
+    if not isinstance(source, DirectorySource):
+        return reg.root
+    return Path.cwd() if side.prefix else source.root
 
 
 def mode_of(side: DocSide) -> Compatibility | None:

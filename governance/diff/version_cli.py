@@ -70,7 +70,7 @@ def _latest_release(reg: Registry, contract_id: str) -> str:
 
 def _sides(reg: Registry | None, specs: tuple[str, ...], base_ref: str | None,
            registry_path: Path | None) -> tuple[DocSide, DocSide]:
-    from ledgerpact.governance.diff.sides import side
+    from ledgerpact.governance.diff.sides import is_file_spec, side
 
     if len(specs) == 2:
         if base_ref is not None:
@@ -79,6 +79,8 @@ def _sides(reg: Registry | None, specs: tuple[str, ...], base_ref: str | None,
     if len(specs) != 1:
         raise click.UsageError("expected ID (with --base REF) or BASE REVISION")
     contract_id = specs[0]
+    if is_file_spec(contract_id):  # a file has no release to compare with (job@2/x.yaml)
+        raise click.UsageError("a file is compared with another file: give BASE REVISION")
     if "@" in contract_id:
         raise click.UsageError("give the contract id alone; the base goes in --base REF")
     reg = reg or open_registry(registry_path)
@@ -194,7 +196,9 @@ def changelog_cmd(contract_id: str, span: str | None, registry_path: Path | None
     """A Keep-a-Changelog section written from the detected changes between two versions.
 
     FROM and TO are releases (1.2.0), tags, branches or commits; FROM defaults to the latest
-    release and TO to the working tree.
+    release and TO to the working tree. The section is headed with TO's version, or
+    [Unreleased] when TO comes after that version's release (changes made without a
+    version bump). A range whose FROM is a later version than TO is refused.
 
     \b
     Example:
@@ -213,20 +217,61 @@ def changelog_cmd(contract_id: str, span: str | None, registry_path: Path | None
     base = side(reg, f"{contract_id}@{start}")
     rev = side(reg, f"{contract_id}@{end}" if end else contract_id)
     changes = compare(checked(base), checked(rev))
+    _refuse_backwards(base, rev, span)
     version = str(_version_of(rev))
-    date = _date_of(rev) if end else dt.date.today().isoformat()
+    unreleased = _unreleased(reg, rev)
+    date = None if unreleased else _date_of(rev) if end else dt.date.today().isoformat()
+    heading = "Unreleased" if unreleased else version
     if fmt == "json":
         text = to_json({"contract": contract_id, "from": base.label, "to": rev.label,
-                        "version": version, "date": date,
+                        "version": version, "unreleased": unreleased, "date": date,
                         "changes": [c.as_dict() for c in changes]})
     else:
-        text = section(version, date, changes,
-                       title=f"Changes to `{contract_id}` since {base.label}.")
+        from ledgerpact.governance.report.markdown import escape
+
+        text = section(heading, date, changes,
+                       title=f"Changes to `{contract_id}` since {escape(base.label)}.")
     if output is not None:
         write_atomic(output, text)
-        click.echo(f"wrote the {version} section ({len(changes)} changes) to {output}")
+        click.echo(f"wrote the {heading} section ({len(changes)} changes) to {output}")
     else:
         click.echo(text, nl=not text.endswith("\n"))
+
+
+def _refuse_backwards(base: DocSide, rev: DocSide, span: str | None) -> None:
+    """A FROM later than TO would list every change inverted (an addition as a removal)
+    under TO's older version: refuse it, saying which way round it goes."""
+    before, after = _version_of(base), _version_of(rev)
+    if before > after:
+        raise InputError(f"the range goes backwards: {base.label} is version {before}, later "
+                         f"than {rev.label} ({after}); give the older version first",
+                         file=span or rev.label)
+
+
+def _unreleased(reg: Registry, rev: DocSide) -> bool:
+    """Whether TO comes after a release of its own version: its changes were then made
+    without a version bump, so they belong under Keep a Changelog's [Unreleased], not under
+    a version whose release does not hold them. TO at the release itself is the release,
+    and a commit before it is on its way there (its version is the one being prepared)."""
+    import git
+
+    from ledgerpact.registry.history import releases
+    from ledgerpact.registry.source import GitSource
+
+    repo = reg.require_repo()
+    version = _version_of(rev)
+    found = [r for r in releases(repo, rev.contract) if r.version == version]
+    if not found:
+        return False
+    source = rev.ws.source
+    if isinstance(source, GitSource):  # a ref: after the release, not at it
+        at = source.commit.hexsha
+        return any(r.commit != at and repo.is_ancestor(r.commit, at) for r in found)
+    try:  # the working tree: its changes come after what HEAD holds
+        head = repo.head.commit.hexsha
+    except (ValueError, git.GitCommandError):  # no commit checked out (an orphan branch)
+        return True
+    return any(repo.is_ancestor(r.commit, head) for r in found)
 
 
 def _date_of(side: DocSide) -> str | None:

@@ -1,5 +1,8 @@
 """JSON for scripts and dashboards: every field of every change, per comparison, and a summary
-(counts by level, the semver bump, the verdict) overall and per comparison."""
+(counts by level, the semver bump, the verdict) overall and per comparison.
+
+``errors`` names the contracts that could not be read (``summary.inputErrors`` counts them)
+and they fail ``summary.failed``, as in lint's JSON report."""
 
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ def render(report: DiffReport) -> str:
                 for item in report.compared]
     changes = [{**c.as_dict(), "compared": item.name}
                for item in report.compared for c in item.changes]
-    summary = {**summary_dict(report.changes, report.fail_on), "compared": len(compared),
+    summary = {**summary_dict(report.changes, report.fail_on, report.errors),
+               "compared": len(compared),
                "tool": {"name": "ledgerpact", "version": report.tool_version}}
-    return to_json({"compared": compared, "changes": changes, "summary": summary})
+    return to_json({"compared": compared, "errors": list(report.errors), "changes": changes,
+                    "summary": summary})

@@ -1,5 +1,6 @@
 """JUnit XML: lint's renderer on the changes (each comparison a test suite, each diff rule a
-test case, a change at or above --fail-on a failure of its rule), named as a diff run."""
+test case, a change at or above --fail-on a failure of its rule), named as a diff run. An
+input that could not be read is an error in lint's ``input`` suite."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ def render(report: DiffReport) -> str:
     text = junit.render(findings(report), rules=lint_rules(),
                         checked=[item.name for item in report.compared],
                         fail_severity=SEVERITY[report.fail_on],
-                        tool_version=report.tool_version)
+                        tool_version=report.tool_version, errors=report.errors)
     root = ET.fromstring(text)
     root.set("name", "ledgerpact diff")
     for prop in root.iter("property"):

@@ -1,6 +1,7 @@
 """GitHub-flavoured markdown for a pull-request comment: the verdict, one row per comparison,
 then the changes worst first in a table capped so the comment stays readable (and under
-GitHub's size limit). Cells are escaped as lint's markdown report escapes them."""
+GitHub's size limit). Cells are escaped as lint's markdown report escapes them. Inputs that
+could not be read fail the verdict and are listed under "Input errors", as in lint's."""
 
 from __future__ import annotations
 
@@ -47,4 +48,6 @@ def render(report: DiffReport, max_rows: int = MAX_ROWS) -> str:
         if len(rows) > max_rows:
             out += ["", f"... and {len(rows) - max_rows} more changes (the text, JSON or SARIF "
                         "report lists them all)."]
+    if report.errors:
+        out += ["", "### Input errors", "", *(f"- {escape(error)}" for error in report.errors)]
     return "\n".join(out) + "\n"

@@ -3,7 +3,7 @@ place and a list of affected operations are written."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from ledgerpact.governance.diff.model import Bump, Change, Level, Place
@@ -26,7 +26,8 @@ def failing(changes: Iterable[Change], fail_on: Level) -> int:
 
 
 def failed(report: DiffReport) -> bool:
-    return failing(report.changes, report.fail_on) > 0
+    """The run's verdict: failed also when an input could not be read."""
+    return bool(report.errors) or failing(report.changes, report.fail_on) > 0
 
 
 def counts_text(changes: Iterable[Change]) -> str:
@@ -39,11 +40,16 @@ def bump_text(changes: list[Change]) -> str:
         f"{needed.label} version bump required")
 
 
-def summary_dict(changes: list[Change], fail_on: Level) -> dict[str, Any]:
+def summary_dict(changes: list[Change], fail_on: Level,
+                 errors: Sequence[str] | None = None) -> dict[str, Any]:
+    """Counts, bump and verdict; with ``errors`` (the whole run's summary, not one
+    comparison's) also ``inputErrors``, and an unreadable input fails the verdict."""
     n = failing(changes, fail_on)
+    bad = n > 0 or bool(errors)
     return {**{level.label: k for level, k in counts(changes).items()}, "total": len(changes),
             "bump": bump(changes).label, "failOn": fail_on.label, "failing": n,
-            "failed": n > 0, "verdict": "failed" if n else "passed"}
+            **({"inputErrors": len(errors)} if errors is not None else {}),
+            "failed": bad, "verdict": "failed" if bad else "passed"}
 
 
 def summary_line(report: DiffReport) -> str:
@@ -53,8 +59,11 @@ def summary_line(report: DiffReport) -> str:
     compared = f"{n} contract{'s' if n != 1 else ''} compared"
     found = f"{len(changes)} change{'s' if len(changes) != 1 else ''} ({counts_text(changes)})"
     k = failing(changes, report.fail_on)
-    verdict = (f"{k} at or above {report.fail_on.label}: failed" if k
-               else f"none at or above {report.fail_on.label}: passed")
+    verdict = f"{k or 'none'} at or above {report.fail_on.label}"
+    if report.errors:
+        n_errors = len(report.errors)
+        verdict += f", {n_errors} input{'s' if n_errors != 1 else ''} could not be read"
+    verdict += ": failed" if failed(report) else ": passed"
     return f"{compared}: {found}; {bump_text(changes)}; {verdict}"
 
 
