@@ -1,9 +1,9 @@
 """Composition rules: oneOf/anyOf variants, a schema becoming or ceasing to be a oneOf/anyOf,
 discriminators, and ``not``.
 
-``allOf`` needs no rules: schema pairs arrive with it merged (schema_walk.schema_pairs), so
+``allOf`` needs no rules: schema pairs arrive with it merged (schema_merge.schema_pairs), so
 moving properties into or out of an ``allOf`` member is no change and everything merged is
-reported by the rule for that keyword. Variants are paired with ``schema_walk.pair_variants``
+reported by the rule for that keyword. Variants are paired with ``schema_variants.pair_variants``
 -- the very pairing the walker uses to descend -- so what these rules call added or removed
 is exactly what the walker did not compare.
 """
@@ -19,7 +19,7 @@ from ledgerpact.governance.diff.pairs import Pair
 from ledgerpact.governance.diff.rules._common import schema_rule
 from ledgerpact.governance.diff.rules._examples import REQ, RESP, object_with
 from ledgerpact.governance.diff.rules._examples import schema_example as example
-from ledgerpact.governance.diff.schema_walk import pair_variants, variant_key
+from ledgerpact.governance.diff.schema_variants import pair_variants, variant_key
 from ledgerpact.governance.lint.model import Loc
 
 _VARIANTS = ("oneOf", "anyOf")
@@ -66,7 +66,7 @@ def _keys(pair: Pair, side: int, variants: list[Any], loc: Loc) -> list[str | No
 
 def _itself(pair: Pair, side: int, keyword: str) -> int | None:
     """The variant the other side became or came from, as the walker found it
-    (schema_walk.wrapped_variant): then the other variants are what was added or removed."""
+    (schema_variants.wrapped_variant): then the other variants are what was added or removed."""
     wrap = pair.info.get("wrapped")
     if wrap is not None and wrap[0] == side and wrap[1] == keyword:
         return int(wrap[2])

@@ -27,7 +27,8 @@ from ledgerpact.governance.diff.pairs import Pair
 from ledgerpact.governance.diff.rules._common import flipped, places, schema_rule
 from ledgerpact.governance.diff.rules._examples import REQ, RESP, object_with
 from ledgerpact.governance.diff.rules._examples import schema_example as example
-from ledgerpact.governance.diff.schema_walk import evaluates_elsewhere, rest_of
+from ledgerpact.governance.diff.schema_merge import evaluates_elsewhere
+from ledgerpact.governance.diff.schema_walk import rest_of
 
 
 def _number(value: Any) -> int | float | None:

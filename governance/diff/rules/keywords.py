@@ -22,7 +22,8 @@ from ledgerpact.governance.diff.pairs import Pair
 from ledgerpact.governance.diff.rules._common import places, schema_rule
 from ledgerpact.governance.diff.rules._examples import REQ, RESP, object_with
 from ledgerpact.governance.diff.rules._examples import schema_example as example
-from ledgerpact.governance.diff.schema_walk import VALIDATION, same_json
+from ledgerpact.governance.diff.schema_json import same_json
+from ledgerpact.governance.diff.schema_shape import VALIDATION
 
 _MISSING = object()
 

@@ -31,7 +31,8 @@ from ledgerpact.governance.diff.rules._examples import (
     post,
     request_body,
 )
-from ledgerpact.governance.diff.schema_walk import VALIDATION, hidden_defs, property_defs
+from ledgerpact.governance.diff.schema_shape import VALIDATION
+from ledgerpact.governance.diff.schema_walk import hidden_defs, property_defs
 
 # -- examples ---------------------------------------------------------------------------------
 
