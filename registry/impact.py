@@ -77,10 +77,7 @@ def default_base(reg: Registry, policy_branch: str | None) -> str:
     master. A policy branch that cannot be found is an error, not a silent fallback: it
     would compare the pull request with the wrong branch."""
     git = Git(reg)
-    head = git.commit("HEAD")
-    if head is None:
-        raise InputError("the repository has no commit yet (HEAD names nothing); commit "
-                         "first or pass --base REF", file=str(git.root))
+    _head(git)
     if policy_branch:
         tried: tuple[str, ...] = (policy_branch, f"{_REMOTE}/{policy_branch}")
     else:
@@ -92,12 +89,30 @@ def default_base(reg: Registry, policy_branch: str | None) -> str:
         raise InputError(f"cannot find {what} (tried {', '.join(tried)}); fetch it, set "
                          "default_branch in governance/policy.yaml, or pass --base REF",
                          file="--base")
-    base = git.merge_base(head, branch)
+    return merge_base(reg, branch, "or pass --base REF")
+
+
+def merge_base(reg: Registry, ref: str, hint: str = "") -> str:
+    """The merge base of HEAD with ``ref``: what a pull request into ``ref`` changes is
+    what ``git diff ref...HEAD`` shows. Comparing with ``ref`` itself would show every
+    change ``ref`` gained since the branch point as the pull request's, reversed."""
+    git = Git(reg)
+    head = _head(git)
+    tip = git.require_commit(ref)
+    base = git.merge_base(head, tip)
     if base is None:
-        raise InputError(f"HEAD and {branch} have no common ancestor (a shallow clone? fetch "
-                         "with full history, e.g. fetch-depth: 0), or pass --base REF",
-                         file="--base")
+        raise InputError(f"HEAD and {ref} have no common ancestor (a shallow clone? fetch "
+                         "with full history, e.g. fetch-depth: 0)"
+                         + (f", {hint}" if hint else ""), file="--base")
     return base
+
+
+def _head(git: Git) -> str:
+    head = git.commit("HEAD")
+    if head is None:
+        raise InputError("the repository has no commit yet (HEAD names nothing); commit "
+                         "first or pass --base REF", file=str(git.root))
+    return head
 
 
 def changed_files(reg: Registry, base: str) -> set[str]:
@@ -121,7 +136,12 @@ def affected(reg: Registry, base: str, changed: set[str]) -> list[Affected]:
 
     ``changed`` must hold every file that differs (what ``changed_files`` returns): any
     other file is taken to be the same at ``base`` as in the working tree, and is read
-    only there."""
+    only there.
+
+    A contract is named by its folder, as the catalogue finds it (``find_entry``), never by
+    the ``id`` its ``contract.yaml`` claims: a folder whose id does not match must be
+    checked, and refused with the catalogue's own error, not looked up under an id no
+    folder has (which would report it as removed)."""
     inside = sorted(p for p in changed if p.startswith(CONTRACTS_DIR + "/"))
     if not inside:
         return []
@@ -143,7 +163,7 @@ def affected(reg: Registry, base: str, changed: set[str]) -> list[Affected]:
         for path in inside:
             folder = side.owner(path)
             if folder is not None:
-                add(side.contract(folder)[0], f"{path} {status[path]}")
+                add(posixpath.basename(folder), f"{path} {status[path]}")
     for side in sides:
         reach, unparsed = _reach(side, inside)
         side.prime_owners(reach)
@@ -151,7 +171,7 @@ def affected(reg: Registry, base: str, changed: set[str]) -> list[Affected]:
             folder = side.owner(file)
             if folder is None:
                 continue
-            ident, document = side.contract(folder)
+            ident, document = posixpath.basename(folder), side.contract(folder)[1]
             if document is not None and file != document:
                 continue  # a file of the folder its document does not use
             for key in sorted(reach[file]):
@@ -336,4 +356,4 @@ def _path(hop: dict[str, str | None], start: str) -> list[str]:
 
 
 __all__ = ["Affected", "Dependent", "Impact", "affected", "changed_files",
-           "default_base", "dependents", "dependents_of_file"]
+           "default_base", "dependents", "dependents_of_file", "merge_base"]

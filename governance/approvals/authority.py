@@ -2,7 +2,9 @@
 
 Owners are the ``owners`` of the contract's ``contract.yaml`` and the CODEOWNERS owners of its
 folder's files (the metadata and the document), teams expanded through
-``governance/teams.yaml``; the group is the policy's ``architects``.
+``governance/teams.yaml``; the group is the policy's ``architects``. CODEOWNERS is the
+repository's, read at its root as GitHub reads it, even when the registry is a folder of a
+monorepo (``codeowners.py`` maps the registry's paths onto the repository's).
 
 All of it is read from ONE workspace, which ``evaluate`` and ``approve`` take at the pull
 request's base when they know it: as GitHub reads CODEOWNERS from the base branch, a pull
@@ -47,8 +49,9 @@ class Authority:
 
 
 def authority_for(ws: Workspace, contract_id: str) -> Authority:
-    """The authority over ``contract_id`` as the registry in ``ws`` defines it. A contract not
-    in ``ws`` (new in the change under review) has the CODEOWNERS owners of its folder."""
+    """The authority over ``contract_id`` as the registry in ``ws`` defines it, with the
+    CODEOWNERS of the repository holding it at the same revision. A contract not in ``ws``
+    (new in the change under review) has the CODEOWNERS owners of its folder."""
     entry = find_entry(ws, contract_id)
     folder = f"{CONTRACTS_DIR}/{contract_id}"
     paths = [f"{folder}/{METADATA_NAME}"]

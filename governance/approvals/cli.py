@@ -64,7 +64,10 @@ def approve_cmd(contract_id: str, reason: str, base_ref: str | None, approver: s
     if not reason.strip():
         raise click.BadParameter("must say why the change is accepted", param_hint="--reason")
     reg = open_registry(registry_path)
-    repo = reg.require_repo()
+    # A record is tied to its approver by the commits that add it, and the default base is
+    # a merge base: neither can be told from a shallow clone's history.
+    repo = reg.require_full_history("recording an approval (it is tied to its approver by "
+                                    "the commits that add it)")
     base, label = _base(reg, base_ref)
     base_ws = reg.workspace(base, label)
     changes = _changes(reg, contract_id, base, label)
@@ -91,21 +94,11 @@ def approve_cmd(contract_id: str, reason: str, base_ref: str | None, approver: s
 
 
 def _base(reg: Registry, base_ref: str | None) -> tuple[str, str]:
-    """(commit, label) of the base: the ref given, else the merge base ``check`` uses."""
-    import git
+    """(commit, label) of the base: the merge base ``check`` compares with (one function,
+    so an approval covers exactly the changes the check will find)."""
+    from ledgerpact.governance.policy.base import review_base
 
-    if base_ref is None:
-        from ledgerpact.governance.policy.config import load_policy
-        from ledgerpact.registry.impact import default_base
-
-        commit = default_base(reg, load_policy(reg.workspace()).default_branch)
-        return commit, f"merge base {commit[:10]}"
-    try:
-        commit = reg.require_repo().commit(base_ref).hexsha
-    except (git.BadName, ValueError, git.GitCommandError):
-        fail(f"--base: {base_ref!r} is not a Git tag, branch or commit")
-        raise  # fail() exits; for the type checker
-    return commit, base_ref
+    return review_base(reg, base_ref)
 
 
 def _changes(reg: Registry, contract_id: str, base: str, label: str) -> list[Change]:

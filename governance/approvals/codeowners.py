@@ -43,17 +43,21 @@ class OwnerRule(NamedTuple):
 
 
 class CodeOwners(NamedTuple):
-    """The rules of one CODEOWNERS file, in file order (``file`` None: the registry has
-    none, and nothing is owned through it)."""
+    """The rules of one CODEOWNERS file, in file order (``file`` None: the repository has
+    none, and nothing is owned through it). Patterns are relative to the repository's root,
+    as GitHub reads them; ``prefix`` is the registry's folder in the repository ("" when the
+    registry is the repository), so callers ask with registry-relative paths."""
 
-    file: str | None
+    file: str | None  # repository-relative
     rules: tuple[OwnerRule, ...]
+    prefix: str = ""
 
     def rule_for(self, path: str) -> OwnerRule | None:
         """The rule that decides ``path`` (registry-relative, no leading slash): the last
         one that matches."""
+        full = f"{self.prefix}/{path}" if self.prefix else path
         for rule in reversed(self.rules):
-            if rule.regex.fullmatch(path):
+            if rule.regex.fullmatch(full):
                 return rule
         return None
 
@@ -117,7 +121,7 @@ def _tokens(line: str) -> list[str]:
 
 
 def compile_pattern(pattern: str) -> re.Pattern[str]:
-    """The regular expression for a CODEOWNERS pattern over registry-relative file paths;
+    """The regular expression for a CODEOWNERS pattern over repository-relative file paths;
     ``ValueError`` (with the reason) for syntax GitHub does not support."""
     if pattern.startswith("!"):
         raise ValueError(f"{pattern!r}: negation ('!') does not work in CODEOWNERS")
@@ -186,9 +190,34 @@ def _segment(seg: str) -> str:
 
 
 def load_codeowners(ws: Workspace) -> CodeOwners:
-    """The registry's CODEOWNERS: the first of GitHub's locations (``.github/``, the root,
-    ``docs/``) that exists, as GitHub uses only that one; none is an empty rule list."""
+    """The CODEOWNERS of the repository that holds the registry ``ws`` reads, at the same
+    revision: the first of GitHub's locations (``.github/``, the root, ``docs/``) that exists
+    at the repository's root, as GitHub uses only that one, with patterns relative to that
+    root -- never a file in the registry's folder of a monorepo, which GitHub ignores. None
+    is an empty rule list. A registry outside Git is its own root."""
+    root, prefix = _repository_root(ws)
     for path in CODEOWNERS_PATHS:
-        if ws.source.exists(path):
-            return parse_codeowners(decode(ws.source.read(path), path), path)
-    return CodeOwners(None, ())
+        if root.source.exists(path):
+            owners = parse_codeowners(decode(root.source.read(path), path), path)
+            return owners._replace(prefix=prefix)
+    return CodeOwners(None, (), prefix)
+
+
+def _repository_root(ws: Workspace) -> tuple[Workspace, str]:
+    """``ws``'s revision seen from its Git repository's root, and the registry's folder in
+    the repository ("" when they are the same)."""
+    from ledgerpact.registry.repository import Registry
+    from ledgerpact.registry.source import DirectorySource, GitSource
+
+    source = ws.source
+    if isinstance(source, GitSource):
+        if not source.prefix:
+            return ws, ""
+        return (Workspace(GitSource(source.repo, source.commit.hexsha, source.label)),
+                source.prefix)
+    if isinstance(source, DirectorySource):
+        git_root = Registry.open(source.root).git_root
+        if git_root is not None and git_root != source.root:
+            return (Workspace(DirectorySource(git_root)),
+                    source.root.relative_to(git_root).as_posix())
+    return ws, ""

@@ -10,16 +10,20 @@ A record counts only when all of these hold, and ``reasons`` names each one that
    never saw);
 3. its approver owns the contract or is in the architecture group, as the registry at the
    authority revision (the pull request's base) says;
-4. once committed, every commit that added or changed it was authored with one of the
-   approver's e-mail addresses in ``governance/teams.yaml``: writing a file that says
-   "@amara approved" is not the same as Amara approving. A record not committed yet (a
-   local run before the commit) is judged on 1-3 only; in CI everything is committed.
+4. when Git tracks it at HEAD, it is read from Git (the blob, never the working-tree file)
+   and every commit that added or changed it was authored with one of the approver's e-mail
+   addresses in ``governance/teams.yaml``: writing a file that says "@amara approved" is not
+   the same as Amara approving. A record Git does not track yet (a local run before the
+   commit) is judged on 1-3 only; in CI everything is committed. A symbolic link or a
+   submodule where a record would be is no record: reported, never counted
+   (``authorship.py``).
 
 Git author e-mails are only as trustworthy as the repository's rules make them: require
 review of ``governance/`` by its CODEOWNERS (branch protection) and, where it matters, signed
 commits. This check makes a forged or copied record visible; it cannot replace those rules.
-The history is read in full for the record folder, so CI needs a full clone
-(``fetch-depth: 0``): in a shallow clone the boundary commit appears to add every file.
+The history is read in full for the record folder, so a shallow clone is refused (exit 2)
+when a tracked record is judged: there the boundary commit appears to add every file. CI
+needs a full clone (``fetch-depth: 0``).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ledgerpact.governance.approvals.authorship import Authorship, RecordFile
 from ledgerpact.governance.approvals.record import (
     ApprovalRecord,
     folder_for,
@@ -40,7 +45,6 @@ if TYPE_CHECKING:
     from ledgerpact.governance.approvals.authority import Authority
     from ledgerpact.governance.diff.model import Change
     from ledgerpact.registry.repository import Registry
-    from ledgerpact.registry.workspace import Workspace
 
 
 @dataclass(frozen=True)
@@ -55,30 +59,33 @@ def evaluate(reg: Registry, contract_id: str, base_hash: str, revision_hash: str
              breaking: Sequence[Change], *, authority_ref: str | None = None
              ) -> ApprovalVerdict:
     """The verdict on ``breaking`` (the breaking changes between the sides whose content
-    hashes are given) from the records under ``governance/approvals/<contract_id>/`` in the
-    working tree. Owners, teams and architects are read at ``authority_ref`` (pass the
-    pull request's base; None reads the working tree, right only for local use). With no
-    breaking change there is nothing to approve: approved, no record."""
+    hashes are given) from the records under ``governance/approvals/<contract_id>/`` (as
+    committed at HEAD when Git tracks them, else as in the working tree). Owners, teams and
+    architects are read at ``authority_ref`` (pass the pull request's base; None reads the
+    working tree, right only for local use). With no breaking change there is nothing to
+    approve: approved, no record."""
     if not breaking:
         return ApprovalVerdict(True, None, None, [])
     from ledgerpact.governance.approvals.authority import authority_for
 
-    ws = reg.workspace()
     folder = folder_for(contract_id)
-    paths = sorted({*ws.source.glob(folder, "*.yaml"), *ws.source.glob(folder, "*.yml")})
-    if not paths:
+    authors = Authorship(reg, folder)
+    found = authors.records()
+    if not found:
         return ApprovalVerdict(False, None, None, [
             f"no approval recorded for {contract_id} (none in {folder}/): an owner or an "
             f"architect records one with `ledgerpact approve {contract_id} --reason TEXT`"])
-    authority = authority_for(reg.workspace(authority_ref) if authority_ref else ws,
-                              contract_id)
-    authors = _Authorship(reg, ws, folder)
+    authority = authority_for(reg.workspace(authority_ref), contract_id)
     reasons: list[str] = []
     valid: list[ApprovalRecord] = []
     history: list[str] = []
-    for path in paths:
+    for file in found:
+        path = file.path
+        if file.refusal is not None:
+            reasons.append(f"approval {path} {file.refusal}")
+            continue
         try:
-            record = parse_record(ws.document(path))
+            record = parse_record(authors.document(file))
         except InputError as exc:
             reasons.append(f"approval {path} cannot be read, so it does not count: {exc}")
             continue
@@ -88,7 +95,7 @@ def evaluate(reg: Registry, contract_id: str, base_hash: str, revision_hash: str
             continue
         problems = [*_content_problems(record, contract_id, base_hash, revision_hash,
                                        breaking),
-                    *_people_problems(record, authority, authors)]
+                    *_people_problems(file, record, authority, authors)]
         reasons.extend(f"approval {path} {problem}" for problem in problems)
         if not problems:
             valid.append(record)
@@ -140,87 +147,11 @@ def _covered(record: ApprovalRecord, change: Change) -> bool:
                and (not a.file or a.file == place.file) for a in record.breaking)
 
 
-def _people_problems(record: ApprovalRecord, authority: Authority,
-                     authors: _Authorship) -> list[str]:
+def _people_problems(file: RecordFile, record: ApprovalRecord, authority: Authority,
+                     authors: Authorship) -> list[str]:
     problems = []
     refusal = authority.refusal(record.approver)
     if refusal is not None:
         problems.append(f"does not count: {refusal}")
-    problems.extend(authors.problems(record, authority))
+    problems.extend(authors.problems(file, record, authority))
     return problems
-
-
-class _Authorship:
-    """Which records are committed as they are in the working tree, and the author e-mail of
-    every commit that added or changed each (one ``git log`` for the whole folder)."""
-
-    def __init__(self, reg: Registry, ws: Workspace, folder: str) -> None:
-        self.reg, self.ws, self.folder = reg, ws, folder
-        self._commits: dict[str, list[tuple[str, str]]] | None = None
-        self._head: Workspace | None = None
-
-    def problems(self, record: ApprovalRecord, authority: Authority) -> list[str]:
-        if not self._committed(record.path):
-            return []
-        commits = self._log().get(record.path, [])
-        if not commits:  # a shallow clone, or history rewritten: nothing ties it to anyone
-            return ["is committed, but no commit in the history reachable from HEAD adds it "
-                    "(a shallow clone? CI needs fetch-depth: 0), so it cannot be tied to its "
-                    "approver"]
-        emails = authority.directory.emails(record.approver)
-        if not emails:
-            return [f"is committed, but {authority.directory.file} lists no Git e-mail for "
-                    f"{record.approver}, so the commit cannot be tied to them"]
-        return [f"was committed in {sha[:10]} by {email}, which is not an e-mail of "
-                f"{record.approver} in {authority.directory.file} ({', '.join(emails)})"
-                for sha, email in commits if email.lower() not in emails]
-
-    def _committed(self, path: str) -> bool:
-        """True when HEAD holds the record exactly as the working tree does."""
-        head = self._head_workspace()
-        if head is None or not head.source.exists(path):
-            return False
-        return head.source.read(path) == self.ws.source.read(path)
-
-    def _head_workspace(self) -> Workspace | None:
-        if self._head is None:
-            repo = self.reg.repo
-            if repo is None:
-                return None
-            try:
-                repo.head.commit  # noqa: B018 -- raises in a repository without commits
-            except ValueError:
-                return None
-            self._head = self.reg.workspace("HEAD")
-        return self._head
-
-    def _log(self) -> dict[str, list[tuple[str, str]]]:
-        if self._commits is None:
-            self._commits = _commits_by_file(self.reg, self.folder)
-        return self._commits
-
-
-def _commits_by_file(reg: Registry, folder: str) -> dict[str, list[tuple[str, str]]]:
-    """Registry-relative path -> [(commit, author e-mail)] for every commit in HEAD's
-    history that added or changed a file under ``folder`` (renames count as adding the new
-    name, so moving someone's record is authoring it)."""
-    repo = reg.require_repo()
-    assert reg.git_root is not None
-    prefix = reg.root.relative_to(reg.git_root).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
-    # --diff-merges=combined: a merge commit counts for the files it changes against EVERY
-    # parent (what the merge itself wrote), never for what one parent brought in. Without it
-    # a record added inside a merge commit has no authoring commit at all and would pass.
-    out = repo.git.execute(["git", "-c", "core.quotepath=off", "log", "--no-renames",
-                            "--diff-merges=combined", "--diff-filter=AMT",
-                            "--format=%x00%H%x09%ae", "--name-only", "HEAD", "--",
-                            prefix + folder])
-    assert isinstance(out, str)
-    commits: dict[str, list[tuple[str, str]]] = {}
-    for chunk in out.split("\x00")[1:]:
-        head, _, names = chunk.partition("\n")
-        sha, _, email = head.partition("\t")
-        for name in filter(None, names.splitlines()):
-            rel = name.removeprefix(prefix)
-            commits.setdefault(rel, []).append((sha, email.strip()))
-    return commits

@@ -51,9 +51,9 @@ def _report_spec(ctx: click.Context, param: click.Parameter, values: tuple[str, 
 @click.command("check")
 @click.argument("contract_ids", nargs=-1, metavar="[ID]...")
 @click.option("--base", "base_ref", metavar="REF",
-              help="Compare with this Git branch, tag or commit. Default: the merge base of "
-                   "HEAD with the default branch (governance/policy.yaml's default_branch, "
-                   "else origin/HEAD, main, master).")
+              help="Compare with the merge base of HEAD and this Git branch, tag or commit "
+                   "(as git diff REF...HEAD does). Default: the default branch, which is "
+                   "never read from the working tree (a pull request cannot choose it).")
 @registry_option
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), default="text",
               show_default=True, help="Output format.")
@@ -116,14 +116,16 @@ def run_check(reg: Registry, base_ref: str | None, contract_ids: tuple[str, ...]
     from ledgerpact.governance.check.run import check_contract
     from ledgerpact.governance.policy.config import load_policy
     from ledgerpact.registry import __version__
-    from ledgerpact.registry.impact import affected, changed_files, default_base
+    from ledgerpact.registry.impact import affected, changed_files
 
+    # Before anything is judged: in a shallow clone the boundary commit seems to add every
+    # approval record (its committer would pass for each record's author) and to start every
+    # deprecation (each would look as young as that commit), and a merge base beyond the
+    # boundary cannot be found at all.
+    reg.require_full_history("the check (the merge base, who committed each approval, how "
+                             "long ago each removal was deprecated)")
     rev_ws = reg.workspace()
-    if base_ref is not None:
-        ref, commit = base_ref, _commit(reg, base_ref)
-    else:
-        commit = default_base(reg, load_policy(rev_ws).default_branch)
-        ref = f"merge base {commit[:10]}"  # as `ledgerpact approve` names it
+    commit, ref = _base(reg, base_ref)
     # The policy in force is the base's, as who may approve is: a pull request must not set
     # its own deprecation period (minimum_days: 0) and pass under it.
     policy = load_policy(reg.workspace(commit, ref))
@@ -175,14 +177,11 @@ def _generated_from(ws: Workspace, base_ws: Workspace,
     return found
 
 
-def _commit(reg: Registry, ref: str) -> str:
-    import git
+def _base(reg: Registry, base_ref: str | None) -> tuple[str, str]:
+    """(commit, label) of the base, as ``ledgerpact approve`` takes it (one function)."""
+    from ledgerpact.governance.policy.base import review_base
 
-    try:
-        commit = reg.require_repo().commit(ref)
-    except (git.BadName, ValueError, git.GitCommandError):
-        raise InputError(f"{ref!r} is not a Git branch, tag or commit", file="--base") from None
-    return str(commit.hexsha)
+    return review_base(reg, base_ref)
 
 
 def _context(reg: Registry, rev_ws: Workspace, policy: Policy, commit: str, ref: str,
@@ -205,10 +204,15 @@ def _context(reg: Registry, rev_ws: Workspace, policy: Policy, commit: str, ref:
     waivers = []
     catalog = None
     if (reg.root / WAIVERS_FILE).is_file():
-        from ledgerpact.governance.lint.waivers import load_waivers
+        from ledgerpact.governance.lint.catalog import all_rules
+        from ledgerpact.governance.lint.waivers import WAIVER_RULES, load_waivers
         from ledgerpact.registry.cli_support import catalog_for
 
-        waivers = load_waivers(reg.root / WAIVERS_FILE, display=WAIVERS_FILE.as_posix())
+        # the rule ids `ledgerpact lint` knows, so a misspelt one is refused here as there
+        builtin = {r.id for r in [*all_rules(), *WAIVER_RULES]}
+        waivers = load_waivers(reg.root / WAIVERS_FILE, display=WAIVERS_FILE.as_posix(),
+                               known_rules=builtin | {r.id for r in options.extra_rules},
+                               builtin_rules=builtin)
         try:  # to tell a waiver naming no contract at all, as `ledgerpact lint` does
             catalog = catalog_for(rev_ws)
         except InputError:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from ledgerpact.governance.check import steps
 from ledgerpact.governance.check.model import ContractCheck, Outcome, Step
 from ledgerpact.governance.check.steps import Context, Sides
-from ledgerpact.registry.catalog import find_entry
+from ledgerpact.registry.catalog import find_entry, metadata_paths
 from ledgerpact.registry.errors import InputError
 
 if TYPE_CHECKING:
@@ -54,7 +54,10 @@ def check_contract(ctx: Context, contract_id: str, reasons: list[str],
     try:
         sides = sides_of(ctx, contract_id)
     except InputError as exc:
-        return unreadable(contract_id, reasons, exc, ctx)
+        broken = unreadable(contract_id, reasons, exc, ctx)
+        if not metadata_paths(ctx.base_ws, contract_id):
+            broken.presence = "added"  # a new folder: nothing at the base to have changed
+        return broken
     if sides.base is None and sides.rev is None:
         return ContractCheck(contract_id, "removed", reasons, f"{contract_id}@"
                              f"{ctx.base_commit[:10]}", "-", error=f"no contract "

@@ -102,10 +102,14 @@ def marked_since(reg: Registry, base: str, file: str, locators: Sequence[Locator
 
 
 def _file_commits(reg: Registry, base: str, file: str, limit: int) -> list[tuple[str, dt.date]]:
-    """The first-parent commits from ``base`` that changed ``file``, newest first."""
+    """The first-parent commits from ``base`` that changed ``file``, newest first; refused
+    in a shallow clone."""
     import git
 
-    repo = reg.require_repo()
+    # In a shallow clone the boundary commit seems to add the file with every mark it
+    # carries: a deprecation would look as recent as that commit, so no date is given.
+    repo = reg.require_full_history(f"dating the deprecations in {file} (when each mark "
+                                    "first appeared in its history)")
     assert reg.git_root is not None
     prefix = reg.root.relative_to(reg.git_root).as_posix()
     full = file if prefix == "." else f"{prefix}/{file}"

@@ -14,7 +14,9 @@ The lifecycle that governs a change is the contract's lifecycle *at the base*: t
 its consumers were told. So promoting a draft to active is free, retiring a deprecated
 contract is allowed, and reviving a deprecated contract to add to it takes two reviewed
 changes. Moving a published contract back to draft is refused: it would switch all the rules
-off while consumers still depend on it.
+off while consumers still depend on it. Retiring an active contract is refused as deleting it
+is: either ends it at once, with no deprecation period for its consumers. (Retiring a draft
+is as free as deleting it: nobody depends on a draft.)
 """
 
 from __future__ import annotations
@@ -59,6 +61,13 @@ def lifecycle_findings(contract_id: str, base_entry: Entry | None, rev_entry: En
             f"{contract_id} is active and was deleted: deprecate it first (with a sunset "
             "date its consumers can plan for), then retire or delete it in a later change",
             file=base_entry.metadata_path, pointer="/lifecycle", line=1, contract=contract_id))
+    if (rev_entry is not None and state is Lifecycle.ACTIVE
+            and rev_entry.meta.lifecycle is Lifecycle.RETIRED):
+        out.append(finding(
+            "lifecycle-active-removed",
+            f"{contract_id} is active and was retired: deprecate it first (with a sunset "
+            "date its consumers can plan for), then retire or delete it in a later change",
+            file=rev_entry.metadata_path, pointer="/lifecycle", line=1, contract=contract_id))
     if rev_entry is not None and rev_entry.meta.lifecycle is Lifecycle.DRAFT:
         out.append(finding(
             "lifecycle-back-to-draft",

@@ -66,11 +66,11 @@ POLICY_RULES: dict[str, PolicyRule] = {r.id: r for r in (
         first, in its own reviewed change."""),
     _rule(
         "lifecycle-active-removed", "error",
-        "An active contract was deleted from the registry.",
-        """Deleting an active contract removes every operation, channel and field it offers
-        at once, without the deprecation period a single removed operation would need.
-        Deprecate it first (its consumers are told to migrate), then retire or delete it
-        in a later change."""),
+        "An active contract was deleted from the registry, or retired straight away.",
+        """Deleting an active contract, or setting its lifecycle straight to retired, removes
+        every operation, channel and field it offers at once, without the deprecation period
+        a single removed operation would need. Deprecate it first (its consumers are told to
+        migrate), then retire or delete it in a later change."""),
     _rule(
         "lifecycle-back-to-draft", "error",
         "A contract that was active, deprecated or retired was set back to draft.",
