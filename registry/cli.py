@@ -402,6 +402,7 @@ def validate_cmd(targets: tuple[str, ...], registry_path: Path | None, fmt: str,
             checked.append(target)
         except InputError as exc:
             errors.append(str(exc))
+    errors = list(dict.fromkeys(errors))  # a broken contract named as a target: said once
     for error in errors:
         click.echo(f"error: {error}", err=True)
     _print_findings(findings, fmt, checked, errors)

@@ -227,3 +227,17 @@ components:
     pointers = {f["pointer"] for f in json.loads(result.stdout)["findings"]}
     assert pointers == {"/components/schemas/Invoice/properties/total/examples/0",
                         "/components/schemas/Invoice/properties/due/example"}
+
+
+def test_a_broken_contract_named_as_the_target_is_reported_once(tmp_path: Path) -> None:
+    """The catalog's error and the lookup of the named target are the same error: one line."""
+    root = tmp_path / "reg"
+    _contract(root, "good", GOOD)
+    broken = _contract(root, "fx-rates", GOOD)
+    meta = (broken / "contract.yaml").read_text()
+    (broken / "contract.yaml").write_text(meta.replace("id: fx-rates", "id: fx-rate"))
+    validated = run("registry", "validate", "fx-rates", "--registry", root)
+    assert validated.returncode == 2
+    lines = validated.stderr.strip().splitlines()
+    assert lines == ["error: contracts/fx-rates/contract.yaml:1: at /id: id 'fx-rate' must "
+                     "equal its folder's name 'fx-rates'"], validated.stderr
