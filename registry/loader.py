@@ -176,7 +176,7 @@ def _short(text: str) -> str:
     return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
-_CORE_SCHEMA = [  # YAML 1.2 core schema, section 10.3.2; order matters (int before float)
+CORE_SCHEMA = [  # YAML 1.2 core schema, section 10.3.2; order matters (int before float)
     (_TAG + "null", r"^(?:~|null|Null|NULL|)$", "~nN"),
     (_TAG + "bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
     (_TAG + "int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
@@ -185,7 +185,7 @@ _CORE_SCHEMA = [  # YAML 1.2 core schema, section 10.3.2; order matters (int bef
     (_MERGE_TAG, r"^<<$", "<"),
 ]
 _JsonCompatibleLoader.yaml_implicit_resolvers = {}
-for _tag, _pattern, _first in _CORE_SCHEMA:
+for _tag, _pattern, _first in CORE_SCHEMA:
     for _char in [*_first, ""] if _tag.endswith("null") else _first:
         _JsonCompatibleLoader.yaml_implicit_resolvers.setdefault(_char, []).append(
             (_tag, re.compile(_pattern)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from collections.abc import Sequence
 from decimal import Decimal
@@ -14,6 +15,7 @@ import orjson
 import yaml
 
 from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.loader import CORE_SCHEMA
 
 try:
     from yaml import CSafeDumper as _Dumper
@@ -23,10 +25,24 @@ except ImportError:  # pragma: no cover
 
 class _NoAliasDumper(_Dumper):  # type: ignore[misc, valid-type]
     """Bundles share unchanged sub-trees with their sources; YAML must not turn that into
-    anchors and aliases, which many consumers of a bundle refuse."""
+    anchors and aliases, which many consumers of a bundle refuse.
+
+    A string is written plain only when no reader would take it for anything else. PyYAML
+    decides that by YAML 1.1's rules, but the registry (and any YAML 1.2 tool) reads by the
+    1.2 core schema, where ``0088``, ``1e3`` and ``0o17`` are numbers: written plain, a
+    bundled identifier scheme or an approval's reason would come back as a number. So a
+    string either schema would resolve to another type is quoted."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+_NoAliasDumper.yaml_implicit_resolvers = {
+    first: list(resolvers) for first, resolvers in _Dumper.yaml_implicit_resolvers.items()}
+for _tag, _pattern, _first in CORE_SCHEMA:
+    for _char in [*_first, ""] if _tag.endswith("null") else _first:
+        _NoAliasDumper.yaml_implicit_resolvers.setdefault(_char, []).append(
+            (_tag, re.compile(_pattern)))
 
 
 def _json_default(value: Any) -> Any:
