@@ -125,11 +125,25 @@ def pair_leftovers(pairs: list[tuple[T | None, T | None]], fallback: Callable[[T
 
 
 def pair_channels(bm: Model, rm: Model) -> list[tuple[Chan | None, Chan | None]]:
-    """By id between 3.x documents (then by address for ids that changed), else by address."""
+    """By id between 3.x documents (then by address for ids that changed), else by address;
+    at last, channels still unpaired by the operations on them (see ``_moved_with``)."""
     both_v3 = bm.v3 and rm.v3
+    side = {id(c): model for model in (bm, rm) for c in model.channels.values()}
     return pair_by(bm.channels.values(), rm.channels.values(),
                    lambda c: c.id if both_v3 else c.shown,
-                   lambda c: c.address if both_v3 else None)
+                   lambda c: c.address if both_v3 else None,
+                   lambda c: _moved_with(side[id(c)], c))
+
+
+def _moved_with(model: Model, chan: Chan) -> str | None:
+    """The ids (and actions) of the operations on ``chan``, None when it has none with an
+    id. A channel gone from the base and one new in the revision that carry the very same
+    operations are one channel whose address (and 3.x id) changed: reported once, as
+    channel-address-changed, not as a removed channel, an added one and each operation
+    moving between them."""
+    ops = sorted({(op.action, op.id) for op in model.ops.values()
+                  if op.chan == chan.id and op.id})
+    return json.dumps(ops) if ops else None
 
 
 def pair_ops(bm: Model, rm: Model, *wire: Callable[[Op], str | None]
@@ -203,9 +217,12 @@ def _wire_name(msg: Msg) -> str | None:
 
 # -- the walk --------------------------------------------------------------------------------
 
-def walk_asyncapi(engine: Engine) -> None:
+def walk_asyncapi(engine: Engine, *, mirrored: bool = False) -> None:
+    """``mirrored`` judges every message the other way round from its operation's action: a
+    schema registry's compatibility mode asks how readers on one side meet data written on
+    the other, which for an event a producer sends is not the way it flows now (compat.py)."""
     bm, rm = read_model(engine, BASE), read_model(engine, REV)
-    walk = _Walk(engine, bm, rm)
+    walk = _Walk(engine, bm, rm, mirrored=mirrored)
     walk.servers()
     chan_pairs = pair_channels(bm, rm)
     walk.chan_map = {b.id: r.id for b, r in chan_pairs if b is not None and r is not None}
@@ -228,6 +245,7 @@ class _Walk:
     engine: Engine
     bm: Model
     rm: Model
+    mirrored: bool = False
     chan_map: dict[str, str] = field(default_factory=dict)
     removed_chans: set[str] = field(default_factory=set)
     added_chans: set[str] = field(default_factory=set)
@@ -367,7 +385,8 @@ class _Walk:
 
     def channel(self, b: Chan | None, r: Chan | None) -> None:
         engine = self.engine
-        labels = tuple(sorted({*(b.labels if b else ()), *(r.labels if r else ())}))
+        labels = tuple(sorted({*(self.kept_labels(b, r) if b else ()),
+                               *(r.labels if r else ())}))
         shown = (r or b).shown  # type: ignore[union-attr]
         affects = labels or (f"channel {shown}",)
         pair = Pair("channel", b.node if b else None, r.node if r else None,
@@ -384,6 +403,16 @@ class _Walk:
         self.parameters(b, r, affects)
         self.bindings("channel", pair.subject, Obj(b.node, b.loc, ((b.node, b.loc),)),
                       Obj(r.node, r.loc, ((r.node, r.loc),)), affects)
+
+    def kept_labels(self, b: Chan, r: Chan | None) -> list[str]:
+        """The base channel's operations, but those the revision channel still carries (by
+        id): a 2.x label names the address, and a channel that moved would else list each
+        such operation twice, under its old and its new address."""
+        if r is None:
+            return b.labels
+        moved = {op.id for op in self.rm.ops.values() if op.chan == r.id and op.id}
+        return [label for label in b.labels
+                if (op := self.bm.ops.get(label)) is None or op.id not in moved]
 
     def parameters(self, b: Chan, r: Chan, affects: tuple[str, ...]) -> None:
         engine = self.engine
@@ -448,6 +477,8 @@ class _Walk:
         self.security(label, b.obj, r.obj, affects)
         self.bindings("operation", label, b.obj, r.obj, affects)
         direction = DIRECTION.get(r.action, NONE)
+        if self.mirrored:
+            direction = direction.mirror
         self.messages(b.messages, r.messages, direction, label, label)
         if b.reply is not None and r.reply is not None:
             self.messages(b.reply.messages, r.reply.messages, direction.mirror, label,

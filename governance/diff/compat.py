@@ -1,18 +1,42 @@
 """Compatibility modes, as in Confluent Schema Registry, for the registry's contracts.
 
-A JSON Schema on its own does not say who reads it, so its mode says which way to check:
-BACKWARD -- the new schema must read data written with the old (consumers upgrade first; checked
-as ``subscribe``: the revision reads); FORWARD -- data written with the new schema must be
-readable with the old (producers upgrade first; checked as ``publish``: the revision writes);
-FULL -- both. NONE -- changes are listed, none counts as breaking. The ``_TRANSITIVE`` forms
-check the revision against every released version (Git tags), not only the latest.
+Confluent's words are about readers and writers of data: BACKWARD -- readers built on the new
+version read data written with the old (consumers upgrade first); FORWARD -- readers built on
+the old version read data written with the new (producers upgrade first); FULL -- both. NONE --
+changes are listed, none counts as breaking. The ``_TRANSITIVE`` forms check the revision
+against every released version (Git tags), not only the latest.
+
+JSON Schema contracts: a schema alone does not say who reads it, so the mode says which way
+to check: BACKWARD as ``subscribe`` (the revision reads), FORWARD as ``publish`` (the revision
+writes), FULL both.
+
+AsyncAPI contracts: message payloads and headers are data in a log, so the mode means what it
+means in Confluent, whichever way the operation sends them. BACKWARD judges every message as
+read by readers built on the revision (an event the application sends: new consumers reading
+events still in the log, written with the base); FORWARD as written by the revision for
+readers built on the base (an event the application sends: the consumers deployed today); FULL
+both, each change at the stricter of the two levels (narrowing a sent enum is harmless to
+today's consumers and breaks a new one replaying old events). A change is still reported in
+the direction its data flows (``publish`` for what the application sends), in the rule's
+words (other parts read them); the mode shown beside every verdict says why it breaks. The
+document is walked twice, as the operations' actions say and mirrored (asyncapi_walk's
+``mirrored``), and each walk gives the judgements the mode asks for. Channel parameters and
+server variables (addresses, not data) and what is not data are judged as without a mode, as
+is a message both sent and received (judged both ways in either walk).
+
+OpenAPI contracts: an HTTP response is read once, by clients already deployed, and no log
+replays old responses to new clients, so BACKWARD keeps its API meaning: the revision serves
+the base's clients (it reads the requests they send; they read the responses it writes), which
+is how every change is judged by default. FORWARD: the base serves clients built on the
+revision (a rollback, or clients that upgrade first): each request or response change is judged
+in the mirror direction (narrowing a response then breaks, widening a request breaks). FULL:
+both, at the stricter level. What is not data (paths, operations, parameters' presence,
+security, servers: direction ``none``) is judged the same under every mode, as is which rule
+reports a request or response change (the walk is not repeated: only its level moves).
 
 Open and closed content models matter here as they do in Confluent: the schema rules see
 ``additionalProperties: false`` (a closed model), so adding a property to a closed schema is
 breaking where an old reader meets it, and harmless to an open one.
-
-OpenAPI and AsyncAPI contracts carry their own directions (request/response, send/receive); for
-them the mode decides transitivity and NONE.
 """
 
 from __future__ import annotations
@@ -20,7 +44,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from ledgerpact.governance.diff.model import Change, Direction, Level
+from ledgerpact.governance.diff.model import Change, Direction, Level, Place
 from ledgerpact.registry.metadata import Compatibility
 
 if TYPE_CHECKING:
@@ -75,8 +99,9 @@ class CompatReport:
 
 
 def compare(base: DocSide, rev: DocSide, mode: Compatibility | None = None) -> list[Change]:
-    """Diff two sides as the contract's mode asks: its directions for a JSON Schema, and
-    NONE's cap. Without a mode (two plain files) a JSON Schema is checked both ways.
+    """Diff two sides as the contract's mode asks (the module docstring says how for each
+    kind of contract), and NONE's cap. Without a mode (two plain files) a JSON Schema is
+    checked both ways, and an API or event document as its own directions say.
 
     The mode in force is the BASE's: a change that also weakens the mode (FULL to NONE, say)
     is judged by the rules it was proposed under, and the mode change itself is reported, so
@@ -86,14 +111,13 @@ def compare(base: DocSide, rev: DocSide, mode: Compatibility | None = None) -> l
     from ledgerpact.governance.diff.sides import mode_of
 
     if mode is not None:
-        changes = diff_sides(base, rev, directions=directions_for(mode))
-        return apply_mode(changes, mode)
+        return apply_mode(_diff_under(base, rev, mode), mode)
     base_mode, rev_mode = mode_of(base), mode_of(rev)
     mode = base_mode or rev_mode
-    directions = directions_for(mode) if mode is not None else BOTH_WAYS
-    changes = diff_sides(base, rev, directions=directions)
-    if mode is not None:
-        changes = apply_mode(changes, mode)
+    if mode is None:
+        changes = diff_sides(base, rev, directions=BOTH_WAYS)
+    else:
+        changes = apply_mode(_diff_under(base, rev, mode), mode)
     if base_mode is not None and rev_mode is not None and base_mode is not rev_mode:
         changes = [*_mode_change(base, rev), *changes]
     return changes
@@ -115,3 +139,103 @@ def _mode_change(base: DocSide, rev: DocSide) -> list[Change]:
                     new.meta.model_dump(mode="json"), Loc(old.metadata_path, ""),
                     Loc(new.metadata_path, ""), Direction.NONE, rev.contract, engine))
     return engine.finish()
+
+
+# -- the mode on documents that carry their own directions --------------------------------------
+
+_EVENT_DATA = (Direction.PUBLISH, Direction.SUBSCRIBE)
+_API_DATA = (Direction.REQUEST, Direction.RESPONSE)
+_NOT = "within 'not': "
+
+
+def _diff_under(base: DocSide, rev: DocSide, mode: Compatibility) -> list[Change]:
+    """The changes judged as ``mode`` asks (see the module docstring), before NONE's cap."""
+    from ledgerpact.governance.diff.run import diff_sides
+
+    if base.format.startswith("asyncapi") and rev.format.startswith("asyncapi"):
+        return _event_changes(base, rev, mode)
+    changes = diff_sides(base, rev, directions=directions_for(mode))
+    if base.format.startswith("oas") and base_mode(mode) in ("FORWARD", "FULL"):
+        return [_api_judged(c, mode) for c in changes]
+    return changes
+
+
+def _walk_events(base: DocSide, rev: DocSide, *, mirrored: bool) -> list[Change]:
+    from ledgerpact.governance.diff.asyncapi_walk import walk_asyncapi
+    from ledgerpact.governance.diff.engine import Engine
+
+    engine = Engine(base, rev)
+    walk_asyncapi(engine, mirrored=mirrored)
+    return engine.finish()
+
+
+def _event_changes(base: DocSide, rev: DocSide, mode: Compatibility) -> list[Change]:
+    """Each message change judged the way(s) the mode names: ``subscribe`` (readers built on
+    the revision) for BACKWARD, ``publish`` (readers built on the base) for FORWARD, both for
+    FULL. A change both walks find alike does not hang on an operation's action (a channel
+    parameter, a server variable, anything not data; or a message both sent and received,
+    judged both ways in each walk) and stays as found. Otherwise each walk's reported
+    direction is its judging direction (inside ``not`` too: there the report gives the outer
+    one), so the mode picks by it; the mirrored walk's changes are then turned back to the
+    direction their data flows, and the two walks' findings of one change are merged at the
+    stricter level."""
+    from ledgerpact.governance.diff.engine import _order
+
+    name = base_mode(mode)
+    natural = _walk_events(base, rev, mirrored=False)
+    if name == "NONE":
+        return natural
+    wanted = {"BACKWARD": (Direction.SUBSCRIBE,), "FORWARD": (Direction.PUBLISH,),
+              "FULL": _EVENT_DATA}[name]
+    other = _walk_events(base, rev, mirrored=True)
+    found_both = {_found(c) for c in natural} & {_found(c) for c in other}
+
+    def moves(c: Change) -> bool:
+        return c.direction in _EVENT_DATA and _found(c) not in found_both
+
+    kept = [c for c in natural if not moves(c) or c.direction in wanted]
+    mirrored = [replace(c, direction=c.direction.mirror) for c in other
+                if moves(c) and c.direction in wanted]
+    merged: dict[tuple[str, Direction, Place | None, Place | None, str], Change] = {
+        _key(c): c for c in kept}
+    for c in mirrored:
+        found = merged.get(_key(c))
+        if found is None or c.level > found.level:
+            merged[_key(c)] = _noted(c, found)
+        elif c.affects != found.affects:
+            merged[_key(c)] = replace(found, affects=sorted({*found.affects, *c.affects}))
+    return sorted(merged.values(), key=_order)
+
+
+def _found(c: Change) -> tuple[str, Direction, Level, Place | None, Place | None, str]:
+    return (c.rule, c.direction, c.level, c.base, c.revision, c.message)
+
+
+def _key(c: Change) -> tuple[str, Direction, Place | None, Place | None, str]:
+    return (c.rule, c.direction, c.base, c.revision, c.message)
+
+
+def _noted(c: Change, natural: Change | None) -> Change:
+    """The mirrored walk's finding, listing what the natural one did too. Its message stays
+    the rule's: other parts read the diff's words (the deprecation policy names a removed
+    element from them), and the mode shown beside every verdict says why it is breaking."""
+    return replace(c, affects=sorted({*c.affects, *(natural.affects if natural else ())}))
+
+
+def _api_judged(c: Change, mode: Compatibility) -> Change:
+    """A request or response change at the level FORWARD (the mirror direction) or FULL (the
+    stricter of both) gives it; its bump follows."""
+    from ledgerpact.governance.diff.catalog import get_rule
+
+    if c.direction not in _API_DATA:
+        return c
+    rule = get_rule(c.rule)
+    if base_mode(mode) == "FULL":
+        level = max(c.level, *(rule.level(d) for d in _API_DATA))
+    else:  # FORWARD; inside ``not`` the rule judged in the mirror of the reported direction
+        judged = c.direction.mirror if c.message.startswith(_NOT) else c.direction
+        level = rule.level(judged.mirror)
+    if level is c.level:
+        return c
+    return replace(c, level=level, bump=rule.bump(level))  # the message stays: see _noted
+

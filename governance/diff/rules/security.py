@@ -18,7 +18,7 @@ from typing import Any
 from ledgerpact.governance.diff.catalog import diff_rule
 from ledgerpact.governance.diff.engine import BASE, REV, Engine
 from ledgerpact.governance.diff.model import Check, Hit
-from ledgerpact.governance.diff.openapi_walk import HTTP_METHODS
+from ledgerpact.governance.diff.openapi_walk import HTTP_METHODS, normalized_path
 from ledgerpact.governance.diff.pairs import Pair
 from ledgerpact.governance.diff.rules._common import hit_on_its_side, only_on_one_side
 from ledgerpact.governance.diff.rules._examples import list_invoices, openapi
@@ -360,6 +360,48 @@ def _used_schemes(doc: Any) -> set[str]:
     return {name for value in lists for alt in _alternatives(value) for name in alt}
 
 
+def _operations_using(engine: Engine, side: int, name: str) -> dict[str, str]:
+    """``"method /normalized/{}"`` -> ``"METHOD /template"`` for each operation of a side
+    whose effective requirements (its own ``security``, else the document's) mention
+    ``name``; keyed so an operation is the same on both sides when only the names of its
+    path parameters changed."""
+    doc = engine.sides[side].data
+    if not isinstance(doc, dict):
+        return {}
+    inherited = name in {n for alt in _alternatives(doc.get("security")) for n in alt}
+    paths = doc.get("paths")
+    loc = Loc(engine.sides[side].root, "/paths")
+    out: dict[str, str] = {}
+    for template, raw in paths.items() if isinstance(paths, dict) else ():
+        item, _ = engine.resolve(side, raw, loc.child(str(template)))
+        for method in HTTP_METHODS:
+            op = item.get(method) if isinstance(item, dict) else None
+            if not isinstance(op, dict):
+                continue
+            uses = (name in {n for alt in _alternatives(op["security"]) for n in alt}
+                    if "security" in op else inherited)
+            if uses:
+                out[f"{method} {normalized_path(str(template))}"] = \
+                    f"{method.upper()} {template}"
+    return out
+
+
+def _affecting_users(pair: Pair) -> None:
+    """A change to a scheme reaches every operation that requires it, on either side (the
+    base's clients authenticate the old way; the revision's operations ask the new one), so
+    the pair lists them, named as the walker names operations (by the revision's template
+    where the path still exists). The walker cannot: it pairs the schemes before it reads
+    any operation."""
+    if pair.affects:
+        return
+    name = pair.info["name"]
+    after = _operations_using(pair.engine, REV, name)
+    labels = set(after.values())
+    for key, label in _operations_using(pair.engine, BASE, name).items():
+        labels.add(after.get(key, label))
+    pair.affects = tuple(sorted(labels))
+
+
 def _mechanism(scheme: Any) -> str:
     """What a client must do: the type, and for http the auth scheme (basic, bearer...)."""
     if not isinstance(scheme, dict):
@@ -426,6 +468,7 @@ def security_scheme_renamed(pair: Pair) -> Iterator[Hit]:
 )
 def security_scheme_removed_while_used(pair: Pair) -> Iterator[Hit]:
     if pair.removed and pair.info["name"] in _used_schemes(pair.engine.sides[REV].data):
+        _affecting_users(pair)
         yield Hit(f"{pair.subject} removed but still required by the revision")
 
 
@@ -439,6 +482,7 @@ def security_scheme_removed_while_used(pair: Pair) -> Iterator[Hit]:
 )
 def security_scheme_type_changed(pair: Pair) -> Iterator[Hit]:
     if pair.both and (old := _mechanism(pair.base)) != (new := _mechanism(pair.rev)):
+        _affecting_users(pair)
         yield Hit(f"{pair.subject} changed from {old} to {new}",
                   base_at=pair.base_at("type"), rev_at=pair.rev_at("type"))
 
@@ -459,6 +503,7 @@ def security_scheme_api_key_moved(pair: Pair) -> Iterator[Hit]:
     if old[0] == new[0] == "header":  # header names are case-insensitive
         old, new = (old[0], old[1].lower()), (new[0], new[1].lower())
     if old != new:
+        _affecting_users(pair)
         yield Hit(f"{pair.subject} moved from {pair.base.get('in')} {pair.base.get('name')!r} "
                   f"to {pair.rev.get('in')} {pair.rev.get('name')!r}")
 
@@ -478,6 +523,7 @@ def _flow_check(added: bool) -> Check:
     def check(pair: Pair) -> Iterator[Hit]:
         if _oauth_pair(pair):
             for name in only_on_one_side(_flows(pair.base), _flows(pair.rev), added):
+                _affecting_users(pair)
                 yield hit_on_its_side(pair, added, f"{pair.subject}: OAuth flow {name!r} "
                                       f"{'added' if added else 'removed'}", "flows", name)
     return check
@@ -520,6 +566,7 @@ def _oauth_scope_check(added: bool) -> Check:
     def check(pair: Pair) -> Iterator[Hit]:
         for name, old, new in _common_flows(pair):
             for scope in only_on_one_side(_scopes(old), _scopes(new), added):
+                _affecting_users(pair)
                 yield hit_on_its_side(
                     pair, added, f"{pair.subject}: scope {scope!r} "
                     f"{'added to' if added else 'removed from'} flow {name!r}",
@@ -565,6 +612,7 @@ def security_scheme_url_changed(pair: Pair) -> Iterator[Hit]:
         return
     old, new = pair.base.get("openIdConnectUrl"), pair.rev.get("openIdConnectUrl")
     if old is not None and old != new:
+        _affecting_users(pair)
         yield Hit(f"{pair.subject}: openIdConnectUrl changed from {old!r} to {new!r}",
                   base_at=pair.base_at("openIdConnectUrl"))
     for name, bflow, rflow in _common_flows(pair):
@@ -572,6 +620,7 @@ def security_scheme_url_changed(pair: Pair) -> Iterator[Hit]:
             was, now = bflow.get(key), rflow.get(key)
             if was is not None and was != now:
                 shown = f"changed from {was!r} to {now!r}" if now is not None else "removed"
+                _affecting_users(pair)
                 yield Hit(f"{pair.subject}: flow {name!r} {key} {shown}",
                           base_at=pair.base_at("flows", name, key),
                           **({"rev_at": pair.rev_at("flows", name, key)} if now is not None
