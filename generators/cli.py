@@ -15,6 +15,7 @@ from ledgerpact.registry.cli_support import (
     catalog_for,
     format_option,
     input_errors_exit_2,
+    is_file_name,
     looks_like_path,
     open_registry,
     registry_option,
@@ -29,30 +30,77 @@ if TYPE_CHECKING:
 _OUT_HELP = "Folder to write into (created; if it exists, the generated folders must be new)."
 
 
-def _contract(reg: Registry | None, spec: str) -> Contract:
-    """The contract a command-line target names: a file, ``ID`` or ``ID@VERSION|GITREF``."""
+def _is_path(spec: str) -> bool:
+    """Whether a target is an existing contract file rather than ``ID[@VERSION]``."""
+    return looks_like_path(spec) and "@" not in spec
+
+
+def _from_path(spec: str) -> Contract:
+    """The contract in the file ``spec``: a registry contract's own document is that
+    contract (its id, its version, its content hash, as if named by id, so ``check`` finds
+    the code current); any other file is named after its title."""
     from ledgerpact.generators.models.generate import contract_from_entry, contract_from_file
+    from ledgerpact.registry.cli_support import file_workspace
+    from ledgerpact.registry.repository import Registry
 
-    if looks_like_path(spec) and "@" not in spec:
-        from ledgerpact.registry.cli_support import file_workspace
-
-        ws, rel, prefix = file_workspace(spec)
+    path = Path(spec).resolve()
+    reg = Registry.containing(path)
+    if reg is not None:
+        ws = reg.workspace()
         try:
-            return contract_from_file(ws, rel, spec)
-        except InputError as exc:
-            if prefix and exc.file:
-                exc.file = f"{prefix}/{exc.file}"
-            raise
+            catalog = catalog_for(ws)
+        except InputError:  # no catalog to read: the file is generated as a file
+            catalog = None
+        entry = next((e for e in catalog or () if (reg.root / e.document_path).resolve() == path),
+                     None)
+        if entry is not None:
+            return contract_from_entry(ws, entry)
+    ws, rel, prefix = file_workspace(spec)
+    try:
+        return contract_from_file(ws, rel, spec)
+    except InputError as exc:
+        if prefix and exc.file:
+            exc.file = f"{prefix}/{exc.file}"
+        raise
+
+
+def _not_an_id(spec: str) -> InputError | None:
+    """Why ``spec``, which names no registry contract, is not one, when it is plainly not
+    meant as an id: a file name that is no file is a missing file, a folder is no contract."""
+    if "@" in spec:
+        return None
+    if is_file_name(spec) and not Path(spec).exists():
+        return InputError("file not found", file=spec)
+    if Path(spec).is_dir():
+        return InputError("is a directory; give a contract id or an OpenAPI, AsyncAPI or JSON "
+                          "Schema file (--all generates every contract in the registry)",
+                          file=spec)
+    return None
+
+
+def _contract(reg: Registry | None, spec: str, registry_path: Path | None = None) -> Contract:
+    """The contract a command-line target names: a file, ``ID`` or ``ID@VERSION|GITREF``."""
+    from ledgerpact.generators.models.generate import contract_from_entry
     from ledgerpact.registry.history import revision_for, split_spec
 
-    reg = reg or open_registry(None)
+    if _is_path(spec):
+        return _from_path(spec)
     contract_id, ref = split_spec(spec)
-    if ref is None:
-        ws = reg.workspace()
-    else:
-        rev, label = revision_for(reg.require_repo(), contract_id, ref)
-        ws = reg.workspace(rev, label)
-    return contract_from_entry(ws, catalog_for(ws).get(contract_id))
+    try:  # a file name that is no file, or a folder: an id only if a registry has it
+        reg = reg or open_registry(registry_path)
+        if ref is None:
+            ws = reg.workspace()
+        else:
+            rev, label = revision_for(reg.require_repo(), contract_id, ref)
+            ws = reg.workspace(rev, label)
+        catalog = catalog_for(ws)
+    except InputError as exc:
+        raise _not_an_id(spec) or exc from None
+    if contract_id not in catalog.entries and contract_id not in catalog.errors:
+        problem = _not_an_id(spec)
+        if problem is not None:
+            raise problem
+    return contract_from_entry(ws, catalog.get(contract_id))
 
 
 def _targets(registry_path: Path | None, targets: tuple[str, ...], all_: bool) -> list[Contract]:
@@ -69,9 +117,11 @@ def _targets(registry_path: Path | None, targets: tuple[str, ...], all_: bool) -
         from ledgerpact.generators.models.generate import contract_from_entry
 
         return [contract_from_entry(ws, entry) for entry in catalog]
-    needs_registry = any(not (looks_like_path(t) and "@" not in t) for t in targets)
+    # a file name that is no file is looked up as an id only if there is a registry to look
+    # in (else it is a missing file, not a missing registry)
+    needs_registry = any(not _is_path(t) and not is_file_name(t) for t in targets)
     reg = open_registry(registry_path) if needs_registry else None
-    return [_contract(reg, t) for t in targets]
+    return [_contract(reg, t, registry_path) for t in targets]
 
 
 @click.group("generate")

@@ -62,3 +62,69 @@ def is_json_number(schema: dict[str, Any]) -> bool:
 def is_nullable_json_number(schema: dict[str, Any]) -> bool:
     """``type: [number, "null"]``: the generator would write ``float | None``."""
     return _types(schema) == {"number", "null"}
+
+
+# The keywords that apply to one JSON type only (JSON Schema ignores them for the others), by
+# the type they constrain; anything else applies whatever the type.
+_KEYWORDS_BY_TYPE = {
+    "number": frozenset({"minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
+                         "multipleOf"}),
+    "string": frozenset({"pattern", "minLength", "maxLength", "format", "contentEncoding",
+                         "contentMediaType", "contentSchema"}),
+    "array": frozenset({"items", "prefixItems", "minItems", "maxItems", "uniqueItems",
+                        "contains", "minContains", "maxContains", "unevaluatedItems"}),
+    "object": frozenset({"properties", "required", "additionalProperties",
+                         "patternProperties", "propertyNames", "minProperties",
+                         "maxProperties", "dependentRequired", "dependentSchemas",
+                         "unevaluatedProperties"}),
+}
+_TYPED_KEYWORDS = frozenset().union(*_KEYWORDS_BY_TYPE.values())
+# What stays on the union itself: its default and annotations (as for ``[number, null]``).
+_UNION_KEYS = frozenset({"default", "description", "title", "$comment"})
+
+
+def _is_of_type(value: Any, kind: str) -> bool:
+    """Whether a JSON value (an ``enum`` member) is of the JSON type ``kind``."""
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    expected = {"string": str, "boolean": bool, "null": type(None), "array": list,
+                "object": dict}.get(kind)
+    return expected is not None and isinstance(value, expected)
+
+
+def number_union(schema: dict[str, Any]) -> dict[str, Any] | None:
+    """A ``type`` list holding ``number`` and other types (``[number, string]``), as an
+    ``anyOf`` of one schema per type, or None for any other schema.
+
+    The generator writes ``float`` for the number of such a list; one branch per type lets
+    the number branch become a ``Decimal`` like any JSON number. Each branch carries the
+    keywords of its own type (a ``pattern`` constrains only the string) and the ``enum`` or
+    ``const`` values of that type; a type none of them has is no branch. ``integer`` beside
+    ``number`` adds nothing (an integer is a number). ``[number, null]`` is left to
+    ``is_nullable_json_number``."""
+    kinds = schema.get("type")
+    if not (isinstance(kinds, list) and "number" in kinds and len(set(kinds)) > 1
+            and set(kinds) != {"number", "null"}
+            and all(isinstance(k, str) for k in kinds) and "anyOf" not in schema):
+        return None
+    ordered = [k for k in dict.fromkeys(kinds) if k != "integer"]
+    if len(ordered) == 1:
+        return {**schema, "type": "number"}
+    common = {k: v for k, v in schema.items() if k not in _TYPED_KEYWORDS
+              and k not in ("type", "enum", "const") and k not in _UNION_KEYS}
+    branches = []
+    for kind in ordered:
+        branch: dict[str, Any] = {"type": kind, **common}
+        own = _KEYWORDS_BY_TYPE.get(kind, frozenset())
+        branch.update((k, v) for k, v in schema.items() if k in own)
+        if "const" in schema:
+            if not _is_of_type(schema["const"], kind):
+                continue
+            branch["const"] = schema["const"]
+        if isinstance(schema.get("enum"), list):
+            values = [v for v in schema["enum"] if _is_of_type(v, kind)]
+            if not values:
+                continue
+            branch["enum"] = values
+        branches.append(branch)
+    return {**{k: v for k, v in schema.items() if k in _UNION_KEYS}, "anyOf": branches}

@@ -12,6 +12,7 @@ import json
 import re
 import tempfile
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version as dist_version
 from pathlib import Path
@@ -94,9 +95,11 @@ def _options(kind: str, header: str, metadata: Path, types_module: str,
         "builtin_format_line_length": LINE_LENGTH,
         "emit_model_metadata": metadata,
         # Formats whose pydantic types rewrite the value (AnyUrl adds a slash, EmailStr needs
-        # an extra package): a contract's string comes back as it was sent.
+        # an extra package, timedelta writes "P1M" back as "P30D", a different period): a
+        # contract's string comes back as it was sent.
         "type_mappings": ["uri=string", "uri-reference=string", "email=string",
-                          "idn-email=string", "iri=string", "iri-reference=string"],
+                          "idn-email=string", "iri=string", "iri-reference=string",
+                          "duration=string"],
     }
 
 
@@ -111,6 +114,9 @@ class Contract:
     kind: str
     document: Any
     label: str  # the document's path, for messages
+    # where a pointer into the bundled document was written (file, pointer, and its line):
+    # a refusal names the schema file the author edits, not the contract's root
+    origin: Callable[[str, str], InputError] | None = None
 
 
 def contract_from_entry(ws: Workspace, entry: Entry) -> Contract:
@@ -120,7 +126,7 @@ def contract_from_entry(ws: Workspace, entry: Entry) -> Contract:
 
     b = bundle(ws, entry.document_path)
     return Contract(entry.id, entry.version(ws), content_hash(ws, entry), entry.meta.title,
-                    b.kind, b.document, entry.document_path)
+                    b.kind, b.document, entry.document_path, _origin(ws, b))
 
 
 def contract_from_file(ws: Workspace, rel: str, label: str) -> Contract:
@@ -144,7 +150,22 @@ def contract_from_file(ws: Workspace, rel: str, label: str) -> Contract:
         digest.update(data)
     contract_id = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "contract"
     return Contract(contract_id, str(version) if version is not None else "0.0.0",
-                    f"sha256:{digest.hexdigest()}", name, b.kind, b.document, label)
+                    f"sha256:{digest.hexdigest()}", name, b.kind, b.document, label,
+                    _origin(ws, b, label[:-len(rel)] if label.endswith(rel) else ""))
+
+
+def _origin(ws: Workspace, b: Any, prefix: str = "") -> Callable[[str, str], InputError]:
+    """An error at a pointer into the bundle, placed in the file and line it came from
+    (``prefix``: what the file names read from ``ws`` need to be named as the user gave
+    them, for a document outside the registry)."""
+
+    def error(message: str, pointer: str) -> InputError:
+        file, at = b.locate(pointer)
+        found = ws.error(message, file, at)
+        found.file = prefix + file
+        return found
+
+    return error
 
 
 def generate_models(contract: Contract) -> GeneratedModels:
@@ -156,7 +177,7 @@ def generate_models(contract: Contract) -> GeneratedModels:
     head = Header(contract.id, contract.version, contract.content_hash, generator_label())
     package = package_name(contract.id)
     models, names, prepared = generate_code(contract.document, contract.kind, package,
-                                            head.text(), contract.label)
+                                            head.text(), contract.label, contract.origin)
     files = {
         f"{package}/{MODELS_FILE}": models.encode(),
         f"{package}/{TYPES_FILE}": support.render(head.text(), prepared.decimals,
@@ -167,8 +188,9 @@ def generate_models(contract: Contract) -> GeneratedModels:
                            files, names, time.perf_counter() - started)
 
 
-def generate_code(document: Any, kind: str, package: str, header: str,
-                  label: str) -> tuple[str, dict[str, str], Prepared]:
+def generate_code(document: Any, kind: str, package: str, header: str, label: str,
+                  origin: Callable[[str, str], InputError] | None = None
+                  ) -> tuple[str, dict[str, str], Prepared]:
     """(models module, schema pointer -> generated name, what ``prepare`` found) for a bundled
     ``document``. Anything the generator refuses is the input's fault: an InputError."""
     from datamodel_code_generator import generate
@@ -180,6 +202,8 @@ def generate_code(document: Any, kind: str, package: str, header: str,
     try:
         prepared = prepare(document, f"{package}._types")
     except InputError as exc:
+        if exc.file is None and exc.pointer is not None and origin is not None:
+            raise origin(exc.message, exc.pointer) from None
         raise exc.located(file=label) from None
     with tempfile.TemporaryDirectory(prefix="ledgerpact-models-") as tmp:
         metadata = Path(tmp) / "models.json"

@@ -411,6 +411,11 @@ def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
     if condition_edits:
         edits.extend(condition_edits)
         names.add(helper.imported("Condition"))
+    if not helper.clashes("ExactAdapter"):
+        # the package's way to read and write a bare type (a list of models, a Money) with
+        # the contract's JSON rules: the README and the models' own errors name it, so it is
+        # re-exported (``X as X``) for ``from ledgerpact_models_<id> import ExactAdapter``
+        names.add("ExactAdapter as ExactAdapter")
     if names:
         edits.append((last_import + 1, 0, last_import + 1, 0,
                       "\n" + import_statement("._types", names) + "\n"))

@@ -6,7 +6,12 @@ number) gets ``x-python-type`` naming a type of the package's ``_types`` module,
 the string's pattern and length limits, so the constraint is kept and checked on the text the
 contract describes; a JSON number limited by ``enum`` or ``const`` gets a type of its own that
 compares the values as decimals (the generator would otherwise write float values or lose the
-enum); defaults that contradict their schema's type are fixed or dropped (``defaults``);
+enum); a ``type`` list holding ``number`` becomes one branch per type, so its number is a
+Decimal too; defaults that contradict their schema's type are fixed or dropped
+(``defaults``); a property that an ``allOf`` member or a ``$ref`` sibling narrows with
+constraints is merged with the schema it narrows (the generator would replace it);
+patterns, ECMA-262 regular expressions, are translated to Python's syntax with their
+ECMA-262 meaning (``\\d`` is ``[0-9]``) or refused;
 ``if``/``then``/``else`` rules are collected for ``postprocess`` to attach to their classes;
 extensible enums are only collected here (``postprocess`` gives their
 classes a base that accepts unknown values). The input is never modified: the bundle is
@@ -18,18 +23,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
+
+from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from ledgerpact.generators.models.decimals import (
     is_decimal_string,
     is_json_number,
     is_nullable_json_number,
+    number_union,
 )
 from ledgerpact.generators.models.defaults import fit_default
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import LITERAL_KEYS, NAME_MAPS
 from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.jsregex import python_pattern
 
 # Values that are data, not schema: never rewritten (the bundler's, plus OpenAPI's examples
 # map, whose entries are examples too). Name maps are the bundler's: a property may be called
@@ -45,6 +55,13 @@ _NOT_INLINED = ("$defs", "definitions", "examples", "example", "title", "descrip
 # Python imports: only this pass may set them.
 _GENERATOR_KEYS = ("x-python-",)
 DECIMAL_NUMBER = "DecimalNumber"
+# What a narrowing of a property may hold to be merged into the property (``narrowed``):
+# constraints only. Text limits become class rules, bounds keep the stricter value.
+_TEXT_RULES = ("pattern", "minLength", "maxLength")
+_LOWER_BOUNDS = frozenset({"minimum", "exclusiveMinimum", "minItems", "minProperties"})
+_UPPER_BOUNDS = frozenset({"maximum", "exclusiveMaximum", "maxItems", "maxProperties"})
+_NARROWING_KEYS = frozenset({*_TEXT_RULES, *_LOWER_BOUNDS, *_UPPER_BOUNDS, "contains",
+                             "allOf", "description", "title", "$comment"})
 
 
 @dataclass(frozen=True)
@@ -96,6 +113,8 @@ class _Preparer:
         self.types_module = types_module
         self.result = Prepared(None)
         self.by_spec: dict[DecimalSpec, str] = {}
+        # Pointers of property schemas whose pattern must be in Python's syntax.
+        self.python_patterns: set[str] = set()
 
     def decimal_type(self, spec: DecimalSpec, seed: str) -> str:
         if spec in self.by_spec:
@@ -122,21 +141,28 @@ class _Preparer:
         return name
 
     def schema(self, node: dict[str, Any], name: str | None, at: str) -> dict[str, Any]:
+        pattern = _python_pattern(node["pattern"], at) if isinstance(node.get("pattern"),
+                                                                      str) else None
         if is_nullable_json_number(node):  # as a number or null, so the number is a Decimal
             number = {k: v for k, v in node.items() if k not in ("default", *_ANNOTATIONS)}
             number["type"] = "number"
             node = {**{k: v for k, v in node.items() if k in ("default", *_ANNOTATIONS)},
                     "anyOf": [number, {"type": "null"}]}
-        if isinstance(node.get("pattern"), str):
-            _check_pattern(node["pattern"], at)
-        out = self.obj(self.inline_narrowed_base(node), at)
+        node = number_union(node) or node  # [number, string]: the number a Decimal too
+        narrowed, rules = self.narrowed(node, at)
+        self.python_fields(narrowed, at)
+        out = self.obj(self.inline_narrowed_base(narrowed), at)
+        if pattern is not None and isinstance(out.get("pattern"), str):
+            rust = None if at in self.python_patterns else _rust_form(pattern)
+            out["pattern"] = pattern if rust is None else rust  # ECMA-262's meaning
         fit_default(node, out)  # a default the generator would copy into wrong code
-        conditions = _conditions(node) + self.unique_items(node)
+        decimals = self.decimal_properties(narrowed)
+        conditions = (_conditions(narrowed, decimals) + _portable_rules(rules, decimals)
+                      + self.unique_items(narrowed))
         if conditions:
             self.result.conditions[at] = conditions
         if is_decimal_string(node):
-            spec = DecimalSpec(node.get("pattern") if isinstance(node.get("pattern"), str)
-                               else None,
+            spec = DecimalSpec(_portable(pattern) if pattern is not None else None,
                                _int(node.get("maxLength")), _int(node.get("minLength")))
             type_name = self.decimal_type(spec, name or "Decimal")
             for key in _TEXT_LIMITS:
@@ -165,6 +191,39 @@ class _Preparer:
             self.result.enums[at] = EnumSchema(values, node.get("x-extensible-enum") is True)
         return out
 
+    def python_fields(self, node: dict[str, Any], at: str) -> None:
+        """Mark the property patterns of an object whose generated class runs Python's
+        engine (its own and its inline ``allOf`` members'): all of them, once one needs it
+        (see ``_rust_form``). The generator gives such a class ``regex_engine="python-re"``,
+        which then reads every pattern of the class, so none may be in Rust's syntax
+        there."""
+        members = node.get("allOf")
+        holders = [(node, at)] + [(m, _child(_child(at, "allOf"), i)) for i, m in
+                                  enumerate(members if isinstance(members, list) else [])]
+        patterns: dict[str, str] = {}  # property pointer -> pattern
+        for holder, where in holders:
+            props = holder.get("properties") if isinstance(holder, dict) else None
+            for name, sub in (props.items() if isinstance(props, dict) else ()):
+                if isinstance(sub, dict) and isinstance(sub.get("pattern"), str):
+                    patterns[_child(_child(where, "properties"), name)] = sub["pattern"]
+        if any(_rust_form(_python_pattern(p, ptr)) is None for ptr, p in patterns.items()):
+            self.python_patterns.update(patterns)
+
+    def decimal_properties(self, node: dict[str, Any]) -> frozenset[str]:
+        """The properties of ``node`` (and of its ``allOf`` members) that are decimal
+        strings: the JSON text a rule sees for them is a plain decimal."""
+        members = node.get("allOf")
+        found = set()
+        for holder in [node, *(members if isinstance(members, list) else [])]:
+            holder = self.resolve(holder)
+            props = holder.get("properties") if isinstance(holder, dict) else None
+            for name, sub in (props.items() if isinstance(props, dict) else ()):
+                target = sub if isinstance(sub, dict) and "pattern" in sub else \
+                    self.resolve(sub)
+                if isinstance(target, dict) and is_decimal_string(target):
+                    found.add(name)
+        return frozenset(found)
+
     def unique_items(self, node: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
         """``uniqueItems: true`` of the object's array properties, as a rule that always
         applies: the generator drops the keyword (its only alternative, ``set``, loses the
@@ -191,6 +250,130 @@ class _Preparer:
             except (KeyError, IndexError, TypeError, ValueError):
                 return None
         return None
+
+    def narrowed(self, node: dict[str, Any], at: str
+                 ) -> tuple[dict[str, Any], list[tuple[Any, Any, Any]]]:
+        """``node`` with the properties it narrows merged into the schemas they narrow, and
+        the rules that carry what the merged schema cannot (see ``merge``).
+
+        A property narrowed by an ``allOf`` member (``lines: {contains: ...}`` beside
+        ``lines: {type: array, ...}``), or by a sibling of ``$ref`` (``{$ref: Money,
+        properties: {amount: {pattern: ...}}}``), is left by the generator to the narrowing
+        schema alone: the field loses its type, its constraints and whether it is required
+        (or the narrowing is dropped). Only narrowings made of constraints are merged; one
+        that names a type or values (``const``, ``enum``, ``$ref``) is the generator's to
+        combine, as before. A ``$ref``'d object narrowed this way is inlined, its own
+        if/then rules with it."""
+        rules: list[tuple[Any, Any, Any]] = []
+        if isinstance(node.get("$ref"), str) and isinstance(node.get("properties"), dict):
+            node = self.flatten_ref(node, at, rules)
+        members = node.get("allOf")
+        if not isinstance(members, list):
+            return node, rules
+        holders: list[dict[str, Any]] = []
+        node = dict(node)
+        if isinstance(node.get("properties"), dict):
+            node["properties"] = dict(node["properties"])
+            holders.append(node["properties"])
+        members = list(members)
+        refs = [i for i, m in enumerate(members) if isinstance(m, dict) and "$ref" in m]
+        base = self.resolve(members[refs[0]]) if len(refs) == 1 else None
+        if isinstance(base, dict) and isinstance(base.get("properties"), dict) and any(
+                _narrows(base["properties"], m.get("properties"))
+                for i, m in enumerate(members) if i != refs[0] and isinstance(m, dict)):
+            inlined = {k: v for k, v in base.items() if k not in _NOT_INLINED}
+            inlined["properties"] = dict(base["properties"])
+            members[refs[0]] = inlined
+            holders.append(inlined["properties"])
+        kept = []
+        for i, member in enumerate(members):
+            props = member.get("properties") if isinstance(member, dict) else None
+            if isinstance(props, dict) and "$ref" not in member and not any(
+                    props is h for h in holders):
+                left = dict(props)
+                for prop, sub in props.items():
+                    holder = next((h for h in holders if prop in h), None)
+                    if holder is not None and _is_narrowing(sub):
+                        where = _child(_child(_child(_child(at, "allOf"), i), "properties"),
+                                       prop)
+                        holder[prop] = self.merge(holder[prop], sub, prop, where, rules)
+                        del left[prop]
+                if len(left) < len(props):
+                    member = {**member, "properties": left}
+                    if not left and set(member) <= {"properties", "type", *_ANNOTATIONS}:
+                        continue  # nothing left: the member only narrowed
+            kept.append(member)
+        if kept:
+            node["allOf"] = kept
+        else:
+            del node["allOf"]
+        return node, rules
+
+    def flatten_ref(self, node: dict[str, Any], at: str,
+                    rules: list[tuple[Any, Any, Any]]) -> dict[str, Any]:
+        """``{$ref: Money, properties: {amount: {pattern: ...}}}`` as Money's schema with
+        the sibling properties merged in, when they narrow Money's (else as it is)."""
+        base = self.resolve(node)
+        base_props = base.get("properties") if isinstance(base, dict) else None
+        if not (isinstance(base, dict) and isinstance(base_props, dict)
+                and _narrows(base_props, node["properties"])):
+            return node
+        flat = {k: v for k, v in base.items() if k not in _NOT_INLINED}
+        merged = dict(base_props)
+        for prop, sub in node["properties"].items():
+            if prop in merged and _is_narrowing(sub):
+                where = _child(_child(at, "properties"), prop)
+                merged[prop] = self.merge(merged[prop], sub, prop, where, rules)
+            else:
+                merged[prop] = sub
+        for key, value in node.items():
+            if key == "$ref":
+                continue
+            if key == "properties":
+                flat[key] = merged
+            elif key == "required" and isinstance(value, list) and isinstance(
+                    flat.get(key), list):
+                flat[key] = list(dict.fromkeys([*flat[key], *value]))
+            elif key == "allOf" and isinstance(value, list) and isinstance(
+                    flat.get(key), list):
+                flat[key] = [*flat[key], *value]
+            else:
+                flat[key] = value
+        return flat
+
+    def merge(self, base: Any, narrowing: dict[str, Any], prop: str, at: str,
+              rules: list[tuple[Any, Any, Any]]) -> Any:
+        """``base`` (a property's schema) narrowed by ``narrowing`` (see ``_is_narrowing``).
+
+        Bounds are kept at the stricter of the two. Text limits (``pattern``, ``minLength``,
+        ``maxLength``) become a rule of the class instead (checked like an if/then rule on
+        the property's JSON text): that holds whatever the base is, a ``$ref``'d decimal
+        string with its own pattern included, where one ``pattern`` keyword would replace
+        the other. ``contains`` is kept once, as the generator cannot check it anyway."""
+        if not isinstance(base, dict):
+            return base
+        merged = dict(base)
+        text: dict[str, Any] = {}
+        for key, value in narrowing.items():
+            if key == "allOf":
+                for i, member in enumerate(value):
+                    merged = self.merge(merged, member, prop, _child(_child(at, key), i), rules)
+            elif key in _TEXT_RULES:
+                if key in text:
+                    rules.append(({}, {"properties": {prop: text}}, None))
+                    text = {}
+                text[key] = _python_pattern(value, _child(at, key)) if key == "pattern" \
+                    else value
+            elif key in _LOWER_BOUNDS or key in _UPPER_BOUNDS:
+                current = merged.get(key)
+                if _is_number(current) and _is_number(value):
+                    value = max(current, value) if key in _LOWER_BOUNDS else min(current, value)
+                merged[key] = value
+            elif key == "contains":
+                merged.setdefault(key, value)
+        if text:
+            rules.append(({}, {"properties": {prop: text}}, None))
+        return merged
 
     def inline_narrowed_base(self, node: dict[str, Any]) -> dict[str, Any]:
         """An ``allOf`` of one ``$ref``'d object and members that narrow one of its enum
@@ -248,21 +431,110 @@ class _Preparer:
         return node
 
 
-def _check_pattern(pattern: str, at: str) -> None:
-    """Refuse a ``pattern`` the generated module could not compile: it would fail at import,
-    in the adapter team's service rather than here. Python's ``re`` is the engine that counts:
-    ``_types.DecimalText`` uses it, and the generator switches a whole model to it
-    (``regex_engine="python-re"``) as soon as one of its patterns needs it (look-ahead), so an
-    ECMA-only ``\\p{N}`` that Rust's regex would take still fails there. Refusing, rather
-    than translating or dropping the constraint, keeps the model exactly as strict as its
-    contract."""
+def _python_pattern(pattern: str, at: str) -> str:
+    """``pattern`` (ECMA-262, as JSON Schema says) in Python's ``re`` syntax, with its
+    ECMA-262 meaning: ``\\d`` is ``[0-9]``, ``$`` the end of the text, ``.`` no line
+    terminator. It is translated by ``jsregex``, as lint and registry validation read it
+    (without flags, as ajv builds it), so a value the registry accepts the models accept.
+
+    The translation is written for Python's ``re``: the generator sees syntax Rust's regex
+    lacks (``\\Z``, look-ahead) and moves such a pattern to Python's engine itself, and
+    ``_types`` checks decimal texts and if/then rules with ``re``. A pattern it cannot
+    translate or ``re`` cannot compile is refused rather than dropped, so the models are never
+    silently less strict than the contract; so is ``\\p{...}``, which without the ``u`` flag
+    is the letter ``p`` but is almost always meant as a Unicode property."""
+    if _PROPERTY_ESCAPE.search(pattern):
+        raise InputError(f"pattern {pattern!r} uses a Unicode property escape (\\p{{...}}); "
+                         "JSON Schema patterns are read without the u flag, where it is the "
+                         "letter p: spell the characters out (e.g. [A-Za-z])",
+                         pointer=at or "/")
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise InputError(f"pattern {pattern!r} is not a regular expression Python's re can "
-                         f"compile ({exc}): the generated models would fail at import; "
-                         "expected the syntax ECMA-262 and Python share (no \\p{...})",
-                         pointer=at or "/") from None
+        translated = python_pattern(pattern, "")
+        re.compile(translated)
+    except (ValueError, re.error) as exc:
+        raise InputError(f"pattern {pattern!r} is not an ECMA-262 regular expression the "
+                         f"generated models can check ({exc})", pointer=at or "/") from None
+    return translated
+
+
+# A backslash that escapes p or P (after any number of escaped backslashes).
+_PROPERTY_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[pP]")
+
+
+def _portable(pattern: str) -> str:
+    """A translated pattern with ``$`` for the end, for a pattern only ever checked on a
+    decimal's text: as both of pydantic's engines read it, and as the contract wrote it.
+
+    ``_types.DecimalText`` hands its pattern to pydantic too, with the engine of the model
+    that uses it, which the generator cannot see (Rust's by default, which has no ``\\Z``).
+    Python's ``$`` also matches before a final newline, but a decimal's text has none
+    (``DecimalText`` refuses any other text, and rules see the decimal written out), so the
+    two ends agree there. Decimal patterns hold nothing else Rust reads differently."""
+    return _END.sub(r"\1$", pattern)
+
+
+# ``\Z`` as an escape (not the letter after an escaped backslash).
+_END = re.compile(r"(?<!\\)((?:\\\\)*)\\Z")
+
+
+@lru_cache(maxsize=4096)
+def _rust_form(pattern: str) -> str | None:
+    """A translated pattern as pydantic's default engine (Rust's ``regex``) reads it with the
+    same meaning, or None when it cannot.
+
+    Patterns stay on Rust's engine wherever they can, as before translation: it runs in
+    linear time, where Python's backtracks (``^(a+)+$`` on a hostile value never ends), and
+    a generated model validates what its service receives. Rust's ``$`` is the very end, as
+    ECMA-262's; ``\\<`` and ``\\>`` are word boundaries there (literal in ECMA-262 and
+    Python), so they are written plain; and a class with ``--``, ``&&`` or ``~~`` (set
+    operations in Rust) is left to Python. Anything else Rust refuses (look-around,
+    back-references) is Python's too: the generator then runs it with Python's engine."""
+    rust = _ANGLE.sub(r"\1\2", _portable(pattern))
+    if any(op in rust for op in ("--", "&&", "~~")):
+        return None
+    try:
+        SchemaValidator(core_schema.str_schema(pattern=rust))
+    except SchemaError:
+        return None
+    return rust
+
+
+# ``\<`` or ``\>`` as an escape (not after an escaped backslash).
+_ANGLE = re.compile(r"(?<!\\)((?:\\\\)*)\\([<>])")
+
+
+def _portable_rules(rules: list[tuple[Any, Any, Any]], decimals: frozenset[str]
+                    ) -> list[tuple[Any, Any, Any]]:
+    """``rules`` (always-applying ones from ``narrowed``) with the patterns of decimal
+    properties ``_portable``."""
+    out = []
+    for if_, then, else_ in rules:
+        properties = {prop: {**sub, "pattern": _portable(sub["pattern"])}
+                      if prop in decimals and "pattern" in sub else sub
+                      for prop, sub in then["properties"].items()}
+        out.append((if_, {**then, "properties": properties}, else_))
+    return out
+
+
+def _is_narrowing(schema: Any) -> bool:
+    """Whether ``schema``, in a narrowing position, only adds constraints to a property
+    (``{contains: ...}``, ``{pattern: ...}``, an ``allOf`` of such), so merging it keeps the
+    property's own type."""
+    if not (isinstance(schema, dict) and set(schema) <= _NARROWING_KEYS):
+        return False
+    members = schema.get("allOf", [])
+    if not isinstance(members, list) or not all(_is_narrowing(m) for m in members):
+        return False
+    pattern = schema.get("pattern", "")
+    bounds = [schema[k] for k in (*_LOWER_BOUNDS, *_UPPER_BOUNDS, "minLength", "maxLength")
+              if k in schema]
+    return isinstance(pattern, str) and all(_is_number(b) for b in bounds)
+
+
+def _narrows(base: dict[str, Any], props: Any) -> bool:
+    """Whether ``props`` narrows one of the ``base`` properties with constraints only."""
+    return isinstance(props, dict) and any(p in base and _is_narrowing(s)
+                                           for p, s in props.items())
 
 
 def _is_number(value: Any) -> bool:
@@ -314,7 +586,8 @@ _CONDITION_PROPERTY_KEYS = frozenset({"const", "enum", "pattern", "minLength", "
 _ANNOTATIONS = ("description", "title", "$comment")
 
 
-def _condition_part(part: Any) -> dict[str, Any] | None:
+def _condition_part(part: Any, decimals: frozenset[str] = frozenset()
+                    ) -> dict[str, Any] | None:
     """The enforceable content of an ``if``/``then``/``else`` subschema, or None."""
     if not isinstance(part, dict) or not set(part) <= _CONDITION_KEYS:
         return None
@@ -334,20 +607,23 @@ def _condition_part(part: Any) -> dict[str, Any] | None:
         values = [sub["const"]] if "const" in sub else sub.get("enum", [])
         if not isinstance(values, list) or any(isinstance(v, dict | list) for v in values):
             return None
-        if isinstance(sub.get("pattern"), str):
-            try:
-                re.compile(sub["pattern"])
-            except re.error:
-                return None
         kept[prop] = {k: v for k, v in sub.items() if k not in _ANNOTATIONS}
+        if isinstance(sub.get("pattern"), str):
+            try:  # checked with ``re`` by ``_types.Condition``: in its syntax
+                pattern = _python_pattern(sub["pattern"], "")
+            except InputError:
+                return None
+            kept[prop]["pattern"] = _portable(pattern) if prop in decimals else pattern
     if kept:
         out["properties"] = kept
     return out
 
 
-def _conditions(node: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
+def _conditions(node: dict[str, Any], decimals: frozenset[str] = frozenset()
+                ) -> list[tuple[Any, Any, Any]]:
     """``node``'s own if/then/else and those of its ``allOf`` members that are nothing else,
-    as far as ``_condition_part`` can enforce them."""
+    as far as ``_condition_part`` can enforce them. ``decimals``: the properties that are
+    decimal strings (see ``_portable``)."""
     found = []
     all_of = node.get("allOf")
     members: list[Any] = all_of if isinstance(all_of, list) else []
@@ -355,7 +631,7 @@ def _conditions(node: dict[str, Any]) -> list[tuple[Any, Any, Any]]:
         if "if" not in holder or (holder is not node and not set(holder) <= {
                 "if", "then", "else", *_ANNOTATIONS}):
             continue
-        parts = [_condition_part(holder.get(k)) if k in holder else None
+        parts = [_condition_part(holder.get(k), decimals) if k in holder else None
                  for k in ("if", "then", "else")]
         if parts[0] is None or any(p is None for k, p in zip(("then", "else"), parts[1:],
                                                               strict=True) if k in holder):

@@ -17,6 +17,17 @@ the text, in JSON as in Python. JSON numbers become ``Decimal`` as well. Extensi
 values added after this version of the contract: an unknown value becomes a member of its own
 (never stored on the class) that compares, serializes and prints as its value.
 
+JSON and Python are held to different rules, on purpose. JSON read by
+``ContractModel.model_validate_json`` or ``ExactAdapter.validate_json`` must have the JSON types
+the contract gives, as JSON Schema has it: ``"2024"`` is not an integer, ``"true"`` not a
+boolean, ``1700000000`` not a date-time and ``"20.01"`` not a JSON number. Built in Python
+(``Model(...)``, ``model_validate``), a field takes its Python type (``Decimal``, ``date``,
+``datetime``, an enum member) or the JSON text of it (``"2024-03-15"``, ``"1250.00"``, an enum
+value), and otherwise what pydantic converts (``"3"`` for an integer); a float is never taken
+for a decimal. ``model_dump_json`` leaves out fields that were never set, as the contract's
+JSON does (an optional property is absent, not null), unless told what to leave out
+(``exclude_unset=False`` writes them all); so does ``ExactAdapter.dump_json``.
+
 pydantic's own JSON reader turns every number with a fraction into a float before any validator
 sees it, and its JSON writer can only write a float. So JSON is read and written exactly by
 ``ContractModel.model_validate_json`` / ``model_dump_json`` and by ``ExactAdapter`` (for aliases,
@@ -31,6 +42,7 @@ import json
 import math
 import re
 import secrets
+import weakref
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum, StrEnum
@@ -85,12 +97,26 @@ def decimal_text(value: Decimal) -> str:
     return format(value, "f")
 
 
+class WrittenDecimal(Decimal):
+    """The Decimal of a decimal string written with leading zeros the contract's pattern
+    allows (``"007.50"``), keeping that text: ``Decimal`` drops them, and the string must be
+    written back as it came. Only such text makes one; arithmetic gives plain Decimals."""
+
+    __slots__ = ("text",)
+    text: str
+
+    def __new__(cls, text: str) -> Self:
+        value = super().__new__(cls, text)
+        value.text = text
+        return value
+
+
 def _decimal_string(value: Decimal, info: SerializationInfo) -> Decimal | str:
     """A decimal string's value: its text in JSON (and for ``ContractModel``'s writer, which
     dumps in python mode and must tell it from a JSON number), the Decimal in Python."""
     context = info.context
     if info.mode == "json" or (isinstance(context, dict) and _NUMBER_TOKEN in context):
-        return decimal_text(value)
+        return value.text if isinstance(value, WrittenDecimal) else decimal_text(value)
     return value
 
 
@@ -131,6 +157,21 @@ def _no_float(value: object) -> object:
     return value
 
 
+def _from_json(info: core_schema.ValidationInfo) -> bool:
+    """Whether the data being validated is JSON read by ContractModel or ExactAdapter."""
+    context = info.context
+    return isinstance(context, dict) and context.get(_FROM_JSON) is True
+
+
+def _not_a_number(value: object) -> object:
+    """A JSON string is not a JSON number, whatever digits it holds: refused, as JSON Schema
+    refuses it (and as a decimal string field refuses a JSON number)."""
+    if isinstance(value, str):
+        raise PydanticCustomError(
+            "decimal_type", "Input should be a JSON number, not a JSON string")
+    return value
+
+
 def _number_python(value: object) -> Decimal:
     """From Python: a Decimal, an int, or a decimal's text; never a float, whose binary
     value is not the amount that was meant."""
@@ -158,8 +199,14 @@ class DecimalNumberOf:
     def __init__(self, *values: str) -> None:
         self.values = frozenset(Decimal(v) for v in values)
 
-    def _python(self, value: object) -> Decimal:
-        number = _number_python(value)
+    def _python(self, value: object, info: core_schema.ValidationInfo) -> Decimal:
+        """From Python: a Decimal, an int or a decimal's text. From JSON (read by
+        ContractModel): a JSON number only."""
+        if _from_json(info):
+            _not_a_number(value)
+        return self._checked(_number_python(value))
+
+    def _checked(self, number: Decimal) -> Decimal:
         if self.values and number not in self.values:
             allowed = ", ".join(sorted(decimal_text(v) for v in self.values))
             raise PydanticCustomError("enum", "Input should be one of {allowed}",
@@ -167,7 +214,7 @@ class DecimalNumberOf:
         return number
 
     def _json(self, value: object) -> Decimal:
-        return self._python(_no_float(value))
+        return self._checked(_number_python(_not_a_number(_no_float(value))))
 
     def __get_pydantic_core_schema__(self, source: Any,
                                      handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
@@ -175,7 +222,7 @@ class DecimalNumberOf:
             # pydantic's own JSON reader has already made a fraction a float here: refused.
             # ContractModel.model_validate_json reads with Decimal and takes the python path.
             json_schema=core_schema.no_info_plain_validator_function(self._json),
-            python_schema=core_schema.no_info_plain_validator_function(self._python),
+            python_schema=core_schema.with_info_plain_validator_function(self._python),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 decimal_number, info_arg=True),
         )
@@ -207,12 +254,18 @@ class DecimalText:
             raise PydanticCustomError(
                 "decimal_text", "Input should be a decimal number written as a string, "
                 "such as \\"1250.00\\" (no exponent, no spaces, no plus sign)")
-        return Decimal(text)
+        value = Decimal(text)
+        return value if decimal_text(value) == text else WrittenDecimal(text)
 
-    def _check(self, value: Decimal) -> Decimal:
+    def _check(self, value: Decimal, written: str | None = None) -> Decimal:
+        """``value`` if its text passes the contract's pattern and length limits: the text as
+        written when it came as text (``"01.00"`` is not ``"1.00"``, and sixty leading zeros
+        count), else the Decimal's own digits (a WrittenDecimal's text, which it writes)."""
         if not value.is_finite():
             raise PydanticCustomError("decimal_text", "Input should be a finite decimal")
-        text = decimal_text(_bounded(value))
+        _bounded(value)
+        text = written if written is not None else (
+            value.text if isinstance(value, WrittenDecimal) else decimal_text(value))
         if self._regex is not None and not self._regex.search(text):
             raise PydanticCustomError("decimal_text", "{text} does not match the pattern {pattern}",
                                       {"text": text, "pattern": self.pattern})
@@ -227,12 +280,11 @@ class DecimalText:
     def _python(self, value: object, info: core_schema.ValidationInfo) -> Decimal:
         """From Python: a Decimal, or its text as JSON would carry it; never a float. From
         JSON (read by ContractModel): the text only, as in pydantic's own JSON mode."""
-        context = info.context
-        from_json = isinstance(context, dict) and context.get(_FROM_JSON) is True
+        from_json = _from_json(info)
         if isinstance(value, Decimal) and not from_json:
             return self._check(value)
         if isinstance(value, str):
-            return self._check(self._read(value))
+            return self._check(self._read(value), value)
         if from_json:
             raise PydanticCustomError(
                 "string_type", "Input should be a decimal number written as a string, such as "
@@ -354,6 +406,185 @@ def _float_at(value: object, path: tuple[str | int, ...] = ()) -> tuple[str | in
     return None
 
 
+# -- JSON types --------------------------------------------------------------------------------
+# JSON is validated as the Python data ``json`` reads (so numbers stay exact), and pydantic's
+# Python mode converts across JSON types ("2024" to an int, 0 to a date). Before that, the JSON
+# type of every value is checked against what the field's pydantic core schema takes from JSON.
+# Nested models check their own fields (in ContractModel's validator), so this stops at them.
+
+_STRING_SCHEMAS = frozenset({"str", "datetime", "date", "time", "timedelta", "uuid", "url",
+                             "multi-host-url", "bytes"})
+_SCALARS = {"int": ("integer",), "float": ("number",), "decimal": ("number", "string"),
+            "bool": ("boolean",), "none": ("null",)}
+_OBJECTS = frozenset({"model", "model-fields", "typed-dict", "dataclass", "tagged-union"})
+_INNER = frozenset({"default", "model-field", "typed-dict-field", "dataclass-field",
+                    "custom-error", "function-after", "function-before", "function-wrap"})
+# JSON types a value of each JSON type may stand for: 1.0 is an integer to JSON Schema (the
+# integer field's own validator refuses 1.5).
+_TAKES = {"integer": {"integer", "number"}, "number": {"integer", "number"}}
+
+
+def _json_kind_of(value: object) -> str:
+    """The JSON type of a value ``json`` read, named as JSON Schema names it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, Decimal | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list | tuple) else "object"
+
+
+def _value_kinds(values: Any) -> tuple[str, ...]:
+    kinds = [_json_kind_of(v.value if isinstance(v, Enum) else v) for v in values]
+    return tuple(dict.fromkeys("number" if k == "integer" else k for k in kinds))
+
+
+_Mismatch = tuple[tuple[str | int, ...], tuple[str, ...]]
+
+
+def _mismatch(value: object, schema: Mapping[str, Any], defs: Mapping[str, Any],
+              depth: int = 0) -> _Mismatch | None:
+    """(where below ``value``, the JSON types wanted there) when ``value`` has a JSON type
+    ``schema`` does not take from JSON; None when it has one (or the schema is not ours to
+    judge: a validator function decides for itself)."""
+    kind = schema.get("type")
+    if depth > 200:
+        return None
+    if kind == "definition-ref":
+        target = defs.get(schema.get("schema_ref", ""))
+        return None if target is None else _mismatch(value, target, defs, depth + 1)
+    if kind == "definitions":
+        return _mismatch(value, schema["schema"], defs, depth + 1)
+    if kind == "nullable":
+        return None if value is None else _mismatch(value, schema["schema"], defs, depth + 1)
+    if kind in _INNER:
+        return _mismatch(value, schema["schema"], defs, depth + 1)
+    if kind == "lax-or-strict":
+        return _mismatch(value, schema["lax_schema"], defs, depth + 1)
+    if kind == "json-or-python":
+        return _mismatch(value, schema["python_schema"], defs, depth + 1)
+    if kind == "chain":
+        steps = schema.get("steps") or [{}]
+        return _mismatch(value, steps[0], defs, depth + 1)
+    if kind == "union":
+        found = [_mismatch(value, c[0] if isinstance(c, tuple) else c, defs, depth + 1)
+                 for c in schema.get("choices", ())]
+        if not found or any(f is None for f in found):
+            return None
+        # a member whose JSON type the value has, failing deeper (an item of an array), says
+        # more than the members of other types
+        deeper = [f for f in found if f is not None and f[0]]
+        if deeper:
+            return deeper[0]
+        return (), tuple(dict.fromkeys(k for f in found if f is not None for k in f[1]))
+    if kind in _STRING_SCHEMAS:
+        wanted: tuple[str, ...] = ("string",)
+    elif kind in _SCALARS:
+        wanted = _SCALARS[kind]
+    elif kind == "enum":
+        wanted = _value_kinds(schema.get("members", ()))
+    elif kind == "literal":
+        wanted = _value_kinds(schema.get("expected", ()))
+    elif kind in ("list", "set", "frozenset", "tuple"):
+        wanted = ("array",)
+    elif kind == "dict" or kind in _OBJECTS:
+        wanted = ("object",)
+    else:
+        return None
+    actual = _json_kind_of(value)
+    if not any(actual in _TAKES.get(k, {k}) for k in wanted):
+        return (), wanted
+    items = schema.get("items_schema")
+    if kind in ("list", "set", "frozenset") and isinstance(value, list) and isinstance(
+            items, Mapping):
+        for i, item in enumerate(value):
+            found_item = _mismatch(item, items, defs, depth + 1)
+            if found_item is not None:
+                return (i, *found_item[0]), found_item[1]
+    values = schema.get("values_schema")
+    if kind == "dict" and isinstance(value, dict) and isinstance(values, Mapping):
+        for key, item in value.items():
+            found_item = _mismatch(item, values, defs, depth + 1)
+            if found_item is not None:
+                return (key, *found_item[0]), found_item[1]
+    return None
+
+
+def _type_error(loc: tuple[str | int, ...], wanted: tuple[str, ...],
+                value: object) -> dict[str, Any]:
+    return {"type": PydanticCustomError(
+        "json_type", "Input should be a JSON {expected}, not a JSON {actual}",
+        {"expected": " or ".join(wanted), "actual": _json_kind_of(value)}),
+        "loc": loc, "input": value}
+
+
+def _at(data: object, loc: tuple[str | int, ...]) -> object:
+    for part in loc:
+        data = data[part]  # type: ignore[index]
+    return data
+
+
+class _JsonTypes:
+    """What one model's fields (or one type, for ExactAdapter) take from JSON, read once from
+    its pydantic core schema."""
+
+    __slots__ = ("defs", "fields", "schema", "source")
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.source = schema  # a rebuilt model has a new schema: this one is then stale
+        defs: dict[str, Any] = {}
+        node: Mapping[str, Any] = schema
+        while node.get("type") == "definitions":
+            defs.update({d["ref"]: d for d in node.get("definitions", ()) if "ref" in d})
+            node = node["schema"]
+        self.defs = defs
+        self.schema = node
+        self.fields: dict[str, Mapping[str, Any]] | None = None
+        while node.get("type") in _INNER:
+            node = node["schema"]
+        if node.get("type") == "model" and node["schema"].get("type") == "model-fields":
+            fields = node["schema"].get("fields", {})
+            self.fields = {(f["validation_alias"] if isinstance(f.get("validation_alias"), str)
+                            else name): f for name, f in fields.items()}
+
+    def problems(self, data: object) -> list[dict[str, Any]]:
+        """The type errors of JSON ``data``: the model's own fields (data of a model), or the
+        whole value (data of another type)."""
+        found: list[tuple[tuple[str | int, ...], _Mismatch]] = []
+        if self.fields is None:
+            one = _mismatch(data, self.schema, self.defs)
+            found = [((), one)] if one is not None else []
+        elif isinstance(data, dict):
+            for key, field in self.fields.items():
+                if key in data:
+                    one = _mismatch(data[key], field, self.defs)
+                    if one is not None:
+                        found.append(((key,), one))
+        return [_type_error((*at, *loc), wanted, _at(data, (*at, *loc)))
+                for at, (loc, wanted) in found]
+
+
+_JSON_TYPES: weakref.WeakKeyDictionary[Any, _JsonTypes] = weakref.WeakKeyDictionary()
+
+
+def _json_types(owner: Any, schema: Mapping[str, Any]) -> _JsonTypes:
+    known = _JSON_TYPES.get(owner)
+    if known is None or known.source is not schema:
+        known = _JSON_TYPES[owner] = _JsonTypes(schema)
+    return known
+
+
+def _refuse_json_types(title: str, types: _JsonTypes, data: object) -> None:
+    problems = types.problems(data)
+    if problems:
+        raise ValidationError.from_exception_data(title, problems)  # type: ignore[arg-type]
+
+
 class Condition:
     """One ``if``/``then``/``else`` of the contract's schema (Money's minor units per currency),
     as data copied from the schema. Only ``properties`` (with ``const``, ``enum``, ``pattern``,
@@ -428,6 +659,10 @@ def _same(value: object, wanted: object) -> bool:
     return bool(value == wanted)
 
 
+# The options by which a caller of model_dump_json says what to leave out.
+_EXCLUSIONS = frozenset({"exclude_unset", "exclude_none", "exclude_defaults"})
+
+
 class ContractModel(BaseModel):
     """The base of every generated model: JSON numbers are read and written with their exact
     digits, and the schema's ``if``/``then`` rules hold.
@@ -454,6 +689,9 @@ class ContractModel(BaseModel):
                 where = "/".join(str(p) for p in at) or "the input"
                 raise PydanticCustomError("decimal_lossy", _LOSSY + " (at {where})",
                                           {"model": cls.__name__, "where": where})
+        elif _from_json(info):
+            _refuse_json_types(cls.__name__, _json_types(cls, cls.__pydantic_core_schema__),
+                               data)
         return handler(data)
 
     @model_validator(mode="after")
@@ -479,6 +717,11 @@ class ContractModel(BaseModel):
         return cls.model_validate(data, context=context, **kwargs)
 
     def model_dump_json(self, **kwargs: Any) -> str:
+        """JSON the contract accepts: fields never set are left out (an optional property is
+        absent, not null); a None that was set stays. A caller who chooses what to leave out
+        (``exclude_unset``, ``exclude_none`` or ``exclude_defaults``) gets that choice."""
+        if not _EXCLUSIONS & kwargs.keys():
+            kwargs["exclude_unset"] = True
         indent = kwargs.pop("indent", None)
         ascii_only = bool(kwargs.pop("ensure_ascii", False))
         token = secrets.token_hex(16)  # unguessable: no string of the data can pose as it
@@ -516,6 +759,7 @@ class ExactAdapter:
 
     def validate_json(self, json_data: str | bytes | bytearray, **kwargs: Any) -> Any:
         data = _loads(json_data, "ExactAdapter")
+        _refuse_json_types("ExactAdapter", _json_types(self, self.adapter.core_schema), data)
         context = _marked(kwargs.pop("context", None), _FROM_JSON, True)
         return self.adapter.validate_python(data, context=context, **kwargs)
 
@@ -523,6 +767,10 @@ class ExactAdapter:
         return self.adapter.validate_python(value, **kwargs)
 
     def dump_json(self, value: object, **kwargs: Any) -> str:
+        """As ``ContractModel.model_dump_json``: no null for a field never set unless the
+        caller says what to leave out."""
+        if not _EXCLUSIONS & kwargs.keys():
+            kwargs["exclude_unset"] = True
         indent = kwargs.pop("indent", None)
         ascii_only = bool(kwargs.pop("ensure_ascii", False))
         token = secrets.token_hex(16)
