@@ -15,7 +15,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Mapping
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -59,10 +62,30 @@ class Simulator:
                 self.process.wait(timeout=10)
 
 
+# Each document bills this much of every open line of its order. The simulator matches
+# quantities across postings (an order line may not be invoiced past its ordered quantity),
+# so a document billing a whole order could be posted only once; a hundredth per document
+# lets every order carry a hundred postings per unit of its smallest open line.
+PART = Decimal("0.01")
+
+
+def part_of(po: Mapping[str, Any], minor: Mapping[str, int]) -> dict[str, Any]:
+    """``po`` with each open line cut to PART at its unit price (the net amount rounded to
+    the currency's minor units, as the simulator's arithmetic check expects)."""
+    currency = str(po["currency"])
+    lines = [ln if ln["status"] in ("closed", "cancelled") else
+             {**ln, "quantity": {**ln["quantity"], "value": str(PART)},
+              "netAmount": fd.money(PART * Decimal(ln["unitPrice"]["amount"]), currency,
+                                    minor[currency])}
+             for ln in po["lines"]]
+    return {**po, "lines": lines}
+
+
 @pytest.fixture(scope="module")
-def documents():
-    """Enough distinct clean invoices: every open order of an active supplier, billed under
-    many invoice numbers (the numbers make them distinct postings)."""
+def documents() -> Callable[[int], dict[str, Any]]:
+    """Enough distinct clean invoices: every open order of an active supplier in turn, each
+    document billing PART of the order's open lines under its own invoice number (the numbers
+    make them distinct postings), so that all of them can be posted to one simulator."""
     document = fd.erp_document()
     data = fd.reference_data(SEED, document=document)
     minor = fd.contract_minor_units(document)
@@ -72,10 +95,17 @@ def documents():
               and suppliers[po["supplier"]["supplierNumber"]]["status"] == "active"
               and any(ln["status"] not in ("closed", "cancelled") for ln in po["lines"])]
     assert orders
+    smallest = {po["poNumber"]: min(Decimal(ln["quantity"]["value"]) for ln in po["lines"]
+                                    if ln["status"] not in ("closed", "cancelled"))
+                for po in orders}
 
-    def make(n: int) -> dict:
+    def make(n: int) -> dict[str, Any]:
         po = orders[n % len(orders)]
-        return fd.invoice_for(po, suppliers[po["supplier"]["supplierNumber"]],
+        # documents 0..n bill this order at most this often: beyond its smallest open line,
+        # the simulator would refuse one of them as over-invoiced
+        billed = (n // len(orders) + 1) * PART
+        assert billed <= smallest[po["poNumber"]], (n, po["poNumber"], billed)
+        return fd.invoice_for(part_of(po, minor), suppliers[po["supplier"]["supplierNumber"]],
                               data["taxCodes"], minor, f"HTTP-{n:05d}")
     return make
 

@@ -76,14 +76,48 @@ def run_verify(*args: str | Path) -> subprocess.CompletedProcess[str]:
 INSTALLED: list[Path] = []
 
 
-def sample_invoices(count: int) -> list[dict[str, Any]]:
-    """Valid canonical invoices of the seeded world, as the ERP simulator samples them."""
+def sample_invoices(count: int) -> list[tuple[str, dict[str, Any]]]:
+    """(supplier number, invoice): valid canonical invoices of the seeded world, as the ERP
+    simulator samples them, each for a distinct open order of an active supplier other than
+    BLOCKED. Distinct orders, because each sample bills its order's open lines in full and
+    the ERP refuses a second posting for what an order line has already invoiced (pacts post
+    them in one verification run); not BLOCKED, because the pacts block that supplier, after
+    which its invoices no longer post. The supplier is the sampled order's: a canonical seller
+    carries no supplier number."""
     sim = build("erp", registry=REPO, in_memory=True, seed=1)
     served = start_in_thread(sim.app)
     try:
-        return [httpx.post(f"{served.url}/__admin/actions/sample-invoice",
-                           json={"invoiceNumber": f"VERIFY-{i}"}, trust_env=False).json()
-                for i in range(count)]
+        with httpx.Client(base_url=served.url, headers={"Authorization": "Bearer test"},
+                          timeout=30, trust_env=False) as client:
+            def active(number: str) -> bool:
+                found: bool = client.get(f"/suppliers/{number}").json()["status"] == "active"
+                return found
+
+            orders: list[dict[str, Any]] = []
+            cursor = None
+            while True:
+                page = client.get("/purchase-orders", params={
+                    "limit": 100, **({"cursor": cursor} if cursor else {})}).json()
+                orders += page["items"]
+                cursor = page["nextCursor"]
+                if cursor is None:
+                    break
+            supplier_of = {po["poNumber"]: po["supplier"]["supplierNumber"] for po in orders
+                           if po["status"] in ("released", "partially-received", "received")
+                           and any(ln["status"] not in ("closed", "cancelled")
+                                   for ln in po["lines"])}
+            chosen = [po for po, supplier in sorted(supplier_of.items())
+                      if supplier != BLOCKED and active(supplier)][:count]
+            assert len(chosen) == count, supplier_of
+            found: list[tuple[str, dict[str, Any]]] = []
+            for i, po in enumerate(chosen):
+                answer = client.post("/__admin/actions/sample-invoice",
+                                     json={"purchaseOrderId": po,
+                                           "invoiceNumber": f"VERIFY-{i}"})
+                assert answer.status_code == 200, answer.text
+                invoice: dict[str, Any] = answer.json()
+                found.append((supplier_of[invoice["orderReference"]["id"]], invoice))
+            return found
     finally:
         served.stop()
         sim.close()
@@ -171,8 +205,9 @@ def register_providers(registry: Path, providers: list[str],
 @pytest.fixture(scope="module")
 def invoices() -> list[dict[str, Any]]:
     found = sample_invoices(3)
-    assert all(i["seller"].get("supplierNumber", "") != BLOCKED for i in found)
-    return found
+    assert BLOCKED not in {supplier for supplier, _ in found}
+    assert len({invoice["orderReference"]["id"] for _, invoice in found}) == 3
+    return [invoice for _, invoice in found]
 
 
 @pytest.fixture

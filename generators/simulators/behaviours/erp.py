@@ -5,7 +5,10 @@ shows up in the journal, its payment moves through the payment run, a blocked su
 makes the next validation fail. Every operation of erp-finance is answered here from the
 Store, so state survives restarts; posting is exactly-once by Idempotency-Key, and each
 state change writes its finance-events message to the outbox in the same transaction as
-the change itself (no event without the change, no change without the event).
+the change itself (no event without the change, no change without the event). Postings
+also keep what they invoiced per purchase order line, so that no invoice takes a line past
+the quantity ordered or received (``erp_matching``): read and written in the posting's
+transaction, two postings cannot both take the last of a line.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ledgerpact.generators.simulators.behaviours import (
+    erp_matching,
     erp_payments,
     erp_rules,
     finance_data,
@@ -278,17 +282,73 @@ class ErpBehaviour:
             store.meta_set(MASTER_TOKEN, uuid.uuid4().hex)
         self._master = None
 
-    def master_data(self, store: Store) -> erp_rules.MasterData:
+    def master_data(self, store: Store) -> _MasterView:
         """The store, with suppliers and tax codes (scanned by every validation) and their
-        indexes kept in memory until the store is seeded again or either kind changes (a
-        supplier blocked, a tax code edited): rebuilding them per invoice was most of the
-        cost of a validation."""
+        indexes, and the received quantities per PO line (quantity matching), kept in memory
+        until the store is seeded again or one of those kinds changes (a supplier blocked, a
+        tax code edited): rebuilding them per invoice was most of the cost of a validation."""
         token = (store.meta_get(MASTER_TOKEN) or "", store.generation("supplier"),
-                 store.generation("taxCode"))
+                 store.generation("taxCode"), store.generation("goodsReceipt"))
         if self._master is None or self._master[0] is not store or self._master[1] != token:
             self._master = (store, token, _MasterLists(store.scan("supplier"),
-                                                       store.scan("taxCode")))
+                                                       store.scan("taxCode"),
+                                                       store.scan("goodsReceipt")))
         return _MasterView(store, self._master[2])
+
+    def validation(self, doc: Mapping[str, Any], store: Store) -> erp_rules.Validation:
+        """``erp_rules.validate_invoice`` plus quantity matching against the quantities
+        earlier postings invoiced: what both validateInvoice and postInvoice answer, so a
+        document that validated clean is not refused at posting (unless a posting in
+        between took the quantity). Inside a posting's transaction the sums read here
+        cannot change before the posting records its own."""
+        data = self.master_data(store)
+        result = erp_rules.validate_invoice(doc, data, self.minor_units)
+        # a document already posted is a duplicate (its own finding), not its own variance
+        itself = None
+        if result.supplier is not None:
+            posted = data.get("postingIndex", erp_rules.posting_key(
+                str(result.supplier.get("supplierNumber")), str(doc.get("number"))))
+            itself = posted.get("postingId") if posted is not None else None
+        lines = erp_matching.document_lines(doc)
+        with erp_rules.exact():
+            erp_matching.check_quantities(lines, data, result,
+                                          self._invoiced(store, {ln.key for ln in lines},
+                                                         itself),
+                                          data.received)
+        return result
+
+    @staticmethod
+    def _invoiced(store: Store, keys: set[str], leave_out: str | None = None
+                  ) -> dict[str, Decimal]:
+        """The quantity invoiced so far per PO line key, by postings that still count
+        (``leave_out``: a posting not to count)."""
+        def counts(posting_id: str) -> bool:
+            if posting_id == leave_out:
+                return False
+            posting = store.get_shared("posting", posting_id)
+            return posting is not None and posting.get("status") in \
+                erp_matching.COUNTED_STATUSES
+
+        found: dict[str, Decimal] = {}
+        for key in keys:
+            record = store.get_shared(erp_matching.INVOICED_KIND, key)
+            if record is not None:
+                found[key] = erp_matching.invoiced(record.get("entries", []), counts)
+        return found
+
+    @staticmethod
+    def _record_quantities(store: Store, doc: Mapping[str, Any], data: erp_rules.MasterData,
+                           posting_id: str) -> None:
+        """What the posting invoiced (or credited) per PO line, in the posting's
+        transaction: the next posting's quantity check reads it."""
+        with erp_rules.exact():
+            lines = erp_matching.document_lines(doc)
+            added = erp_matching.contributions(lines, data)
+        for key, (quantity, unit) in added.items():
+            record = store.get(erp_matching.INVOICED_KIND, key) or {"entries": []}
+            record["entries"].append({"postingId": posting_id,
+                                      "quantity": format(quantity, "f"), "unitCode": unit})
+            store.put(erp_matching.INVOICED_KIND, key, record)
 
     async def handle(self, request: SimRequest, ctx: Context) -> SimResponse | None:
         if request.operation_id == "postInvoice":
@@ -442,8 +502,7 @@ class ErpBehaviour:
     def _validate_invoice(self, request: SimRequest, ctx: Context) -> SimResponse:
         if not isinstance(request.body, Mapping):
             return _not_a_document(request)
-        result = erp_rules.validate_invoice(request.body, self.master_data(ctx.store),
-                                            self.minor_units)
+        result = self.validation(request.body, ctx.store)
         return SimResponse(200, {"valid": result.valid, "checkedAt": timestamp(ctx.clock.now()),
                                  "checks": list(erp_rules.CHECKS),
                                  "findings": [f.as_dict() for f in result.findings]})
@@ -503,7 +562,7 @@ class ErpBehaviour:
         doc = request.body
         if not isinstance(doc, Mapping):
             return _not_a_document(request)
-        result = erp_rules.validate_invoice(doc, self.master_data(ctx.store), self.minor_units)
+        result = self.validation(doc, ctx.store)
         duplicate = next((f for f in result.findings if f.code == "DUPLICATE_INVOICE"), None)
         if duplicate is not None:
             return problem_for(409, "duplicate-invoice", "Duplicate invoice", duplicate.message,
@@ -552,6 +611,7 @@ class ErpBehaviour:
         store.put("posting", posting_id, posting)
         store.put("postingIndex", erp_rules.posting_key(supplier["supplierNumber"], number),
                   {"postingId": posting_id})
+        self._record_quantities(store, doc, self.master_data(store), posting_id)
         gross = {"amount": amount_text(_payable(lines), minor), "currency": currency}
         ctx.emit("invoicePosted", {"invoiceId": inv_id, "invoiceNumber": number,
                                    "postingId": posting_id, "journalEntryId": entry_id,
@@ -685,7 +745,10 @@ class ErpBehaviour:
         """A clean invoice for a seeded open purchase order, ready to validate and post:
         QA should not have to hand-write 1.5 KB of canonical invoice to try a posting.
         Body: optional ``purchaseOrderId`` and ``invoiceNumber``; each call without a number
-        gets a new one, so repeated samples are distinct postings."""
+        gets a new one. It bills what is still open on the order's lines (the quantity
+        matching of postings refuses more), and calls without an order take the open orders
+        in turn, so samples fetched before any is posted are distinct postings that can all
+        be posted, while the open orders last."""
         wanted = body.get("purchaseOrderId")
         if wanted is not None and not isinstance(wanted, str):
             raise ActionError(400, "purchaseOrderId must be a string")
@@ -700,6 +763,7 @@ class ErpBehaviour:
             orders = [po]
         else:
             orders = ctx.store.scan("purchaseOrder")
+        candidates: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for po in orders:
             supplier = suppliers.get(po["supplier"]["supplierNumber"])
             open_lines = any(ln["status"] not in ("closed", "cancelled") for ln in po["lines"])
@@ -709,12 +773,57 @@ class ErpBehaviour:
                     raise ActionError(409, f"purchase order {wanted} cannot be invoiced: it is "
                                       f"{po['status']} or its supplier is not active")
                 continue
-            if number is None:
-                number = f"QA-{ctx.store.next_number('sample-invoice'):06d}"
-            return finance_data.invoice_for(po, supplier, ctx.store.scan("taxCode"),
-                                            self.minor_units, number,
-                                            ctx.clock.now().date().isoformat())
-        raise ActionError(409, "no open purchase order of an active supplier to invoice")
+            left = self._uninvoiced(po, ctx.store)
+            if left is None:
+                if wanted is not None:
+                    raise ActionError(409, f"purchase order {wanted} has nothing left to "
+                                      "invoice: its open lines are invoiced up to the quantity "
+                                      "ordered or received")
+                continue
+            candidates.append((left, supplier))
+        if not candidates:
+            raise ActionError(409, "no open purchase order of an active supplier with "
+                                   "anything left to invoice")
+        turn = 0 if wanted is not None else ctx.store.next_number("sample-order") - 1
+        po, supplier = candidates[turn % len(candidates)]
+        if number is None:
+            number = f"QA-{ctx.store.next_number('sample-invoice'):06d}"
+        return finance_data.invoice_for(po, supplier, ctx.store.scan("taxCode"),
+                                        self.minor_units, number,
+                                        ctx.clock.now().date().isoformat())
+
+    def _uninvoiced(self, po: Mapping[str, Any], store: Store) -> dict[str, Any] | None:
+        """``po`` with each open line cut to what may still be invoiced on it and lines with
+        nothing left closed; None when no line has anything left. What a sample invoice
+        bills without a quantity variance: it references no goods receipt, so the order's
+        rest is the cap (two-way matching)."""
+        keys = {erp_matching.line_key(str(po["poNumber"]), str(ln["lineId"]))
+                for ln in po["lines"]}
+        with erp_rules.exact():
+            already = self._invoiced(store, keys)
+        currency = str(po["currency"])
+        lines: list[dict[str, Any]] = []
+        for ln in po["lines"]:
+            if ln.get("status") in ("closed", "cancelled"):
+                lines.append(ln)
+                continue
+            key = erp_matching.line_key(str(po["poNumber"]), str(ln["lineId"]))
+            with erp_rules.exact():
+                left = erp_matching.open_quantity(ln, already.get(key, Decimal(0)))
+                ordered, _ = erp_matching.ordered(ln)
+                if left <= 0:
+                    lines.append({**ln, "status": "closed"})
+                elif left == ordered:
+                    lines.append(ln)
+                else:  # billed at the price the sample states (invoice_for's netPrice)
+                    amount = left * dec(ln["unitPrice"]["amount"])
+                    lines.append({**ln, "quantity": {**ln["quantity"],
+                                                     "value": erp_matching.show(left)},
+                                  "netAmount": finance_data.money(
+                                      amount, currency, self.minor_units[currency])})
+        if all(ln.get("status") in ("closed", "cancelled") for ln in lines):
+            return None
+        return {**po, "lines": lines}
 
     def _set_supplier_status(self, body: Mapping[str, Any], ctx: Context) -> dict[str, Any]:
         number = _required(body, "supplierNumber")
@@ -747,24 +856,27 @@ class ErpBehaviour:
 
 
 class _MasterLists:
-    """Suppliers and tax codes of one seeding, with the indexes validation looks them up by
-    (built once per seeding, not once per invoice)."""
+    """Suppliers and tax codes of one seeding, with the indexes validation looks them up by,
+    and the received quantity per PO line (built once per seeding, not once per invoice)."""
 
-    def __init__(self, suppliers: list[dict[str, Any]], tax_codes: list[dict[str, Any]]) -> None:
+    def __init__(self, suppliers: list[dict[str, Any]], tax_codes: list[dict[str, Any]],
+                 receipts: list[dict[str, Any]]) -> None:
         self.lists = {"supplier": suppliers, "taxCode": tax_codes}
         self.supplier_index = erp_rules.SupplierIndex(suppliers)
         self.tax_codes_by_place = erp_rules.tax_codes_by_place(tax_codes)
+        self.received = erp_matching.received_by_line(receipts)
 
 
 class _MasterView:
     """MasterData over a store with two lists (and their indexes) served from memory."""
 
-    __slots__ = ("_lists", "_store", "supplier_index", "tax_codes_by_place")
+    __slots__ = ("_lists", "_store", "received", "supplier_index", "tax_codes_by_place")
 
     def __init__(self, store: Store, master: _MasterLists) -> None:
         self._store, self._lists = store, master.lists
         self.supplier_index = master.supplier_index
         self.tax_codes_by_place = master.tax_codes_by_place
+        self.received: Mapping[str, erp_matching.Received] = master.received
 
     def get(self, kind: str, key: str) -> dict[str, Any] | None:
         # Shared parsed objects: validation and posting only read master data.
