@@ -10,6 +10,7 @@ may sit below the repository's root (a registry kept in a monorepo).
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterable
 from pathlib import Path
@@ -19,6 +20,8 @@ from ledgerpact.registry.repository import Registry
 
 # Enough pathspecs per grep to keep each command line far below any OS limit.
 _PATHSPEC_CHUNK = 500
+# A short ref name (``main``, ``origin/main``, ``v1``), which Git may find in several places.
+_REF_NAME = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._/-]*")
 
 
 class Git:
@@ -62,12 +65,35 @@ class Git:
     # -- revisions --------------------------------------------------------------------------
 
     def commit(self, rev: str) -> str | None:
-        """The full hash of the commit ``rev`` names, or None."""
+        """The full hash of the commit ``rev`` names, or None. A short name that two refs
+        give to different commits is refused: Git would pick a tag ``origin/main`` over the
+        remote branch ``origin/main`` with a mere warning, and anyone who can push a tag
+        could make a pull request its own base."""
         if rev.startswith("-"):
             return None  # an option, not a revision
+        self._refuse_ambiguous(rev)
         status, out = self.run("rev-parse", "--verify", "--quiet", "--end-of-options",
                                f"{rev}^{{commit}}", ok=(0, 1, 128))
         return out.decode().strip() if status == 0 else None
+
+    def _refuse_ambiguous(self, rev: str) -> None:
+        if rev == "HEAD" or not _REF_NAME.fullmatch(rev):
+            return  # HEAD, hashes with suffixes, ranges: not a short ref name
+        # the places gitrevisions(7) looks a short name up in, in its order
+        places = [f"refs/{rev}", f"refs/tags/{rev}", f"refs/heads/{rev}",
+                  f"refs/remotes/{rev}", f"refs/remotes/{rev}/HEAD"]
+        _, out = self.run("for-each-ref", "--format=%(refname) %(objectname) %(*objectname)",
+                          *places)
+        found: dict[str, str] = {}
+        for line in out.decode().splitlines():
+            name, _, objects = line.partition(" ")
+            obj, _, peeled = objects.partition(" ")
+            if name in places:
+                found[name] = peeled or obj  # an annotated tag: the commit it tags
+        if len(set(found.values())) > 1:
+            raise InputError(f"{rev!r} is ambiguous: {' and '.join(sorted(found))} name "
+                             "different commits; delete the stray one or give the full ref "
+                             f"name (e.g. refs/remotes/{rev})", file="--base")
 
     def require_commit(self, rev: str, option: str = "--base") -> str:
         sha = self.commit(rev)

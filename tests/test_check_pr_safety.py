@@ -337,3 +337,24 @@ def test_the_overview_is_capped_in_rows_and_counted_toward_the_limit() -> None:
     assert 0 < len(shown) < 40
     assert f"... and {40 - len(shown)} contracts more" in text
     assert "Details of 40 contracts left out" in text and "and 20 more (the JSON" in text
+
+
+# -- 8. a tag cannot stand in for the base branch -------------------------------------------------
+
+
+def test_a_tag_named_like_the_base_branch_is_refused_not_used(tmp_path: Path) -> None:
+    """Git takes a tag ``main`` over the branch ``main`` with a mere warning: pushed at the
+    pull request's own commit it would make the pull request its own base (nothing changed,
+    nothing to approve). The short name is refused; the full ref name still works."""
+    root = registry(tmp_path, "payables")
+    remove_operation(root, "payables")
+    commit_all(root, "breaking")
+    git(root, "tag", "main", "pr")  # at the pull request's commit
+    for args in (("--base", "main"), ()):
+        assert "'main' is ambiguous: refs/heads/main and refs/tags/main name different " \
+            "commits" in refused(run("check", *args, cwd=root))
+    result, data = check_json(root, "--base", "refs/heads/main")
+    assert result.returncode == 1, result.stdout
+    assert step(by_id(data)["payables"], "approvals")["outcome"] == "failed"
+    assert "'main' is ambiguous" in refused(run("approve", "payables", "--reason", "r",
+                                                "--dry-run", cwd=root))

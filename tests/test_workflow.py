@@ -52,7 +52,13 @@ def test_workflow_runs_check_on_pull_requests_and_publishes_its_reports() -> Non
     steps = _steps()
     [check] = [s for s in steps if "ledgerpact check" in s.get("run", "")]
     assert check["if"] == "github.event_name == 'pull_request'"
-    assert check["env"]["BASE"] == "origin/${{ github.base_ref }}"
+    assert check["env"]["BASE"] == "refs/remotes/origin/${{ github.base_ref }}"
+    # a pull request is checked by the base branch's Ledgerpact, not by its own copy
+    [install] = [s for s in steps if s.get("name", "").startswith("Install Ledgerpact")
+                 and "worktree" in s.get("run", "")]
+    assert install["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert 'refs/remotes/origin/$BASE_REF' in install["run"]
+    assert 'pip install "$RUNNER_TEMP/ledgerpact-base"' in install["run"]
     command = check["run"]
     assert '--base "$BASE"' in command and "--format github" in command
     assert "--report sarif=check.sarif" in command and "--report markdown=check.md" in command
