@@ -11,7 +11,7 @@ Decimal too; defaults that contradict their schema's type are fixed or dropped
 (``defaults``); a property that an ``allOf`` member or a ``$ref`` sibling narrows with
 constraints is merged with the schema it narrows (the generator would replace it);
 patterns, ECMA-262 regular expressions, are translated to Python's syntax with their
-ECMA-262 meaning (``\\d`` is ``[0-9]``) or refused;
+ECMA-262 meaning (``\\d`` is ``[0-9]``) or refused (``patterns``);
 ``if``/``then``/``else`` rules are collected for ``postprocess`` to attach to their classes;
 extensible enums are only collected here (``postprocess`` gives their
 classes a base that accepts unknown values). The input is never modified: the bundle is
@@ -23,11 +23,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 from urllib.parse import unquote
-
-from pydantic_core import SchemaError, SchemaValidator, core_schema
 
 from ledgerpact.generators.models.decimals import (
     is_decimal_string,
@@ -36,10 +33,10 @@ from ledgerpact.generators.models.decimals import (
     number_union,
 )
 from ledgerpact.generators.models.defaults import fit_default
+from ledgerpact.generators.models.patterns import portable, python_form, rust_form
 from ledgerpact.registry import pointer as jp
 from ledgerpact.registry.bundle import LITERAL_KEYS, NAME_MAPS
 from ledgerpact.registry.errors import InputError
-from ledgerpact.registry.jsregex import python_pattern
 
 # Values that are data, not schema: never rewritten (the bundler's, plus OpenAPI's examples
 # map, whose entries are examples too). Name maps are the bundler's: a property may be called
@@ -141,8 +138,8 @@ class _Preparer:
         return name
 
     def schema(self, node: dict[str, Any], name: str | None, at: str) -> dict[str, Any]:
-        pattern = _python_pattern(node["pattern"], at) if isinstance(node.get("pattern"),
-                                                                      str) else None
+        pattern = python_form(node["pattern"], at) if isinstance(node.get("pattern"),
+                                                                 str) else None
         if is_nullable_json_number(node):  # as a number or null, so the number is a Decimal
             number = {k: v for k, v in node.items() if k not in ("default", *_ANNOTATIONS)}
             number["type"] = "number"
@@ -153,7 +150,7 @@ class _Preparer:
         self.python_fields(narrowed, at)
         out = self.obj(self.inline_narrowed_base(narrowed), at)
         if pattern is not None and isinstance(out.get("pattern"), str):
-            rust = None if at in self.python_patterns else _rust_form(pattern)
+            rust = None if at in self.python_patterns else rust_form(pattern)
             out["pattern"] = pattern if rust is None else rust  # ECMA-262's meaning
         fit_default(node, out)  # a default the generator would copy into wrong code
         decimals = self.decimal_properties(narrowed)
@@ -162,7 +159,7 @@ class _Preparer:
         if conditions:
             self.result.conditions[at] = conditions
         if is_decimal_string(node):
-            spec = DecimalSpec(_portable(pattern) if pattern is not None else None,
+            spec = DecimalSpec(portable(pattern) if pattern is not None else None,
                                _int(node.get("maxLength")), _int(node.get("minLength")))
             type_name = self.decimal_type(spec, name or "Decimal")
             for key in _TEXT_LIMITS:
@@ -194,7 +191,7 @@ class _Preparer:
     def python_fields(self, node: dict[str, Any], at: str) -> None:
         """Mark the property patterns of an object whose generated class runs Python's
         engine (its own and its inline ``allOf`` members'): all of them, once one needs it
-        (see ``_rust_form``). The generator gives such a class ``regex_engine="python-re"``,
+        (see ``rust_form``). The generator gives such a class ``regex_engine="python-re"``,
         which then reads every pattern of the class, so none may be in Rust's syntax
         there."""
         members = node.get("allOf")
@@ -206,7 +203,7 @@ class _Preparer:
             for name, sub in (props.items() if isinstance(props, dict) else ()):
                 if isinstance(sub, dict) and isinstance(sub.get("pattern"), str):
                     patterns[_child(_child(where, "properties"), name)] = sub["pattern"]
-        if any(_rust_form(_python_pattern(p, ptr)) is None for ptr, p in patterns.items()):
+        if any(rust_form(python_form(p, ptr)) is None for ptr, p in patterns.items()):
             self.python_patterns.update(patterns)
 
     def decimal_properties(self, node: dict[str, Any]) -> frozenset[str]:
@@ -362,7 +359,7 @@ class _Preparer:
                 if key in text:
                     rules.append(({}, {"properties": {prop: text}}, None))
                     text = {}
-                text[key] = _python_pattern(value, _child(at, key)) if key == "pattern" \
+                text[key] = python_form(value, _child(at, key)) if key == "pattern" \
                     else value
             elif key in _LOWER_BOUNDS or key in _UPPER_BOUNDS:
                 current = merged.get(key)
@@ -431,85 +428,13 @@ class _Preparer:
         return node
 
 
-def _python_pattern(pattern: str, at: str) -> str:
-    """``pattern`` (ECMA-262, as JSON Schema says) in Python's ``re`` syntax, with its
-    ECMA-262 meaning: ``\\d`` is ``[0-9]``, ``$`` the end of the text, ``.`` no line
-    terminator. It is translated by ``jsregex``, as lint and registry validation read it
-    (without flags, as ajv builds it), so a value the registry accepts the models accept.
-
-    The translation is written for Python's ``re``: the generator sees syntax Rust's regex
-    lacks (``\\Z``, look-ahead) and moves such a pattern to Python's engine itself, and
-    ``_types`` checks decimal texts and if/then rules with ``re``. A pattern it cannot
-    translate or ``re`` cannot compile is refused rather than dropped, so the models are never
-    silently less strict than the contract; so is ``\\p{...}``, which without the ``u`` flag
-    is the letter ``p`` but is almost always meant as a Unicode property."""
-    if _PROPERTY_ESCAPE.search(pattern):
-        raise InputError(f"pattern {pattern!r} uses a Unicode property escape (\\p{{...}}); "
-                         "JSON Schema patterns are read without the u flag, where it is the "
-                         "letter p: spell the characters out (e.g. [A-Za-z])",
-                         pointer=at or "/")
-    try:
-        translated = python_pattern(pattern, "")
-        re.compile(translated)
-    except (ValueError, re.error) as exc:
-        raise InputError(f"pattern {pattern!r} is not an ECMA-262 regular expression the "
-                         f"generated models can check ({exc})", pointer=at or "/") from None
-    return translated
-
-
-# A backslash that escapes p or P (after any number of escaped backslashes).
-_PROPERTY_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\[pP]")
-
-
-def _portable(pattern: str) -> str:
-    """A translated pattern with ``$`` for the end, for a pattern only ever checked on a
-    decimal's text: as both of pydantic's engines read it, and as the contract wrote it.
-
-    ``_types.DecimalText`` hands its pattern to pydantic too, with the engine of the model
-    that uses it, which the generator cannot see (Rust's by default, which has no ``\\Z``).
-    Python's ``$`` also matches before a final newline, but a decimal's text has none
-    (``DecimalText`` refuses any other text, and rules see the decimal written out), so the
-    two ends agree there. Decimal patterns hold nothing else Rust reads differently."""
-    return _END.sub(r"\1$", pattern)
-
-
-# ``\Z`` as an escape (not the letter after an escaped backslash).
-_END = re.compile(r"(?<!\\)((?:\\\\)*)\\Z")
-
-
-@lru_cache(maxsize=4096)
-def _rust_form(pattern: str) -> str | None:
-    """A translated pattern as pydantic's default engine (Rust's ``regex``) reads it with the
-    same meaning, or None when it cannot.
-
-    Patterns stay on Rust's engine wherever they can, as before translation: it runs in
-    linear time, where Python's backtracks (``^(a+)+$`` on a hostile value never ends), and
-    a generated model validates what its service receives. Rust's ``$`` is the very end, as
-    ECMA-262's; ``\\<`` and ``\\>`` are word boundaries there (literal in ECMA-262 and
-    Python), so they are written plain; and a class with ``--``, ``&&`` or ``~~`` (set
-    operations in Rust) is left to Python. Anything else Rust refuses (look-around,
-    back-references) is Python's too: the generator then runs it with Python's engine."""
-    rust = _ANGLE.sub(r"\1\2", _portable(pattern))
-    if any(op in rust for op in ("--", "&&", "~~")):
-        return None
-    try:
-        SchemaValidator(core_schema.str_schema(pattern=rust))
-    except SchemaError:
-        return None
-    return rust
-
-
-# ``\<`` or ``\>`` as an escape (not after an escaped backslash).
-_ANGLE = re.compile(r"(?<!\\)((?:\\\\)*)\\([<>])")
-
-
 def _portable_rules(rules: list[tuple[Any, Any, Any]], decimals: frozenset[str]
                     ) -> list[tuple[Any, Any, Any]]:
     """``rules`` (always-applying ones from ``narrowed``) with the patterns of decimal
-    properties ``_portable``."""
+    properties ``portable``."""
     out = []
     for if_, then, else_ in rules:
-        properties = {prop: {**sub, "pattern": _portable(sub["pattern"])}
+        properties = {prop: {**sub, "pattern": portable(sub["pattern"])}
                       if prop in decimals and "pattern" in sub else sub
                       for prop, sub in then["properties"].items()}
         out.append((if_, {**then, "properties": properties}, else_))
@@ -610,10 +535,10 @@ def _condition_part(part: Any, decimals: frozenset[str] = frozenset()
         kept[prop] = {k: v for k, v in sub.items() if k not in _ANNOTATIONS}
         if isinstance(sub.get("pattern"), str):
             try:  # checked with ``re`` by ``_types.Condition``: in its syntax
-                pattern = _python_pattern(sub["pattern"], "")
+                pattern = python_form(sub["pattern"], "")
             except InputError:
                 return None
-            kept[prop]["pattern"] = _portable(pattern) if prop in decimals else pattern
+            kept[prop]["pattern"] = portable(pattern) if prop in decimals else pattern
     if kept:
         out["properties"] = kept
     return out
@@ -623,7 +548,7 @@ def _conditions(node: dict[str, Any], decimals: frozenset[str] = frozenset()
                 ) -> list[tuple[Any, Any, Any]]:
     """``node``'s own if/then/else and those of its ``allOf`` members that are nothing else,
     as far as ``_condition_part`` can enforce them. ``decimals``: the properties that are
-    decimal strings (see ``_portable``)."""
+    decimal strings (see ``portable``)."""
     found = []
     all_of = node.get("allOf")
     members: list[Any] = all_of if isinstance(all_of, list) else []
