@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ledgerpact.registry.errors import InputError
-from ledgerpact.registry.impact_adapters import adapters_of
+from ledgerpact.registry.impact_adapters import AdapterLink, adapter_links
 from ledgerpact.registry.impact_git import Git
 from ledgerpact.registry.impact_refs import file_refs
 from ledgerpact.registry.impact_sides import Side
@@ -57,13 +57,16 @@ class Impact:
     """Everything that depends on one contract. ``consumers`` are the declared consumers of
     the contract and of every contract that uses it (a change reaches them through it);
     ``declared_by`` says which contracts declare each. ``adapters`` map onto the contract or
-    onto a contract that uses it; ``adapter_contracts`` says which of those each names."""
+    onto a contract that uses it (declared in ``adapter.yaml`` or ``contract.yaml``
+    ``providers``, or named in their code); ``adapter_contracts`` says which of those each
+    maps, ``adapter_links`` how."""
 
     contracts: list[Dependent]
     consumers: list[str]
     adapters: list[str]
     declared_by: dict[str, list[str]] = field(default_factory=dict)
     adapter_contracts: dict[str, list[str]] = field(default_factory=dict)
+    adapter_links: dict[str, list[AdapterLink]] = field(default_factory=dict)
     target: str = ""  # the contract's id, or the file asked about
     files: list[str] = field(default_factory=list)  # the target's files that others use
 
@@ -284,11 +287,13 @@ def dependents_of_files(reg: Registry, catalog: Catalog, graph: dict[str, set[st
         for name in e.meta.consumers:
             if name != target_id:
                 declared_by.setdefault(name, []).append(e.id)
-    adapters = adapters_of(reg.root, [(e.id, posixpath.dirname(e.metadata_path),
-                                       e.document_path) for e in involved])
+    links = adapter_links(catalog.ws, reg.root, involved)
+    maps = {adapter: list(dict.fromkeys(link.contract for link in found_links))
+            for adapter, found_links in links.items()}
     target = target_id or next(iter(targets))
-    return Impact(found, sorted(declared_by), list(adapters),
-                  dict(sorted(declared_by.items())), adapters, target, sorted(targets))
+    return Impact(found, sorted(declared_by), list(links),
+                  declared_by=dict(sorted(declared_by.items())), adapter_contracts=maps,
+                  adapter_links=links, target=target, files=sorted(targets))
 
 
 def _graph(ws: Workspace, roots: list[str]) -> dict[str, set[str]]:

@@ -27,10 +27,12 @@ def impact_cmd(target: str, registry_path: Path | None, fmt: str) -> None:
     contract that uses it.
 
     ID is a contract id; PATH a file in the registry (a contract's document, or a shared
-    file without a contract.yaml of its own). Adapters are found by a heuristic: a module
-    under adapters/ that names the contract's document path below contracts/ or its folder
-    from the registry root. Exit 0 with the answer, 2 when the target is unknown or the
-    registry cannot be read.
+    file without a contract.yaml of its own). An adapter is listed, with how it reaches
+    the target, when its adapter.yaml provides the contract (or a contract that uses it) or
+    names it as its vendor contract, when a contract.yaml lists it in providers, or when a
+    module under adapters/ names the contract's document path below contracts/ or its
+    folder from the registry root. Exit 0 with the answer, 2 when the target is unknown or
+    the registry or an adapter.yaml cannot be read.
 
     \b
     Example:
