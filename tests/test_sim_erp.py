@@ -631,15 +631,19 @@ def test_every_open_order_posts_balanced_in_its_currency(erp, ctx, store, docume
 
 def test_a_credit_note_books_the_other_way_and_pays_nothing(erp, ctx, store, document,
                                                             schemas, events):
-    doc = invoice(store, erp)
-    doc["typeCode"] = "381"
+    """A credit note may take back only what was invoiced on its PO lines (erp_matching):
+    the invoice it credits is posted first."""
+    billed = invoice(store, erp)
+    assert post(erp, ctx, document, schemas, billed, "credit-note-inv-0001").status == 201
+    payments, events[:] = store.count("payment"), []
+    doc = {**billed, "number": "CN-T-1", "typeCode": "381"}
     response = post(erp, ctx, document, schemas, doc, "credit-note-key-0001")
     assert response.status == 201
     entry = store.get("journalEntry", response.body["journalEntryId"])
     assert is_balanced(entry["lines"]) and entry["source"]["documentType"] == "credit-note"
     payable = [ln for ln in entry["lines"] if ln["glAccount"] == fd.PAYABLES_ACCOUNT]
     assert [ln["side"] for ln in payable] == ["debit"]
-    assert store.count("payment") == 0 and [n for n, _ in events] == ["invoicePosted"]
+    assert store.count("payment") == payments and [n for n, _ in events] == ["invoicePosted"]
 
 
 # --- payments and supplier actions ------------------------------------------------------------

@@ -305,3 +305,82 @@ def test_sample_invoices_bill_what_is_left_and_stop_when_nothing_is(erp: Served)
                            json={"purchaseOrderId": po["poNumber"]})
     assert left.status_code == 409 and "nothing left to invoice" in left.text, (left.text,
                                                                                  others)
+
+
+def test_a_credit_note_past_the_invoiced_quantity_is_refused(erp: Served) -> None:
+    """Review found a credit note for a whole line nothing was invoiced on posted with a
+    warning, after which the line took invoices for twice the quantity ordered."""
+    po, line = order_line(erp, at_least=2)
+    template = sample(erp, po["poNumber"])
+    ordered, unit = Decimal(line["quantity"]["value"]), line["quantity"]["unitCode"]
+    credit = bill(template, line["lineId"], str(ordered), "QTY-X-CN1", credit=True)
+    checked = erp.client.post("/invoice-validations", json=credit).json()
+    assert checked["valid"] is False
+    assert [(f["code"], f["pointer"], f["severity"]) for f in checked["findings"]] == [
+        ("QUANTITY_CREDIT_EXCEEDS_INVOICED", "/lines/0/quantity/value", "error")]
+    refused = errors(post(erp, credit))
+    detail = refused.pop(("QUANTITY_CREDIT_EXCEEDS_INVOICED", "/lines/0/quantity/value"))
+    assert refused == {}
+    assert f"already invoiced 0 {unit}" in detail
+    assert f"this document -{ordered.normalize():f} {unit}" in detail
+    assert f"{ordered.normalize():f} {unit} below zero" in detail
+    assert postings(erp) == 0
+    billed = {ln["purchaseOrderLineRef"]["lineId"]: Decimal(ln["quantity"]["value"])
+              for ln in sample(erp, po["poNumber"])["lines"]}
+    assert billed[line["lineId"]] == ordered
+    twice = bill(template, line["lineId"], str(2 * ordered), "QTY-X-2")
+    assert set(errors(post(erp, twice))) == {("QUANTITY_VARIANCE", "/lines/0/quantity/value")}
+    assert post(erp, bill(template, line["lineId"], "1", "QTY-X-1")).status_code == 201
+    assert set(errors(post(erp, bill(template, line["lineId"], "2", "QTY-X-CN2",
+                                     credit=True)))) == {
+        ("QUANTITY_CREDIT_EXCEEDS_INVOICED", "/lines/0/quantity/value")}
+    exact = post(erp, bill(template, line["lineId"], "1", "QTY-X-CN3", credit=True))
+    assert exact.status_code == 201, exact.text
+    assert postings(erp) == 2
+
+
+def test_a_negative_quantity_on_an_invoice_is_a_credit_too(erp: Served) -> None:
+    po, line = order_line(erp, at_least=2)
+    template = sample(erp, po["poNumber"])
+    ordered = Decimal(line["quantity"]["value"])
+    negative = bill(template, line["lineId"], str(-ordered), "QTY-N-1")
+    assert negative["typeCode"] == "380"
+    assert set(errors(post(erp, negative))) == {
+        ("QUANTITY_CREDIT_EXCEEDS_INVOICED", "/lines/0/quantity/value")}
+    assert postings(erp) == 0
+    assert post(erp, bill(template, line["lineId"], str(ordered), "QTY-N-2")).status_code == 201
+    back = post(erp, bill(template, line["lineId"], "-1", "QTY-N-3"))
+    assert back.status_code == 201, back.text
+    assert set(errors(post(erp, bill(template, line["lineId"], str(-ordered), "QTY-N-4")))) \
+        == {("QUANTITY_CREDIT_EXCEEDS_INVOICED", "/lines/0/quantity/value")}
+    assert post(erp, bill(template, line["lineId"], "1", "QTY-N-5")).status_code == 201
+    assert postings(erp) == 3
+
+
+def test_the_invoiced_quantity_never_counts_below_zero(erp: Served) -> None:
+    """An invoice reversed after its credit note leaves the line's entries summing below
+    zero (the test reverses it in the SQLite store, as test_a_reversed_posting_no_longer_counts
+    does); the line must then be open for its ordered quantity, not more."""
+    po, line = order_line(erp, at_least=2)
+    template = sample(erp, po["poNumber"])
+    ordered, unit = Decimal(line["quantity"]["value"]), line["quantity"]["unitCode"]
+    invoice = post(erp, bill(template, line["lineId"], str(ordered), "QTY-Z-1"))
+    assert invoice.status_code == 201, invoice.text
+    credit = post(erp, bill(template, line["lineId"], str(ordered), "QTY-Z-CN1", credit=True))
+    assert credit.status_code == 201, credit.text
+    store = erp.sim.app.store
+    posting = store.get("posting", invoice.json()["postingId"])
+    assert posting is not None
+    store.put("posting", posting["postingId"], {**posting, "status": "reversed"})
+    billed = {ln["purchaseOrderLineRef"]["lineId"]: Decimal(ln["quantity"]["value"])
+              for ln in sample(erp, po["poNumber"])["lines"]}
+    assert billed[line["lineId"]] == ordered
+    over = errors(post(erp, bill(template, line["lineId"], str(ordered + 1), "QTY-Z-2")))
+    detail = over.pop(("QUANTITY_VARIANCE", "/lines/0/quantity/value"))
+    assert over == {}
+    assert f"already invoiced 0 {unit}" in detail
+    assert set(errors(post(erp, bill(template, line["lineId"], "1", "QTY-Z-CN2",
+                                     credit=True)))) == {
+        ("QUANTITY_CREDIT_EXCEEDS_INVOICED", "/lines/0/quantity/value")}
+    again = post(erp, bill(template, line["lineId"], str(ordered), "QTY-Z-3"))
+    assert again.status_code == 201, again.text

@@ -7,8 +7,8 @@ Store, so state survives restarts; posting is exactly-once by Idempotency-Key, a
 state change writes its finance-events message to the outbox in the same transaction as
 the change itself (no event without the change, no change without the event). Postings
 also keep what they invoiced per purchase order line, so that no invoice takes a line past
-the quantity ordered or received (``erp_matching``): read and written in the posting's
-transaction, two postings cannot both take the last of a line.
+the quantity ordered or received and no credit takes it below zero (``erp_matching``): read
+and written in the posting's transaction, two postings cannot both take the last of a line.
 """
 
 from __future__ import annotations

@@ -7,7 +7,10 @@ take it past the quantity ordered (two-way) or, for a line goods were received a
 past the quantity accepted on posted receipts (three-way). The sums of earlier postings are
 the caller's (the ERP reads them from its store, inside the posting's transaction);
 everything here is arithmetic on Decimal quantities, in the PO line's unit only: a quantity
-in another unit is a finding, never silently compared.
+in another unit is a finding, never silently compared. A credit (a credit note's line, or a
+negative quantity on an invoice) may take back only what is invoiced, and the invoiced
+quantity never counts below zero: otherwise a credit of a line nothing was invoiced on would
+leave it open for more than was ordered.
 
 Finding codes are AP automation's (``invoice_checks``: QUANTITY_VARIANCE against the order,
 QUANTITY_NOT_RECEIVED against the receipts, pointer ``/lines/{i}/quantity/value``), so a
@@ -117,9 +120,13 @@ def received_by_line(receipts: Iterable[Mapping[str, Any]]) -> dict[str, Receive
 
 
 def invoiced(entries: Iterable[Mapping[str, Any]], counts: Callable[[str], bool]) -> Decimal:
-    """The PO line's invoiced quantity: the entries of postings that still count."""
-    return sum((dec(e.get("quantity")) for e in entries if counts(str(e.get("postingId")))),
-               Decimal(0))
+    """The PO line's invoiced quantity: the entries of postings that still count, never
+    below zero. A credit cannot be posted past what is invoiced (``_check_line``), but the
+    invoice it credited can be reversed afterwards, or the store predate that rule: a
+    negative sum would read as more open quantity than was ordered."""
+    total = sum((dec(e.get("quantity")) for e in entries if counts(str(e.get("postingId")))),
+                Decimal(0))
+    return max(total, Decimal(0))
 
 
 def po_line(po: Mapping[str, Any] | None, line_id: str) -> Mapping[str, Any] | None:
@@ -134,15 +141,17 @@ def ordered(line: Mapping[str, Any]) -> tuple[Decimal, str]:
 
 def open_quantity(line: Mapping[str, Any], already: Decimal) -> Decimal:
     """What may still be invoiced on a PO line two-way: the ordered quantity less what is
-    invoiced (in the line's unit; every recorded posting is)."""
+    invoiced (in the line's unit; every recorded posting is). Never more than ordered: a
+    negative invoiced quantity counts as none."""
     quantity, _ = ordered(line)
-    return quantity - already
+    return quantity - max(already, Decimal(0))
 
 
 def check_quantities(lines: Sequence[LineQuantity], data: MasterData, result: Validation,
                      already: Mapping[str, Decimal], received: Mapping[str, Received]) -> None:
     """Findings for document lines that would take their PO line past the quantity ordered
-    or received. ``already``: the invoiced quantity per PO line key before this document.
+    or received, or credit it below zero. ``already``: the invoiced quantity per PO line
+    key before this document (a negative one counts as zero, as in ``invoiced``).
     Lines whose order or line is missing or closed are left to ``erp_rules`` (they have
     their findings already)."""
     comparable: list[tuple[LineQuantity, Mapping[str, Any]]] = []
@@ -166,8 +175,8 @@ def check_quantities(lines: Sequence[LineQuantity], data: MasterData, result: Va
         basis = None
         if item.key in goods:  # nothing received yet is a receipt quantity of zero
             basis = received.get(item.key) or Received(Decimal(0), frozenset({ordered(line)[1]}))
-        _check_line(item, line, result, already.get(item.key, Decimal(0)), this[item.key],
-                    basis)
+        before = max(already.get(item.key, Decimal(0)), Decimal(0))
+        _check_line(item, line, result, before, this[item.key], basis)
 
 
 def _goods_line(item: LineQuantity, data: MasterData) -> bool:
@@ -197,9 +206,14 @@ def _check_line(item: LineQuantity, line: Mapping[str, Any], result: Validation,
              f"{show(quantity)} {unit}, received {got}, already invoiced {show(before)} "
              f"{unit}, this document {show(this)} {unit}")
     if item.quantity <= 0:
-        if total < 0:
+        # An error, not a warning: once posted, a credit past the invoiced quantity would
+        # leave the line open for more than was ordered (a credit note of 20 on a line of
+        # 20 with nothing invoiced let invoices for 40 through).
+        if item.quantity < 0 and total < 0:
             result.add("QUANTITY_CREDIT_EXCEEDS_INVOICED", where,
-                       f"Credits more than was invoiced on {facts}.", severity="warning")
+                       f"Credits more than was invoiced on {facts}: the invoiced quantity "
+                       f"would fall to {show(total)} {unit}, {show(-total)} {unit} below "
+                       "zero.")
         return
     if total > quantity:
         result.add("QUANTITY_VARIANCE", where,
