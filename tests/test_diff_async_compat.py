@@ -95,9 +95,9 @@ RESPONSE_WIDENED = ("[settled, pending]", "[settled, pending, failed]")
 REQUEST_WIDENED = ("[normal, urgent]", "[normal, urgent, low]")
 
 
-def _registry(tmp_path: Path, kind: str, mode: str) -> Path:
-    """One contract ``ev`` at 1.0.0, committed and released (tag ``ev/v1.0.0``) under
-    ``mode``."""
+def _registry(tmp_path: Path, kind: str, mode: str, text: str | None = None) -> Path:
+    """One contract ``ev`` at 1.0.0 (``text``, else EVENTS or API), committed and released
+    (tag ``ev/v1.0.0``) under ``mode``."""
     root = init_repo(tmp_path / "reg")
     document = "asyncapi.yaml" if kind == "asyncapi" else "openapi.yaml"
     folder = root / "contracts" / "ev"
@@ -105,7 +105,8 @@ def _registry(tmp_path: Path, kind: str, mode: str) -> Path:
     meta = yaml.safe_load((folder / "contract.yaml").read_text())
     meta["compatibility"] = mode
     (folder / "contract.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
-    text = EVENTS if kind == "asyncapi" else API
+    if text is None:
+        text = EVENTS if kind == "asyncapi" else API
     (folder / document).write_text(text.replace("VERSION", "1.0.0"))
     commit_all(root, "ev 1.0.0")
     git(root, "tag", "ev/v1.0.0")
@@ -152,6 +153,110 @@ def test_event_payloads_are_judged_as_the_mode_says(tmp_path: Path, edit: tuple[
         # reported the way the data flows, whatever way the mode judged it
         sent = edit is not RECEIVED_NARROWED
         assert enum[0]["direction"] == ("publish" if sent else "subscribe"), mode
+
+
+SHARED_SCHEMA = """\
+asyncapi: 3.0.0
+info: {title: Invoice events, version: VERSION}
+channels:
+  captured:
+    address: finance.invoice.captured
+    messages:
+      captured: {payload: {$ref: '#/components/schemas/Invoice'}}
+  corrections:
+    address: finance.invoice.corrections
+    messages:
+      correction: {payload: {$ref: '#/components/schemas/Invoice'}}
+operations:
+  publishCaptured:
+    action: send
+    channel: {$ref: '#/channels/captured'}
+    messages: [{$ref: '#/channels/captured/messages/captured'}]
+  receiveCorrection:
+    action: receive
+    channel: {$ref: '#/channels/corrections'}
+    messages: [{$ref: '#/channels/corrections/messages/correction'}]
+components:
+  schemas:
+    Invoice:
+      type: object
+      properties:
+        documentType: {type: string, enum: [invoice, credit-note]}
+"""
+
+# one message the application both sends and receives (a relay on one channel)
+SHARED_MESSAGE = """\
+asyncapi: 3.0.0
+info: {title: Invoice events, version: VERSION}
+channels:
+  invoices:
+    address: finance.invoices
+    messages:
+      invoice:
+        payload:
+          type: object
+          properties:
+            documentType: {type: string, enum: [invoice, credit-note]}
+operations:
+  publishInvoice:
+    action: send
+    channel: {$ref: '#/channels/invoices'}
+    messages: [{$ref: '#/channels/invoices/messages/invoice'}]
+  receiveInvoice:
+    action: receive
+    channel: {$ref: '#/channels/invoices'}
+    messages: [{$ref: '#/channels/invoices/messages/invoice'}]
+"""
+
+# a request and its reply sharing the schema: one operation reaches it both ways
+SHARED_BY_REPLY = """\
+asyncapi: 3.0.0
+info: {title: Invoice events, version: VERSION}
+channels:
+  lookups:
+    address: finance.invoice.lookups
+    messages:
+      lookup: {payload: {$ref: '#/components/schemas/Invoice'}}
+  answers:
+    address: finance.invoice.answers
+    messages:
+      answer: {payload: {$ref: '#/components/schemas/Invoice'}}
+operations:
+  lookUpInvoice:
+    action: send
+    channel: {$ref: '#/channels/lookups'}
+    messages: [{$ref: '#/channels/lookups/messages/lookup'}]
+    reply:
+      channel: {$ref: '#/channels/answers'}
+      messages: [{$ref: '#/channels/answers/messages/answer'}]
+components:
+  schemas:
+    Invoice:
+      type: object
+      properties:
+        documentType: {type: string, enum: [invoice, credit-note]}
+"""
+
+
+@pytest.mark.parametrize("text", [SHARED_SCHEMA, SHARED_MESSAGE, SHARED_BY_REPLY],
+                         ids=["shared-schema", "shared-message", "request-and-reply"])
+@pytest.mark.parametrize(("edit", "verdicts"), [
+    # as for an unshared sent (or received) enum: the mode decides, not which operation
+    # reaches the schema or whether another one reaches it too
+    (SENT_WIDENED, {"BACKWARD": False, "FORWARD": True, "FULL": True}),
+    (SENT_NARROWED, {"BACKWARD": True, "FORWARD": False, "FULL": True}),
+], ids=["widened", "narrowed"])
+def test_a_schema_sent_and_received_is_judged_as_the_mode_says(
+        tmp_path: Path, text: str, edit: tuple[str, str], verdicts: dict[str, bool]) -> None:
+    for mode, breaks in verdicts.items():
+        root = _registry(tmp_path / mode, "asyncapi", mode, text)
+        _edit(root, *edit)
+        result, changes = _compat(root)
+        assert result.returncode == (1 if breaks else 0), (mode, result.stdout)
+        enum = [c for c in changes if c["rule"].startswith("enum-value-")]
+        # one change each way the data flows, both at the level the mode gives
+        assert sorted(c["direction"] for c in enum) == ["publish", "subscribe"], (mode, enum)
+        assert [c["level"] == "breaking" for c in enum] == [breaks, breaks], (mode, enum)
 
 
 def test_full_transitive_reports_the_sent_change_as_breaking(tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ the direction its data flows (``publish`` for what the application sends), in th
 words (other parts read them); the mode shown beside every verdict says why it breaks. The
 document is walked twice, as the operations' actions say and mirrored (asyncapi_walk's
 ``mirrored``), and each walk gives the judgements the mode asks for. Channel parameters and
-server variables (addresses, not data) and what is not data are judged as without a mode, as
-is a message both sent and received (judged both ways in either walk).
+server variables (addresses, not data) and what is not data are judged as without a mode. A
+schema (or a message) that a sent and a received message share is judged for each operation
+as an unshared one would be: the mode, not the sharing, decides its level.
 
 OpenAPI contracts: an HTTP response is read once, by clients already deployed, and no log
 replays old responses to new clients, so BACKWARD keeps its API meaning: the revision serves
@@ -172,13 +173,16 @@ def _walk_events(base: DocSide, rev: DocSide, *, mirrored: bool) -> list[Change]
 def _event_changes(base: DocSide, rev: DocSide, mode: Compatibility) -> list[Change]:
     """Each message change judged the way(s) the mode names: ``subscribe`` (readers built on
     the revision) for BACKWARD, ``publish`` (readers built on the base) for FORWARD, both for
-    FULL. A change both walks find alike does not hang on an operation's action (a channel
-    parameter, a server variable, anything not data; or a message both sent and received,
-    judged both ways in each walk) and stays as found. Otherwise each walk's reported
-    direction is its judging direction (inside ``not`` too: there the report gives the outer
-    one), so the mode picks by it; the mirrored walk's changes are then turned back to the
-    direction their data flows, and the two walks' findings of one change are merged at the
-    stricter level."""
+    FULL. A change that hangs on an operation's action is found by the other walk the other
+    way round, for the same operations; one that does not (a channel parameter, a server
+    variable, anything not data) is found the same way in both, and stays as found. A schema
+    a sent and a received message share is one place each walk finds in both directions, so
+    only the operations tell the findings apart: paired by place alone, both looked found
+    alike and kept their levels without the mode. Each walk's reported direction
+    is its judging direction (inside ``not`` too: there the report gives the outer one), so
+    the mode picks by it; the mirrored walk's changes are then turned back to the direction
+    their data flows, and the two walks' findings of one change are merged at the stricter
+    level."""
     from ledgerpact.governance.diff.engine import _order
 
     name = base_mode(mode)
@@ -188,14 +192,14 @@ def _event_changes(base: DocSide, rev: DocSide, mode: Compatibility) -> list[Cha
     wanted = {"BACKWARD": (Direction.SUBSCRIBE,), "FORWARD": (Direction.PUBLISH,),
               "FULL": _EVENT_DATA}[name]
     other = _walk_events(base, rev, mirrored=True)
-    found_both = {_found(c) for c in natural} & {_found(c) for c in other}
+    in_natural, in_other = {_found(c) for c in natural}, {_found(c) for c in other}
 
-    def moves(c: Change) -> bool:
-        return c.direction in _EVENT_DATA and _found(c) not in found_both
+    def moves(c: Change, other_walk: set[_Found]) -> bool:
+        return c.direction in _EVENT_DATA and _found(c, mirror=True) in other_walk
 
-    kept = [c for c in natural if not moves(c) or c.direction in wanted]
+    kept = [c for c in natural if not moves(c, in_other) or c.direction in wanted]
     mirrored = [replace(c, direction=c.direction.mirror) for c in other
-                if moves(c) and c.direction in wanted]
+                if moves(c, in_natural) and c.direction in wanted]
     merged: dict[tuple[str, Direction, Place | None, Place | None, str], Change] = {
         _key(c): c for c in kept}
     for c in mirrored:
@@ -207,8 +211,15 @@ def _event_changes(base: DocSide, rev: DocSide, mode: Compatibility) -> list[Cha
     return sorted(merged.values(), key=_order)
 
 
-def _found(c: Change) -> tuple[str, Direction, Level, Place | None, Place | None, str]:
-    return (c.rule, c.direction, c.level, c.base, c.revision, c.message)
+_Found = tuple[str, Direction, Place | None, Place | None, str, tuple[str, ...]]
+
+
+def _found(c: Change, *, mirror: bool = False) -> _Found:
+    """What pairs one change across the two walks: the operations it affects are part of it,
+    since a schema two operations share is one place judged once per direction, and which
+    operations reach it in a direction is what the action decides."""
+    direction = c.direction.mirror if mirror else c.direction
+    return (c.rule, direction, c.base, c.revision, c.message, tuple(c.affects))
 
 
 def _key(c: Change) -> tuple[str, Direction, Place | None, Place | None, str]:
