@@ -26,6 +26,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from pydantic import TypeAdapter, ValidationError
 
+from ledgerpact.generators.models import postprocess, support
 from ledgerpact.generators.models.generate import (
     GeneratedModels,
     contract_from_entry,
@@ -64,6 +65,8 @@ components:
         period: {type: string, format: duration}
         tags: {type: array, items: {type: integer}}
         either: {oneOf: [{type: integer}, {type: array, items: {type: boolean}}]}
+        flag: {type: [number, boolean]}
+        int: {type: integer}
 """
 
 
@@ -398,3 +401,140 @@ def test_the_package_exports_exact_adapter(erp: types.ModuleType) -> None:
         Decimal("12.50")
     with pytest.raises(ValidationError):
         money.validate_json('{"amount": 12.5, "currency": "EUR"}')
+
+
+# -- 8. what model_dump_json writes: booleans as booleans, the contract's property names ----------
+
+
+def test_a_boolean_of_a_number_or_boolean_union_is_written_as_a_boolean(
+        probe: types.ModuleType) -> None:
+    for text in ('{"flag":true}', '{"flag":false}', '{"flag":1.50}', '{"flag":2}'):
+        assert probe.Fee.model_validate_json(text).model_dump_json() == text
+        assert exact(probe, probe.Fee).dump_json(exact(probe, probe.Fee).validate_json(
+            text)) == text
+    assert probe.Fee(flag=True).model_dump() == {"flag": True, **{k: None for k in (
+        "amount", "plain", "rate", "count", "note", "label", "when", "period", "tags",
+        "either", "int_")}}
+
+
+def test_json_is_written_with_the_contracts_property_names(probe: types.ModuleType) -> None:
+    assert probe.Fee.model_fields["int_"].alias == "int"
+    fee = probe.Fee.model_validate_json('{"int": 3}')
+    assert fee.model_dump_json() == '{"int":3}'
+    assert exact(probe, probe.Fee).dump_json(fee) == '{"int":3}'
+    assert exact(probe, list[probe.Fee]).dump_json([fee]) == '[{"int":3}]'
+    # the caller's explicit choice wins
+    assert fee.model_dump_json(by_alias=False) == '{"int_":3}'
+    assert exact(probe, probe.Fee).dump_json(fee, by_alias=False) == '{"int_":3}'
+
+
+# -- 9. JSON null only where the contract allows it -----------------------------------------------
+
+NULLS = {
+    "openapi": "3.1.0",
+    "info": {"title": "Nulls", "version": "1.0.0"},
+    "paths": {},
+    "components": {"schemas": {
+        "Code": {"type": "string", "maxLength": 3},
+        "MaybeCode": {"anyOf": [{"$ref": "#/components/schemas/Code"}, {"type": "null"}]},
+        "Fee": {"type": "object", "properties": {
+            "label": {"type": "string"},
+            "note": {"type": ["string", "null"]},
+            "legacy": {"type": "string", "nullable": True},
+            "int": {"type": "integer"},
+            "either": {"type": ["number", "string"]},
+            "code": {"$ref": "#/components/schemas/Code"},
+            "maybe": {"$ref": "#/components/schemas/MaybeCode"},
+            "kind": {"enum": ["a", None]},
+            "strict": {"allOf": [{"$ref": "#/components/schemas/MaybeCode"},
+                                 {"type": "string"}]},
+        }},
+    }},
+}
+
+# What datamodel-code-generator writes for ``NULLS`` (every optional field is ``T | None``),
+# before ``postprocess.finish``.
+NULLS_CODE = """\
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ledgerpact_models_nulls._types import ContractModel, DecimalNumber
+
+
+class Fee(ContractModel):
+    label: str | None = None
+    note: str | None = None
+    legacy: str | None = None
+    int_: Annotated[int | None, Field(alias='int')] = None
+    either: DecimalNumber | str | None = None
+    code: Annotated[str | None, Field(max_length=3)] = None
+    maybe: Annotated[str | None, Field(max_length=3)] = None
+    kind: Literal['a'] | None = None
+    strict: Annotated[str | None, Field(max_length=3)] = None
+"""
+
+
+@pytest.fixture
+def nulls(tmp_path: Path) -> Iterator[types.ModuleType]:
+    """The package of ``NULLS_CODE`` as ``postprocess.finish`` completes it, with its
+    ``_types``, written to a temp dir and imported."""
+    package = tmp_path / "ledgerpact_models_nulls"
+    package.mkdir()
+    code = postprocess.finish(NULLS_CODE, "ledgerpact_models_nulls._types", {},
+                              {"/components/schemas/Fee": "Fee"}, document=NULLS)
+    (package / "__init__.py").write_text(code, encoding="utf-8")
+    (package / "_types.py").write_text(support.render("# test", {}), encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    try:
+        yield importlib.import_module("ledgerpact_models_nulls")
+    finally:
+        sys.path.remove(str(tmp_path))
+        for name in [m for m in sys.modules if m.split(".")[0] == "ledgerpact_models_nulls"]:
+            del sys.modules[name]
+
+
+def test_json_null_is_refused_where_the_contract_has_no_null(nulls: types.ModuleType) -> None:
+    assert nulls.Fee.__contract_nullable__ == frozenset({"note", "legacy", "maybe", "kind"})
+    validator = Draft202012Validator({**NULLS, "$ref": "#/components/schemas/Fee"})
+    for name in ("label", "int", "either", "code", "strict"):
+        payload = json.dumps({name: None})
+        assert not validator.is_valid({name: None}), name
+        assert errors(lambda p=payload: nulls.Fee.model_validate_json(p)) == [
+            ((name,), "json_type")], name
+        assert errors(lambda p=payload: exact(nulls, nulls.Fee).validate_json(p)) == [
+            ((name,), "json_type")], name
+    with pytest.raises(ValidationError, match="Input should be a JSON number or string, not "
+                                              "a JSON null"):
+        nulls.Fee.model_validate_json('{"either": null}')
+
+
+def test_json_null_is_taken_and_written_where_the_contract_allows_it(
+        nulls: types.ModuleType) -> None:
+    validator = Draft202012Validator({**NULLS, "$ref": "#/components/schemas/Fee"})
+    for name in ("note", "legacy", "maybe", "kind"):
+        # OpenAPI 3.0's ``nullable`` (no keyword to JSON Schema) is taken as allowing null
+        assert validator.is_valid({name: None}) or name == "legacy", name
+        payload = json.dumps({name: None}, separators=(",", ":"))
+        assert nulls.Fee.model_validate_json(payload).model_dump_json() == payload
+    # Python construction is not JSON: None still means "no value" there
+    assert nulls.Fee(label=None).label is None
+
+
+@pytest.mark.parametrize(("schema", "nullable"), [
+    ({"type": "string"}, False),
+    ({"type": ["string", "null"]}, True),
+    ({"type": "string", "nullable": True}, True),
+    ({"enum": ["a", None]}, True),
+    ({"const": None}, True),
+    ({"const": "a"}, False),
+    ({"anyOf": [{"type": "string"}, {"type": "null"}]}, True),
+    ({"allOf": [{"type": ["string", "null"]}, {"type": "string"}]}, False),
+    ({"$ref": "#/$defs/Missing"}, True),
+    ({}, True),
+])
+def test_which_schemas_allow_null(schema: dict[str, Any], nullable: bool) -> None:
+    assert postprocess.allows_null(schema, {"$defs": {}}) is nullable

@@ -362,3 +362,65 @@ def test_a_refused_pattern_in_a_shared_schema_names_that_file_and_line(tmp_path:
     assert error.startswith(f"error: contracts/schemas/supplier/supplier.schema.json:{line}: "
                             "at /properties/status: "), error
     assert not (tmp_path / "out").exists()
+
+
+# -- 4. a $ref narrowed by its siblings or by allOf members -------------------------------------
+
+REF_NARROWED = """\
+openapi: 3.1.0
+info: {title: Refnarrow, version: 1.0.0}
+paths: {}
+components:
+  schemas:
+    Amount: {type: string, pattern: '^-?[0-9]+(\\.[0-9]{1,2})?$'}
+    Base:
+      type: object
+      properties:
+        code: {type: string, maxLength: 5}
+        n: {type: integer}
+    Probe:
+      type: object
+      properties:
+        short: {allOf: [{$ref: '#/components/schemas/Amount'}, {maxLength: 6}]}
+        long: {$ref: '#/components/schemas/Amount', minLength: 3}
+        whole: {$ref: '#/components/schemas/Amount', pattern: '^[0-9]+$'}
+        few: {type: array, items: {$ref: '#/components/schemas/Amount', maxLength: 4}}
+        base: {allOf: [{$ref: '#/components/schemas/Base'}, {required: [code]}]}
+        plain: {$ref: '#/components/schemas/Base'}
+"""
+
+USE_REF_NARROWED = """
+import ledgerpact_models_refnarrow as m
+ok = m.Probe.model_validate_json('{"short": "123.45", "long": "123", "whole": "12", '
+                                 '"few": ["1.25"], "base": {"code": "x"}, "plain": {}}')
+assert ok.short == Decimal("123.45") and ok.long == Decimal("123") and ok.few == [Decimal("1.25")]
+assert m.Probe.model_validate_json('{"long": "1.5"}').long == Decimal("1.5")
+for bad in ('{"short": "1234.56"}', '{"long": "12"}', '{"long": "1.555"}', '{"whole": "1.5"}',
+            '{"whole": "-1"}', '{"few": ["12.50"]}', '{"base": {}}', '{"base": {"n": 1}}',
+            '{"base": {"code": "toolong"}}'):
+    assert refused(m.Probe.model_validate_json, bad), bad
+assert refused(m.Probe.model_validate, {"long": Decimal("12")})
+assert m.Base.model_validate({}).code is None  # the narrowing is the property's, not Base's
+print("ok")
+"""
+
+
+def test_a_ref_narrowed_by_siblings_or_allof_members_keeps_both(tmp_path: Path) -> None:
+    """A length beside a decimal string's ``$ref`` is judged on the text (pydantic would raise
+    a TypeError on the Decimal for every value), a second pattern becomes a rule of the class,
+    and an ``allOf`` member that only adds a limit or ``required`` narrows the type instead of
+    being dropped."""
+    out = generate(tmp_path / "out", spec(tmp_path, REF_NARROWED))
+    check(USE_REF_NARROWED, out)
+
+
+def test_a_second_decimal_pattern_outside_a_property_is_refused(tmp_path: Path) -> None:
+    path = spec(tmp_path, REF_NARROWED.replace(
+        "items: {$ref: '#/components/schemas/Amount', maxLength: 4}",
+        "items: {$ref: '#/components/schemas/Amount', pattern: '^[0-9]+$'}"))
+    result = run("generate", "models", path, "--out", tmp_path / "out")
+    assert result.returncode == 2, result.stdout + result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert f"{path}:18: at /components/schemas/Probe/properties/few/items:" in line, line
+    assert "pattern of its own" in line, line
+    assert not (tmp_path / "out").exists()

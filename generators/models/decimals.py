@@ -128,3 +128,37 @@ def number_union(schema: dict[str, Any]) -> dict[str, Any] | None:
             branch["enum"] = values
         branches.append(branch)
     return {**{k: v for k, v in schema.items() if k in _UNION_KEYS}, "anyOf": branches}
+
+
+def narrowed_decimal(base: dict[str, Any], narrowings: list[dict[str, Any]]
+                     ) -> tuple[dict[str, Any], list[str]]:
+    """The decimal string ``base`` with the text limits of ``narrowings`` (a ``$ref``'s
+    siblings, the other members of its ``allOf``), and the patterns it cannot hold.
+
+    pydantic applies ``min_length`` or ``pattern`` beside a decimal's type to the Decimal, not
+    to the text (a TypeError for every value), and drops an ``allOf`` member's; the limits
+    belong to the decimal's text, where its own are checked. Lengths keep the stricter value;
+    the base's pattern (or the first one) stays, and any other pattern is returned: one text
+    is checked against one pattern per type. Keywords of other JSON types are left out, as
+    JSON Schema ignores them for a string."""
+    merged = {k: v for k, v in base.items() if k in ("type", "format", "pattern", "minLength",
+                                                    "maxLength")}
+    merged["type"] = "string"
+    extra: list[str] = []
+    for narrowing in narrowings:
+        for key in ("minLength", "maxLength"):
+            value = narrowing.get(key)
+            if not isinstance(value, int) or isinstance(value, bool):
+                continue
+            current = merged.get(key)
+            if isinstance(current, int) and not isinstance(current, bool):
+                value = max(current, value) if key == "minLength" else min(current, value)
+            merged[key] = value
+        pattern = narrowing.get("pattern")
+        if isinstance(pattern, str) and pattern != merged.get("pattern") and (
+                pattern not in extra):
+            if isinstance(merged.get("pattern"), str):
+                extra.append(pattern)
+            else:
+                merged["pattern"] = pattern
+    return merged, extra

@@ -230,7 +230,7 @@ def generate_code(document: Any, kind: str, package: str, header: str, label: st
             names.setdefault(original, names[added])
     decimal_types = {*prepared.decimals, *prepared.numbers, DECIMAL_NUMBER}
     code = postprocess.finish(code, f"{package}._types", prepared.enums, names,
-                              prepared.conditions, decimal_types)
+                              prepared.conditions, decimal_types, document=prepared.document)
     return code if code.endswith("\n") else code + "\n", names, prepared
 
 

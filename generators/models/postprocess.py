@@ -17,8 +17,10 @@ import ast
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from ledgerpact.generators.models.prepare import EnumSchema
+from ledgerpact.registry import pointer as jp
 
 _EXTENSIBLE_BASE = {"StrEnum": "ExtensibleStrEnum", "Enum": "ExtensibleEnum",
                     "IntEnum": "ExtensibleEnum"}
@@ -322,6 +324,113 @@ def _condition_edits(tree: ast.Module, conditions: Mapping[str, list[tuple[Any, 
     return edits
 
 
+def _resolved(schema: Any, document: Any) -> Any:
+    """``schema`` with a local ``$ref`` followed (its sibling keywords are judged on their
+    own by the caller); a reference that does not resolve gives None."""
+    ref = schema.get("$ref") if isinstance(schema, dict) else None
+    if not isinstance(ref, str):
+        return None
+    if not ref.startswith("#"):
+        return None
+    try:
+        return jp.resolve(document, unquote(ref[1:]))
+    except KeyError:
+        return None
+
+
+def allows_null(schema: Any, document: Any, depth: int = 0) -> bool:
+    """Whether JSON Schema (or OpenAPI 3.0's ``nullable``) lets ``schema`` be null. When in
+    doubt (a reference that does not resolve, a cycle), yes: the runtime then takes null as
+    it did before it was told, rather than refuse what the contract may allow."""
+    if depth > 50 or not isinstance(schema, dict):
+        return schema is not False
+    if schema.get("nullable") is True:
+        return True
+    checks: list[bool] = []
+    if "$ref" in schema:
+        target = _resolved(schema, document)
+        checks.append(True if target is None else allows_null(target, document, depth + 1))
+    if "const" in schema:
+        checks.append(schema["const"] is None)
+    if isinstance(schema.get("enum"), list):
+        checks.append(None in schema["enum"])
+    kind = schema.get("type")
+    if isinstance(kind, str):
+        checks.append(kind == "null")
+    elif isinstance(kind, list):
+        checks.append("null" in kind)
+    if isinstance(schema.get("allOf"), list):
+        checks.append(all(allows_null(s, document, depth + 1) for s in schema["allOf"]))
+    for key in ("anyOf", "oneOf"):
+        if isinstance(schema.get(key), list):
+            checks.append(any(allows_null(s, document, depth + 1) for s in schema[key]))
+    return all(checks)
+
+
+def _properties(schema: Any, document: Any, depth: int = 0) -> dict[str, list[Any]]:
+    """Each property an object schema declares (through ``$ref`` and ``allOf``), with every
+    subschema that constrains it."""
+    found: dict[str, list[Any]] = {}
+    if depth > 50 or not isinstance(schema, dict):
+        return found
+    parts = [schema]
+    target = _resolved(schema, document)
+    if target is not None:
+        parts.append(target)
+    if isinstance(schema.get("allOf"), list):
+        parts.extend(schema["allOf"])
+    for index, part in enumerate(parts):
+        if index == 0:
+            properties = part.get("properties")
+            if isinstance(properties, dict):
+                for name, sub in properties.items():
+                    found.setdefault(name, []).append(sub)
+            continue
+        for name, subs in _properties(part, document, depth + 1).items():
+            found.setdefault(name, []).extend(subs)
+    return found
+
+
+def nullable_fields(document: Any, class_names: Mapping[str, str]
+                    ) -> dict[str, frozenset[str]]:
+    """Class name -> the JSON names of its properties whose contract allows null, for each
+    class made from an object schema of ``document`` (schema pointer -> class)."""
+    wanted: dict[str, frozenset[str]] = {}
+    for pointer, name in sorted(class_names.items()):
+        try:
+            schema = jp.resolve(document, pointer)
+        except KeyError:
+            continue
+        properties = _properties(schema, document)
+        if not properties or name in wanted:
+            continue
+        wanted[name] = frozenset(p for p, subs in properties.items()
+                                 if all(allows_null(s, document) for s in subs))
+    return wanted
+
+
+def _nullable_block(tree: ast.Module, nullable: Mapping[str, frozenset[str]]) -> str:
+    """``Class.__contract_nullable__ = ...`` for each model class whose properties are known
+    (the runtime refuses JSON null for the others, see ``ContractModel``), as statements
+    after the whole module: set there, no line of the generated code has to be counted
+    (contract text in comments may hold characters that end a line for one reader and not
+    for another)."""
+    block: list[str] = []
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name in nullable and not any(
+                isinstance(b, ast.Name) and b.id in _EXTENSIBLE_BASE for b in node.bases):
+            names = [repr(n) for n in sorted(nullable[node.name])]
+            line = f"{node.name}.__contract_nullable__ = frozenset({{{', '.join(names)}}})\n"
+            if not names:
+                line = f"{node.name}.__contract_nullable__ = frozenset()\n"
+            elif len(line) > _WIDTH + 1:
+                items = "".join(f"        {n},\n" for n in names)
+                line = (f"{node.name}.__contract_nullable__ = frozenset(\n    {{\n"
+                        f"{items}    }}\n)\n")
+            block.append(line)
+    return "".join(block)
+
+
 def _decimal_import(tree: ast.Module, names: _Names) -> _Edit | None:
     """``from decimal import Decimal`` among the standard library imports, unless there."""
     statement = f"from decimal import {names.imported('Decimal')}\n"
@@ -348,12 +457,13 @@ def _decimal_import(tree: ast.Module, names: _Names) -> _Edit | None:
 def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
            class_names: Mapping[str, str],
            conditions: Mapping[str, list[tuple[Any, Any, Any]]] | None = None,
-           decimal_types: set[str] | None = None) -> str:
+           decimal_types: set[str] | None = None, document: Any = None) -> str:
     """``code`` with extensible enums based on ``_types`` and ``types_module`` imported
     relatively, conditional rules attached and decimal defaults and bounds made Decimals.
     ``enums`` are the document's enum schemas by pointer, ``names`` the class the generator
     wrote for each schema pointer, ``conditions`` the if/then rules by schema pointer and
-    ``decimal_types`` the names of ``_types`` that are Decimals."""
+    ``decimal_types`` the names of ``_types`` that are Decimals. Given the ``document`` the
+    classes were made from, each model class records which of its properties may be null."""
     code = code if code.endswith("\n") else code + "\n"  # lines are added after the last
     tree = ast.parse(code)
     helper = _Names(tree)
@@ -411,6 +521,8 @@ def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
     if condition_edits:
         edits.extend(condition_edits)
         names.add(helper.imported("Condition"))
+    nullable = "" if document is None else _nullable_block(
+        tree, nullable_fields(document, class_names))
     if not helper.clashes("ExactAdapter"):
         # the package's way to read and write a bare type (a list of models, a Money) with
         # the contract's JSON rules: the README and the models' own errors name it, so it is
@@ -419,7 +531,10 @@ def finish(code: str, types_module: str, enums: Mapping[str, EnumSchema],
     if names:
         edits.append((last_import + 1, 0, last_import + 1, 0,
                       "\n" + import_statement("._types", names) + "\n"))
-    return _tidy_imports(_apply(code, edits))
+    code = _apply(code, edits)
+    if nullable:
+        code = code.rstrip("\n") + "\n\n\n" + nullable
+    return _tidy_imports(code)
 
 
 def _tidy_imports(code: str) -> str:

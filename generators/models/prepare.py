@@ -9,7 +9,9 @@ compares the values as decimals (the generator would otherwise write float value
 enum); a ``type`` list holding ``number`` becomes one branch per type, so its number is a
 Decimal too; defaults that contradict their schema's type are fixed or dropped
 (``defaults``); a property that an ``allOf`` member or a ``$ref`` sibling narrows with
-constraints is merged with the schema it narrows (the generator would replace it);
+constraints is merged with the schema it narrows (the generator would replace it), and a
+``$ref``'d decimal string narrowed by text limits gets a decimal type of its own, an object
+narrowed by an ``allOf`` member's ``required`` a class of its own (``ref_narrowed``);
 patterns, ECMA-262 regular expressions, are translated to Python's syntax with their
 ECMA-262 meaning (``\\d`` is ``[0-9]``) or refused (``patterns``);
 ``if``/``then``/``else`` rules are collected for ``postprocess`` to attach to their classes;
@@ -30,6 +32,7 @@ from ledgerpact.generators.models.decimals import (
     is_decimal_string,
     is_json_number,
     is_nullable_json_number,
+    narrowed_decimal,
     number_union,
 )
 from ledgerpact.generators.models.defaults import fit_default
@@ -112,6 +115,9 @@ class _Preparer:
         self.by_spec: dict[DecimalSpec, str] = {}
         # Pointers of property schemas whose pattern must be in Python's syntax.
         self.python_patterns: set[str] = set()
+        # Property pointer -> the patterns (Python's syntax) a narrowed decimal string could
+        # not hold in its type: rules of the class that has the property.
+        self.text_rules: dict[str, list[str]] = {}
 
     def decimal_type(self, spec: DecimalSpec, seed: str) -> str:
         if spec in self.by_spec:
@@ -138,6 +144,7 @@ class _Preparer:
         return name
 
     def schema(self, node: dict[str, Any], name: str | None, at: str) -> dict[str, Any]:
+        node = self.ref_narrowed(node, at)
         pattern = python_form(node["pattern"], at) if isinstance(node.get("pattern"),
                                                                  str) else None
         if is_nullable_json_number(node):  # as a number or null, so the number is a Decimal
@@ -149,6 +156,7 @@ class _Preparer:
         narrowed, rules = self.narrowed(node, at)
         self.python_fields(narrowed, at)
         out = self.obj(self.inline_narrowed_base(narrowed), at)
+        rules = rules + self.property_text_rules(narrowed, at)
         if pattern is not None and isinstance(out.get("pattern"), str):
             rust = None if at in self.python_patterns else rust_form(pattern)
             out["pattern"] = pattern if rust is None else rust  # ECMA-262's meaning
@@ -187,6 +195,47 @@ class _Preparer:
                 return out
             self.result.enums[at] = EnumSchema(values, node.get("x-extensible-enum") is True)
         return out
+
+    def ref_narrowed(self, node: dict[str, Any], at: str) -> dict[str, Any]:
+        """``node`` with what narrows a ``$ref`` (its siblings, or the other members of an
+        ``allOf`` holding it) made part of the type, where the generator would misplace it.
+
+        Text limits on a decimal string (``{$ref: Amount, minLength: 3}``) become the limits of
+        a decimal type of their own, checked on the text (a pattern that type cannot hold too
+        is a rule of the class with the property; elsewhere it is refused, never dropped).
+        An ``allOf`` that adds ``required`` to a ``$ref``'d object becomes the ``$ref`` with
+        ``required`` beside it, which the generator turns into a class of its own: of the
+        ``allOf`` it keeps the referenced class alone. Anything else is left as it is."""
+        found = _ref_and_narrowings(node)
+        if found is None:
+            return node
+        ref, narrowings, kept = found
+        base = self.resolve({"$ref": ref})
+        if not isinstance(base, dict) or any(
+                "type" in n and n["type"] != base.get("type") for n in narrowings):
+            return node
+        if is_decimal_string(base) and any(k in n for n in narrowings for k in _TEXT_RULES):
+            merged, extra = narrowed_decimal(base, narrowings)
+            if extra:
+                self.text_rules[at] = [python_form(p, at) for p in extra]
+            return {**kept, **merged}
+        required = [r for n in narrowings for r in n.get("required", ())]
+        if ("allOf" in node and required and (base.get("type") == "object"
+                                               or isinstance(base.get("properties"), dict))
+                and all(set(n) <= {"required", "type"} for n in narrowings)):
+            return {**kept, "$ref": ref, "required": list(dict.fromkeys(required))}
+        return node
+
+    def property_text_rules(self, node: dict[str, Any], at: str
+                            ) -> list[tuple[Any, Any, Any]]:
+        """The patterns ``ref_narrowed`` left to ``node``'s class for its properties, as
+        rules on the properties' text."""
+        properties = node.get("properties")
+        rules: list[tuple[Any, Any, Any]] = []
+        for prop in (properties if isinstance(properties, dict) else ()):
+            for pattern in self.text_rules.pop(_child(_child(at, "properties"), prop), ()):
+                rules.append(({}, {"properties": {prop: {"pattern": pattern}}}, None))
+        return rules
 
     def python_fields(self, node: dict[str, Any], at: str) -> None:
         """Mark the property patterns of an object whose generated class runs Python's
@@ -462,6 +511,48 @@ def _narrows(base: dict[str, Any], props: Any) -> bool:
                                            for p, s in props.items())
 
 
+# What may stand beside a narrowed ``$ref`` without narrowing it (``ref_narrowed``).
+_REF_KEPT = frozenset({*("description", "title", "$comment"), "default", "examples",
+                       "example", "deprecated", "readOnly", "writeOnly"})
+
+
+def _ref_and_narrowings(node: dict[str, Any]
+                        ) -> tuple[str, list[dict[str, Any]], dict[str, Any]] | None:
+    """``node`` as a ``$ref`` narrowed by constraints only: the reference, the narrowing
+    schemas (its siblings, the other ``allOf`` members, theirs flattened), and the
+    annotations kept; None when ``node`` is not one (a sibling names a type of its own)."""
+    kept = {k: v for k, v in node.items() if k in _REF_KEPT}
+    rest = {k: v for k, v in node.items() if k not in _REF_KEPT}
+    members: list[Any] = []
+    if isinstance(rest.get("$ref"), str):
+        ref = rest.pop("$ref")
+    elif isinstance(rest.get("allOf"), list):
+        members = list(rest.pop("allOf"))
+        refs = [m for m in members if isinstance(m, dict) and isinstance(m.get("$ref"), str)]
+        if len(refs) != 1 or not set(refs[0]) <= {"$ref", *_REF_KEPT}:
+            return None
+        ref = refs[0]["$ref"]
+        members = [m for m in members if m is not refs[0]]
+    else:
+        return None
+    narrowings: list[dict[str, Any]] = []
+    pending: list[Any] = [rest, *members]
+    while pending:
+        part = pending.pop(0)
+        if not isinstance(part, dict):
+            return None
+        part = {k: v for k, v in part.items() if k not in _REF_KEPT}
+        required = part.get("required", [])
+        if not (isinstance(required, list) and all(isinstance(r, str) for r in required)):
+            return None
+        constraints = {k: v for k, v in part.items() if k not in ("required", "type")}
+        if constraints and not _is_narrowing(constraints):
+            return None
+        pending.extend(constraints.pop("allOf", []))
+        narrowings.append({k: v for k, v in part.items() if k != "allOf"})
+    return ref, narrowings, kept
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -579,4 +670,8 @@ def prepare(document: Any, types_module: str) -> Prepared:
     support module must define."""
     preparer = _Preparer(document, types_module)
     preparer.result.document = preparer.value(document, None, "")
+    for at in preparer.text_rules:  # not a property: no class to hold the second pattern
+        raise InputError("a pattern narrows a decimal string that has a pattern of its own, "
+                         "outside an object's property, where the generated models can "
+                         "check one pattern only: write the two as one", pointer=at or "/")
     return preparer.result

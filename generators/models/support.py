@@ -26,7 +26,9 @@ boolean, ``1700000000`` not a date-time and ``"20.01"`` not a JSON number. Built
 value), and otherwise what pydantic converts (``"3"`` for an integer); a float is never taken
 for a decimal. ``model_dump_json`` leaves out fields that were never set, as the contract's
 JSON does (an optional property is absent, not null), unless told what to leave out
-(``exclude_unset=False`` writes them all); so does ``ExactAdapter.dump_json``.
+(``exclude_unset=False`` writes them all), and writes the contract's property names (``int``,
+not the Python ``int_``) unless told ``by_alias=False``; so does ``ExactAdapter.dump_json``.
+JSON null is read only for a property whose contract allows null.
 
 pydantic's own JSON reader turns every number with a fraction into a float before any validator
 sees it, and its JSON writer can only write a float. So JSON is read and written exactly by
@@ -113,7 +115,10 @@ class WrittenDecimal(Decimal):
 
 def _decimal_string(value: Decimal, info: SerializationInfo) -> Decimal | str:
     """A decimal string's value: its text in JSON (and for ``ContractModel``'s writer, which
-    dumps in python mode and must tell it from a JSON number), the Decimal in Python."""
+    dumps in python mode and must tell it from a JSON number), the Decimal in Python. A value
+    of another member of a union (a boolean) is written as itself."""
+    if not isinstance(value, Decimal):
+        return value
     context = info.context
     if info.mode == "json" or (isinstance(context, dict) and _NUMBER_TOKEN in context):
         return value.text if isinstance(value, WrittenDecimal) else decimal_text(value)
@@ -126,7 +131,10 @@ def decimal_number(value: Decimal, info: SerializationInfo) -> Decimal | int | f
     ``ContractModel.model_dump_json`` asks for the exact digits: they come back as a string
     marked with that call's own token, which its writer puts out bare. pydantic's own JSON
     writer (a ``TypeAdapter`` of a union, say) can only write a float: the value is exact
-    there only while it has at most 15 significant digits."""
+    there only while it has at most 15 significant digits. A value of another member of a
+    union (``true`` of ``number | boolean``) reaches this serializer too: written as itself."""
+    if not isinstance(value, Decimal):
+        return value
     context = info.context
     token = context.get(_NUMBER_TOKEN) if isinstance(context, dict) else None
     if isinstance(token, str):
@@ -447,43 +455,16 @@ def _value_kinds(values: Any) -> tuple[str, ...]:
 _Mismatch = tuple[tuple[str | int, ...], tuple[str, ...]]
 
 
-def _mismatch(value: object, schema: Mapping[str, Any], defs: Mapping[str, Any],
-              depth: int = 0) -> _Mismatch | None:
-    """(where below ``value``, the JSON types wanted there) when ``value`` has a JSON type
-    ``schema`` does not take from JSON; None when it has one (or the schema is not ours to
-    judge: a validator function decides for itself)."""
-    kind = schema.get("type")
-    if depth > 200:
-        return None
-    if kind == "definition-ref":
-        target = defs.get(schema.get("schema_ref", ""))
-        return None if target is None else _mismatch(value, target, defs, depth + 1)
-    if kind == "definitions":
-        return _mismatch(value, schema["schema"], defs, depth + 1)
-    if kind == "nullable":
-        return None if value is None else _mismatch(value, schema["schema"], defs, depth + 1)
-    if kind in _INNER:
-        return _mismatch(value, schema["schema"], defs, depth + 1)
-    if kind == "lax-or-strict":
-        return _mismatch(value, schema["lax_schema"], defs, depth + 1)
-    if kind == "json-or-python":
-        return _mismatch(value, schema["python_schema"], defs, depth + 1)
-    if kind == "chain":
-        steps = schema.get("steps") or [{}]
-        return _mismatch(value, steps[0], defs, depth + 1)
-    if kind == "union":
-        found = [_mismatch(value, c[0] if isinstance(c, tuple) else c, defs, depth + 1)
-                 for c in schema.get("choices", ())]
-        if not found or any(f is None for f in found):
-            return None
-        # a member whose JSON type the value has, failing deeper (an item of an array), says
-        # more than the members of other types
-        deeper = [f for f in found if f is not None and f[0]]
-        if deeper:
-            return deeper[0]
-        return (), tuple(dict.fromkeys(k for f in found if f is not None for k in f[1]))
+def _wanted(schema: Mapping[str, Any], kind: Any,
+            known: dict[Any, Any]) -> tuple[str, ...] | None:
+    """The JSON types a leaf schema takes (None: not ours to judge), worked out once per
+    schema: an enum's member kinds would otherwise be recomputed for every value read."""
+    key = ("wanted", id(schema))
+    if key in known:
+        return known[key]  # type: ignore[no-any-return]
+    wanted: tuple[str, ...] | None
     if kind in _STRING_SCHEMAS:
-        wanted: tuple[str, ...] = ("string",)
+        wanted = ("string",)
     elif kind in _SCALARS:
         wanted = _SCALARS[kind]
     elif kind == "enum":
@@ -495,24 +476,128 @@ def _mismatch(value: object, schema: Mapping[str, Any], defs: Mapping[str, Any],
     elif kind == "dict" or kind in _OBJECTS:
         wanted = ("object",)
     else:
+        wanted = None
+    known[key] = wanted
+    return wanted
+
+
+def _unwrapped(schema: Mapping[str, Any], defs: Mapping[str, Any],
+               known: dict[Any, Any]) -> Mapping[str, Any] | None:
+    """The schema below the wrappers that take what they wrap (a field, a default, a
+    reference...), found once per schema: every value of a list of ten thousand lines goes
+    through the same few; None for a reference that does not resolve."""
+    key = ("unwrapped", id(schema))
+    if key in known:
+        return known[key]  # type: ignore[no-any-return]
+    node: Mapping[str, Any] | None = schema
+    for _ in range(200):
+        if node is None:
+            break
+        kind = node.get("type")
+        if kind == "definition-ref":
+            node = defs.get(str(node.get("schema_ref", "")))
+        elif kind in _INNER or kind == "definitions":
+            node = node["schema"]
+        elif kind == "lax-or-strict":
+            node = node["lax_schema"]
+        elif kind == "json-or-python":
+            node = node["python_schema"]
+        elif kind == "chain":
+            node = (node.get("steps") or [{}])[0]
+        else:
+            break
+    known[key] = node
+    return node
+
+
+def _mismatch(value: object, schema: Mapping[str, Any], defs: Mapping[str, Any],
+              known: dict[Any, Any], depth: int = 0, *,
+              null_ok: bool = True) -> _Mismatch | None:
+    """(where below ``value``, the JSON types wanted there) when ``value`` has a JSON type
+    ``schema`` does not take from JSON; None when it has one (or the schema is not ours to
+    judge: a validator function decides for itself). ``known`` caches what is worked out of
+    each schema (the schemas live as long as their ``_JsonTypes``, so their ids stay theirs).
+    ``null_ok=False``: the ``T | None`` pydantic gives an optional field does not take null,
+    because the contract does not (only the field's own outer ``None`` is so judged)."""
+    if depth > 200:
         return None
-    actual = _json_kind_of(value)
-    if not any(actual in _TAKES.get(k, {k}) for k in wanted):
+    found_schema = _unwrapped(schema, defs, known)
+    if found_schema is None:
+        return None
+    schema = found_schema
+    kind = schema.get("type")
+    if kind == "nullable":
+        if value is not None:
+            return _mismatch(value, schema["schema"], defs, known, depth + 1)
+        if null_ok:
+            return None
+        # the contract has no null here, whatever the member types' own validators would say
+        # of None (a decimal's validator function is not ours to judge): refused here
+        below = _mismatch(None, schema["schema"], defs, known, depth + 1, null_ok=False)
+        return below or ((), _kinds(schema["schema"], defs) or ("value other than null",))
+    if kind == "union":
+        choices = [c[0] if isinstance(c, tuple) else c for c in schema.get("choices", ())]
+        if not null_ok:
+            choices = [c for c in choices if c.get("type") != "none"]
+        found = [_mismatch(value, c, defs, known, depth + 1, null_ok=null_ok) for c in choices]
+        if not found or any(f is None for f in found):
+            return None
+        # a member whose JSON type the value has, failing deeper (an item of an array), says
+        # more than the members of other types
+        deeper = [f for f in found if f is not None and f[0]]
+        if deeper:
+            return deeper[0]
+        return (), tuple(dict.fromkeys(k for f in found if f is not None for k in f[1]))
+    wanted = _wanted(schema, kind, known)
+    if wanted is None:
+        return None
+    takes = known.get(("takes", id(schema)))
+    if takes is None:
+        takes = known["takes", id(schema)] = frozenset(
+            j for k in wanted for j in _TAKES.get(k, {k}))
+    if _json_kind_of(value) not in takes:
         return (), wanted
     items = schema.get("items_schema")
     if kind in ("list", "set", "frozenset") and isinstance(value, list) and isinstance(
             items, Mapping):
         for i, item in enumerate(value):
-            found_item = _mismatch(item, items, defs, depth + 1)
+            found_item = _mismatch(item, items, defs, known, depth + 1)
             if found_item is not None:
                 return (i, *found_item[0]), found_item[1]
     values = schema.get("values_schema")
     if kind == "dict" and isinstance(value, dict) and isinstance(values, Mapping):
         for key, item in value.items():
-            found_item = _mismatch(item, values, defs, depth + 1)
+            found_item = _mismatch(item, values, defs, known, depth + 1)
             if found_item is not None:
                 return (key, *found_item[0]), found_item[1]
     return None
+
+
+def _kinds(schema: Mapping[str, Any], defs: Mapping[str, Any],
+           depth: int = 0) -> tuple[str, ...]:
+    """The JSON types a schema takes, as far as they can be told (a decimal's validator
+    function takes a JSON number or a JSON string): for the message refusing a null."""
+    kind = schema.get("type")
+    if depth > 50:
+        return ()
+    inner = {"definition-ref": defs.get(str(schema.get("schema_ref", "")), {}),
+             "lax-or-strict": schema.get("lax_schema"),
+             "json-or-python": schema.get("python_schema"),
+             "chain": (schema.get("steps") or [{}])[0]}.get(str(kind))
+    if kind in _INNER or kind in ("definitions", "nullable"):
+        inner = schema["schema"]
+    if isinstance(inner, Mapping):
+        return _kinds(inner, defs, depth + 1)
+    if kind == "union":
+        choices = [c[0] if isinstance(c, tuple) else c for c in schema.get("choices", ())]
+        return tuple(dict.fromkeys(k for c in choices if c.get("type") != "none"
+                                   for k in _kinds(c, defs, depth + 1)))
+    owner = getattr(schema.get("function", {}).get("function"), "__self__", None)
+    if isinstance(owner, DecimalNumberOf):
+        return ("number",)
+    if isinstance(owner, DecimalText):
+        return ("string",)
+    return _wanted(schema, kind, {}) or ()
 
 
 def _type_error(loc: tuple[str | int, ...], wanted: tuple[str, ...],
@@ -531,12 +616,18 @@ def _at(data: object, loc: tuple[str | int, ...]) -> object:
 
 class _JsonTypes:
     """What one model's fields (or one type, for ExactAdapter) take from JSON, read once from
-    its pydantic core schema."""
+    its pydantic core schema. ``nullable``: the JSON names of the fields whose contract allows
+    null (an optional field is ``T | None`` in Python whether or not it does); None when not
+    known (a package generated before it was recorded), and then null is taken as pydantic
+    takes it."""
 
-    __slots__ = ("defs", "fields", "schema", "source")
+    __slots__ = ("defs", "fields", "known", "nullable", "schema", "source")
 
-    def __init__(self, schema: Mapping[str, Any]) -> None:
+    def __init__(self, schema: Mapping[str, Any],
+                 nullable: frozenset[str] | None = None) -> None:
         self.source = schema  # a rebuilt model has a new schema: this one is then stale
+        self.nullable = nullable
+        self.known: dict[Any, Any] = {}
         defs: dict[str, Any] = {}
         node: Mapping[str, Any] = schema
         while node.get("type") == "definitions":
@@ -557,12 +648,15 @@ class _JsonTypes:
         whole value (data of another type)."""
         found: list[tuple[tuple[str | int, ...], _Mismatch]] = []
         if self.fields is None:
-            one = _mismatch(data, self.schema, self.defs)
+            one = _mismatch(data, self.schema, self.defs, self.known)
             found = [((), one)] if one is not None else []
         elif isinstance(data, dict):
+            nullable = self.nullable
             for key, field in self.fields.items():
                 if key in data:
-                    one = _mismatch(data[key], field, self.defs)
+                    value = data[key]
+                    null_ok = value is not None or nullable is None or key in nullable
+                    one = _mismatch(value, field, self.defs, self.known, null_ok=null_ok)
                     if one is not None:
                         found.append(((key,), one))
         return [_type_error((*at, *loc), wanted, _at(data, (*at, *loc)))
@@ -572,10 +666,11 @@ class _JsonTypes:
 _JSON_TYPES: weakref.WeakKeyDictionary[Any, _JsonTypes] = weakref.WeakKeyDictionary()
 
 
-def _json_types(owner: Any, schema: Mapping[str, Any]) -> _JsonTypes:
+def _json_types(owner: Any, schema: Mapping[str, Any],
+                nullable: frozenset[str] | None = None) -> _JsonTypes:
     known = _JSON_TYPES.get(owner)
     if known is None or known.source is not schema:
-        known = _JSON_TYPES[owner] = _JsonTypes(schema)
+        known = _JSON_TYPES[owner] = _JsonTypes(schema, nullable)
     return known
 
 
@@ -678,6 +773,9 @@ class ContractModel(BaseModel):
     model_config = ConfigDict(validate_assignment=True)
     # The schema's conditional rules; generated classes that have some set it.
     __contract_conditions__: ClassVar[tuple[Condition, ...]] = ()
+    # The JSON names of the properties whose contract allows null: JSON null is refused for
+    # the others, though pydantic types every optional field ``T | None``. None: not known.
+    __contract_nullable__: ClassVar[frozenset[str] | None] = None
 
     @model_validator(mode="wrap")
     @classmethod
@@ -690,8 +788,8 @@ class ContractModel(BaseModel):
                 raise PydanticCustomError("decimal_lossy", _LOSSY + " (at {where})",
                                           {"model": cls.__name__, "where": where})
         elif _from_json(info):
-            _refuse_json_types(cls.__name__, _json_types(cls, cls.__pydantic_core_schema__),
-                               data)
+            _refuse_json_types(cls.__name__, _json_types(
+                cls, cls.__pydantic_core_schema__, cls.__contract_nullable__), data)
         return handler(data)
 
     @model_validator(mode="after")
@@ -722,6 +820,7 @@ class ContractModel(BaseModel):
         (``exclude_unset``, ``exclude_none`` or ``exclude_defaults``) gets that choice."""
         if not _EXCLUSIONS & kwargs.keys():
             kwargs["exclude_unset"] = True
+        kwargs.setdefault("by_alias", True)  # the contract's names (``int``, not ``int_``)
         indent = kwargs.pop("indent", None)
         ascii_only = bool(kwargs.pop("ensure_ascii", False))
         token = secrets.token_hex(16)  # unguessable: no string of the data can pose as it
@@ -771,6 +870,7 @@ class ExactAdapter:
         caller says what to leave out."""
         if not _EXCLUSIONS & kwargs.keys():
             kwargs["exclude_unset"] = True
+        kwargs.setdefault("by_alias", True)  # the contract's names (``int``, not ``int_``)
         indent = kwargs.pop("indent", None)
         ascii_only = bool(kwargs.pop("ensure_ascii", False))
         token = secrets.token_hex(16)
