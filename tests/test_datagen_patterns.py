@@ -134,7 +134,8 @@ def test_an_unusable_pattern_is_named_not_ignored(pattern: str, reason: str) -> 
 
 def test_the_simulator_answers_an_unusable_pattern_with_a_problem() -> None:
     """Over HTTP: the generic responder's answer is the simulator's problem+json naming the
-    pattern (jsonschema-rs, the engine's validator, accepts ``(?i)``, so the contract loads)."""
+    pattern (the engine's validator reports an unusable pattern at each value it should
+    check, as the registry's checks do, so the contract loads)."""
     document = {
         "openapi": "3.1.0", "info": {"title": "codes", "version": "1"},
         "paths": {"/codes": {"get": {"operationId": "listCodes", "responses": {"200": {
@@ -155,3 +156,79 @@ def test_the_simulator_answers_an_unusable_pattern_with_a_problem() -> None:
     detail = answer.json()["detail"]
     assert "PatternNotEvaluated" in detail and '"(?i)^ab$"' in detail, detail
     assert [item["status"] for item in journal["items"]] == [500]
+
+
+# -- length bounds the pattern leaves room for are met -------------------------------------
+
+@pytest.mark.parametrize(("pattern", "min_length", "max_length"), [
+    ("[0-9]", 3, 3),  # matched anywhere: the open ends take the extra characters
+    ("^[A-Z]", 10, None),  # open at the end only
+    ("[a-f]$", 6, 8),  # open at the start only
+    ("^(a|a)*b$", 40, None),  # a loop stretched past its usual few turns
+    ("^x(yz)+$", 30, 31),
+])
+def test_lengths_the_pattern_allows_are_met(pattern: str, min_length: int,
+                                            max_length: int | None) -> None:
+    schema = {"type": "string", "pattern": pattern, "minLength": min_length}
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    document = _document({"S": schema})
+    for seed in range(12):
+        value = generate(schema, document, random.Random(seed))
+        assert isinstance(value, str) and _js_matches(pattern, value), (pattern, value)
+        assert min_length <= len(value) <= (max_length or len(value)), (pattern, value)
+        assert is_valid(schema, document, value)
+
+
+# -- the simulator's validator reads patterns as the generator and the registry do --------
+
+def _serve(paths: dict[str, Any]) -> tuple[dict[str, httpx.Response], dict[str, Any]]:
+    """Each path's answer from a real simulator over HTTP, and its violations journal."""
+    document = {"openapi": "3.1.0", "info": {"title": "ecma", "version": "1"},
+                "paths": {path: {"get": {"operationId": f"get{i}", "responses": {"200": {
+                    "description": "ok", "content": {"application/json": {"schema": schema}}}}}}
+                    for i, (path, schema) in enumerate(paths.items())}}
+    app = SimulatorApp(compile_contract(document, contract_id="ecma"), Store.open(None))
+    app.reset(1)
+    running = start_in_thread(app)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{running.port}", timeout=30) as client:
+            answers = {path: client.get(path) for path in paths for _ in range(3)}
+            journal = client.get("/__admin/journal", params={"violations": "true"}).json()
+    finally:
+        running.stop()
+        app.store.close()
+    return answers, journal
+
+
+def test_the_simulator_checks_patterns_as_ecma_without_flags() -> None:
+    """``\\p{Lu}`` without the u flag is the letter p (the registry's reading, and the
+    generator's), and ES2018 named groups load: served values carry no violation."""
+    answers, journal = _serve({
+        "/upper": {"type": "string", "pattern": "^\\p{Lu}{2}$"},
+        "/named": {"type": "string", "pattern": "^(?<x>ab)\\k<x>$"},
+        "/digits": {"type": "string", "pattern": "[0-9]", "minLength": 3, "maxLength": 3},
+    })
+    assert answers["/upper"].json() == "p{Lu}}"
+    assert answers["/named"].json() == "abab"
+    assert len(answers["/digits"].json()) == 3
+    for path, answer in answers.items():
+        assert answer.status_code == 200, (path, answer.text[:200])
+        assert "x-simulator-violation" not in answer.headers, (path, answer.headers)
+    assert journal["items"] == []
+
+
+def test_the_validator_flags_what_ecma_does_not_match() -> None:
+    contract = compile_contract({
+        "openapi": "3.1.0", "info": {"title": "ecma", "version": "1"},
+        "paths": {"/a": {"post": {"operationId": "post", "requestBody": {"content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "upper": {"type": "string", "pattern": "^\\p{Lu}{2}$"},
+                "named": {"type": "string", "pattern": "^(?<x>ab)\\k<x>$"}}}}}},
+            "responses": {"204": {"description": "ok"}}}}}})
+    schema = contract.operations["post"].body["application/json"].schema
+    assert schema is not None
+    assert schema.errors({"upper": "p{Lu}}", "named": "abab"}) == []
+    assert schema.errors({"upper": "AB", "named": "abba"}) == [
+        ("/upper", '"AB" does not match "^\\\\p{Lu}{2}$"'),
+        ("/named", '"abba" does not match "^(?<x>ab)\\\\k<x>$"')]

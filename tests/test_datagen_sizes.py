@@ -43,11 +43,11 @@ def test_huge_minimums_give_bounded_values_quickly() -> None:
     items = _generate(HUGE["array"])
     members = _generate(HUGE["object"])
     assert time.process_time() - started < CPU_GUARD_S
-    # whole words: a few characters past the bound at most
+    # cut at the cap, never a word past it
     chars, count = datagen._MAX_SIZES["minLength"], datagen._MAX_SIZES["minItems"]
-    assert isinstance(text, str) and chars <= len(text) < chars + 16
+    assert isinstance(text, str) and len(text) == chars
     assert isinstance(items, list) and len(items) == count
-    assert all(chars <= len(item) < chars + 16 for item in items)
+    assert all(len(item) == chars for item in items)
     assert isinstance(members, dict) and len(members) <= datagen._MAX_SIZES["minProperties"]
 
 

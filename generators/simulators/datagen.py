@@ -18,7 +18,9 @@ end of the text, ``[^]`` is any character) and every check is bounded, through t
 (``^(a+)+$`` against ``"aaa…a!"``). A string is generated from the pattern's translation and
 kept only once the bounded check says it matches. A ``pattern`` the generator cannot evaluate
 (JavaScript refuses it, it is too large, or its check ran out of time on every candidate)
-raises ``PatternNotEvaluated`` rather than yielding a value that may not match; a
+raises ``PatternNotEvaluated`` rather than yielding a value that may not match. Length
+bounds are met where the pattern leaves room: an unbounded repeat is stretched, and an end
+the pattern leaves open (no ``^`` or ``$``) is padded, each candidate checked again; a
 ``patternProperties`` pattern that cannot be evaluated on a member name leaves that optional
 member out. Time budgets are the pattern's own (``jsregex``): a hostile contract spends its
 budget once per process, not once per response.
@@ -34,7 +36,7 @@ import re
 import re._constants as _sre_c  # the stdlib regex parser (Python 3.11+)
 import re._parser as _sre_p
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, InvalidOperation
@@ -43,6 +45,7 @@ from urllib.parse import quote, unquote
 
 import jsonschema_rs
 
+from ledgerpact.generators.simulators.spec import PATTERN_KEYWORDS
 from ledgerpact.registry.errors import EvaluationStopped
 from ledgerpact.registry.jsregex import JsRegex, RegexTimeout
 from ledgerpact.registry.schema_patterns import compiled_or_reason, schema_regex
@@ -77,7 +80,8 @@ class PatternNotEvaluated(EvaluationStopped):
     refuses it, it is too large to run, or its check ran out of time on every candidate.
 
     Raised instead of returning a string nobody could check: the engine's validator reads
-    patterns with another regex engine, so its silence would prove nothing. The generic
+    patterns as the generator does (``spec.BoundedPattern``), so it could only flag the
+    value as a violation of the contract when the fault is the pattern's. The generic
     responder lets it through, and the simulator answers with its problem+json 500 naming
     the pattern (journaled, logged once), as for anything else it cannot answer."""
 
@@ -269,7 +273,7 @@ class _Generator:
     def _compile(self, schema: dict[str, Any]) -> Any:
         cls = jsonschema_rs.Draft4Validator if self.is30 else jsonschema_rs.Draft202012Validator
         return cls(schema, registry=self._registry, base_uri="urn:ledgerpact:datagen-wrap",
-                   validate_formats=True)
+                   validate_formats=True, keywords=PATTERN_KEYWORDS)
 
     # ------------------------------------------------------------------ views
     def view(self, schemas: Sequence[Any]) -> _View:
@@ -940,8 +944,11 @@ def _plain_string(rng: random.Random, lo: int, hi: int | None, deep: bool) -> st
         words.append(word)
         length += len(word) + 1
     s = " ".join(words)
-    if hi is not None and len(s) > hi:  # whole words when they fit, else cut at the limit
-        s = s[:hi]
+    # Whole words when they fit, else cut at the limit: the contract's maximum, or the size
+    # cap (a demand at the cap is met exactly, never a word past it).
+    limit = hi if hi is not None else _MAX_SIZES["minLength"]
+    if len(s) > limit:
+        s = s[:limit]
     elif deep:
         s = s[:target]
     if s.endswith(" "):
@@ -978,6 +985,15 @@ def _pattern_string(pattern: JsRegex, rng: random.Random, lo: int = 0, hi: int |
         return None, None
     best: str | None = None
     stopped: RegexTimeout | None = None
+
+    def matches(s: str) -> bool:
+        nonlocal stopped
+        try:
+            return bool(pattern.search(s) and all(other.search(s) for other in others))
+        except RegexTimeout as exc:
+            stopped = exc
+            return False
+
     for attempt in range(24):
         want = None if hi is None and lo == 0 else (lo, hi)
         try:
@@ -986,16 +1002,38 @@ def _pattern_string(pattern: JsRegex, rng: random.Random, lo: int = 0, hi: int |
             return None, None
         if any("\ud800" <= ch <= "\udfff" for ch in s):
             continue  # half a UTF-16 pair: no JSON text can carry it
-        try:
-            if not (pattern.search(s) and all(other.search(s) for other in others)):
-                continue
-        except RegexTimeout as exc:
-            stopped = exc
+        if not matches(s):
             continue
+        if len(s) < lo:
+            s = next((x for x in _paddings(parsed, s, lo, rng) if matches(x)), s)
         if len(s) >= lo and (hi is None or len(s) <= hi):
             return s, None
         best = s
     return best, (stopped if best is None else None)
+
+
+def _paddings(parsed: Any, s: str, lo: int, rng: random.Random) -> Iterator[str]:
+    """``s`` lengthened to ``lo`` at the ends the pattern leaves open (no ``^`` first, no
+    ``$`` last: JSON Schema's ``pattern`` matches anywhere), with its own characters or
+    letters and digits; each is only a candidate, for the bounded check to accept.
+    ``[0-9]`` with minLength 3 is matched by "a7b" though never generated as such."""
+    items = list(parsed)
+    open_start = not (items and items[0][0] is _sre_c.AT
+                      and items[0][1] in (_sre_c.AT_BEGINNING, _sre_c.AT_BEGINNING_STRING))
+    open_end = not (items and items[-1][0] is _sre_c.AT
+                    and items[-1][1] in (_sre_c.AT_END, _sre_c.AT_END_STRING))
+    missing = lo - len(s)
+    for source in (s, _ALNUM):
+        if not source:
+            continue
+        fill = "".join(rng.choice(source) for _ in range(missing))
+        if open_end:
+            yield s + fill
+        if open_start:
+            yield fill + s
+        if open_start and open_end:
+            half = missing // 2
+            yield fill[:half] + s + fill[half:]
 
 
 class _Unsupported(Exception):
@@ -1040,9 +1078,12 @@ class _Regen:
             return self.char_class(arg)
         if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", None)):
             low, high, sub = arg
-            high = low + self.spread if high is c.MAXREPEAT else min(high, low + 40)
+            unbounded = high is c.MAXREPEAT
+            high = low + self.spread if unbounded else min(high, low + 40)
             if self.length is not None:
                 lo, hi = self.length
+                if unbounded and lo > high:
+                    high = lo  # stretched to reach a minimum length on its own
                 if hi is not None and high > low:
                     high = max(low, min(high, hi))
                 if lo > 0 and high >= lo and low < lo and self.rng.random() < 0.5:

@@ -10,6 +10,7 @@ resolve exactly as they do in the document.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import re
 from collections.abc import Iterator, Mapping
@@ -20,7 +21,9 @@ from urllib.parse import quote, urlsplit
 import jsonschema_rs
 
 from ledgerpact.registry.errors import InputError
+from ledgerpact.registry.jsregex import RegexTimeout
 from ledgerpact.registry.schema_errors import hostile_parts, leaves, sanitize
+from ledgerpact.registry.schema_patterns import compiled_or_reason
 
 log = logging.getLogger("ledgerpact.simulate")
 
@@ -30,6 +33,45 @@ _WRAPPER_URI = "urn:ledgerpact:operation"
 # Headers OpenAPI says to ignore when declared as parameters: HTTP itself owns them.
 _IGNORED_HEADERS = frozenset({"accept", "content-type", "authorization"})
 _TEMPLATE = re.compile(r"\{([^{}/]+)\}")
+
+
+def _quoted(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+class BoundedPattern:
+    """``pattern`` read as the registry reads it (``schema_patterns``: ECMA-262 without
+    flags, every check time-bounded), in place of jsonschema-rs's own regex engine.
+
+    jsonschema-rs reads ``\\p{Lu}`` as a Unicode property and refuses ECMA 2018's named
+    groups (``(?<x>ab)\\k<x>``) outright, so the simulator flagged values ``registry
+    validate`` and the data generator accept, and refused to load contracts the registry
+    holds. A pattern JavaScript refuses is a violation at each value it should have checked
+    (as in the registry's checks), not a contract the simulator cannot serve."""
+
+    __slots__ = ("compiled", "pattern")
+
+    def __init__(self, parent_schema: Any, value: Any, schema_path: Any) -> None:
+        self.pattern = value
+        self.compiled = compiled_or_reason(value) if isinstance(value, str) else None
+
+    def validate(self, instance: Any) -> None:
+        if not isinstance(instance, str) or self.compiled is None:
+            return
+        if isinstance(self.compiled, str):
+            raise ValueError(f"the pattern {_quoted(self.pattern)} cannot be evaluated: "
+                             f"{self.compiled}")
+        try:
+            matched = self.compiled.search(instance)
+        except RegexTimeout as exc:  # unknown: said, never a silent pass
+            raise ValueError(str(exc)) from None
+        if not matched:
+            raise ValueError(f"{_quoted(instance)} does not match {_quoted(self.pattern)}")
+
+
+# The custom keywords every simulator validator (and the data generator's checks) compiles
+# with, so the value generated and the value checked are read alike.
+PATTERN_KEYWORDS: dict[str, type[BoundedPattern]] = {"pattern": BoundedPattern}
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +281,8 @@ class _Compiler:
         wrapper = {"$ref": f"{DOCUMENT_URI}#{quote(target_pointer, safe='/~')}"}
         try:
             validator = jsonschema_rs.validator_for(
-                wrapper, registry=self.registry, base_uri=_WRAPPER_URI, validate_formats=True)
+                wrapper, registry=self.registry, base_uri=_WRAPPER_URI, validate_formats=True,
+                keywords=PATTERN_KEYWORDS)
         except (jsonschema_rs.ValidationError, ValueError) as exc:
             first = str(exc).splitlines()[0]
             raise InputError(f"schema does not compile: {first}", pointer=pointer) from exc
