@@ -20,6 +20,7 @@ import httpx
 import pytest
 
 from ledgerpact.adapters.ubl.minor_units import minor_units
+from ledgerpact.generators.simulators.behaviours import erp_matching
 from ledgerpact.generators.simulators.behaviours import finance_data as fd
 from ledgerpact.generators.simulators.server import Simulator, build, start_in_thread
 
@@ -218,8 +219,8 @@ def test_a_credit_note_frees_quantity(erp: Served) -> None:
 
 
 def test_a_reversed_posting_no_longer_counts(erp: Served) -> None:
-    """The simulator has no reversal operation; the posting's stored status is what a
-    reversal would change, so the test changes it in the SQLite store directly."""
+    """The simulator has no reversal operation; the test reverses the posting through
+    ErpBehaviour.reverse_posting, the one place that may (status and running totals)."""
     po, line = order_line(erp, at_least=1)
     template = sample(erp, po["poNumber"])
     ordered = line["quantity"]["value"]
@@ -230,7 +231,8 @@ def test_a_reversed_posting_no_longer_counts(erp: Served) -> None:
     store = erp.sim.app.store
     posting = store.get("posting", posted.json()["postingId"])
     assert posting is not None
-    store.put("posting", posting["postingId"], {**posting, "status": "reversed"})
+    erp.sim.app.behaviour.reverse_posting(store, posting["postingId"])
+    assert store.get("posting", posting["postingId"])["status"] == "reversed"
     assert post(erp, again).status_code == 201
 
 
@@ -358,9 +360,9 @@ def test_a_negative_quantity_on_an_invoice_is_a_credit_too(erp: Served) -> None:
 
 
 def test_the_invoiced_quantity_never_counts_below_zero(erp: Served) -> None:
-    """An invoice reversed after its credit note leaves the line's entries summing below
-    zero (the test reverses it in the SQLite store, as test_a_reversed_posting_no_longer_counts
-    does); the line must then be open for its ordered quantity, not more."""
+    """An invoice reversed after its credit note leaves the line's running total below zero
+    (reversed as test_a_reversed_posting_no_longer_counts does); the line must then be open
+    for its ordered quantity, not more."""
     po, line = order_line(erp, at_least=2)
     template = sample(erp, po["poNumber"])
     ordered, unit = Decimal(line["quantity"]["value"]), line["quantity"]["unitCode"]
@@ -371,7 +373,7 @@ def test_the_invoiced_quantity_never_counts_below_zero(erp: Served) -> None:
     store = erp.sim.app.store
     posting = store.get("posting", invoice.json()["postingId"])
     assert posting is not None
-    store.put("posting", posting["postingId"], {**posting, "status": "reversed"})
+    erp.sim.app.behaviour.reverse_posting(store, posting["postingId"])
     billed = {ln["purchaseOrderLineRef"]["lineId"]: Decimal(ln["quantity"]["value"])
               for ln in sample(erp, po["poNumber"])["lines"]}
     assert billed[line["lineId"]] == ordered
@@ -384,3 +386,43 @@ def test_the_invoiced_quantity_never_counts_below_zero(erp: Served) -> None:
         ("QUANTITY_CREDIT_EXCEEDS_INVOICED", "/lines/0/quantity/value")}
     again = post(erp, bill(template, line["lineId"], str(ordered), "QTY-Z-3"))
     assert again.status_code == 201, again.text
+
+
+def test_a_line_keeps_a_running_total_not_its_history(erp: Served) -> None:
+    """Each posting reads and writes one small record per PO line, however many postings
+    came before it (a list of every posting made each one cost more than the last), and
+    remembers its own share for a reversal."""
+    po, line = order_line(erp, at_least=3)
+    template = sample(erp, po["poNumber"])
+    store = erp.sim.app.store
+    key = erp_matching.line_key(po["poNumber"], line["lineId"])
+    ids = []
+    for n in range(3):
+        done = post(erp, bill(template, line["lineId"], "1", f"QTY-T-{n}"))
+        assert done.status_code == 201, done.text
+        ids.append(done.json()["postingId"])
+        assert store.get(erp_matching.INVOICED_KIND, key) == {
+            "total": str(n + 1), "unitCode": line["quantity"]["unitCode"]}
+    assert store.get(erp_matching.POSTING_QUANTITIES_KIND, ids[0]) == {"lines": {key: "1"}}
+    erp.sim.app.behaviour.reverse_posting(store, ids[0])
+    assert store.get(erp_matching.INVOICED_KIND, key)["total"] == "2"
+
+
+def test_state_written_before_the_running_total_is_still_read(erp: Served) -> None:
+    """A state file whose line record lists its postings (as the simulator wrote it before)
+    counts what those postings invoiced, and the next posting carries on from it."""
+    po, line = order_line(erp, at_least=2)
+    template = sample(erp, po["poNumber"])
+    first = post(erp, bill(template, line["lineId"], "1", "QTY-O-1"))
+    assert first.status_code == 201, first.text
+    store = erp.sim.app.store
+    key = erp_matching.line_key(po["poNumber"], line["lineId"])
+    unit = line["quantity"]["unitCode"]
+    store.put(erp_matching.INVOICED_KIND, key, {"entries": [
+        {"postingId": first.json()["postingId"], "quantity": "1", "unitCode": unit}]})
+    ordered = Decimal(line["quantity"]["value"])
+    over = bill(template, line["lineId"], str(ordered), "QTY-O-2")
+    assert set(errors(post(erp, over))) == {("QUANTITY_VARIANCE", "/lines/0/quantity/value")}
+    rest = post(erp, bill(template, line["lineId"], str(ordered - 1), "QTY-O-3"))
+    assert rest.status_code == 201, rest.text
+    assert store.get(erp_matching.INVOICED_KIND, key)["total"] == format(ordered, "f")

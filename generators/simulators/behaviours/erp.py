@@ -321,34 +321,66 @@ class ErpBehaviour:
     def _invoiced(store: Store, keys: set[str], leave_out: str | None = None
                   ) -> dict[str, Decimal]:
         """The quantity invoiced so far per PO line key, by postings that still count
-        (``leave_out``: a posting not to count)."""
-        def counts(posting_id: str) -> bool:
+        (``leave_out``: a posting not to count): each line's running total, one read."""
+        def counts(posting_id: str) -> bool:  # only for state written before the totals
             if posting_id == leave_out:
                 return False
             posting = store.get_shared("posting", posting_id)
             return posting is not None and posting.get("status") in \
                 erp_matching.COUNTED_STATUSES
 
+        own: Mapping[str, Any] = {}
+        if leave_out is not None:
+            own = (store.get_shared(erp_matching.POSTING_QUANTITIES_KIND, leave_out)
+                   or {}).get("lines", {})
         found: dict[str, Decimal] = {}
         for key in keys:
             record = store.get_shared(erp_matching.INVOICED_KIND, key)
             if record is not None:
-                found[key] = erp_matching.invoiced(record.get("entries", []), counts)
+                found[key] = erp_matching.running_invoiced(
+                    record, counts, erp_rules.dec(own.get(key, "0")))
         return found
 
     @staticmethod
     def _record_quantities(store: Store, doc: Mapping[str, Any], data: erp_rules.MasterData,
                            posting_id: str) -> None:
         """What the posting invoiced (or credited) per PO line, in the posting's
-        transaction: the next posting's quantity check reads it."""
+        transaction: added to each line's running total, which the next posting's quantity
+        check reads, and kept with the posting for a reversal to take out again."""
         with erp_rules.exact():
             lines = erp_matching.document_lines(doc)
             added = erp_matching.contributions(lines, data)
-        for key, (quantity, unit) in added.items():
-            record = store.get(erp_matching.INVOICED_KIND, key) or {"entries": []}
-            record["entries"].append({"postingId": posting_id,
-                                      "quantity": format(quantity, "f"), "unitCode": unit})
-            store.put(erp_matching.INVOICED_KIND, key, record)
+            mine: dict[str, str] = {}
+            for key, (quantity, unit) in added.items():
+                record = store.get(erp_matching.INVOICED_KIND, key) or {"total": "0"}
+                if "total" not in record:  # state from before the running total
+                    record = {"total": format(erp_matching.running_invoiced(
+                        record, lambda pid: (store.get("posting", pid) or {}).get("status")
+                        in erp_matching.COUNTED_STATUSES), "f")}
+                total = erp_rules.dec(record["total"]) + quantity
+                store.put(erp_matching.INVOICED_KIND, key,
+                          {"total": format(total, "f"), "unitCode": unit})
+                mine[key] = format(quantity, "f")
+        store.put(erp_matching.POSTING_QUANTITIES_KIND, posting_id, {"lines": mine})
+
+    @staticmethod
+    def reverse_posting(store: Store, posting_id: str) -> None:
+        """Take a posting out of the ledger: its status becomes reversed and what it
+        invoiced (or credited) per PO line leaves the lines' running totals. (No API
+        operation reverses a posting; this is the one place that may.)"""
+        posting = store.get("posting", posting_id)
+        if posting is None or posting.get("status") not in erp_matching.COUNTED_STATUSES:
+            return
+        with store.transaction(), erp_rules.exact():
+            store.put("posting", posting_id, {**posting, "status": "reversed"})
+            mine = (store.get(erp_matching.POSTING_QUANTITIES_KIND, posting_id)
+                    or {}).get("lines", {})
+            for key, quantity in mine.items():
+                record = store.get(erp_matching.INVOICED_KIND, key)
+                if record is not None and "total" in record:
+                    total = erp_rules.dec(record["total"]) - erp_rules.dec(quantity)
+                    store.put(erp_matching.INVOICED_KIND, key,
+                              {**record, "total": format(total, "f")})
 
     async def handle(self, request: SimRequest, ctx: Context) -> SimResponse | None:
         if request.operation_id == "postInvoice":

@@ -41,9 +41,15 @@ from ledgerpact.generators.simulators.behaviours.erp_rules import (
     is_credit_note,
 )
 
-# store kind: "<poNumber>|<lineId>" -> {"entries": [{"postingId", "quantity", "unitCode"}]},
-# what each posting added to (an invoice) or took from (a credit note) the PO line
+# store kind: "<poNumber>|<lineId>" -> {"total": "<quantity>", "unitCode"}: the running sum of
+# what counted postings added to (an invoice) or took from (a credit note) the PO line, so a
+# posting reads one record however many came before it. (State written before the running
+# total holds {"entries": [{"postingId", "quantity", "unitCode"}]}: still read.)
 INVOICED_KIND = "poLineInvoiced"
+# store kind: postingId -> {"lines": {"<poNumber>|<lineId>": "<signed quantity>"}}: what one
+# posting contributed, to take out again when it stops counting (a reversal) or when a
+# posted document is validated again (it is not its own variance)
+POSTING_QUANTITIES_KIND = "postingQuantities"
 # postings whose quantities count: a parked document is not in the ledger yet, a reversed
 # one was taken out of it
 COUNTED_STATUSES = frozenset({"posted"})
@@ -117,6 +123,15 @@ def received_by_line(receipts: Iterable[Mapping[str, Any]]) -> dict[str, Receive
                 units.add(str(quantity.get("unitCode") or ""))
                 totals[key] = (total + dec(quantity.get("value")), units)
     return {key: Received(total, frozenset(units)) for key, (total, units) in totals.items()}
+
+
+def running_invoiced(record: Mapping[str, Any], counts: Callable[[str], bool],
+                     leave_out: Decimal = Decimal(0)) -> Decimal:
+    """The PO line's invoiced quantity from its store record (``leave_out``: one posting's
+    contribution not to count), never below zero (see ``invoiced``)."""
+    if "total" not in record:  # written before the running total: sum its history
+        return invoiced(record.get("entries", []), counts)
+    return max(dec(record.get("total")) - leave_out, Decimal(0))
 
 
 def invoiced(entries: Iterable[Mapping[str, Any]], counts: Callable[[str], bool]) -> Decimal:
