@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from ledgerpact.registry.workspace import Workspace
 
 _REMOTE = "origin"
-_FALLBACK_BRANCHES = ("origin/HEAD", "main", "origin/main", "master", "origin/master")
+FALLBACK_BRANCHES = ("origin/HEAD", "main", "origin/main", "master", "origin/master")
 
 
 @dataclass(frozen=True)
@@ -84,7 +84,7 @@ def default_base(reg: Registry, policy_branch: str | None) -> str:
     if policy_branch:
         tried: tuple[str, ...] = (policy_branch, f"{_REMOTE}/{policy_branch}")
     else:
-        tried = _FALLBACK_BRANCHES
+        tried = FALLBACK_BRANCHES
     branch = next((name for name in tried if git.commit(name) is not None), None)
     if branch is None:
         what = (f"the default branch {policy_branch!r} of governance/policy.yaml"

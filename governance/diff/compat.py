@@ -183,7 +183,7 @@ def _event_changes(base: DocSide, rev: DocSide, mode: Compatibility) -> list[Cha
     the mode picks by it; the mirrored walk's changes are then turned back to the direction
     their data flows, and the two walks' findings of one change are merged at the stricter
     level."""
-    from ledgerpact.governance.diff.engine import _order
+    from ledgerpact.governance.diff.engine import change_order
 
     name = base_mode(mode)
     natural = _walk_events(base, rev, mirrored=False)
@@ -208,7 +208,7 @@ def _event_changes(base: DocSide, rev: DocSide, mode: Compatibility) -> list[Cha
             merged[_key(c)] = _noted(c, found)
         elif c.affects != found.affects:
             merged[_key(c)] = replace(found, affects=sorted({*found.affects, *c.affects}))
-    return sorted(merged.values(), key=_order)
+    return sorted(merged.values(), key=change_order)
 
 
 _Found = tuple[str, Direction, Place | None, Place | None, str, tuple[str, ...]]

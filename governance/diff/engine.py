@@ -244,7 +244,7 @@ class Engine:
                 affects=sorted(p.affects), bump=p.rule.bump(level),
                 contract=self.sides[REV].contract or self.sides[BASE].contract,
                 anchor=places[REV][anchors[p.base]] if p.base in anchors else None))
-        changes.sort(key=_order)
+        changes.sort(key=change_order)
         return changes
 
     def _anchor(self, at: tuple[str, str]) -> tuple[str, str] | None:
@@ -301,6 +301,6 @@ class Engine:
         return out
 
 
-def _order(change: Change) -> tuple[Any, ...]:
+def change_order(change: Change) -> tuple[Any, ...]:
     place = change.place
     return (-change.level, place.file, place.line, place.pointer, change.rule, change.message)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from ledgerpact.governance.policy.config import load_policy
 from ledgerpact.registry.errors import InputError
-from ledgerpact.registry.impact import _FALLBACK_BRANCHES  # the order default_base tries
+from ledgerpact.registry.impact import FALLBACK_BRANCHES  # the order default_base tries
 from ledgerpact.registry.impact_git import Git
 from ledgerpact.registry.repository import Registry
 
@@ -28,7 +28,7 @@ def default_base_branch(reg: Registry) -> str:
     from. Never the working tree's policy. Callers take the merge base with it:
     ``registry.impact.default_base(reg, default_base_branch(reg))``."""
     git = Git(reg)
-    tried = (_REMOTE_HEAD, *(b for b in _FALLBACK_BRANCHES if b != _REMOTE_HEAD))
+    tried = (_REMOTE_HEAD, *(b for b in FALLBACK_BRANCHES if b != _REMOTE_HEAD))
     branch = next((name for name in tried if git.commit(name) is not None), None)
     if branch is None:
         raise InputError(f"cannot find the default branch, whose governance/policy.yaml "

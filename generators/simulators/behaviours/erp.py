@@ -318,17 +318,23 @@ class ErpBehaviour:
         return result
 
     @staticmethod
-    def _invoiced(store: Store, keys: set[str], leave_out: str | None = None
-                  ) -> dict[str, Decimal]:
-        """The quantity invoiced so far per PO line key, by postings that still count
-        (``leave_out``: a posting not to count): each line's running total, one read."""
-        def counts(posting_id: str) -> bool:  # only for state written before the totals
+    def _counting(store: Store, leave_out: str | None = None) -> Callable[[str], bool]:
+        """Whether a posting's quantities still count (posted, and not ``leave_out``)."""
+        def counts(posting_id: str) -> bool:
             if posting_id == leave_out:
                 return False
             posting = store.get_shared("posting", posting_id)
             return posting is not None and posting.get("status") in \
                 erp_matching.COUNTED_STATUSES
 
+        return counts
+
+    @staticmethod
+    def _invoiced(store: Store, keys: set[str], leave_out: str | None = None
+                  ) -> dict[str, Decimal]:
+        """The quantity invoiced so far per PO line key, by postings that still count
+        (``leave_out``: a posting not to count): each line's running total, one read."""
+        counts = ErpBehaviour._counting(store, leave_out)  # for state from before the totals
         own: Mapping[str, Any] = {}
         if leave_out is not None:
             own = (store.get_shared(erp_matching.POSTING_QUANTITIES_KIND, leave_out)
@@ -355,8 +361,7 @@ class ErpBehaviour:
                 record = store.get(erp_matching.INVOICED_KIND, key) or {"total": "0"}
                 if "total" not in record:  # state from before the running total
                     record = {"total": format(erp_matching.running_invoiced(
-                        record, lambda pid: (store.get("posting", pid) or {}).get("status")
-                        in erp_matching.COUNTED_STATUSES), "f")}
+                        record, ErpBehaviour._counting(store)), "f")}
                 total = erp_rules.dec(record["total"]) + quantity
                 store.put(erp_matching.INVOICED_KIND, key,
                           {"total": format(total, "f"), "unitCode": unit})
